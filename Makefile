@@ -1,0 +1,65 @@
+# launchpad: the commands the README shows. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CHECKOV_ENV := .tools/checkov
+# pytest-xdist workers: the machines we target have 2 cores; each terraform run is mostly waiting.
+WORKERS ?= 2
+
+.PHONY: help setup test test-fast test-aws lint fmt docs demo bench lock clean
+
+help: ## Show the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(BIN)/.installed $(CHECKOV_ENV)/.installed ## Install pinned Python deps, checkov, and check terraform
+	@$(BIN)/launchpad doctor
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python >= 3.10"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+$(CHECKOV_ENV)/.installed: requirements-checkov.lock
+	$(PYTHON) -m venv $(CHECKOV_ENV)
+	$(CHECKOV_ENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.lock
+	@touch $@
+
+test: lint ## Fast and sandbox tiers (one sandbox per run, parallel)
+	$(BIN)/pytest -n $(WORKERS) -m "not aws"
+
+test-fast: lint ## Only the tiers that do not apply anything
+	$(BIN)/pytest -n $(WORKERS) -m "not aws and not sandbox"
+
+test-aws: ## The same tests against the AWS account in your environment (opt-in, costs money)
+	LAUNCHPAD_AWS_TESTS=1 $(BIN)/pytest -m aws
+
+lint: ## ruff over the Python package and tests
+	$(BIN)/ruff check scripts tests
+
+fmt: ## Format Terraform and Python
+	terraform fmt -recursive modules terraform
+	$(BIN)/ruff format scripts tests
+
+docs: ## Regenerate the inputs/outputs tables in module READMEs
+	$(BIN)/launchpad docs
+
+demo: ## Sandbox up, apply the baseline stack, show it with boto3, tear down
+	$(BIN)/launchpad demo
+
+bench: ## Time init/apply/re-plan/destroy per module example; writes bench-results/*.json
+	$(BIN)/launchpad bench --output-dir bench-results
+
+lock: ## Re-pin requirements*.lock from pyproject.toml (needs the package registry)
+	rm -rf /tmp/launchpad-lock && $(PYTHON) -m venv /tmp/launchpad-lock
+	/tmp/launchpad-lock/bin/pip install --quiet -e '.[dev]'
+	{ head -2 requirements.lock; /tmp/launchpad-lock/bin/pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+
+clean: ## Remove the virtualenvs and local state (not your ~/.terraformrc: launchpad never touches it)
+	-$(BIN)/launchpad sandbox down
+	rm -rf $(VENV) .tools .launchpad bench-results .pytest_cache

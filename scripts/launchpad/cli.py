@@ -1,0 +1,140 @@
+"""The `launchpad` command line: parse, call the library, print. No logic lives here."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from launchpad import __version__, docs, terraform
+from launchpad.errors import LaunchpadError
+from launchpad.paths import modules_dir, repo_root
+from launchpad.sandbox import Sandbox
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(func: F) -> F:
+    """Turn a LaunchpadError into one clear message on stderr and its exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except LaunchpadError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="launchpad")
+@click.option("-v", "--verbose", is_flag=True, help="Show debug logging (every terraform command).")
+def main(verbose: bool) -> None:
+    """launchpad: ship ML and LLM models to AWS SageMaker safely."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+
+
+# -- sandbox ---------------------------------------------------------------------------------------
+@main.group()
+def sandbox() -> None:
+    """The local AWS sandbox (moto server on 127.0.0.1, with launchpad's patches)."""
+
+
+@sandbox.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one.",
+)
+@friendly_errors
+def up(port: int) -> None:
+    """Start the sandbox (or report the one already running) and print its endpoint."""
+    info = Sandbox().up(port=port)
+    click.echo(f"# sandbox pid {info.pid}; point terraform, boto3 or the aws CLI at it with:")
+    click.echo(info.export_line())
+
+
+@sandbox.command()
+@friendly_errors
+def down() -> None:
+    """Stop the sandbox and remove its pid file (the log stays for reading)."""
+    info = Sandbox().down()
+    click.echo(f"sandbox at {info.url} stopped" if info else "no sandbox was running")
+
+
+@sandbox.command()
+@friendly_errors
+def status() -> None:
+    """Say whether the sandbox is running; exit 1 if it is not."""
+    box = Sandbox()
+    info = box.status()
+    if info is None:
+        click.echo("sandbox: not running (start it with `launchpad sandbox up`)")
+        sys.exit(1)
+    click.echo(f"sandbox: running, pid {info.pid}, log {box.log_file}")
+    click.echo(info.export_line())
+
+
+@sandbox.command()
+@friendly_errors
+def reset() -> None:
+    """Delete every resource in every account of the running sandbox."""
+    info = Sandbox().reset()
+    click.echo(f"sandbox at {info.url} reset: all accounts are empty")
+
+
+# -- toolchain ---------------------------------------------------------------------------------------
+@main.command()
+@friendly_errors
+def doctor() -> None:
+    """Check the toolchain and write the project-local Terraform CLI config (run by `make setup`)."""
+    version = terraform.terraform_version()
+    click.echo(f"terraform {'.'.join(map(str, version))}: ok")
+    mirror = terraform.find_provider_mirror()
+    source = (
+        f"provider mirror {mirror}"
+        if mirror
+        else (f"public registry, shared plugin cache {terraform.plugin_cache_dir()}")
+    )
+    click.echo(f"providers: {source}")
+    click.echo(f"terraform CLI config: {terraform.ensure_cli_config()} (TF_CLI_CONFIG_FILE)")
+    checkov = repo_root() / ".tools" / "checkov" / "bin" / "checkov"
+    click.echo(f"checkov: {checkov if checkov.exists() else shutil.which('checkov') or 'missing'}")
+
+
+# -- docs --------------------------------------------------------------------------------------------
+@main.command("docs")
+@click.option("--check", is_flag=True, help="Do not write; exit 1 if any table is stale.")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@friendly_errors
+def docs_command(check: bool, paths: tuple[Path, ...]) -> None:
+    """Generate the inputs/outputs tables of module READMEs (default: every module)."""
+    targets = list(paths) or docs.module_dirs(modules_dir())
+    if check:
+        stale = [str(p) for p in targets if docs.is_stale(p)]
+        if stale:
+            click.echo("stale README tables (run `launchpad docs`):\n  " + "\n  ".join(stale))
+            sys.exit(1)
+        click.echo(f"{len(targets)} README tables are up to date")
+        return
+    for path in targets:
+        click.echo(f"{'updated' if docs.write(path) else 'unchanged'}: {path}/README.md")
+
+
+if __name__ == "__main__":
+    main()

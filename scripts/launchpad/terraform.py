@@ -1,0 +1,245 @@
+"""Terraform: the toolchain check, the provider mirror, the project-local CLI config and a runner.
+
+The runner wraps ``tftest`` (Google's maintained, dependency-free Terraform wrapper). It is used by the
+CLI (``launchpad demo``, ``launchpad bench``) and by the pytest harness alike, so both run Terraform the
+same way: same CLI config, same environment, same error messages.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tftest
+
+from launchpad.errors import TerraformError, ToolchainError
+from launchpad.paths import state_dir
+
+log = logging.getLogger(__name__)
+
+MIN_TERRAFORM = (1, 5, 0)
+MIRROR_ENV = "LAUNCHPAD_TF_PROVIDER_MIRROR"
+PLUGIN_CACHE_ENV = "LAUNCHPAD_TF_PLUGIN_CACHE"
+# Where the machines we run on keep an unpacked provider mirror, most specific first.
+WELL_KNOWN_MIRRORS = (
+    Path("/opt/tf-plugins"),
+    Path("/usr/local/share/terraform/plugins"),
+    Path("/usr/share/terraform/plugins"),
+    Path.home() / ".local/share/terraform/plugins",
+    Path.home() / ".terraform.d/plugins",
+)
+MIRRORED_PROVIDERS = "registry.terraform.io/hashicorp/*"
+VARS_FILE = "launchpad.auto.tfvars.json"
+INSTALL_HINT = (
+    "Install Terraform >= {min} from https://developer.hashicorp.com/terraform/install "
+    "(or your package manager) and make sure `terraform` is on PATH."
+)
+
+
+def _version_text(version: tuple[int, ...]) -> str:
+    return ".".join(str(part) for part in version)
+
+
+def terraform_version(binary: str = "terraform") -> tuple[int, int, int]:
+    """The installed Terraform version; raises ToolchainError if it is missing or older than 1.5."""
+    hint = INSTALL_HINT.format(min=_version_text(MIN_TERRAFORM))
+    path = shutil.which(binary)
+    if path is None:
+        raise ToolchainError(f"terraform was not found on PATH. {hint}")
+    result = subprocess.run(
+        [path, "version", "-json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": os.devnull},
+    )
+    try:
+        text = json.loads(result.stdout)["terraform_version"]
+    except (ValueError, KeyError) as exc:
+        raise ToolchainError(f"could not read the version of {path}. {hint}") from exc
+    match = re.match(r"(\d+)\.(\d+)\.(\d+)", text)
+    if not match:
+        raise ToolchainError(f"unrecognised terraform version {text!r} at {path}. {hint}")
+    version = (int(match[1]), int(match[2]), int(match[3]))
+    if version < MIN_TERRAFORM:
+        raise ToolchainError(f"terraform {text} at {path} is too old. {hint}")
+    return version
+
+
+def _holds_aws_provider(path: Path) -> bool:
+    return (path / "registry.terraform.io" / "hashicorp" / "aws").is_dir()
+
+
+def find_provider_mirror() -> Path | None:
+    """The provider mirror to install from: ``$LAUNCHPAD_TF_PROVIDER_MIRROR``, else a well-known path.
+
+    Returns None when there is none, meaning providers come from the public registry. An env var that
+    points at a folder without the AWS provider is an error, not a silent fallback.
+    """
+    configured = os.environ.get(MIRROR_ENV)
+    if configured:
+        path = Path(configured).expanduser()
+        if not _holds_aws_provider(path):
+            raise ToolchainError(
+                f"{MIRROR_ENV}={configured} holds no registry.terraform.io/hashicorp/aws provider. "
+                "Point it at a `terraform providers mirror` folder, or unset it to use the registry."
+            )
+        return path
+    return next((path for path in WELL_KNOWN_MIRRORS if _holds_aws_provider(path)), None)
+
+
+def plugin_cache_dir() -> Path:
+    """The plugin cache shared by every working directory when providers come from the registry."""
+    configured = os.environ.get(PLUGIN_CACHE_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache_home / "launchpad" / "terraform-plugins"
+
+
+def render_cli_config(mirror: Path | None, cache_dir: Path) -> str:
+    """The Terraform CLI config: the mirror for hashicorp providers when there is one, else the
+    registry through a shared plugin cache (an unpacked mirror is symlinked, so it needs no cache)."""
+    header = "# Written by launchpad (`make setup`); do not edit. Used via TF_CLI_CONFIG_FILE.\n"
+    if mirror is None:
+        return header + f'plugin_cache_dir = "{cache_dir}"\n'
+    return header + (
+        "provider_installation {\n"
+        "  filesystem_mirror {\n"
+        f'    path    = "{mirror}"\n'
+        f'    include = ["{MIRRORED_PROVIDERS}"]\n'
+        "  }\n"
+        "  direct {\n"
+        f'    exclude = ["{MIRRORED_PROVIDERS}"]\n'
+        "  }\n"
+        "}\n"
+    )
+
+
+def cli_config_path() -> Path:
+    return state_dir() / "terraform.rc"
+
+
+def ensure_cli_config() -> Path:
+    """Write the project-local CLI config if it is missing or stale; never touches ~/.terraformrc."""
+    mirror = find_provider_mirror()
+    cache_dir = plugin_cache_dir()
+    if mirror is None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    content = render_cli_config(mirror, cache_dir)
+    path = cli_config_path()
+    if not path.exists() or path.read_text() != content:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+        log.info("wrote %s (%s)", path, f"mirror {mirror}" if mirror else "registry + plugin cache")
+    return path
+
+
+def terraform_env(aws_env: Mapping[str, str]) -> dict[str, str]:
+    """The environment for a terraform process: ours, plus the AWS target's variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_VAR_"))}
+    env.update(
+        TF_CLI_CONFIG_FILE=str(ensure_cli_config()),
+        TF_IN_AUTOMATION="1",
+        TF_INPUT="0",
+        CHECKPOINT_DISABLE="1",
+    )
+    env.update(aws_env)
+    return env
+
+
+_ERROR_BLOCK = re.compile(r"^(?:│ )?Error: .*?(?=^\s*$|\Z)", re.MULTILINE | re.DOTALL)
+
+
+def summarize_errors(output: str) -> str:
+    """Terraform's own `Error:` blocks, without the box-drawing margin; the raw tail if there are none."""
+    blocks = [re.sub(r"^[│╷╵] ?", "", b, flags=re.MULTILINE).strip() for b in _ERROR_BLOCK.findall(output)]
+    if blocks:
+        return "\n\n".join(dict.fromkeys(blocks))
+    return "\n".join(output.strip().splitlines()[-20:])
+
+
+@dataclass
+class Terraform:
+    """Run Terraform in one working directory, with JSON variables and readable errors."""
+
+    workdir: Path
+    env: dict[str, str]
+
+    def __post_init__(self) -> None:
+        self._tf = tftest.TerraformTest(str(self.workdir), env=self.env)
+
+    def _run(self, command: str, *args: str) -> tftest.TerraformCommandOutput:
+        log.debug("terraform %s %s in %s", command, " ".join(args), self.workdir)
+        try:
+            return self._tf.execute_command(command, "-no-color", *args)
+        except tftest.TerraformTestError as exc:
+            output = " ".join(str(part) for part in exc.args)
+            raise TerraformError(
+                f"terraform {command} failed in {self.workdir}:\n{summarize_errors(output)}"
+            ) from exc
+
+    def set_vars(self, tf_vars: Mapping[str, Any]) -> None:
+        """Write variables as JSON (typed: booleans, lists and maps survive)."""
+        (self.workdir / VARS_FILE).write_text(json.dumps(dict(tf_vars), indent=2, sort_keys=True))
+
+    def init(self) -> None:
+        self._run("init", "-input=false", "-backend=false")
+
+    def validate(self) -> None:
+        self._run("validate")
+
+    def plan(self) -> dict[str, Any]:
+        """The plan as Terraform's JSON document (``terraform show -json``)."""
+        self._run("plan", "-input=false", "-lock=false", "-out=launchpad.tfplan")
+        return json.loads(self._run("show", "-json", "launchpad.tfplan").out)
+
+    def apply(self) -> None:
+        self._run("apply", "-input=false", "-auto-approve")
+
+    def replan_exit_code(self) -> tuple[int, str]:
+        """``plan -detailed-exitcode``: 0 when nothing would change, 2 with the diff text otherwise."""
+        result = self._run("plan", "-input=false", "-lock=false", "-detailed-exitcode")
+        return result.retcode, result.out
+
+    def outputs(self) -> dict[str, Any]:
+        raw = json.loads(self._run("output", "-json").out or "{}")
+        return {name: spec["value"] for name, spec in raw.items()}
+
+    def state_resources(self) -> list[str]:
+        result = self._run("state", "list")
+        return [line for line in result.out.splitlines() if line.strip()]
+
+    def destroy(self) -> None:
+        self._run("destroy", "-input=false", "-auto-approve")
+
+
+def copy_module_dir(source: Path, destination: Path) -> Path:
+    """Copy a root module (an example) without local state or .terraform folders.
+
+    Relative ``source = "../../"`` references are rewritten to absolute paths so the copy still
+    finds its module.
+    """
+    shutil.copytree(
+        source,
+        destination,
+        ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl", "*.tfplan"),
+    )
+    for tf_file in destination.glob("*.tf"):
+        text = tf_file.read_text()
+        rewritten = re.sub(
+            r'(source\s*=\s*")(\.\.?/[^"]*)(")',
+            lambda m: f"{m[1]}{(source / m[2]).resolve()}{m[3]}",
+            text,
+        )
+        if rewritten != text:
+            tf_file.write_text(rewritten)
+    return destination

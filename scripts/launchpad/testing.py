@@ -1,0 +1,183 @@
+"""The terratest-style pytest harness: a pytest plugin (``pytest_plugins = ["launchpad.testing"]``).
+
+- One sandbox per test run: the xdist controller (or the lone process) starts it and hands its URL to
+  every worker; ``LAUNCHPAD_SANDBOX_URL`` reuses one that is already running.
+- ``aws_target``: each test gets a fresh, empty sandbox account; under the ``aws`` marker it gets the real
+  account in the environment instead (skipped unless ``LAUNCHPAD_AWS_TESTS=1`` and credentials exist).
+- ``example_stack(module)``: a module-scoped fixture that copies ``modules/<module>/examples/<example>``,
+  inits it (shared provider mirror/cache: nothing is copied), applies it, yields a ``Stack`` and always
+  destroys it. ``assert_replan_empty(stack)`` is the drift check.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from launchpad.aws import AwsTarget
+from launchpad.paths import modules_dir
+from launchpad.sandbox import Sandbox
+from launchpad.workspace import Workspace
+
+SANDBOX_URL_ENV = "LAUNCHPAD_SANDBOX_URL"
+AWS_OPT_IN_ENV = "LAUNCHPAD_AWS_TESTS"
+_WORKER_KEY = "launchpad_sandbox_url"
+
+
+# -- one sandbox per run ------------------------------------------------------------------------
+def pytest_configure(config: pytest.Config) -> None:
+    worker_input = getattr(config, "workerinput", None)
+    if worker_input is not None:  # an xdist worker: the controller started the sandbox
+        config._launchpad_sandbox_url = worker_input[_WORKER_KEY]  # type: ignore[attr-defined]
+        return
+    url = os.environ.get(SANDBOX_URL_ENV)
+    if not url:
+        box = Sandbox(Path(tempfile.mkdtemp(prefix="launchpad-test-sandbox-")))
+        url = box.up().url
+        config._launchpad_sandbox = box  # type: ignore[attr-defined]
+    config._launchpad_sandbox_url = url  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:  # xdist hook: runs in the controller per worker
+    node.workerinput[_WORKER_KEY] = node.config._launchpad_sandbox_url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    box: Sandbox | None = getattr(config, "_launchpad_sandbox", None)
+    if box is not None:
+        box.down()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"launchpad sandbox: {getattr(config, '_launchpad_sandbox_url', 'none')}"
+
+
+# -- where AWS calls go -----------------------------------------------------------------------------
+def _real_aws_available() -> bool:
+    return os.environ.get(AWS_OPT_IN_ENV) == "1" and boto3.Session().get_credentials() is not None
+
+
+def make_target(config: pytest.Config, kind: str) -> AwsTarget:
+    if kind == "aws":
+        if not _real_aws_available():
+            pytest.skip(f"real AWS tests need credentials and {AWS_OPT_IN_ENV}=1 (`make test-aws`)")
+        return AwsTarget.real()
+    return AwsTarget.sandbox(config._launchpad_sandbox_url)  # type: ignore[attr-defined]
+
+
+TARGETS = [
+    pytest.param("sandbox", marks=pytest.mark.sandbox),
+    pytest.param("aws", marks=pytest.mark.aws),
+]
+
+
+@pytest.fixture(scope="session")
+def sandbox_url(pytestconfig: pytest.Config) -> str:
+    return pytestconfig._launchpad_sandbox_url  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def sandbox_target(sandbox_url: str) -> AwsTarget:
+    """A fresh, empty sandbox account (for plans, which need a provider to talk to)."""
+    return AwsTarget.sandbox(sandbox_url)
+
+
+# -- applied examples -------------------------------------------------------------------------------
+@dataclass
+class Stack:
+    """An applied root module: its outputs, its AWS target (for boto3) and its workspace."""
+
+    workspace: Workspace
+    outputs: dict[str, Any]
+    target: AwsTarget
+    name: str
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self.target.client(service)
+        return self._clients[service]
+
+
+def unique_name(prefix: str, target: AwsTarget) -> str:
+    """A lowercase name, unique per account, valid for S3 buckets, IAM roles and KMS aliases."""
+    suffix = (target.account_id or os.urandom(6).hex())[-8:]
+    return f"{prefix}-{suffix}"
+
+
+def example_stack(
+    module: str, example: str = "complete", tf_vars: Mapping[str, Any] | None = None
+) -> Callable[..., Iterator[Stack]]:
+    """A module-scoped fixture: ``modules/<module>/examples/<example>`` applied once per target."""
+
+    @pytest.fixture(scope="module", params=TARGETS)
+    def _stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+        target = make_target(request.config, request.param)
+        name = unique_name(f"lp-{module}"[:20].rstrip("-"), target)
+        variables = {"name": name, "region": target.region, **(tf_vars or {})}
+        workspace = Workspace(
+            modules_dir() / module / "examples" / example,
+            target,
+            variables,
+            parent=tmp_path_factory.mktemp(f"{module}-{example}"),
+        )
+        try:
+            workspace.init()
+            outputs = workspace.apply()
+            yield Stack(workspace=workspace, outputs=outputs, target=target, name=name)
+        finally:
+            workspace.cleanup()
+
+    return _stack
+
+
+def assert_replan_empty(stack: Stack) -> None:
+    """The terratest drift check: ``plan -detailed-exitcode`` right after apply must exit 0."""
+    code, diff = stack.workspace.replan()
+    assert code == 0, f"re-plan after apply is not empty (exit {code}):\n{diff}"
+
+
+# -- what an account holds ---------------------------------------------------------------------------
+def _live_customer_keys(kms: Any) -> list[str]:
+    """Customer-managed keys not scheduled for deletion (a destroyed key waits 7-30 days in AWS)."""
+    live = []
+    for key in kms.list_keys()["Keys"]:
+        meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        if meta["KeyManager"] == "CUSTOMER" and meta["KeyState"] != "PendingDeletion":
+            live.append(key["KeyId"])
+    return live
+
+
+def account_inventory(target: AwsTarget) -> dict[str, list[str]]:
+    """The resources of the kinds launchpad creates that exist in the target's account and region.
+
+    Empty for a fresh sandbox account; used to prove that bad input touched nothing and that a destroy
+    left nothing behind. Defaults AWS creates by itself (the default VPC, AWS-managed keys and
+    service-linked roles) are not counted.
+    """
+    found: dict[str, list[str]] = {
+        "s3 buckets": [b["Name"] for b in target.client("s3").list_buckets()["Buckets"]],
+        "kms keys": _live_customer_keys(target.client("kms")),
+        "iam roles": [
+            r["RoleName"]
+            for r in target.client("iam").list_roles()["Roles"]
+            if not r["Path"].startswith("/aws-service-role/")
+        ],
+        "iam policies": [
+            p["PolicyName"] for p in target.client("iam").list_policies(Scope="Local")["Policies"]
+        ],
+        "vpcs": [v["VpcId"] for v in target.client("ec2").describe_vpcs()["Vpcs"] if not v["IsDefault"]],
+        "log groups": [g["logGroupName"] for g in target.client("logs").describe_log_groups()["logGroups"]],
+        "ecr repositories": [
+            r["repositoryName"] for r in target.client("ecr").describe_repositories()["repositories"]
+        ],
+    }
+    return {kind: names for kind, names in found.items() if names}

@@ -1,0 +1,97 @@
+"""A throwaway copy of a Terraform root module, bound to one AWS target, with every step timed.
+
+Used by the pytest harness (apply, assert, re-plan, destroy), ``launchpad demo`` and ``launchpad bench``.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from launchpad.aws import AwsTarget
+from launchpad.terraform import Terraform, copy_module_dir, terraform_env
+
+log = logging.getLogger(__name__)
+
+
+class Workspace:
+    """``source`` copied under ``parent`` (a temp dir by default); Terraform runs only in the copy."""
+
+    def __init__(
+        self,
+        source: Path,
+        target: AwsTarget,
+        tf_vars: Mapping[str, Any] | None = None,
+        parent: Path | None = None,
+    ) -> None:
+        self.source = source
+        self.target = target
+        self._own_parent = parent is None
+        self.parent = parent or Path(tempfile.mkdtemp(prefix="launchpad-"))
+        self.dir = copy_module_dir(source, self.parent / source.name)
+        self.tf = Terraform(self.dir, terraform_env(target.env()))
+        self.timings: dict[str, float] = {}
+        self.applied = False
+        self.tf.set_vars(tf_vars or {})
+
+    def _timed(self, step: str, func: Any, *args: Any) -> Any:
+        start = time.monotonic()
+        try:
+            return func(*args)
+        finally:
+            self.timings[step] = round(time.monotonic() - start, 3)
+
+    def set_vars(self, tf_vars: Mapping[str, Any]) -> None:
+        self.tf.set_vars(tf_vars)
+
+    def init(self) -> None:
+        self._timed("init", self.tf.init)
+
+    def plan(self) -> dict[str, Any]:
+        return self._timed("plan", self.tf.plan)
+
+    def apply(self) -> dict[str, Any]:
+        """Apply and return the outputs. A failed apply still counts as applied (to be destroyed)."""
+        self.applied = True
+        self._timed("apply", self.tf.apply)
+        return self.tf.outputs()
+
+    def replan(self) -> tuple[int, str]:
+        return self._timed("replan", self.tf.replan_exit_code)
+
+    def destroy(self) -> None:
+        self._timed("destroy", self.tf.destroy)
+        self.applied = False
+
+    def cleanup(self) -> None:
+        """Destroy what was applied (a failed destroy raises) and remove the copy."""
+        try:
+            if self.applied:
+                self.destroy()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            if self._own_parent:
+                shutil.rmtree(self.parent, ignore_errors=True)
+
+
+@contextmanager
+def applied_stack(
+    source: Path,
+    target: AwsTarget,
+    tf_vars: Mapping[str, Any] | None = None,
+    parent: Path | None = None,
+) -> Iterator[tuple[Workspace, dict[str, Any]]]:
+    """Init and apply ``source``; yield the workspace and its outputs; always destroy afterwards."""
+    workspace = Workspace(source, target, tf_vars, parent)
+    try:
+        workspace.init()
+        outputs = workspace.apply()
+        yield workspace, outputs
+    finally:
+        workspace.cleanup()

@@ -1,0 +1,200 @@
+"""Fast tier for every module: fmt, validate, README tables, checkov, plan inventories, bad input.
+
+Modules are discovered from ``modules/``, so a new module is covered the moment it exists.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from launchpad import docs
+from launchpad.aws import AwsTarget
+from launchpad.errors import TerraformError
+from launchpad.paths import modules_dir, repo_root
+from launchpad.terraform import Terraform, copy_module_dir, terraform_env
+from launchpad.testing import account_inventory
+from launchpad.workspace import Workspace
+
+MODULES = sorted(p.name for p in modules_dir().iterdir() if (p / "main.tf").exists())
+ROOT_MODULES = sorted(  # every module, submodule and example: each must validate on its own
+    {p.parent for p in modules_dir().rglob("*.tf") if ".terraform" not in p.parts}
+)
+TESTS = Path(__file__).parent
+
+
+def _load(module: str, name: str) -> Any:
+    path = TESTS / module / name
+    if not path.exists():
+        pytest.fail(f"{path.relative_to(repo_root())} is missing: every module ships one")
+    return yaml.safe_load(path.read_text())
+
+
+def test_terraform_fmt_is_clean() -> None:
+    result = subprocess.run(
+        ["terraform", "fmt", "-check", "-recursive", "-list=true", "modules"],
+        cwd=repo_root(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"run `make fmt`; unformatted files:\n{result.stdout}{result.stderr}"
+
+
+@pytest.mark.parametrize("root", ROOT_MODULES, ids=lambda p: str(p.relative_to(modules_dir())))
+def test_module_validates(root: Path, tmp_path: Path) -> None:
+    copy = copy_module_dir(root, tmp_path / root.name)
+    terraform = Terraform(copy, terraform_env({"AWS_REGION": "eu-west-1"}))
+    terraform.init()
+    terraform.validate()
+
+
+@pytest.mark.parametrize(
+    "module_dir", docs.module_dirs(modules_dir()), ids=lambda p: str(p.relative_to(modules_dir()))
+)
+def test_readme_table_is_current(module_dir: Path) -> None:
+    assert not docs.is_stale(module_dir), f"run `launchpad docs` ({module_dir}/README.md is stale)"
+
+
+def test_checkov_reports_no_failed_checks() -> None:
+    checkov = repo_root() / ".tools" / "checkov" / "bin" / "checkov"
+    result = subprocess.run(
+        [
+            str(checkov),
+            "-d",
+            "modules",
+            "--framework",
+            "terraform",
+            "--skip-download",
+            "--quiet",
+            "--compact",
+            "--output",
+            "json",
+        ],
+        cwd=repo_root(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    reports = json.loads(result.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    failed = [
+        f"{c['check_id']} {c['resource']} ({c['file_path']}:{c['file_line_range'][0]})"
+        for report in reports
+        for c in report.get("results", {}).get("failed_checks", [])
+    ]
+    assert not failed, "checkov failed checks:\n" + "\n".join(failed)
+    skipped = [c for report in reports for c in report.get("results", {}).get("skipped_checks", [])]
+    unexplained = [c["check_id"] for c in skipped if len(c.get("suppress_comment", "").strip()) < 15]
+    assert not unexplained, f"checkov skips need a reason a reviewer would accept: {unexplained}"
+
+
+# -- plan inventories -----------------------------------------------------------------------------
+def _subset_mismatches(expected: Any, actual: Any, path: str) -> list[str]:
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [f"{path}: expected a map, got {actual!r}"]
+        return [
+            m
+            for key, value in expected.items()
+            for m in _subset_mismatches(value, actual.get(key), f"{path}.{key}")
+        ]
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        return [
+            m
+            for i, (e, a) in enumerate(zip(expected, actual, strict=True))
+            for m in _subset_mismatches(e, a, f"{path}[{i}]")
+        ]
+    return [] if expected == actual else [f"{path}: expected {expected!r}, got {actual!r}"]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_plan_matches_inventory(module: str, sandbox_target: AwsTarget) -> None:
+    inventory = _load(module, "inventory.yaml")
+    workspace = Workspace(
+        modules_dir() / module / "examples" / "complete",
+        sandbox_target,
+        {"name": f"lp-inv-{module}"[:24], "region": sandbox_target.region},
+    )
+    try:
+        workspace.init()
+        plan = workspace.plan()
+    finally:
+        workspace.cleanup()
+    changes = [c for c in plan.get("resource_changes", []) if c["mode"] == "managed"]
+    counts: dict[str, int] = {}
+    for change in changes:
+        counts[change["type"]] = counts.get(change["type"], 0) + 1
+    for resource_type, expected in inventory.get("counts", {}).items():
+        assert counts.get(resource_type, 0) == expected, (
+            f"{module}: planned {counts.get(resource_type, 0)} {resource_type}, expected {expected}"
+        )
+    after = {c["address"]: c["change"]["after"] for c in changes}
+    mismatches = []
+    for address, expected_values in inventory.get("values", {}).items():
+        assert address in after, f"{module}: {address} is not in the plan; planned: {sorted(after)}"
+        mismatches += _subset_mismatches(expected_values, after[address], address)
+    assert not mismatches, "\n".join(mismatches)
+    declared = set(plan.get("configuration", {}).get("root_module", {}).get("outputs", {}))
+    missing = set(inventory.get("outputs", [])) - declared
+    assert not missing, f"{module}: the example does not output {sorted(missing)}"
+
+
+# -- bad input fails at plan with a clear message ---------------------------------------------------
+def _validation_cases() -> list[Any]:
+    params = []
+    for module in MODULES:
+        path = TESTS / module / "validation_cases.yaml"
+        if not path.exists():
+            params.append(pytest.param(module, {}, {}, id=f"{module}-missing-cases"))
+            continue
+        spec = yaml.safe_load(path.read_text())
+        for case in spec["cases"]:
+            params.append(
+                pytest.param(
+                    module,
+                    {**spec.get("base_vars", {}), **case["vars"]},
+                    case,
+                    id=f"{module}-{case['name']}",
+                )
+            )
+    return params
+
+
+@pytest.fixture(scope="module")
+def module_workspaces(tmp_path_factory: pytest.TempPathFactory, sandbox_url: str) -> Any:
+    """One initialised copy per module (as a root module), reused by all its validation cases."""
+    cache: dict[str, Workspace] = {}
+
+    def get(module: str) -> Workspace:
+        if module not in cache:
+            target = AwsTarget.sandbox(sandbox_url)
+            cache[module] = Workspace(
+                modules_dir() / module, target, parent=tmp_path_factory.mktemp(f"validate-{module}")
+            )
+            cache[module].init()
+        return cache[module]
+
+    yield get
+    for workspace in cache.values():
+        workspace.cleanup()
+
+
+@pytest.mark.parametrize(("module", "tf_vars", "case"), _validation_cases())
+def test_bad_input_is_rejected_at_plan(
+    module: str, tf_vars: dict[str, Any], case: dict[str, Any], module_workspaces: Any
+) -> None:
+    assert case, f"tests/modules/{module}/validation_cases.yaml is missing"
+    workspace = module_workspaces(module)
+    workspace.set_vars(tf_vars)
+    with pytest.raises(TerraformError) as raised:
+        workspace.plan()
+    message = " ".join(str(raised.value).split())
+    assert "Invalid value for variable" in message, f"not a variable validation error:\n{raised.value}"
+    assert " ".join(case["error"].split()) in message, f"unexpected error for {case['name']}:\n{raised.value}"
+    assert account_inventory(workspace.target) == {}, "bad input must leave the account untouched"

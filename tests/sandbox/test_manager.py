@@ -1,0 +1,87 @@
+"""`launchpad sandbox up|down|status|reset`: lifecycle, pid/log files and the failure messages."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from launchpad.aws import AwsTarget
+from launchpad.cli import main
+from launchpad.errors import SandboxError
+from launchpad.sandbox import Sandbox
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("LAUNCHPAD_STATE_DIR", str(tmp_path))
+    yield tmp_path
+    Sandbox(tmp_path).down()
+
+
+def test_cli_lifecycle_prints_the_endpoint_to_export(state: Path) -> None:
+    runner = CliRunner()
+    up = runner.invoke(main, ["sandbox", "up"])
+    assert up.exit_code == 0, up.output
+    export = [line for line in up.output.splitlines() if line.startswith("export ")]
+    assert len(export) == 1 and export[0].startswith("export AWS_ENDPOINT_URL=http://127.0.0.1:")
+    info = Sandbox(state).status()
+    assert info is not None and export[0].endswith(f":{info.port}")
+    assert (state / "sandbox" / "sandbox.json").exists() and (state / "sandbox" / "sandbox.log").exists()
+
+    status = runner.invoke(main, ["sandbox", "status"])
+    assert status.exit_code == 0 and f"pid {info.pid}" in status.output
+
+    assert runner.invoke(main, ["sandbox", "up"]).output == up.output, "up twice reuses the sandbox"
+
+    down = runner.invoke(main, ["sandbox", "down"])
+    assert down.exit_code == 0 and "stopped" in down.output
+    assert not (state / "sandbox" / "sandbox.json").exists()
+    stopped = runner.invoke(main, ["sandbox", "status"])
+    assert stopped.exit_code == 1 and "not running" in stopped.output
+
+
+def test_reset_empties_every_account(state: Path) -> None:
+    info = Sandbox(state).up()
+    target = AwsTarget.sandbox(info.url)
+    target.client("sqs").create_queue(QueueName="left-over")
+    result = CliRunner().invoke(main, ["sandbox", "reset"])
+    assert result.exit_code == 0, result.output
+    assert target.client("sqs").list_queues().get("QueueUrls", []) == []
+
+
+def test_busy_port_is_refused_and_nothing_is_started(state: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        busy = holder.getsockname()[1]
+        result = CliRunner().invoke(main, ["sandbox", "up", "--port", str(busy)])
+    assert result.exit_code == SandboxError.exit_code
+    assert f"port {busy} on 127.0.0.1 is already in use" in result.output
+    assert "Leave out --port" in result.output
+    assert not (state / "sandbox" / "sandbox.json").exists()
+
+
+def test_a_sandbox_that_died_is_reported_and_replaced(state: Path) -> None:
+    box = Sandbox(state)
+    first = box.up()
+    os.kill(first.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while box.status() is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert box.status() is None
+    assert not box.info_file.exists(), "the stale pid file is cleared"
+    second = box.up()
+    assert second.pid != first.pid
+
+
+def test_commands_that_need_a_sandbox_say_how_to_start_one(state: Path) -> None:
+    result = CliRunner().invoke(main, ["sandbox", "reset"])
+    assert result.exit_code == SandboxError.exit_code
+    assert "no sandbox is running. Start one with `launchpad sandbox up`" in result.output
