@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -12,7 +14,8 @@ from typing import Any, TypeVar
 
 import click
 
-from launchpad import __version__, docs, terraform
+from launchpad import __version__, bench, docs, terraform
+from launchpad.demo import Demo
 from launchpad.errors import LaunchpadError
 from launchpad.paths import modules_dir, repo_root
 from launchpad.sandbox import Sandbox
@@ -134,6 +137,57 @@ def docs_command(check: bool, paths: tuple[Path, ...]) -> None:
         return
     for path in targets:
         click.echo(f"{'updated' if docs.write(path) else 'unchanged'}: {path}/README.md")
+
+
+# -- demo and bench ------------------------------------------------------------------------------------
+@main.command()
+@friendly_errors
+def demo() -> None:
+    """Sandbox up, apply the baseline stack, read it back with boto3, destroy, sandbox down."""
+    run = Demo()
+    steps = list(run.steps())
+    started = time.monotonic()
+    try:
+        for number, (title, action) in enumerate(steps, 1):
+            click.secho(f"[{number}/{len(steps)}] {title} ...", bold=True)
+            step_started = time.monotonic()
+            result = action()
+            for line in result.split("; "):
+                click.echo(f"      {line}")
+            click.echo(f"      ({time.monotonic() - step_started:.1f} s)")
+    finally:
+        run.close()
+    click.secho(f"demo finished in {time.monotonic() - started:.0f} s", fg="green")
+
+
+@main.command("bench")
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("bench-results"),
+    show_default=True,
+)
+@friendly_errors
+def bench_command(output_dir: Path) -> None:
+    """Time init/apply/re-plan/destroy of every module example on a sandbox; write JSON."""
+    box = Sandbox()
+    started_sandbox = box.status() is None
+    info = box.up()
+    previous_file = output_dir / "latest.json"
+    previous = json.loads(previous_file.read_text()) if previous_file.exists() else None
+    started = time.monotonic()
+    results: dict[str, dict[str, float]] = {}
+    try:
+        for name, timings in bench.run(info.url):
+            results[name] = timings
+            click.echo(f"{name:32} " + "  ".join(f"{k} {v:6.1f}s" for k, v in timings.items()))
+    finally:
+        if started_sandbox:
+            box.down()
+    document = bench.report(results, started)
+    click.echo(f"wrote {bench.write(document, output_dir)}")
+    if previous:
+        click.echo("compared with the previous run:\n  " + "\n  ".join(bench.compare(previous, document)))
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ import yaml
 from launchpad import docs
 from launchpad.aws import AwsTarget
 from launchpad.errors import TerraformError
+from launchpad.inventory import account_inventory
 from launchpad.paths import modules_dir, repo_root
 from launchpad.terraform import Terraform, copy_module_dir, terraform_env
-from launchpad.testing import account_inventory
 from launchpad.workspace import Workspace
 
 MODULES = sorted(p.name for p in modules_dir().iterdir() if (p / "main.tf").exists())

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from launchpad.sandbox.patches import accounts
+from launchpad.sandbox.patches import accounts, kms
 
-PATCHES: tuple[ModuleType, ...] = (accounts,)
+PATCHES: tuple[ModuleType, ...] = (accounts, kms)
 
 
 def names() -> list[str]:

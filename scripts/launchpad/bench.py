@@ -1,0 +1,124 @@
+"""`launchpad bench`: seconds per Terraform step for each module example, on the sandbox.
+
+Each example runs init, apply, re-plan and destroy in a fresh sandbox account, one after another (so the
+numbers do not compete for the 2 cores). The provider floor (init + plan of one trivial resource) is
+measured the same way, for comparison: it is the cost every Terraform command pays before any work.
+Results are JSON, written under ``--output-dir`` with a timestamp and as ``latest.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from launchpad.aws import AwsTarget
+from launchpad.errors import LaunchpadError
+from launchpad.paths import modules_dir
+from launchpad.terraform import terraform_version
+from launchpad.workspace import Workspace
+
+FLOOR_STACK = """\
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = ">= 5.0, < 6.0" }
+  }
+}
+variable "name" { type = string }
+variable "region" { type = string }
+provider "aws" { region = var.region }
+resource "aws_sqs_queue" "floor" {
+  name                    = var.name
+  sqs_managed_sse_enabled = true
+}
+"""
+STEPS = ("init", "apply", "replan", "destroy")
+
+
+def examples() -> list[Path]:
+    return sorted(modules_dir().glob("*/examples/*/main.tf"), key=str)
+
+
+def measure_floor(endpoint_url: str) -> dict[str, float]:
+    target = AwsTarget.sandbox(endpoint_url)
+    with tempfile.TemporaryDirectory(prefix="launchpad-floor-") as tmp:
+        stack = Path(tmp) / "floor"
+        stack.mkdir()
+        (stack / "main.tf").write_text(FLOOR_STACK)
+        workspace = Workspace(stack, target, {"name": "lp-floor", "region": target.region})
+        try:
+            workspace.init()
+            workspace.plan()
+        finally:
+            workspace.cleanup()
+    return workspace.timings
+
+
+def measure_example(example: Path, endpoint_url: str) -> dict[str, float]:
+    target = AwsTarget.sandbox(endpoint_url)
+    module = example.parents[1].name
+    workspace = Workspace(example, target, {"name": f"lp-bench-{module}"[:24], "region": target.region})
+    try:
+        workspace.init()
+        workspace.apply()
+        code, diff = workspace.replan()
+        if code != 0:
+            raise LaunchpadError(f"{example}: re-plan not empty; the numbers would be meaningless\n{diff}")
+        workspace.destroy()
+    finally:
+        workspace.cleanup()
+    timings = {step: workspace.timings[step] for step in STEPS}
+    timings["total"] = round(sum(timings.values()), 3)
+    return timings
+
+
+def run(endpoint_url: str) -> Iterator[tuple[str, dict[str, float]]]:
+    """Yield (name, timings) for the floor and then every module example."""
+    yield "provider-floor", measure_floor(endpoint_url)
+    for example in examples():
+        yield (
+            f"{example.parents[2].name}/{example.parent.name}",
+            measure_example(example.parent, endpoint_url),
+        )
+
+
+def report(results: dict[str, dict[str, float]], started: float) -> dict[str, Any]:
+    return {
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "wall_seconds": round(time.monotonic() - started, 1),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "terraform": ".".join(map(str, terraform_version())),
+        },
+        "unit": "seconds",
+        "results": results,
+    }
+
+
+def write(document: dict[str, Any], output_dir: Path) -> Path:
+    output_dir.mkdir(parents=True, exist_ok=True)
+    stamp = document["generated_at"].replace(":", "").replace("-", "")
+    path = output_dir / f"bench-{stamp}.json"
+    text = json.dumps(document, indent=2, sort_keys=True)
+    path.write_text(text)
+    (output_dir / "latest.json").write_text(text)
+    return path
+
+
+def compare(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """Lines of `name step: old -> new (+x%)` for steps present in both documents."""
+    lines = []
+    for name, timings in current["results"].items():
+        old = previous.get("results", {}).get(name, {})
+        for step, seconds in timings.items():
+            if old.get(step):
+                change = (seconds - old[step]) / old[step] * 100
+                lines.append(f"{name} {step}: {old[step]:.1f}s -> {seconds:.1f}s ({change:+.0f}%)")
+    return lines

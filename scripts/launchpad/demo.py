@@ -1,0 +1,121 @@
+"""`launchpad demo`: the main job on the local sandbox, step by step.
+
+Bring up the sandbox, apply the baseline stack (``terraform/baseline``: network, KMS keys, encrypted
+buckets, the SageMaker execution role) into a fresh sandbox account, read back with boto3 what was
+created, destroy it, prove nothing is left, and stop the sandbox if the demo started it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from launchpad.aws import AwsTarget
+from launchpad.errors import LaunchpadError
+from launchpad.inventory import account_inventory
+from launchpad.paths import repo_root
+from launchpad.sandbox import Sandbox
+from launchpad.workspace import Workspace
+
+BASELINE = Path("terraform") / "baseline"
+
+
+@dataclass
+class Demo:
+    stack_dir: Path = field(default_factory=lambda: repo_root() / BASELINE)
+    sandbox: Sandbox = field(default_factory=Sandbox)
+    target: AwsTarget | None = None
+    workspace: Workspace | None = None
+    started_sandbox: bool = False
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def steps(self) -> Iterator[tuple[str, Callable[[], str]]]:
+        """(title, action) pairs; each action returns a one-line result to show."""
+        yield "start the sandbox", self.start_sandbox
+        yield f"init {BASELINE}", self.init
+        yield "apply the baseline stack", self.apply
+        yield "read back what was created (boto3)", self.describe
+        yield "check the re-plan is empty", self.replan
+        yield "destroy the stack", self.destroy
+        yield "check nothing is left", self.check_empty
+
+    def start_sandbox(self) -> str:
+        self.started_sandbox = self.sandbox.status() is None
+        info = self.sandbox.up()
+        self.target = AwsTarget.sandbox(info.url)
+        reused = "" if self.started_sandbox else " (already running)"
+        return f"{info.url}{reused}, fresh account {self.target.account_id}"
+
+    def init(self) -> str:
+        assert self.target is not None
+        self.workspace = Workspace(
+            self.stack_dir, self.target, {"name": "lp-demo", "region": self.target.region}
+        )
+        self.workspace.init()
+        return str(self.workspace.dir)
+
+    def apply(self) -> str:
+        assert self.workspace is not None
+        self.outputs = self.workspace.apply()
+        return f"{len(self.workspace.tf.state_resources())} resources"
+
+    def describe(self) -> str:
+        assert self.target is not None
+        return "; ".join(describe_baseline(self.target, self.outputs))
+
+    def replan(self) -> str:
+        assert self.workspace is not None
+        code, diff = self.workspace.replan()
+        if code != 0:
+            raise LaunchpadError(f"the re-plan after apply is not empty:\n{diff}")
+        return "no changes"
+
+    def destroy(self) -> str:
+        assert self.workspace is not None
+        self.workspace.destroy()
+        return "destroyed"
+
+    def check_empty(self) -> str:
+        assert self.target is not None
+        left = account_inventory(self.target)
+        if left:
+            raise LaunchpadError(f"the destroy left resources behind: {left}")
+        return "the account is empty"
+
+    def close(self) -> None:
+        """Always: destroy whatever is still applied, remove the copy, stop a sandbox we started."""
+        try:
+            if self.workspace is not None:
+                self.workspace.cleanup()
+        finally:
+            if self.started_sandbox:
+                self.sandbox.down()
+
+
+def describe_baseline(target: AwsTarget, outputs: dict[str, Any]) -> list[str]:
+    """One line per security property of the baseline, read from AWS (not from Terraform)."""
+    s3, kms, ec2, iam = (target.client(s) for s in ("s3", "kms", "ec2", "iam"))
+    lines = []
+    for bucket in outputs["bucket_names"]:
+        rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+        algorithm = rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
+        versioning = s3.get_bucket_versioning(Bucket=bucket).get("Status", "Disabled")
+        lines.append(f"bucket {bucket}: {algorithm}, versioning {versioning}")
+    for key_arn in outputs["kms_key_arns"]:
+        rotation = kms.get_key_rotation_status(KeyId=key_arn)["KeyRotationEnabled"]
+        lines.append(f"key {key_arn.rsplit('/', 1)[-1][:8]}: rotation {'on' if rotation else 'OFF'}")
+    vpc_id = outputs["vpc_id"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+    public = [s["SubnetId"] for s in subnets if s["MapPublicIpOnLaunch"]]
+    flow_logs = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]
+    lines.append(
+        f"vpc {vpc_id}: {len(subnets)} subnets ({len(public)} public), {len(endpoints)} endpoints, "
+        f"flow logs {flow_logs[0]['FlowLogStatus'] if flow_logs else 'MISSING'}"
+    )
+    role = outputs["sagemaker_role_name"]
+    attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    lines.append(f"role {role}: {len(attached)} managed policies attached")
+    return lines

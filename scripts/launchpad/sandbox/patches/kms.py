@@ -1,0 +1,56 @@
+"""KMS: key rotation periods.
+
+AWS: ``EnableKeyRotation`` takes an optional ``RotationPeriodInDays`` (90-2560, default 365) and
+``GetKeyRotationStatus`` returns it with ``KeyId`` while rotation is on
+(https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html,
+https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyRotationStatus.html).
+Stock moto drops the period and returns only ``KeyRotationEnabled``, so the AWS provider reads a period of 0
+and every re-plan of an ``aws_kms_key`` with ``rotation_period_in_days`` wants to change it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from moto.kms.exceptions import ValidationException
+from moto.kms.responses import KmsResponse
+
+_MARK = "_launchpad_kms_patch"
+DEFAULT_PERIOD_DAYS = 365
+MIN_PERIOD_DAYS, MAX_PERIOD_DAYS = 90, 2560
+
+
+def apply() -> None:
+    if getattr(KmsResponse, _MARK, False):
+        return
+    original_enable = KmsResponse.enable_key_rotation
+
+    def enable_key_rotation(self: KmsResponse) -> str:
+        period = self._get_param("RotationPeriodInDays", DEFAULT_PERIOD_DAYS)
+        if not MIN_PERIOD_DAYS <= int(period) <= MAX_PERIOD_DAYS:
+            raise ValidationException(
+                f"1 validation error detected: Value '{period}' at 'rotationPeriodInDays' failed to satisfy "
+                f"constraint: Member must have value between {MIN_PERIOD_DAYS} and {MAX_PERIOD_DAYS}"
+            )
+        result = original_enable(self)
+        key = self.kms_backend.describe_key(self._get_param("KeyId"))
+        key.launchpad_rotation_period_in_days = int(period)  # type: ignore[attr-defined]
+        key.launchpad_rotation_enabled_at = datetime.now(timezone.utc)  # type: ignore[attr-defined]
+        return result
+
+    def get_key_rotation_status(self: KmsResponse) -> str:
+        key_id = self._get_param("KeyId")
+        self._validate_cmk_id(key_id)
+        key = self.kms_backend.describe_key(key_id)
+        body: dict[str, object] = {"KeyId": key.arn, "KeyRotationEnabled": key.key_rotation_status}
+        if key.key_rotation_status:
+            period = getattr(key, "launchpad_rotation_period_in_days", DEFAULT_PERIOD_DAYS)
+            since = getattr(key, "launchpad_rotation_enabled_at", datetime.now(timezone.utc))
+            body["RotationPeriodInDays"] = period
+            body["NextRotationDate"] = (since + timedelta(days=period)).timestamp()
+        return json.dumps(body)
+
+    KmsResponse.enable_key_rotation = enable_key_rotation  # type: ignore[method-assign]
+    KmsResponse.get_key_rotation_status = get_key_rotation_status  # type: ignore[method-assign]
+    setattr(KmsResponse, _MARK, True)
