@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from launchpad.inventory import account_inventory
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 
-pytestmark = pytest.mark.usefixtures("stack")
 stack = example_stack("kms")
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from launchpad.sandbox.patches import accounts, kms
+from launchpad.sandbox.patches import accounts, ec2, kms
 
-PATCHES: tuple[ModuleType, ...] = (accounts, kms)
+PATCHES: tuple[ModuleType, ...] = (accounts, ec2, kms)
 
 
 def names() -> list[str]:
