@@ -82,7 +82,8 @@ def read_module(module_dir: Path) -> tuple[list[Variable], list[Output]]:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    return escaped.replace("\n", "<br>")
 
 
 def _default(value: Any) -> str:
