@@ -156,15 +156,26 @@ def terraform_env(aws_env: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-_ERROR_BLOCK = re.compile(r"^(?:│ )?Error: .*?(?=^\s*$|\Z)", re.MULTILINE | re.DOTALL)
+_BLOCK_START = re.compile(r"^(?:[│╷╵] ?)?(Error|Warning): ")
 
 
 def summarize_errors(output: str) -> str:
-    """Terraform's own `Error:` blocks, without the box-drawing margin; the raw tail if there are none."""
-    blocks = [re.sub(r"^[│╷╵] ?", "", b, flags=re.MULTILINE).strip() for b in _ERROR_BLOCK.findall(output)]
-    if blocks:
-        return "\n\n".join(dict.fromkeys(blocks))
-    return "\n".join(output.strip().splitlines()[-20:])
+    """Terraform's own ``Error:`` blocks (each up to the next diagnostic), without box-drawing margins;
+    the raw tail of the output if there are none."""
+    blocks: list[list[str]] = []
+    current: list[str] | None = None
+    for raw in output.splitlines():
+        line = re.sub(r"^[│╷╵] ?", "", raw)
+        start = _BLOCK_START.match(raw)
+        if start:
+            current = [line] if start.group(1) == "Error" else None
+            if current is not None:
+                blocks.append(current)
+        elif current is not None:
+            current.append(line)
+    if not blocks:
+        return "\n".join(output.strip().splitlines()[-20:])
+    return "\n\n".join(dict.fromkeys("\n".join(block).strip() for block in blocks))
 
 
 @dataclass
