@@ -30,10 +30,10 @@ $(CHECKOV_ENV)/.installed: requirements-checkov.lock
 	@touch $@
 
 test: lint ## Fast and sandbox tiers (one sandbox per run, parallel)
-	$(BIN)/pytest -n $(WORKERS) --dist loadfile -m "not aws"
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup -m "not aws"
 
 test-fast: lint ## Only the tiers that do not apply anything
-	$(BIN)/pytest -n $(WORKERS) --dist loadfile -m "not aws and not sandbox"
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup -m "not aws and not sandbox"
 
 test-aws: ## The same tests against the AWS account in your environment (opt-in, costs money)
 	LAUNCHPAD_AWS_TESTS=1 $(BIN)/pytest -m aws

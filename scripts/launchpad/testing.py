@@ -33,6 +33,7 @@ _WORKER_KEY = "launchpad_sandbox_url"
 
 # -- one sandbox per run ------------------------------------------------------------------------
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "xdist_group(name): run on one xdist worker (--dist loadgroup)")
     worker_input = getattr(config, "workerinput", None)
     if worker_input is not None:  # an xdist worker: the controller started the sandbox
         config._launchpad_sandbox_url = worker_input[_WORKER_KEY]  # type: ignore[attr-defined]
@@ -118,7 +119,6 @@ def example_stack(
 ) -> Callable[..., Iterator[Stack]]:
     """A module-scoped fixture: ``modules/<module>/examples/<example>`` applied once per target."""
 
-    @pytest.fixture(scope="module", params=TARGETS)
     def _stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         target = make_target(request.config, request.param)
         name = unique_name(f"lp-{module}"[:20].rstrip("-"), target)
@@ -136,7 +136,21 @@ def example_stack(
         finally:
             workspace.cleanup()
 
-    return _stack
+    _stack._launchpad_example = True  # type: ignore[attr-defined]  # read at collection, below
+    return pytest.fixture(scope="module", params=TARGETS)(_stack)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep every test of one applied example on one xdist worker (``--dist loadgroup``), so the
+    example is applied once; every other test is spread freely."""
+    for item in items:
+        fixture_info = getattr(item, "_fixtureinfo", None)
+        if fixture_info is None:
+            continue
+        for definitions in fixture_info.name2fixturedefs.values():
+            if getattr(definitions[-1].func, "_launchpad_example", False):
+                item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+                break
 
 
 def assert_replan_empty(stack: Stack) -> None:
