@@ -41,7 +41,7 @@ def pytest_configure(config: pytest.Config) -> None:
     url = os.environ.get(SANDBOX_URL_ENV)
     if not url:
         box = Sandbox(Path(tempfile.mkdtemp(prefix="launchpad-test-sandbox-")))
-        url = box.up().url
+        url = box.up(owner_pid=os.getpid()).url
         config._launchpad_sandbox = box  # type: ignore[attr-defined]
     config._launchpad_sandbox_url = url  # type: ignore[attr-defined]
 
@@ -114,21 +114,20 @@ def unique_name(prefix: str, target: AwsTarget) -> str:
     return f"{prefix}-{suffix}"
 
 
-def example_stack(
-    module: str, example: str = "complete", tf_vars: Mapping[str, Any] | None = None
+def applied_stack(
+    source: Path, name_prefix: str, tf_vars: Mapping[str, Any] | None = None
 ) -> Callable[..., Iterator[Stack]]:
-    """A module-scoped fixture: ``modules/<module>/examples/<example>`` applied once per target."""
+    """A module-scoped fixture: the root module at ``source`` applied once per target, always destroyed.
+
+    It gets ``name`` (unique per account, from ``name_prefix``) and ``region`` as variables, plus
+    ``tf_vars``.
+    """
 
     def _stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         target = make_target(request.config, request.param)
-        name = unique_name(f"lp-{module}"[:20].rstrip("-"), target)
+        name = unique_name(name_prefix[:20].rstrip("-"), target)
         variables = {"name": name, "region": target.region, **(tf_vars or {})}
-        workspace = Workspace(
-            modules_dir() / module / "examples" / example,
-            target,
-            variables,
-            parent=tmp_path_factory.mktemp(f"{module}-{example}"),
-        )
+        workspace = Workspace(source, target, variables, parent=tmp_path_factory.mktemp(source.name))
         try:
             workspace.init()
             outputs = workspace.apply()
@@ -138,6 +137,13 @@ def example_stack(
 
     _stack._launchpad_example = True  # type: ignore[attr-defined]  # read at collection, below
     return pytest.fixture(scope="module", params=TARGETS)(_stack)
+
+
+def example_stack(
+    module: str, example: str = "complete", tf_vars: Mapping[str, Any] | None = None
+) -> Callable[..., Iterator[Stack]]:
+    """``modules/<module>/examples/<example>`` as an ``applied_stack`` fixture."""
+    return applied_stack(modules_dir() / module / "examples" / example, f"lp-{module}", tf_vars)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -22,8 +22,13 @@ from launchpad.terraform import Terraform, copy_module_dir, terraform_env
 from launchpad.workspace import Workspace
 
 MODULES = sorted(p.name for p in modules_dir().iterdir() if (p / "main.tf").exists())
-ROOT_MODULES = sorted(  # every module, submodule and example: each must validate on its own
-    {p.parent for p in modules_dir().rglob("*.tf") if ".terraform" not in p.parts}
+ROOT_MODULES = sorted(  # every module, submodule, example and root stack: each must validate on its own
+    {
+        p.parent
+        for folder in (modules_dir(), repo_root() / "terraform")
+        for p in folder.rglob("*.tf")
+        if ".terraform" not in p.parts
+    }
 )
 TESTS = Path(__file__).parent
 
@@ -37,7 +42,7 @@ def _load(module: str, name: str) -> Any:
 
 def test_terraform_fmt_is_clean() -> None:
     result = subprocess.run(
-        ["terraform", "fmt", "-check", "-recursive", "-list=true", "modules"],
+        ["terraform", "fmt", "-check", "-recursive", "-list=true", "modules", "terraform"],
         cwd=repo_root(),
         capture_output=True,
         text=True,
@@ -46,7 +51,7 @@ def test_terraform_fmt_is_clean() -> None:
     assert result.returncode == 0, f"run `make fmt`; unformatted files:\n{result.stdout}{result.stderr}"
 
 
-@pytest.mark.parametrize("root", ROOT_MODULES, ids=lambda p: str(p.relative_to(modules_dir())))
+@pytest.mark.parametrize("root", ROOT_MODULES, ids=lambda p: str(p.relative_to(repo_root())))
 def test_module_validates(root: Path, tmp_path: Path) -> None:
     copy = copy_module_dir(root, tmp_path / root.name)
     terraform = Terraform(copy, terraform_env({"AWS_REGION": "eu-west-1"}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from launchpad.aws import AwsTarget
 from launchpad.cli import main
 from launchpad.errors import SandboxError
 from launchpad.sandbox import Sandbox
+from launchpad.sandbox.manager import _alive
 
 
 @pytest.fixture
@@ -73,7 +75,7 @@ def test_a_sandbox_that_died_is_reported_and_replaced(state: Path) -> None:
     first = box.up()
     os.kill(first.pid, signal.SIGKILL)
     deadline = time.monotonic() + 5
-    while box.status() is not None and time.monotonic() < deadline:
+    while _alive(first.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert box.status() is None
     assert not box.info_file.exists(), "the stale pid file is cleared"
@@ -85,3 +87,15 @@ def test_commands_that_need_a_sandbox_say_how_to_start_one(state: Path) -> None:
     result = CliRunner().invoke(main, ["sandbox", "reset"])
     assert result.exit_code == SandboxError.exit_code
     assert "no sandbox is running. Start one with `launchpad sandbox up`" in result.output
+
+
+def test_a_sandbox_owned_by_a_process_stops_when_that_process_dies(state: Path) -> None:
+    owner = subprocess.Popen(["sleep", "30"])
+    box = Sandbox(state)
+    info = box.up(owner_pid=owner.pid)
+    owner.kill()
+    owner.wait()
+    deadline = time.monotonic() + 10
+    while _alive(info.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(info.pid), "the sandbox outlived its owner"

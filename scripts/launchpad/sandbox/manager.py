@@ -107,8 +107,12 @@ class Sandbox:
         return info
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def up(self, port: int = 0) -> SandboxInfo:
-        """Start the sandbox (a free port unless one is given) or return the one already running."""
+    def up(self, port: int = 0, owner_pid: int | None = None) -> SandboxInfo:
+        """Start the sandbox (a free port unless one is given) or return the one already running.
+
+        With ``owner_pid`` the sandbox stops by itself once that process is gone (test runs use it, so a
+        killed run leaves no server behind); without it, it runs until ``down``.
+        """
         running = self.status()
         if running is not None:
             if port and port != running.port:
@@ -126,19 +130,13 @@ class Sandbox:
         self.info_file.unlink(missing_ok=True)
         ready_file = self.dir / "ready.json"
         ready_file.unlink(missing_ok=True)
+        command = [sys.executable, "-m", "launchpad.sandbox.server", "--host", HOST, "--port", str(port)]
+        command += ["--ready-file", str(ready_file)]
+        if owner_pid:
+            command += ["--owner-pid", str(owner_pid)]
         with self.log_file.open("ab") as log_handle:
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "launchpad.sandbox.server",
-                    "--host",
-                    HOST,
-                    "--port",
-                    str(port),
-                    "--ready-file",
-                    str(ready_file),
-                ],
+                command,
                 stdout=log_handle,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -1,0 +1,59 @@
+"""S3: server access logging to a target bucket whose policy grants the logging service.
+
+AWS: ``PutBucketLogging`` needs the target bucket's policy to allow ``s3:PutObject`` to the
+``logging.s3.amazonaws.com`` service principal on the target prefix; the policy's other statements, including
+denies with ``"Principal": "*"``, do not matter, and ``Principal``, ``Action`` and ``Resource`` may each be a
+string or a list (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLogging.html,
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
+Stock moto crashes with HTTP 500 on any statement whose ``Principal`` is the string ``"*"`` (so every bucket
+with a TLS-only deny) and only matches a single-string ``Resource``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from typing import Any
+
+from moto.s3.models import FakeBucket
+
+_MARK = "_launchpad_s3_patch"
+LOGGING_SERVICE = "logging.s3.amazonaws.com"
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def grants_log_delivery(policy: dict[str, Any], bucket_arn: str, prefix: str | None) -> bool:
+    """Whether ``policy`` allows the S3 logging service to put objects under ``bucket_arn/prefix``."""
+    log_object = f"{bucket_arn}/{prefix or ''}example-log-object"
+    for statement in _as_list(policy.get("Statement")):
+        principal = statement.get("Principal")
+        services = _as_list(principal.get("Service")) if isinstance(principal, dict) else []
+        if statement.get("Effect") != "Allow" or LOGGING_SERVICE not in services:
+            continue
+        actions = _as_list(statement.get("Action"))
+        if not any(fnmatch.fnmatchcase("s3:PutObject", action) for action in actions):
+            continue
+        if any(fnmatch.fnmatchcase(log_object, resource) for resource in _as_list(statement.get("Resource"))):
+            return True
+    return False
+
+
+def apply() -> None:
+    if getattr(FakeBucket, _MARK, False):
+        return
+
+    def _log_permissions_enabled_policy(target_bucket: FakeBucket, target_prefix: str | None) -> bool:
+        if not target_bucket.policy:
+            return False
+        policy = json.loads(target_bucket.policy.decode())
+        bucket_arn = f"arn:{target_bucket.partition}:s3:::{target_bucket.name}"
+        return grants_log_delivery(policy, bucket_arn, target_prefix)
+
+    FakeBucket._log_permissions_enabled_policy = staticmethod(_log_permissions_enabled_policy)  # type: ignore[method-assign]
+    setattr(FakeBucket, _MARK, True)

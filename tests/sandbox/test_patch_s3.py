@@ -1,0 +1,111 @@
+"""The S3 patch: access logging to a target whose policy also has `Principal: "*"` statements."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from launchpad.aws import AwsTarget
+from launchpad.sandbox.patches.s3 import grants_log_delivery
+
+ARN = "arn:aws:s3:::logs"
+
+
+def _target_policy(bucket: str, account: str, grant: bool) -> str:
+    statements = [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ]
+    if grant:
+        statements.append(
+            {
+                "Sid": "AllowS3ServerAccessLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": ["s3:PutObject"],
+                "Resource": [f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def _buckets(target: AwsTarget, grant: bool) -> tuple[object, str, str]:
+    s3 = target.client("s3")
+    source, logs = f"src-{target.account_id}", f"logs-{target.account_id}"
+    for bucket in (source, logs):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": target.region})
+    s3.put_bucket_policy(Bucket=logs, Policy=_target_policy(logs, str(target.account_id), grant))
+    return s3, source, logs
+
+
+def _enable_logging(s3, source: str, logs: str) -> None:
+    s3.put_bucket_logging(
+        Bucket=source,
+        BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": logs, "TargetPrefix": "src/"}},
+    )
+
+
+def test_logging_is_accepted_when_the_target_grants_the_logging_service(sandbox_target: AwsTarget) -> None:
+    s3, source, logs = _buckets(sandbox_target, grant=True)
+    _enable_logging(s3, source, logs)
+    assert s3.get_bucket_logging(Bucket=source)["LoggingEnabled"]["TargetBucket"] == logs
+
+
+def test_logging_is_refused_without_the_grant(sandbox_target: AwsTarget) -> None:
+    s3, source, logs = _buckets(sandbox_target, grant=False)
+    with pytest.raises(ClientError) as raised:
+        _enable_logging(s3, source, logs)
+    assert raised.value.response["Error"]["Code"] == "InvalidTargetBucketForLogging"
+    assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=source)
+
+
+@pytest.mark.parametrize(
+    ("statement", "granted"),
+    [
+        (
+            {
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"{ARN}/src/*",
+            },
+            True,
+        ),
+        (
+            {
+                "Principal": {"Service": ["logging.s3.amazonaws.com"]},
+                "Action": ["s3:*"],
+                "Resource": f"{ARN}/*",
+            },
+            True,
+        ),
+        (
+            {
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"{ARN}/other/*",
+            },
+            False,
+        ),
+        ({"Principal": "*", "Action": "s3:PutObject", "Resource": f"{ARN}/*"}, False),
+        (
+            {
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:GetObject",
+                "Resource": f"{ARN}/*",
+            },
+            False,
+        ),
+    ],
+)
+def test_policy_grant_follows_iam_matching(statement: dict, granted: bool) -> None:
+    policy = {"Statement": [{"Effect": "Allow", **statement}]}
+    assert grants_log_delivery(policy, ARN, "src/") is granted
