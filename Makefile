@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 CHECKOV_ENV := .tools/checkov
 # pytest-xdist workers: the machines we target have 2 cores; each terraform run is mostly waiting.
 WORKERS ?= 2
+CHECKOV_VERSION := 3.3.30
+LOCK_TMP := /tmp/launchpad-lock
 
 .PHONY: help setup test test-fast test-aws lint fmt docs demo bench lock clean
 
@@ -54,11 +56,14 @@ demo: ## Sandbox up, apply the baseline stack, show it with boto3, tear down
 bench: ## Time init/apply/re-plan/destroy per module example; writes bench-results/*.json
 	$(BIN)/launchpad bench --output-dir bench-results
 
-lock: ## Re-pin requirements*.lock from pyproject.toml (needs the package registry)
-	rm -rf /tmp/launchpad-lock && $(PYTHON) -m venv /tmp/launchpad-lock
-	/tmp/launchpad-lock/bin/pip install --quiet -e '.[dev]'
-	{ head -2 requirements.lock; /tmp/launchpad-lock/bin/pip freeze --exclude-editable; } > requirements.lock.new
-	mv requirements.lock.new requirements.lock
+lock: ## Re-pin requirements*.lock (after changing pyproject.toml or CHECKOV_VERSION; needs PyPI)
+	rm -rf $(LOCK_TMP) && $(PYTHON) -m venv $(LOCK_TMP)/app && $(PYTHON) -m venv $(LOCK_TMP)/checkov
+	$(LOCK_TMP)/app/bin/pip install --quiet -e '.[dev]'
+	$(LOCK_TMP)/checkov/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
+	{ head -2 requirements.lock; $(LOCK_TMP)/app/bin/pip freeze --exclude-editable; } > $(LOCK_TMP)/app.lock
+	{ head -2 requirements-checkov.lock; $(LOCK_TMP)/checkov/bin/pip freeze; } > $(LOCK_TMP)/checkov.lock
+	mv $(LOCK_TMP)/app.lock requirements.lock && mv $(LOCK_TMP)/checkov.lock requirements-checkov.lock
+	rm -rf $(LOCK_TMP)
 
 clean: ## Remove the virtualenvs and local state (not your ~/.terraformrc: launchpad never touches it)
 	-$(BIN)/launchpad sandbox down
