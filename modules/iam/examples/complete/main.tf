@@ -27,68 +27,34 @@ locals {
 # Resources the role is scoped to: a KMS key, the endpoint's log group and the image repository.
 # ---------------------------------------------------------------------------------------------------------------
 
-data "aws_iam_policy_document" "key" {
-  #checkov:skip=CKV_AWS_109:Key policy: Resource "*" means this key only; the account-root statement is the AWS default that delegates key administration to IAM policies.
-  #checkov:skip=CKV_AWS_111:Key policy: Resource "*" means this key only; the CloudWatch Logs statement is constrained by the kms:EncryptionContext:aws:logs:arn condition.
-  #checkov:skip=CKV_AWS_356:Key policy: Resource "*" is the only form a key policy accepts and refers to this key alone.
-  statement {
-    sid       = "AccountAdministration"
-    effect    = "Allow"
-    actions   = ["kms:*"]
-    resources = ["*"]
+# The workload key, from the shared kms module (key, key policy and alias/<name>). CloudWatch Logs of this
+# region may use it for log groups of this account; the roles and ECR use it through IAM policies of this account
+# (the module's account root statement).
+module "key" {
+  source = "../../../kms"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
+  name               = var.name
+  description        = "${var.name}: SageMaker data, logs and images"
+  service_principals = ["logs.${var.region}.amazonaws.com"]
 
-  statement {
-    sid       = "CloudWatchLogsEncryption"
-    effect    = "Allow"
-    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${var.region}.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values = [
-        "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:${local.endpoint_log_group_name}",
-        "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:${local.codebuild_log_group_name}",
-      ]
-    }
-  }
-}
-
-resource "aws_kms_key" "this" {
-  description             = "${var.name}: SageMaker data, logs and images"
-  enable_key_rotation     = true
+  # EXAMPLE ONLY: the shortest waiting period, so a destroyed example does not leave a key pending deletion
+  # for a month. The module default is 30 days.
   deletion_window_in_days = 7
-  policy                  = data.aws_iam_policy_document.key.json
-  tags                    = local.tags
-}
 
-resource "aws_kms_alias" "this" {
-  name          = "alias/${var.name}"
-  target_key_id = aws_kms_key.this.key_id
+  tags = local.tags
 }
 
 resource "aws_cloudwatch_log_group" "endpoint" {
   name              = local.endpoint_log_group_name
   retention_in_days = var.log_retention_in_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.key.key_arn
   tags              = local.tags
 }
 
 resource "aws_cloudwatch_log_group" "codebuild" {
   name              = local.codebuild_log_group_name
   retention_in_days = var.log_retention_in_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.key.key_arn
   tags              = local.tags
 }
 
@@ -102,7 +68,7 @@ resource "aws_ecr_repository" "this" {
 
   encryption_configuration {
     encryption_type = "KMS"
-    kms_key         = aws_kms_key.this.arn
+    kms_key         = module.key.key_arn
   }
 
   tags = local.tags
@@ -135,7 +101,7 @@ data "aws_iam_policy_document" "boundary" {
     sid       = "WorkloadKey"
     effect    = "Allow"
     actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"]
-    resources = [aws_kms_key.this.arn]
+    resources = [module.key.key_arn]
   }
 
   statement {
@@ -216,7 +182,7 @@ module "sagemaker_role" {
   name                     = "${var.name}-sagemaker-execution"
   s3_read_bucket_arns      = [local.model_bucket_arn]
   s3_write_bucket_arns     = [local.data_capture_bucket_arn]
-  kms_key_arns             = [aws_kms_key.this.arn]
+  kms_key_arns             = [module.key.key_arn]
   log_group_arns           = [aws_cloudwatch_log_group.endpoint.arn]
   ecr_repository_arns      = [aws_ecr_repository.this.arn]
   permissions_boundary_arn = aws_iam_policy.boundary.arn
@@ -254,7 +220,7 @@ data "aws_iam_policy_document" "codebuild" {
     sid       = "UseWorkloadKey"
     effect    = "Allow"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
-    resources = [aws_kms_key.this.arn]
+    resources = [module.key.key_arn]
   }
 }
 

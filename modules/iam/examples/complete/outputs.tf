@@ -30,7 +30,7 @@ output "permissions_boundary_arn" {
 
 output "kms_key_arn" {
   description = "ARN of the example KMS key."
-  value       = aws_kms_key.this.arn
+  value       = module.key.key_arn
 }
 
 output "endpoint_log_group_name" {
