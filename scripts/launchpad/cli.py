@@ -48,6 +48,8 @@ def main(verbose: bool) -> None:
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
+    if verbose:
+        terraform.TFTEST_LOGGER.setLevel(logging.DEBUG)  # every line terraform prints
 
 
 # -- sandbox ---------------------------------------------------------------------------------------

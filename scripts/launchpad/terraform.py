@@ -24,6 +24,10 @@ from launchpad.errors import TerraformError, ToolchainError
 from launchpad.paths import state_dir
 
 log = logging.getLogger(__name__)
+# tftest logs every line terraform prints (INFO) and every failure (CRITICAL); our TerraformError carries
+# the failure, so it stays quiet unless the CLI runs with --verbose.
+TFTEST_LOGGER = logging.getLogger("tftest")
+TFTEST_LOGGER.setLevel(logging.CRITICAL + 1)
 
 MIN_TERRAFORM = (1, 5, 0)
 MIRROR_ENV = "LAUNCHPAD_TF_PROVIDER_MIRROR"

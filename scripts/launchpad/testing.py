@@ -146,6 +146,7 @@ def example_stack(
     return applied_stack(modules_dir() / module / "examples" / example, f"lp-{module}", tf_vars)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist turns the marks into groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep every test of one applied example on one xdist worker (``--dist loadgroup``), so the
     example is applied once; every other test is spread freely."""
