@@ -157,8 +157,13 @@ def demo() -> None:
             for line in result.split("; "):
                 click.echo(f"      {line}")
             click.echo(f"      ({time.monotonic() - step_started:.1f} s)")
-    finally:
-        run.close()
+    except LaunchpadError:
+        try:
+            run.close()
+        except LaunchpadError as cleanup:  # report it, but the first failure is the one to fix
+            click.secho(f"cleanup after the failure also failed: {cleanup}", fg="red", err=True)
+        raise
+    run.close()
     click.secho(f"demo finished in {time.monotonic() - started:.0f} s", fg="green")
 
 

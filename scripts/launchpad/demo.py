@@ -50,9 +50,9 @@ class Demo:
 
     def init(self) -> str:
         assert self.target is not None
-        self.workspace = Workspace(
-            self.stack_dir, self.target, {"name": "lp-demo", "region": self.target.region}
-        )
+        # force_destroy: the sandbox writes real access logs into the log bucket, and the demo must clean up.
+        tf_vars = {"name": "lp-demo", "region": self.target.region, "force_destroy_buckets": True}
+        self.workspace = Workspace(self.stack_dir, self.target, tf_vars)
         self.workspace.init()
         return str(self.workspace.dir)
 

@@ -182,6 +182,9 @@ def summarize_errors(output: str) -> str:
     return "\n\n".join(dict.fromkeys("\n".join(block).strip() for block in blocks))
 
 
+_COMMAND_GROUPS = frozenset({"state", "workspace", "providers"})  # commands whose first argument is a verb
+
+
 @dataclass
 class Terraform:
     """Run Terraform in one working directory, with JSON variables and readable errors."""
@@ -193,9 +196,12 @@ class Terraform:
         self._tf = tftest.TerraformTest(str(self.workdir), env=self.env)
 
     def _run(self, command: str, *args: str) -> tftest.TerraformCommandOutput:
+        """``terraform <command> [<subcommand>] -no-color <args>`` (``state list`` takes its flags after
+        the subcommand)."""
         log.debug("terraform %s %s in %s", command, " ".join(args), self.workdir)
+        words = [*args[:1], "-no-color", *args[1:]] if command in _COMMAND_GROUPS else ["-no-color", *args]
         try:
-            return self._tf.execute_command(command, "-no-color", *args)
+            return self._tf.execute_command(command, *words)
         except tftest.TerraformTestError as exc:
             output = " ".join(str(part) for part in exc.args)
             raise TerraformError(

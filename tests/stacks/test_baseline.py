@@ -53,6 +53,12 @@ def test_demo_description_reads_the_security_properties_from_aws(stack: Stack) -
     assert f"role {stack.outputs['sagemaker_role_name']}: 0 managed policies attached" in lines
 
 
+def test_state_lists_every_resource(stack: Stack) -> None:
+    resources = stack.workspace.tf.state_resources()
+    assert "module.network.aws_vpc.this" in resources
+    assert sum(r.startswith("module.buckets[") for r in resources) >= 2 * 8
+
+
 def test_replan_is_empty(stack: Stack) -> None:
     assert_replan_empty(stack)
 
