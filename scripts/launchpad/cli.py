@@ -177,20 +177,14 @@ def demo() -> None:
 @friendly_errors
 def bench_command(output_dir: Path) -> None:
     """Time init/apply/re-plan/destroy of every module example on a sandbox; write JSON."""
-    box = Sandbox()
-    started_sandbox = box.status() is None
-    info = box.up()
     previous_file = output_dir / "latest.json"
     previous = json.loads(previous_file.read_text()) if previous_file.exists() else None
     started = time.monotonic()
     results: dict[str, dict[str, float]] = {}
-    try:
+    with Sandbox().running() as info:
         for name, timings in bench.run(info.url):
             results[name] = timings
             click.echo(f"{name:32} " + "  ".join(f"{k} {v:6.1f}s" for k, v in timings.items()))
-    finally:
-        if started_sandbox:
-            box.down()
     document = bench.report(results, started)
     click.echo(f"wrote {bench.write(document, output_dir)}")
     if previous:

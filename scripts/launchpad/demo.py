@@ -8,6 +8,7 @@ created, destroy it, prove nothing is left, and stop the sandbox if the demo sta
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,8 @@ class Demo:
     sandbox: Sandbox = field(default_factory=Sandbox)
     target: AwsTarget | None = None
     workspace: Workspace | None = None
-    started_sandbox: bool = False
     outputs: dict[str, Any] = field(default_factory=dict)
+    _resources: ExitStack = field(default_factory=ExitStack)
 
     def steps(self) -> Iterator[tuple[str, Callable[[], str]]]:
         """(title, action) pairs; each action returns a one-line result to show."""
@@ -42,10 +43,9 @@ class Demo:
         yield "check nothing is left", self.check_empty
 
     def start_sandbox(self) -> str:
-        self.started_sandbox = self.sandbox.status() is None
-        info = self.sandbox.up()
+        reused = "" if self.sandbox.status() is None else " (already running)"
+        info = self._resources.enter_context(self.sandbox.running())
         self.target = AwsTarget.sandbox(info.url)
-        reused = "" if self.started_sandbox else " (already running)"
         return f"{info.url}{reused}, fresh account {self.target.account_id}"
 
     def init(self) -> str:
@@ -90,8 +90,7 @@ class Demo:
             if self.workspace is not None:
                 self.workspace.cleanup()
         finally:
-            if self.started_sandbox:
-                self.sandbox.down()
+            self._resources.close()
 
 
 def describe_baseline(target: AwsTarget, outputs: dict[str, Any]) -> list[str]:

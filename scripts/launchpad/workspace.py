@@ -9,8 +9,7 @@ import logging
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -78,20 +77,3 @@ class Workspace:
             shutil.rmtree(self.dir, ignore_errors=True)
             if self._own_parent:
                 shutil.rmtree(self.parent, ignore_errors=True)
-
-
-@contextmanager
-def applied_stack(
-    source: Path,
-    target: AwsTarget,
-    tf_vars: Mapping[str, Any] | None = None,
-    parent: Path | None = None,
-) -> Iterator[tuple[Workspace, dict[str, Any]]]:
-    """Init and apply ``source``; yield the workspace and its outputs; always destroy afterwards."""
-    workspace = Workspace(source, target, tf_vars, parent)
-    try:
-        workspace.init()
-        outputs = workspace.apply()
-        yield workspace, outputs
-    finally:
-        workspace.cleanup()

@@ -99,3 +99,15 @@ def test_a_sandbox_owned_by_a_process_stops_when_that_process_dies(state: Path) 
     while _alive(info.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(info.pid), "the sandbox outlived its owner"
+
+
+def test_running_borrows_a_sandbox_or_starts_one_for_the_block(state: Path) -> None:
+    box = Sandbox(state)
+    with box.running() as started:
+        assert box.status() == started
+    assert box.status() is None, "a sandbox started for the block is stopped after it"
+
+    kept = box.up()
+    with box.running() as borrowed:
+        assert borrowed == kept
+    assert box.status() == kept, "a sandbox that was already running keeps running"

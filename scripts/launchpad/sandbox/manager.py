@@ -14,6 +14,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,6 +178,17 @@ class Sandbox:
             return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
         except FileNotFoundError:
             return "(no log)"
+
+    @contextmanager
+    def running(self) -> Iterator[SandboxInfo]:
+        """The running sandbox; if there is none, one started for the duration of the block."""
+        started = self.status() is None
+        info = self.up()
+        try:
+            yield info
+        finally:
+            if started:
+                self.down()
 
     def down(self) -> SandboxInfo | None:
         """Stop the sandbox if one is recorded (dead or alive); returns what was stopped."""
