@@ -2,8 +2,9 @@
 
 - One sandbox per test run: the xdist controller (or the lone process) starts it and hands its URL to
   every worker; ``LAUNCHPAD_SANDBOX_URL`` reuses one that is already running.
-- ``aws_target``: each test gets a fresh, empty sandbox account; under the ``aws`` marker it gets the real
-  account in the environment instead (skipped unless ``LAUNCHPAD_AWS_TESTS=1`` and credentials exist).
+- ``sandbox_target``: a fresh, empty sandbox account per test. Applied stacks run once per target: a fresh
+  sandbox account, and (``aws`` marker) the real account in the environment, skipped unless
+  ``LAUNCHPAD_AWS_TESTS=1`` and credentials exist.
 - ``example_stack(module)``: a module-scoped fixture that copies ``modules/<module>/examples/<example>``,
   inits it (shared provider mirror/cache: nothing is copied), applies it, yields a ``Stack`` and always
   destroys it. ``assert_replan_empty(stack)`` is the drift check.

@@ -5,18 +5,15 @@ Used by the pytest harness (apply, assert, re-plan, destroy), ``launchpad demo``
 
 from __future__ import annotations
 
-import logging
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from launchpad.aws import AwsTarget
 from launchpad.terraform import Terraform, copy_module_dir, terraform_env
-
-log = logging.getLogger(__name__)
 
 
 class Workspace:
@@ -39,10 +36,10 @@ class Workspace:
         self.applied = False
         self.tf.set_vars(tf_vars or {})
 
-    def _timed(self, step: str, func: Any, *args: Any) -> Any:
+    def _timed(self, step: str, func: Callable[[], Any]) -> Any:
         start = time.monotonic()
         try:
-            return func(*args)
+            return func()
         finally:
             self.timings[step] = round(time.monotonic() - start, 3)
 
