@@ -157,6 +157,20 @@ data "aws_iam_policy_document" "scoped" {
   }
 }
 
+# SageMaker reads the auto-rollback alarms of a guarded endpoint update with the execution role.
+data "aws_iam_policy_document" "alarms" {
+  dynamic "statement" {
+    for_each = length(var.rollback_alarm_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "SmDescribeRollbackAlarms"
+      effect    = "Allow"
+      actions   = ["cloudwatch:DescribeAlarms"]
+      resources = var.rollback_alarm_arns
+    }
+  }
+}
+
 # Statements whose actions AWS does not allow to be scoped to a resource, so "*" is the only resource AWS
 # accepts (Service Authorization Reference):
 # - ecr:GetAuthorizationToken: needed to pull the image; the pull itself is scoped to the named repositories.
@@ -213,7 +227,7 @@ data "aws_iam_policy_document" "unscoped" {
 
 data "aws_iam_policy_document" "this" {
   source_policy_documents = concat(
-    [data.aws_iam_policy_document.scoped.json, data.aws_iam_policy_document.unscoped.json],
+    [data.aws_iam_policy_document.scoped.json, data.aws_iam_policy_document.alarms.json, data.aws_iam_policy_document.unscoped.json],
     var.extra_policy_json == null ? [] : [var.extra_policy_json],
   )
 

@@ -57,6 +57,18 @@ variable "log_group_arns" {
   }
 }
 
+variable "rollback_alarm_arns" {
+  description = "ARNs (or ARN patterns ending in '*', within one account) of the CloudWatch alarms SageMaker watches during endpoint updates (deployment guardrails auto-rollback). SageMaker reads them with the execution role, which needs cloudwatch:DescribeAlarms on them, e.g. arn:aws:cloudwatch:eu-west-1:111122223333:alarm:churn-rollback-*."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for a in var.rollback_alarm_arns : can(regex("^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:[0-9]{12}:alarm:[^*]+[*]?$", a))])
+    error_message = "rollback_alarm_arns must each be a CloudWatch alarm ARN arn:<partition>:cloudwatch:<region>:<account-id>:alarm:<name>, optionally ending in a single '*' (a name prefix)."
+  }
+}
+
 variable "ecr_repository_arns" {
   description = "ARNs of the ECR repositories the role may pull images from (BatchGetImage, GetDownloadUrlForLayer, BatchCheckLayerAvailability). ecr:GetAuthorizationToken, which cannot be scoped to a repository, is added when this list is non-empty."
   type        = list(string)
