@@ -21,6 +21,33 @@ def _live_customer_keys(kms: Any) -> list[str]:
     return live
 
 
+def _serving_inventory(target: AwsTarget) -> dict[str, list[str]]:
+    """SageMaker hosting, its autoscaling, alarms, dashboards and topics."""
+    sagemaker, cloudwatch = target.client("sagemaker"), target.client("cloudwatch")
+    return {
+        "sagemaker endpoints": [e["EndpointName"] for e in sagemaker.list_endpoints()["Endpoints"]],
+        "sagemaker endpoint configs": [
+            c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]
+        ],
+        "sagemaker models": [m["ModelName"] for m in sagemaker.list_models()["Models"]],
+        "model package groups": [
+            g["ModelPackageGroupName"]
+            for g in sagemaker.list_model_package_groups()["ModelPackageGroupSummaryList"]
+        ],
+        "scalable targets": [
+            t["ResourceId"]
+            for t in target.client("application-autoscaling").describe_scalable_targets(
+                ServiceNamespace="sagemaker"
+            )["ScalableTargets"]
+        ],
+        "cloudwatch alarms": [a["AlarmName"] for a in cloudwatch.describe_alarms()["MetricAlarms"]],
+        "cloudwatch dashboards": [
+            d["DashboardName"] for d in cloudwatch.list_dashboards()["DashboardEntries"]
+        ],
+        "sns topics": [t["TopicArn"] for t in target.client("sns").list_topics()["Topics"]],
+    }
+
+
 def account_inventory(target: AwsTarget) -> dict[str, list[str]]:
     """The resources of the kinds launchpad creates that exist in the target's account and region.
 
@@ -44,5 +71,6 @@ def account_inventory(target: AwsTarget) -> dict[str, list[str]]:
         "ecr repositories": [
             r["repositoryName"] for r in target.client("ecr").describe_repositories()["repositories"]
         ],
+        **_serving_inventory(target),
     }
     return {kind: names for kind, names in found.items() if names}

@@ -223,8 +223,9 @@ class Terraform:
         self._run("plan", "-input=false", "-lock=false", "-out=launchpad.tfplan")
         return json.loads(self._run("show", "-json", "launchpad.tfplan").out)
 
-    def apply(self) -> None:
-        self._run("apply", "-input=false", "-auto-approve")
+    def apply(self) -> str:
+        """Apply; returns Terraform's log of the apply (the order resources were changed in)."""
+        return self._run("apply", "-input=false", "-auto-approve").out
 
     def replan_exit_code(self) -> tuple[int, str]:
         """``plan -detailed-exitcode``: 0 when nothing would change, 2 with the diff text otherwise."""

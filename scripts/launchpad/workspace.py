@@ -34,7 +34,9 @@ class Workspace:
         self.tf = Terraform(self.dir, terraform_env(target.env()))
         self.timings: dict[str, float] = {}
         self.applied = False
-        self.tf.set_vars(tf_vars or {})
+        self.apply_log = ""
+        self.tf_vars: dict[str, Any] = dict(tf_vars or {})
+        self.tf.set_vars(self.tf_vars)
 
     def _timed(self, step: str, func: Callable[[], Any]) -> Any:
         start = time.monotonic()
@@ -44,7 +46,8 @@ class Workspace:
             self.timings[step] = round(time.monotonic() - start, 3)
 
     def set_vars(self, tf_vars: Mapping[str, Any]) -> None:
-        self.tf.set_vars(tf_vars)
+        self.tf_vars = dict(tf_vars)
+        self.tf.set_vars(self.tf_vars)
 
     def init(self) -> None:
         self._timed("init", self.tf.init)
@@ -53,9 +56,10 @@ class Workspace:
         return self._timed("plan", self.tf.plan)
 
     def apply(self) -> dict[str, Any]:
-        """Apply and return the outputs. A failed apply still counts as applied (to be destroyed)."""
+        """Apply and return the outputs (the log stays in ``apply_log``). A failed apply still counts as
+        applied (to be destroyed)."""
         self.applied = True
-        self._timed("apply", self.tf.apply)
+        self.apply_log = self._timed("apply", self.tf.apply)
         return self.tf.outputs()
 
     def replan(self) -> tuple[int, str]:

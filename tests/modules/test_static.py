@@ -123,9 +123,8 @@ def _subset_mismatches(expected: Any, actual: Any, path: str) -> list[str]:
 def test_plan_matches_inventory(module: str, sandbox_target: AwsTarget) -> None:
     inventory = _load(module, "inventory.yaml")
     # The example's own defaults: the inventory documents what a user gets from it as written.
-    workspace = Workspace(
-        modules_dir() / module / "examples" / "complete", sandbox_target, {"region": sandbox_target.region}
-    )
+    example = modules_dir() / module / "examples" / inventory.get("example", "complete")
+    workspace = Workspace(example, sandbox_target, {"region": sandbox_target.region})
     try:
         workspace.init()
         plan = workspace.plan()
