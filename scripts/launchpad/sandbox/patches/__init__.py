@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from launchpad.sandbox.patches import accounts, ec2, kms, s3
+from launchpad.sandbox.patches import accounts, ec2, kms, s3, sns
 
-PATCHES: tuple[ModuleType, ...] = (accounts, ec2, kms, s3)
+PATCHES: tuple[ModuleType, ...] = (accounts, ec2, kms, s3, sns)
 
 
 def names() -> list[str]:
