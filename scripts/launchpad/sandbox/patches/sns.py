@@ -1,7 +1,8 @@
 """SNS: topic attributes that CreateTopic and SetTopicAttributes accept are returned by GetTopicAttributes.
 
 AWS: ``GetTopicAttributes`` returns, among others, ``SignatureVersion`` (1 = SHA1, 2 = SHA256 message
-signatures), ``TracingConfig`` (PassThrough / Active) and, for FIFO topics, ``ArchivePolicy`` once they are set
+signatures), ``TracingConfig`` (PassThrough / Active) and, for FIFO topics, ``ArchivePolicy`` once they are
+set
 (https://docs.aws.amazon.com/sns/latest/api/API_GetTopicAttributes.html,
 https://docs.aws.amazon.com/sns/latest/api/API_SetTopicAttributes.html).
 Stock moto stores them on the topic but answers with a fixed list that leaves them out, so the AWS provider

@@ -1,0 +1,494 @@
+"""SageMaker: hosting (models, endpoint configurations, endpoints, endpoint updates) and the model registry.
+
+AWS (https://docs.aws.amazon.com/sagemaker/latest/APIReference/):
+- ``API_CreateModel`` / ``API_DescribeModel``: ``EnableNetworkIsolation``, ``VpcConfig`` and
+  ``InferenceExecutionConfig`` round-trip; optional fields that were not given are absent. A second model
+  with an existing name is refused (``Cannot create already existing model "<arn>".``), as are endpoint
+  configurations and endpoints.
+- ``API_CreateEndpointConfig`` / ``API_DescribeEndpointConfig``: any ``ProductionVariantInstanceType`` of
+  the current API (``ml.g5``, ``ml.g6``, ``ml.g6e``, ``ml.p4d``, ``ml.p5``, ``ml.inf2``, ``ml.trn1``,
+  ``ml.c7i``..., taken from the service model botocore ships) on production and shadow variants;
+  ``ShadowProductionVariants``, ``AsyncInferenceConfig``, ``KmsKeyId`` and the variants are returned as
+  given, ``DataCaptureConfig`` only when one was given.
+- ``API_CreateEndpoint`` / ``API_DescribeEndpoint``: ``DeploymentConfig`` is validated against the API's
+  constraints (``API_TrafficRoutingConfig``, ``API_RollingUpdatePolicy``, ``API_AutoRollbackConfig``) and
+  returned as ``LastDeploymentConfig``; variant, shadow-variant, data-capture and async summaries come from
+  the endpoint configuration.
+- ``API_UpdateEndpoint``: deploys another configuration to an ``InService`` endpoint, which keeps its ARN and
+  ``CreationTime``; ``RetainAllVariantProperties`` / ``ExcludeRetainedVariantProperties``,
+  ``DeploymentConfig`` / ``RetainDeploymentConfig`` as documented; a blue/green or rolling deployment needs
+  the same variant names (https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html).
+  moto has no fleets, so the update completes at once: the endpoint never shows ``Updating``, never shifts
+  traffic in steps and never rolls back on an alarm.
+- ``API_UpdateEndpointWeightsAndCapacities``: a variant property left out keeps its value.
+- ``API_DeleteModelPackage``, ``API_DeleteModelPackageGroup`` (refused with ``ConflictException`` while the
+  group holds model packages), ``API_PutModelPackageGroupPolicy``, ``API_GetModelPackageGroupPolicy``,
+  ``API_DeleteModelPackageGroupPolicy``; ``API_AddTags`` replaces the value of a key already there.
+
+Stock moto rejects every instance type newer than ml.g4dn/ml.p3, always reports network isolation off, drops
+deployment configurations and shadow variants, returns an empty data-capture block for configurations without
+one, overwrites resources created twice, has no ``UpdateEndpoint``, no model-package(-group) deletion and no
+group policies (HTTP 500: Terraform hangs), duplicates tag keys on ``AddTags`` and sets a variant's instance
+count to null when ``UpdateEndpointWeightsAndCapacities`` leaves it out. Every one of these makes a Terraform
+re-plan non-empty or an apply/destroy fail.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any
+
+from moto.core.model import Shape
+from moto.core.responses import ActionResult, EmptyResult
+from moto.core.utils import get_service_model, utcnow
+from moto.sagemaker.exceptions import ConflictException, ValidationError
+from moto.sagemaker.models import (
+    FakeEndpoint,
+    FakeEndpointConfig,
+    ModelPackage,
+    SageMakerModelBackend,
+)
+from moto.sagemaker.responses import SageMakerResponse
+from moto.sagemaker.utils import arn_formatter
+
+_MARK = "_launchpad_sagemaker_patch"
+_IN_PROGRESS = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"})
+# Variant properties that RetainAllVariantProperties keeps (API_VariantProperty).
+_RETAINED_COUNTS = {
+    "DesiredInstanceCount": ("CurrentInstanceCount", "DesiredInstanceCount"),
+    "DesiredWeight": ("CurrentWeight", "DesiredWeight"),
+}
+# Fraction of a variant's instances one step may move (API_TrafficRoutingConfig, API_RollingUpdatePolicy).
+_STEP_LIMITS = {"CanarySize": (0, 50), "LinearStepSize": (10, 50), "MaximumBatchSize": (5, 50)}
+# CreateEndpointConfig parameters stock moto drops, and the attributes DescribeEndpointConfig reads them from.
+_CONFIG_EXTRAS = {
+    "ExplainerConfig": "explainer_config",
+    "ExecutionRoleArn": "execution_role_arn",
+    "VpcConfig": "vpc_config",
+    "EnableNetworkIsolation": "enable_network_isolation",
+    "MetricsConfig": "metrics_config",
+}
+
+
+# -- instance types ------------------------------------------------------------------------------
+@cache
+def hosting_instance_types() -> tuple[str, ...]:
+    """The ``ProductionVariantInstanceType`` enum of the SageMaker API model botocore ships."""
+    return tuple(get_service_model("sagemaker").shape_for("ProductionVariantInstanceType").enum)
+
+
+def check_instance_type(instance_type: str, member: str = "instanceType") -> None:
+    allowed = hosting_instance_types()
+    if instance_type not in allowed:
+        raise ValidationError(
+            f"Value '{instance_type}' at '{member}' failed to satisfy constraint: "
+            f"Member must satisfy enum value set: {list(allowed)}"
+        )
+
+
+# -- request validation against the API model's constraints ---------------------------------------
+def _lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def constraint_errors(value: Any, shape: Shape, path: str) -> list[str]:
+    """AWS-style messages for ``value`` breaking the min/max/enum constraints of ``shape`` (recursively)."""
+    errors: list[str] = []
+    meta = shape.metadata
+    if shape.type_name == "structure" and isinstance(value, Mapping):
+        for name, member in shape.members.items():
+            if value.get(name) is not None:
+                errors += constraint_errors(value[name], member, f"{path}.{_lower_first(name)}")
+    elif shape.type_name == "list" and isinstance(value, list):
+        if "min" in meta and len(value) < meta["min"]:
+            errors.append(
+                f"Value at '{path}' failed to satisfy constraint: Member must have length "
+                f"greater than or equal to {meta['min']}"
+            )
+        if "max" in meta and len(value) > meta["max"]:
+            errors.append(
+                f"Value at '{path}' failed to satisfy constraint: Member must have length "
+                f"less than or equal to {meta['max']}"
+            )
+        for index, item in enumerate(value, start=1):
+            errors += constraint_errors(item, shape.member, f"{path}.{index}.member")
+    elif shape.type_name in ("integer", "long") and isinstance(value, int):
+        if "min" in meta and value < meta["min"]:
+            errors.append(
+                f"Value '{value}' at '{path}' failed to satisfy constraint: Member must have value "
+                f"greater than or equal to {meta['min']}"
+            )
+        if "max" in meta and value > meta["max"]:
+            errors.append(
+                f"Value '{value}' at '{path}' failed to satisfy constraint: Member must have value "
+                f"less than or equal to {meta['max']}"
+            )
+    elif shape.type_name == "string" and shape.enum and value not in shape.enum:
+        errors.append(
+            f"Value '{value}' at '{path}' failed to satisfy constraint: Member must satisfy enum "
+            f"value set: [{', '.join(shape.enum)}]"
+        )
+    return errors
+
+
+def step_size_errors(deployment: Mapping[str, Any], variants: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Canary <= 50%, linear steps 10-50% and rolling batches 5-50% of each variant's instance count."""
+    sizes: dict[str, Mapping[str, Any]] = {}
+    routing = (deployment.get("BlueGreenUpdatePolicy") or {}).get("TrafficRoutingConfiguration") or {}
+    for key in ("CanarySize", "LinearStepSize"):
+        if routing.get(key):
+            sizes[key] = routing[key]
+    rolling = deployment.get("RollingUpdatePolicy") or {}
+    if rolling.get("MaximumBatchSize"):
+        sizes["MaximumBatchSize"] = rolling["MaximumBatchSize"]
+    counts = [int(v["InitialInstanceCount"]) for v in variants if v.get("InitialInstanceCount")]
+    errors = []
+    for key, size in sizes.items():
+        low, high = _STEP_LIMITS[key]
+        value = int(size.get("Value", 0))
+        percents = [value] if size.get("Type") == "CAPACITY_PERCENT" else [100 * value / c for c in counts]
+        if any(not low <= p <= high for p in percents):
+            errors.append(f"{key} must be between {low}% and {high}% of the variant's total instance count.")
+    return errors
+
+
+def check_deployment_config(
+    deployment: Mapping[str, Any] | None, variants: Iterable[Mapping[str, Any]]
+) -> None:
+    if not deployment:
+        return
+    shape = get_service_model("sagemaker").shape_for("DeploymentConfig")
+    errors = constraint_errors(deployment, shape, "deploymentConfig")
+    if errors:
+        count = f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected"
+        raise ValidationError(f"{count}: {'; '.join(errors)}")
+    errors = step_size_errors(deployment, variants)
+    if errors:
+        raise ValidationError(" ".join(errors))
+
+
+def guarded(deployment: Mapping[str, Any] | None) -> bool:
+    """Whether ``deployment`` asks for a blue/green or rolling deployment (deployment guardrails)."""
+    return bool(
+        deployment and (deployment.get("BlueGreenUpdatePolicy") or deployment.get("RollingUpdatePolicy"))
+    )
+
+
+def check_updatable(status: str, endpoint_arn: str) -> None:
+    if status in _IN_PROGRESS:
+        raise ValidationError(f'Cannot update in-progress endpoint "{endpoint_arn}".')
+    if status != "InService":
+        raise ValidationError(f'Cannot update endpoint "{endpoint_arn}" while it is {status}.')
+
+
+def check_same_variants(
+    old: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any]], config: str
+) -> None:
+    before, after = sorted(v["VariantName"] for v in old), sorted(v["VariantName"] for v in new)
+    if before != after:
+        raise ValidationError(
+            f"For a blue/green or rolling deployment the new endpoint configuration must have the same "
+            f'variant names as the old one: endpoint configuration "{config}" has {after}, the endpoint '
+            f"has {before}."
+        )
+
+
+# -- endpoint descriptions built from an endpoint configuration -----------------------------------
+def _images(model: Any) -> list[str]:
+    if model is None:
+        return []
+    containers = [model.primary_container or {}, *(model.containers or [])]
+    return [c["Image"] for c in containers if c.get("Image")]
+
+
+def variant_summary(variant: Mapping[str, Any], models: Mapping[str, Any]) -> dict[str, Any]:
+    """``ProductionVariantSummary`` of a freshly deployed ``ProductionVariant``."""
+    summary: dict[str, Any] = {"VariantName": variant["VariantName"]}
+    images = _images(models.get(variant.get("ModelName", "")))
+    if images:
+        now = utcnow()
+        summary["DeployedImages"] = [{"SpecifiedImage": i, "ResolutionTime": now} for i in images]
+    weight = variant.get("InitialVariantWeight", 1.0)
+    summary["CurrentWeight"] = summary["DesiredWeight"] = weight
+    if variant.get("InitialInstanceCount") is not None:
+        summary["CurrentInstanceCount"] = summary["DesiredInstanceCount"] = variant["InitialInstanceCount"]
+    if variant.get("ServerlessConfig"):
+        summary["CurrentServerlessConfig"] = summary["DesiredServerlessConfig"] = variant["ServerlessConfig"]
+    for key in ("ManagedInstanceScaling", "RoutingConfig"):
+        if variant.get(key):
+            summary[key] = variant[key]
+    return summary
+
+
+def data_capture_summary(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``DataCaptureConfigSummary`` of a ``DataCaptureConfig`` (capture is on unless disabled)."""
+    if not config:
+        return None
+    enabled = config.get("EnableCapture", True)
+    summary = {
+        "EnableCapture": enabled,
+        "CaptureStatus": "Started" if enabled else "Stopped",
+        "CurrentSamplingPercentage": config.get("InitialSamplingPercentage"),
+        "DestinationS3Uri": config.get("DestinationS3Uri"),
+        "KmsKeyId": config.get("KmsKeyId"),
+    }
+    return {k: v for k, v in summary.items() if v is not None}
+
+
+def deploy(endpoint: FakeEndpoint, config: FakeEndpointConfig, models: Mapping[str, Any]) -> None:
+    """Point ``endpoint`` at ``config``: its variants, shadow variants, data capture and async config."""
+    endpoint.endpoint_config_name = config.endpoint_config_name
+    endpoint.production_variants = [variant_summary(v, models) for v in config.production_variants]
+    shadows = getattr(config, "shadow_production_variants", None) or []
+    endpoint.shadow_production_variants = [variant_summary(v, models) for v in shadows] or None  # type: ignore[attr-defined]
+    endpoint.data_capture_config = data_capture_summary(config.data_capture_config)  # type: ignore[assignment]
+    endpoint.async_inference_config = config.async_inference_config or None  # type: ignore[attr-defined]
+    endpoint.explainer_config = getattr(config, "explainer_config", None)  # type: ignore[attr-defined]
+    endpoint.endpoint_status = "InService"
+    endpoint.last_modified_time = utcnow()
+
+
+def retain_variant_properties(
+    new: list[dict[str, Any]], old: Iterable[Mapping[str, Any]], excluded: Iterable[str]
+) -> None:
+    """RetainAllVariantProperties: variants that keep their name keep their instance counts and weights."""
+    old_by_name = {v["VariantName"]: v for v in old}
+    for variant in new:
+        previous = old_by_name.get(variant["VariantName"])
+        if previous is None:
+            continue
+        for prop, keys in _RETAINED_COUNTS.items():
+            if prop not in excluded and all(k in previous for k in keys):
+                for key in keys:
+                    variant[key] = previous[key]
+
+
+# -- the patch ------------------------------------------------------------------------------------
+def _already_exists(kind: str, arn: str) -> ValidationError:
+    return ValidationError(f'Cannot create already existing {kind} "{arn}".')
+
+
+def _group_name(name_or_arn: str) -> str:
+    return name_or_arn.split(":model-package-group/", 1)[-1]
+
+
+def _group(backend: SageMakerModelBackend, name_or_arn: str) -> Any:
+    group = backend.model_package_groups.get(_group_name(name_or_arn))
+    if group is None:
+        arn = arn_formatter(
+            "model-package-group", _group_name(name_or_arn), backend.account_id, backend.region_name
+        )
+        raise ValidationError(f"Cannot find Model Package Group: {arn}")
+    return group
+
+
+def _patch_models() -> None:
+    original = SageMakerResponse.create_model
+
+    def create_model(self: SageMakerResponse) -> ActionResult:
+        backend, name = self.sagemaker_backend, self._get_param("ModelName")
+        if name in backend._models:
+            raise _already_exists("model", backend._models[name].arn)
+        result = original(self)
+        model = backend._models[name]
+        model.enable_network_isolation = bool(self._get_param("EnableNetworkIsolation", False))
+        model.inference_execution_config = self._get_param("InferenceExecutionConfig")  # type: ignore[attr-defined]
+        model.vpc_config = model.vpc_config or None  # type: ignore[assignment]
+        model.primary_container = model.primary_container or None  # type: ignore[assignment]
+        model.containers = model.containers or None  # type: ignore[assignment]
+        return result
+
+    SageMakerResponse.create_model = create_model  # type: ignore[method-assign]
+
+
+def _patch_endpoint_configs() -> None:
+    def validate_instance_type(self: FakeEndpointConfig, instance_type: str) -> None:
+        check_instance_type(instance_type)
+
+    def validate_realtime(instance_types: list[str]) -> None:
+        for instance_type in instance_types:
+            check_instance_type(instance_type, "SupportedRealtimeInferenceInstanceTypes")
+
+    def create_endpoint_config(self: SageMakerResponse) -> ActionResult:
+        backend, name = self.sagemaker_backend, self._get_param("EndpointConfigName")
+        if name in backend.endpoint_configs:
+            raise _already_exists(
+                "endpoint configuration", backend.endpoint_configs[name].endpoint_config_arn
+            )
+        shadows = self._get_param("ShadowProductionVariants") or []
+        for shadow in shadows:
+            if "InstanceType" in shadow:
+                check_instance_type(shadow["InstanceType"])
+        backend.validate_production_variants(shadows)
+        capture = self._get_param("DataCaptureConfig")
+        config = backend.create_endpoint_config(
+            endpoint_config_name=name,
+            production_variants=self._get_param("ProductionVariants"),
+            data_capture_config=capture,
+            async_inference_config=self._get_param("AsyncInferenceConfig"),
+            tags=self._get_param("Tags"),
+            kms_key_id=self._get_param("KmsKeyId"),
+        )
+        config.arn = config.endpoint_config_arn  # type: ignore[assignment]  # stock: a one-element tuple
+        config.data_capture_config = capture or None  # type: ignore[assignment]
+        config.async_inference_config = config.async_inference_config or None  # type: ignore[assignment]
+        config.shadow_production_variants = shadows or None  # type: ignore[attr-defined]
+        for param, attribute in _CONFIG_EXTRAS.items():
+            setattr(config, attribute, self._get_param(param))
+        return ActionResult({"EndpointConfigArn": config.endpoint_config_arn})
+
+    FakeEndpointConfig.validate_instance_type = validate_instance_type  # type: ignore[method-assign]
+    ModelPackage.validate_supported_realtime_inference_instance_types = staticmethod(validate_realtime)  # type: ignore[method-assign]
+    SageMakerResponse.create_endpoint_config = create_endpoint_config  # type: ignore[method-assign]
+
+
+def _patch_endpoints() -> None:
+    original_weights = SageMakerModelBackend.update_endpoint_weights_and_capacities
+
+    def create_endpoint(self: SageMakerResponse) -> ActionResult:
+        backend, name = self.sagemaker_backend, self._get_param("EndpointName")
+        if name in backend.endpoints:
+            raise _already_exists("endpoint", backend.endpoints[name].arn)
+        config = _endpoint_config(backend, self._get_param("EndpointConfigName"))
+        deployment = self._get_param("DeploymentConfig")
+        check_deployment_config(deployment, config.production_variants)
+        endpoint = FakeEndpoint(
+            account_id=backend.account_id,
+            region_name=backend.region_name,
+            endpoint_name=name,
+            endpoint_config_name=config.endpoint_config_name,
+            production_variants=[],
+            data_capture_config={},
+            tags=self._get_param("Tags"),
+        )
+        deploy(endpoint, config, backend._models)
+        endpoint.creation_time = endpoint.last_modified_time
+        endpoint.last_deployment_config = deployment  # type: ignore[attr-defined]
+        backend.endpoints[name] = endpoint
+        return ActionResult({"EndpointArn": endpoint.arn})
+
+    def update_endpoint(self: SageMakerResponse) -> ActionResult:
+        backend, name = self.sagemaker_backend, self._get_param("EndpointName")
+        endpoint = backend.endpoints.get(name)
+        if endpoint is None:
+            arn = FakeEndpoint.arn_formatter(name, backend.account_id, backend.region_name)
+            raise ValidationError(f'Could not find endpoint "{arn}".')
+        config = _endpoint_config(backend, self._get_param("EndpointConfigName"))
+        check_updatable(endpoint.endpoint_status, endpoint.arn)
+        deployment = self._get_param("DeploymentConfig")
+        if deployment is None and self._get_param("RetainDeploymentConfig", False):
+            deployment = getattr(endpoint, "last_deployment_config", None)
+        check_deployment_config(deployment, config.production_variants)
+        if guarded(deployment):
+            check_same_variants(
+                endpoint.production_variants, config.production_variants, config.endpoint_config_name
+            )
+        old_variants, old_capture = copy.deepcopy(endpoint.production_variants), endpoint.data_capture_config
+        deploy(endpoint, config, backend._models)
+        if self._get_param("RetainAllVariantProperties", False):
+            excluded = [
+                p["VariantPropertyType"] for p in self._get_param("ExcludeRetainedVariantProperties") or []
+            ]
+            retain_variant_properties(endpoint.production_variants, old_variants, excluded)
+            if "DataCaptureConfig" not in excluded:
+                endpoint.data_capture_config = old_capture
+        endpoint.last_deployment_config = deployment  # type: ignore[attr-defined]
+        return ActionResult({"EndpointArn": endpoint.arn})
+
+    def update_endpoint_weights_and_capacities(
+        self: SageMakerModelBackend, endpoint_name: str, desired_weights_and_capacities: list[dict[str, Any]]
+    ) -> str:
+        endpoint = self.endpoints.get(endpoint_name)
+        current = {v["VariantName"]: v for v in endpoint.production_variants} if endpoint else {}
+        for desired in desired_weights_and_capacities:
+            variant = current.get(desired.get("VariantName", ""), {})
+            for key in ("DesiredWeight", "DesiredInstanceCount"):
+                if desired.get(key) is None and key in variant:
+                    desired[key] = variant[key]
+        arn = original_weights(self, endpoint_name, desired_weights_and_capacities)
+        for variant in self.endpoints[endpoint_name].production_variants:
+            for key in ("CurrentWeight", "DesiredWeight", "CurrentInstanceCount", "DesiredInstanceCount"):
+                if variant.get(key) is None:
+                    variant.pop(key, None)
+        return arn
+
+    SageMakerResponse.create_endpoint = create_endpoint  # type: ignore[method-assign]
+    SageMakerResponse.update_endpoint = update_endpoint  # type: ignore[attr-defined]
+    SageMakerModelBackend.update_endpoint_weights_and_capacities = update_endpoint_weights_and_capacities  # type: ignore[method-assign]
+
+
+def _endpoint_config(backend: SageMakerModelBackend, name: str) -> FakeEndpointConfig:
+    config = backend.endpoint_configs.get(name)
+    if config is None:
+        arn = FakeEndpointConfig.arn_formatter(name, backend.account_id, backend.region_name)
+        raise ValidationError(f'Could not find endpoint configuration "{arn}".')
+    return config
+
+
+def _patch_registry() -> None:
+    def delete_model_package(self: SageMakerResponse) -> ActionResult:
+        backend = self.sagemaker_backend
+        package = backend.describe_model_package(self._get_param("ModelPackageName"))
+        del backend.model_packages[package.arn]
+        for key in [k for k, arn in backend.model_package_name_mapping.items() if arn == package.arn]:
+            del backend.model_package_name_mapping[key]
+        return EmptyResult()
+
+    def delete_model_package_group(self: SageMakerResponse) -> ActionResult:
+        backend = self.sagemaker_backend
+        name = _group_name(self._get_param("ModelPackageGroupName"))
+        group = backend.describe_model_package_group(name)
+        if any(p.model_package_group_name == name for p in backend.model_packages.values()):
+            raise ConflictException(
+                f"Model Package Group {group.arn} contains model packages: delete them before the group."
+            )
+        del backend.model_package_groups[name]
+        return EmptyResult()
+
+    def put_model_package_group_policy(self: SageMakerResponse) -> ActionResult:
+        group = _group(self.sagemaker_backend, self._get_param("ModelPackageGroupName"))
+        group.launchpad_resource_policy = self._get_param("ResourcePolicy")
+        return ActionResult({"ModelPackageGroupArn": group.arn})
+
+    def get_model_package_group_policy(self: SageMakerResponse) -> ActionResult:
+        group = _group(self.sagemaker_backend, self._get_param("ModelPackageGroupName"))
+        policy = getattr(group, "launchpad_resource_policy", None)
+        if policy is None:
+            raise ValidationError(f"Cannot find resource policy for: {group.arn}")
+        return ActionResult({"ResourcePolicy": policy})
+
+    def delete_model_package_group_policy(self: SageMakerResponse) -> ActionResult:
+        group = _group(self.sagemaker_backend, self._get_param("ModelPackageGroupName"))
+        if getattr(group, "launchpad_resource_policy", None) is None:
+            raise ValidationError(f"Cannot find resource policy for: {group.arn}")
+        group.launchpad_resource_policy = None
+        return EmptyResult()
+
+    def add_tags(self: SageMakerModelBackend, arn: str, tags: list[dict[str, str]]) -> list[dict[str, str]]:
+        resource = self._get_resource_from_arn(arn)
+        merged = {t["Key"]: t for t in resource.tags or []}
+        merged.update({t["Key"]: t for t in tags})
+        resource.tags = list(merged.values())
+        return resource.tags
+
+    for method in (
+        delete_model_package,
+        delete_model_package_group,
+        put_model_package_group_policy,
+        get_model_package_group_policy,
+        delete_model_package_group_policy,
+    ):
+        setattr(SageMakerResponse, method.__name__, method)
+    SageMakerModelBackend.add_tags = add_tags  # type: ignore[method-assign]
+
+
+def apply() -> None:
+    if getattr(SageMakerResponse, _MARK, False):
+        return
+    _patch_models()
+    _patch_endpoint_configs()
+    _patch_endpoints()
+    _patch_registry()
+    setattr(SageMakerResponse, _MARK, True)
