@@ -144,7 +144,8 @@ def example_stack(
     module: str, example: str = "complete", tf_vars: Mapping[str, Any] | None = None
 ) -> Callable[..., Iterator[Stack]]:
     """``modules/<module>/examples/<example>`` as an ``applied_stack`` fixture."""
-    return applied_stack(modules_dir() / module / "examples" / example, f"lp-{module}", tf_vars)
+    prefix = f"lp-{module}" if example == "complete" else f"lp-{example}"
+    return applied_stack(modules_dir() / module / "examples" / example, prefix, tf_vars)
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist turns the marks into groups

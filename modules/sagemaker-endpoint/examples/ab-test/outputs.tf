@@ -1,0 +1,39 @@
+output "endpoint_name" {
+  description = "Name of the endpoint."
+  value       = module.endpoint.endpoint_name
+}
+
+output "endpoint_config_name" {
+  description = "Endpoint configuration in service."
+  value       = module.endpoint.endpoint_config_name
+}
+
+output "model_names" {
+  description = "Model per variant."
+  value       = module.endpoint.model_names
+}
+
+output "rollback_alarm_names" {
+  description = "Alarms SageMaker watches during an update."
+  value       = module.endpoint.rollback_alarm_names
+}
+
+output "scalable_target_resource_ids" {
+  description = "Application Auto Scaling resource id per variant."
+  value       = module.endpoint.scalable_target_resource_ids
+}
+
+output "data_capture_s3_uri" {
+  description = "Where captured requests and responses land."
+  value       = module.endpoint.data_capture_s3_uri
+}
+
+output "kms_key_arn" {
+  description = "Key of the endpoint's data."
+  value       = module.key.key_arn
+}
+
+output "volume_kms_key_arn" {
+  description = "Volume key of the configuration (null: a variant has local NVMe storage)."
+  value       = module.endpoint.volume_kms_key_arn
+}
