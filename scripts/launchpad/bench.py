@@ -78,14 +78,22 @@ def measure_example(example: Path, endpoint_url: str) -> dict[str, float]:
     return timings
 
 
-def run(endpoint_url: str) -> Iterator[tuple[str, dict[str, float]]]:
-    """Yield (name, timings) for the floor and then every module example."""
-    yield "provider-floor", measure_floor(endpoint_url)
-    for example in examples():
-        yield (
-            f"{example.parents[2].name}/{example.parent.name}",
-            measure_example(example.parent, endpoint_url),
+def example_name(example: Path) -> str:
+    """``<module>/<example>`` of an example's main.tf."""
+    return f"{example.parents[2].name}/{example.parent.name}"
+
+
+def run(endpoint_url: str, only: tuple[str, ...] = ()) -> Iterator[tuple[str, dict[str, float]]]:
+    """Yield (name, timings) for the floor and then every module example (those whose name contains one
+    of ``only``, if given)."""
+    selected = [e for e in examples() if not only or any(text in example_name(e) for text in only)]
+    if not selected:
+        raise LaunchpadError(
+            f"no example matches {' or '.join(only)}; examples: {', '.join(map(example_name, examples()))}"
         )
+    yield "provider-floor", measure_floor(endpoint_url)
+    for example in selected:
+        yield example_name(example), measure_example(example.parent, endpoint_url)
 
 
 def report(results: dict[str, dict[str, float]], started: float) -> dict[str, Any]:

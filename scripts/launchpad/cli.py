@@ -174,15 +174,21 @@ def demo() -> None:
     default=Path("bench-results"),
     show_default=True,
 )
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="TEXT",
+    help="Measure only the examples whose <module>/<example> contains TEXT (repeatable).",
+)
 @friendly_errors
-def bench_command(output_dir: Path) -> None:
+def bench_command(output_dir: Path, only: tuple[str, ...]) -> None:
     """Time init/apply/re-plan/destroy of every module example on a sandbox; write JSON."""
     previous_file = output_dir / "latest.json"
     previous = json.loads(previous_file.read_text()) if previous_file.exists() else None
     started = time.monotonic()
     results: dict[str, dict[str, float]] = {}
     with Sandbox().running() as info:
-        for name, timings in bench.run(info.url):
+        for name, timings in bench.run(info.url, only):
             results[name] = timings
             click.echo(f"{name:32} " + "  ".join(f"{k} {v:6.1f}s" for k, v in timings.items()))
     document = bench.report(results, started)

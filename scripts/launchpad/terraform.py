@@ -42,6 +42,7 @@ WELL_KNOWN_MIRRORS = (
 )
 MIRRORED_PROVIDERS = "registry.terraform.io/hashicorp/*"
 VARS_FILE = "launchpad.auto.tfvars.json"
+PLAN_FILE = "launchpad.tfplan"  # the plan saved by plan(), applied by apply(saved_plan=True)
 INSTALL_HINT = (
     "Install Terraform >= {min} from https://developer.hashicorp.com/terraform/install "
     "(or your package manager) and make sure `terraform` is on PATH."
@@ -220,11 +221,32 @@ class Terraform:
 
     def plan(self) -> dict[str, Any]:
         """The plan as Terraform's JSON document (``terraform show -json``)."""
-        self._run("plan", "-input=false", "-lock=false", "-out=launchpad.tfplan")
-        return json.loads(self._run("show", "-json", "launchpad.tfplan").out)
+        self._run("plan", "-input=false", "-lock=false", f"-out={PLAN_FILE}")
+        return json.loads(self._run("show", "-json", PLAN_FILE).out)
 
-    def apply(self) -> str:
-        """Apply; returns Terraform's log of the apply (the order resources were changed in)."""
+    def plan_diagnostics(self) -> list[dict[str, Any]]:
+        """Plan without saving it and return Terraform's diagnostics (``plan -json``): each error or warning
+        with its summary, detail, source range and snippet. Empty when the plan succeeds cleanly."""
+        result = subprocess.run(
+            ["terraform", "plan", "-input=false", "-lock=false", "-json"],
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        messages = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+        diagnostics = [m["diagnostic"] for m in messages if m.get("type") == "diagnostic"]
+        if result.returncode != 0 and not diagnostics:
+            summary = summarize_errors(result.stderr)
+            raise TerraformError(f"terraform plan failed in {self.workdir}:\n{summary}")
+        return diagnostics
+
+    def apply(self, saved_plan: bool = False) -> str:
+        """Apply (the plan saved by the last ``plan()`` if ``saved_plan``, which skips planning again);
+        returns Terraform's log of the apply (the order resources were changed in)."""
+        if saved_plan:
+            return self._run("apply", "-input=false", PLAN_FILE).out
         return self._run("apply", "-input=false", "-auto-approve").out
 
     def replan_exit_code(self) -> tuple[int, str]:

@@ -55,11 +55,11 @@ class Workspace:
     def plan(self) -> dict[str, Any]:
         return self._timed("plan", self.tf.plan)
 
-    def apply(self) -> dict[str, Any]:
-        """Apply and return the outputs (the log stays in ``apply_log``). A failed apply still counts as
-        applied (to be destroyed)."""
+    def apply(self, saved_plan: bool = False) -> dict[str, Any]:
+        """Apply (the last ``plan()`` if ``saved_plan``) and return the outputs; the log stays in
+        ``apply_log``. A failed apply still counts as applied (to be destroyed)."""
         self.applied = True
-        self.apply_log = self._timed("apply", self.tf.apply)
+        self.apply_log = self._timed("apply", lambda: self.tf.apply(saved_plan))
         return self.tf.outputs()
 
     def replan(self) -> tuple[int, str]:

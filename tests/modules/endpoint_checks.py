@@ -118,7 +118,7 @@ def assert_model_change_rolls_through(stack: Stack) -> None:
     models = [a for a in actions if a.startswith("module.endpoint.aws_sagemaker_model.this")]
     assert models and all(actions[m] == ["create", "delete"] for m in models)
 
-    stack.outputs = workspace.apply()
+    stack.outputs = workspace.apply(saved_plan=True)  # exactly the plan checked above
     log = workspace.apply_log
     moved = log.index(f"{ENDPOINT}: Modifications complete")
     deleted = log.index(f"{CONFIG} (deposed object")

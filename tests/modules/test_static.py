@@ -16,7 +16,6 @@ import yaml
 
 from launchpad import docs
 from launchpad.aws import AwsTarget
-from launchpad.errors import TerraformError
 from launchpad.inventory import account_inventory
 from launchpad.paths import modules_dir, repo_root
 from launchpad.terraform import Terraform, copy_module_dir, terraform_env
@@ -150,12 +149,14 @@ def test_plan_matches_inventory(module: str, sandbox_target: AwsTarget) -> None:
 
 
 # -- bad input fails at plan with a clear message ---------------------------------------------------
-# Terraform reports every invalid variable of a plan at once, each in its own diagnostic naming the
-# variable. So cases that each set one variable are planned together, one case per variable per plan, and
-# each case is judged on its own variable's diagnostic only. Cases that set several variables, and cases
-# whose variable drew no diagnostic in the batch (rules checked by preconditions, which only run once every
-# variable is valid), are planned on their own. ~80 cases cost ~20 plans instead of ~80.
-_VARIABLE = re.compile(r"│ var\.(\w+) is ")
+# All of a module's bad-input cases are planned together, in a root module holding one `module "case_<i>"`
+# call per case. Terraform checks every call's variables in the same plan and names the call in each
+# diagnostic (the snippet context `module.case_<i>`). Preconditions run only once every variable of the plan
+# is valid, so the cases that drew no diagnostic are planned once more, together; a failed precondition names
+# its call by the file it fails in (Terraform's copy of the module under .terraform/modules/case_<i>/). So a
+# module's cases cost two plans, however many there are.
+_CASE_CONTEXT = re.compile(r"^module\.case_(\d+)\b")
+_CASE_FILE = re.compile(r"\.terraform/modules/case_(\d+)/")
 
 
 def _load_cases(module: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -180,80 +181,76 @@ def _validation_cases() -> list[Any]:
     return params
 
 
-class ValidationPlans:
-    """Plans one module's bad-input cases in as few terraform runs as is sound, and remembers them."""
+def _case_of(diagnostic: dict[str, Any]) -> int | None:
+    context = diagnostic.get("snippet", {}).get("context") or ""
+    filename = diagnostic.get("range", {}).get("filename") or ""
+    match = _CASE_CONTEXT.match(context) or _CASE_FILE.search(filename)
+    return int(match.group(1)) if match else None
 
-    def __init__(self, module: str, workspace: Workspace) -> None:
-        self.workspace = workspace
-        self.base_vars, cases = _load_cases(module)
-        self.cases = {case["name"]: case for case in cases}
-        self.batch_of: dict[str, int] = {}
-        batches: list[dict[str, Any]] = []
-        for case in cases:
-            if len(case["vars"]) != 1:
+
+class BadInputPlans:
+    """Plans one module's bad-input cases together (see above) and remembers each case's errors."""
+
+    def __init__(self, module: str, root: Path, target: AwsTarget) -> None:
+        self.source = modules_dir() / module
+        self.root = root
+        self.target = target
+        self.base_vars, self.cases = _load_cases(module)
+        self.index = {case["name"]: i for i, case in enumerate(self.cases)}
+        self.unattributed: list[str] = []
+        self._errors: dict[int, list[str]] | None = None
+
+    def _plan(self, indexes: list[int]) -> dict[int, list[str]]:
+        source = {"source": str(self.source)}
+        calls = {f"case_{i}": {**source, **self.base_vars, **self.cases[i]["vars"]} for i in indexes}
+        (self.root / "main.tf.json").write_text(json.dumps({"module": calls}, indent=1))
+        terraform = Terraform(self.root, terraform_env(self.target.env()))
+        terraform.init()
+        errors: dict[int, list[str]] = {}
+        for diagnostic in terraform.plan_diagnostics():
+            if diagnostic["severity"] != "error":
                 continue
-            [variable] = case["vars"]
-            index = next((i for i, b in enumerate(batches) if variable not in b), len(batches))
-            if index == len(batches):
-                batches.append({})
-            batches[index][variable] = case["vars"][variable]
-            self.batch_of[case["name"]] = index
-        self.batches = batches
-        self.results: dict[Any, str] = {}
-
-    def _plan(self, key: Any, tf_vars: dict[str, Any]) -> str:
-        if key not in self.results:
-            self.workspace.set_vars({**self.base_vars, **tf_vars})
-            try:
-                self.workspace.plan()
-            except TerraformError as exc:
-                self.results[key] = str(exc)
+            message = f"Error: {diagnostic['summary']}\n{diagnostic.get('detail', '')}"
+            case = _case_of(diagnostic)
+            if case is None:
+                self.unattributed.append(message)
             else:
-                self.results[key] = ""
-        return self.results[key]
+                errors.setdefault(case, []).append(message)
+        return errors
 
-    def error_for(self, name: str) -> str:
-        """The diagnostics that judge case ``name``: its own variable's, or a whole solo plan's."""
-        case = self.cases[name]
-        if name in self.batch_of:
-            index = self.batch_of[name]
-            [variable] = case["vars"]
-            blocks = self._plan(("batch", index), self.batches[index]).split("\n\nError: ")
-            own = [b for b in blocks if (m := _VARIABLE.search(b)) and m.group(1) == variable]
-            if own:
-                return "Error: " + "\n".join(own)
-        return self._plan(("solo", name), case["vars"])
+    def errors_for(self, name: str) -> list[str]:
+        if self._errors is None:
+            every = list(range(len(self.cases)))
+            self._errors = self._plan(every)
+            rest = [i for i in every if i not in self._errors]
+            if rest:
+                self._errors.update(self._plan(rest))
+        return self._errors.get(self.index[name], [])
 
 
 @pytest.fixture(scope="module")
-def validation_plans(tmp_path_factory: pytest.TempPathFactory, sandbox_url: str) -> Any:
-    """One initialised copy per module (as a root module, in a fresh account) with its planned cases."""
-    cache: dict[str, ValidationPlans] = {}
+def bad_input_plans(tmp_path_factory: pytest.TempPathFactory, sandbox_url: str) -> Any:
+    """Each module's planned cases, in a fresh sandbox account per module."""
+    cache: dict[str, BadInputPlans] = {}
 
-    def get(module: str) -> ValidationPlans:
+    def get(module: str) -> BadInputPlans:
         if module not in cache:
-            workspace = Workspace(
-                modules_dir() / module,
-                AwsTarget.sandbox(sandbox_url),
-                parent=tmp_path_factory.mktemp(f"validate-{module}"),
-            )
-            workspace.init()
-            cache[module] = ValidationPlans(module, workspace)
+            root = tmp_path_factory.mktemp(f"validate-{module}")
+            cache[module] = BadInputPlans(module, root, AwsTarget.sandbox(sandbox_url))
         return cache[module]
 
-    yield get
-    for plans in cache.values():
-        plans.workspace.cleanup()
+    return get
 
 
 @pytest.mark.parametrize(("module", "name"), _validation_cases())
-def test_bad_input_is_rejected_at_plan(module: str, name: str, validation_plans: Any) -> None:
-    plans = validation_plans(module)
-    error = plans.error_for(name)
-    assert error, f"{name}: the plan succeeded; the input was accepted"
-    message = " ".join(error.split())
+def test_bad_input_is_rejected_at_plan(module: str, name: str, bad_input_plans: Any) -> None:
+    plans = bad_input_plans(module)
+    errors = plans.errors_for(name)
+    unattributed = "\n".join(plans.unattributed)
+    assert errors, f"{name}: the plan succeeded; the input was accepted\n{unattributed}"
+    message = " ".join(" ".join(errors).split())
     kinds = ("Invalid value for variable", "Resource precondition failed")
-    assert any(kind in message for kind in kinds), f"not a validation error:\n{error}"
-    expected = " ".join(plans.cases[name]["error"].split())
-    assert expected in message, f"unexpected error for {name}:\n{error}"
-    assert account_inventory(plans.workspace.target) == {}, "bad input must leave the account untouched"
+    assert any(kind in message for kind in kinds), f"not a validation error:\n{errors}"
+    expected = " ".join(plans.cases[plans.index[name]]["error"].split())
+    assert expected in message, f"unexpected error for {name}:\n" + "\n".join(errors)
+    assert account_inventory(plans.target) == {}, "bad input must leave the account untouched"

@@ -1,0 +1,25 @@
+"""launchpad bench: which examples it measures, and how runs compare."""
+
+from __future__ import annotations
+
+import pytest
+
+from launchpad import bench
+from launchpad.errors import LaunchpadError
+
+
+def test_every_module_example_is_named_module_slash_example() -> None:
+    names = [bench.example_name(e) for e in bench.examples()]
+    assert "kms/complete" in names
+    assert {"sagemaker-endpoint/realtime-canary", "sagemaker-endpoint/serverless"} <= set(names)
+
+
+def test_a_filter_that_matches_nothing_is_an_error_before_any_work() -> None:
+    with pytest.raises(LaunchpadError, match="no example matches nothing-like-this"):
+        next(bench.run("http://127.0.0.1:9", ("nothing-like-this",)))
+
+
+def test_compare_reports_the_change_per_step() -> None:
+    previous = {"results": {"kms/complete": {"apply": 10.0}}}
+    current = {"results": {"kms/complete": {"apply": 12.0}, "new/one": {"apply": 1.0}}}
+    assert bench.compare(previous, current) == ["kms/complete apply: 10.0s -> 12.0s (+20%)"]
