@@ -11,8 +11,12 @@ import logging
 import os
 import signal
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.server import ThreadedMotoServer
 
 from launchpad.sandbox import patches
@@ -30,8 +34,80 @@ def _watch_owner(owner_pid: int, stop: threading.Event) -> None:
             stop.set()
 
 
+Served = tuple[str, list[tuple[str, str]], bytes]  # status line, headers, body
+
+
+class ServedInvocations:
+    """The responses the sandbox gave, by AWS SDK invocation id (``amz-sdk-invocation-id``, the same on
+    every attempt of one SDK call), so a retried attempt of a call already served gets the same answer
+    instead of running twice.
+
+    Under load a client sometimes drops a response the sandbox did send and retries (moto's server closes
+    every connection after one response); AWS SDKs then retry ``CreateRole`` or ``CreateAlias`` that
+    already succeeded, and the duplicate fails as "already exists". Answering the retry from here keeps
+    each SDK call at most once, which is what the client asked for.
+    """
+
+    def __init__(self, size: int = 5000, max_body: int = 1_000_000) -> None:
+        self.size = size
+        self.max_body = max_body
+        self.served: OrderedDict[str, Served] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, invocation: str) -> Served | None:
+        with self.lock:
+            return self.served.get(invocation)
+
+    def remember(self, invocation: str, served: Served) -> None:
+        if len(served[2]) > self.max_body:
+            return
+        with self.lock:
+            self.served[invocation] = served
+            while len(self.served) > self.size:
+                self.served.popitem(last=False)
+
+
+def answer_retries_once(invocations: ServedInvocations) -> None:
+    """Wrap moto's WSGI app: remember each SDK call's response; replay it to a retry of the same call."""
+    original = DomainDispatcherApplication.__call__
+
+    def __call__(self: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
+        if not invocation:
+            return original(self, environ, start_response)
+        attempt = environ.get("HTTP_AMZ_SDK_REQUEST", "")
+        served = invocations.get(invocation)
+        if served is not None and not attempt.startswith("attempt=1;"):
+            what = (
+                environ.get("HTTP_X_AMZ_TARGET")
+                or f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+            )
+            log.warning(
+                "replayed the response to a retry of %s (%s, %s): %s", invocation, what, attempt, served[0]
+            )
+            start_response(served[0], served[1])
+            return [served[2]]
+        status: list[Any] = []
+
+        def capture(code: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            status[:] = [code, headers]
+            return start_response(code, headers, *args)
+
+        result = original(self, environ, capture)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        invocations.remember(invocation, (status[0], list(status[1]), body))
+        return [body]
+
+    DomainDispatcherApplication.__call__ = __call__  # type: ignore[method-assign]
+
+
 def serve(host: str, port: int, ready_file: Path, owner_pid: int | None = None) -> None:
     patches.apply_all()
+    answer_retries_once(ServedInvocations())
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()
