@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -52,14 +53,24 @@ def pytest_configure_node(node: Any) -> None:  # xdist hook: runs in the control
     node.workerinput[_WORKER_KEY] = node.config._launchpad_sandbox_url
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config._launchpad_exitstatus = exitstatus  # type: ignore[attr-defined]
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the run's sandbox; keep its log only when the run failed (the header says where)."""
     box: Sandbox | None = getattr(config, "_launchpad_sandbox", None)
     if box is not None:
         box.down()
+        clean = (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED)
+        if getattr(config, "_launchpad_exitstatus", pytest.ExitCode.TESTS_FAILED) in clean:
+            shutil.rmtree(box.dir.parent, ignore_errors=True)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"launchpad sandbox: {getattr(config, '_launchpad_sandbox_url', 'none')}"
+    box: Sandbox | None = getattr(config, "_launchpad_sandbox", None)
+    log = f" (log {box.log_file}, kept if the run fails)" if box is not None else ""
+    return f"launchpad sandbox: {getattr(config, '_launchpad_sandbox_url', 'none')}{log}"
 
 
 # -- where AWS calls go -----------------------------------------------------------------------------
