@@ -141,3 +141,25 @@ def assert_model_change_rolls_through(stack: Stack) -> None:
 def assert_destroy_leaves_nothing(stack: Stack) -> None:
     stack.workspace.destroy()
     assert account_inventory(stack.target) == {}
+
+
+def assert_monitored(stack: Stack, variants: list[str]) -> None:
+    """The endpoint-monitoring module watches the endpoint: a dashboard row per variant, every alarm enabled
+    and wired to the KMS-encrypted topic, and the container log group encrypted before the endpoint."""
+    topic, key = stack.outputs["alarm_topic_arn"], stack.outputs["kms_key_arn"]
+    names = list(stack.outputs["monitoring_alarm_names"].values())
+    alarms = stack.client("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"]
+    assert len(alarms) == len(names)
+    for alarm in alarms:
+        assert alarm["ActionsEnabled"] is True, alarm["AlarmName"]
+        assert alarm["AlarmActions"] == [topic] and alarm["OKActions"] == [topic], alarm["AlarmName"]
+    assert {key.split("/")[0] for key in stack.outputs["monitoring_alarm_names"]} == set(variants)
+    assert stack.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"] == key
+    dashboard = stack.client("cloudwatch").get_dashboard(DashboardName=stack.outputs["dashboard_name"])
+    body = dashboard["DashboardBody"]
+    assert stack.name in body and all(f'"{variant}"' in body for variant in variants)
+    [group] = stack.client("logs").describe_log_groups(logGroupNamePrefix=stack.outputs["log_group_name"])[
+        "logGroups"
+    ]
+    assert group["logGroupName"] == f"/aws/sagemaker/Endpoints/{stack.name}"
+    assert group["kmsKeyId"] == key and group["retentionInDays"] == 365

@@ -45,7 +45,7 @@ def test_updates_move_one_instance_at_a_time(stack: Stack) -> None:
         "WaitIntervalInSeconds": 300,
         "LinearStepSize": {"Type": "INSTANCE_COUNT", "Value": 1},
     }
-    alarms = check.assert_rollback_alarms(stack, described)
+    alarms = check.assert_rollback_alarms(stack, described, actions=[stack.outputs["alarm_topic_arn"]])
     rate = next(a for a in alarms if a["AlarmName"].endswith("5xx-rate"))
     variants = {
         d["Value"]
@@ -71,6 +71,10 @@ def test_both_variants_scale_and_shrink_off_hours(stack: Stack) -> None:
         assert down["ScalableTargetAction"] == {"MinCapacity": 2, "MaxCapacity": 2}
         assert up["Schedule"] == "cron(0 7 ? * MON-FRI *)"
         assert up["ScalableTargetAction"] == {"MinCapacity": 2, "MaxCapacity": 4}
+
+
+def test_endpoint_is_monitored_per_variant(stack: Stack) -> None:
+    check.assert_monitored(stack, ["champion", "challenger"])
 
 
 def test_replan_is_empty(stack: Stack) -> None:

@@ -40,7 +40,7 @@ def test_single_instance_updates_all_at_once_with_rollback_alarms(stack: Stack) 
     described = check.endpoint(stack)
     routing = described["LastDeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
     assert routing == {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 600}
-    check.assert_rollback_alarms(stack, described)
+    check.assert_rollback_alarms(stack, described, actions=[stack.outputs["alarm_topic_arn"]])
 
 
 def test_fleet_scales_on_the_backlog_per_instance(stack: Stack) -> None:
@@ -55,6 +55,10 @@ def test_fleet_scales_on_the_backlog_per_instance(stack: Stack) -> None:
         "Average",
     )
     assert metric["Dimensions"] == [{"Name": "EndpointName", "Value": stack.name}]
+
+
+def test_endpoint_is_monitored_per_variant(stack: Stack) -> None:
+    check.assert_monitored(stack, ["primary"])
 
 
 def test_replan_is_empty(stack: Stack) -> None:

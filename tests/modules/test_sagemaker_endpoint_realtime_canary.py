@@ -65,6 +65,10 @@ def test_fleet_scales_on_invocations_and_cpu(stack: Stack) -> None:
     }
 
 
+def test_endpoint_is_monitored_per_variant(stack: Stack) -> None:
+    check.assert_monitored(stack, ["primary"])
+
+
 def test_replan_is_empty(stack: Stack) -> None:
     assert_replan_empty(stack)
 

@@ -37,12 +37,16 @@ def test_update_is_blue_green_all_at_once_with_rollback_alarms(stack: Stack) -> 
         "TerminationWaitInSeconds": 300,
         "MaximumExecutionTimeoutInSeconds": 3600,
     }
-    check.assert_rollback_alarms(stack, described)
+    check.assert_rollback_alarms(stack, described, actions=[stack.outputs["alarm_topic_arn"]])
 
 
 def test_serverless_variants_are_not_registered_for_autoscaling(stack: Stack) -> None:
     targets = stack.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="sagemaker")
     assert targets["ScalableTargets"] == []
+
+
+def test_endpoint_is_monitored_per_variant(stack: Stack) -> None:
+    check.assert_monitored(stack, ["primary"])
 
 
 def test_replan_is_empty(stack: Stack) -> None:

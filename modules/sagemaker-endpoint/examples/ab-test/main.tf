@@ -25,12 +25,14 @@ locals {
   }
 }
 
-# One key for the endpoint's volumes, captured data and the data bucket.
+# One key for the endpoint's volumes, captured data, the data bucket, its log group and alarm topic.
 module "key" {
   source = "../../../kms"
 
   name        = var.name
   description = "${var.name}: SageMaker endpoint data and logs"
+  # CloudWatch Logs encrypts the endpoint's log group; CloudWatch publishes alarms to the encrypted topic.
+  service_principals = ["logs.${var.region}.amazonaws.com", "cloudwatch.amazonaws.com"]
 
   # EXAMPLE ONLY: the shortest waiting period, so a destroyed example does not leave a key pending deletion
   # for a month. The module default is 30 days.
@@ -65,6 +67,24 @@ module "data_bucket" {
   tags          = local.tags
 }
 
+# Alarms, dashboard and the encrypted log group SageMaker writes the container logs to. Created before the
+# endpoint (depends_on below), so SageMaker finds the group instead of creating an unencrypted one.
+module "monitoring" {
+  source = "../../../endpoint-monitoring"
+
+  name          = var.name
+  endpoint_name = var.name
+  kms_key_arn   = module.key.key_arn
+
+  # m5.xlarge and g5.xlarge: 4 vCPUs each (CPU utilisation is summed over them: 320 = 80% of each).
+  variants = [
+    { name = "champion", cpu_utilization_percent = 320 },
+    { name = "challenger", gpu = true, cpu_utilization_percent = 320 },
+  ]
+
+  tags = local.tags
+}
+
 module "role" {
   source = "../../../iam"
 
@@ -74,6 +94,7 @@ module "role" {
   kms_key_arns         = [module.key.key_arn]
   ecr_repository_arns  = ["arn:${local.partition}:ecr:${var.region}:${local.image_account}:repository/${local.image_repo}"]
   rollback_alarm_arns  = [local.rollback_alarms]
+  log_group_arns       = [module.monitoring.log_group_arn]
   enable_vpc_access    = false
   tags                 = local.tags
 }
@@ -130,5 +151,10 @@ module "endpoint" {
     }
   }
 
+  # The rollback alarms notify the on-call topic too.
+  rollback_alarms = { alarm_actions = [module.monitoring.sns_topic_arn] }
+
   tags = local.tags
+
+  depends_on = [module.monitoring]
 }

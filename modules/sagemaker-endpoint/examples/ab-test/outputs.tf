@@ -37,3 +37,23 @@ output "volume_kms_key_arn" {
   description = "Volume key of the configuration (null: a variant has local NVMe storage)."
   value       = module.endpoint.volume_kms_key_arn
 }
+
+output "alarm_topic_arn" {
+  description = "SNS topic (KMS) of every alarm of the endpoint."
+  value       = module.monitoring.sns_topic_arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the endpoint."
+  value       = module.monitoring.dashboard_name
+}
+
+output "monitoring_alarm_names" {
+  description = "Monitoring alarms by variant and kind."
+  value       = module.monitoring.alarm_names
+}
+
+output "log_group_name" {
+  description = "Log group of the model containers."
+  value       = module.monitoring.log_group_name
+}

@@ -23,12 +23,14 @@ locals {
   }
 }
 
-# One key for the endpoint's volumes, captured data, results, the data bucket and the topics.
+# One key for the endpoint's volumes, captured data, results, the data bucket, its log group and the topics.
 module "key" {
   source = "../../../kms"
 
   name        = var.name
   description = "${var.name}: SageMaker endpoint data and logs"
+  # CloudWatch Logs encrypts the endpoint's log group; CloudWatch publishes alarms to the encrypted topic.
+  service_principals = ["logs.${var.region}.amazonaws.com", "cloudwatch.amazonaws.com"]
 
   # EXAMPLE ONLY: the shortest waiting period, so a destroyed example does not leave a key pending deletion
   # for a month. The module default is 30 days.
@@ -81,6 +83,21 @@ data "aws_iam_policy_document" "notify" {
   }
 }
 
+# Alarms, dashboard and the encrypted log group SageMaker writes the container logs to. Created before the
+# endpoint (depends_on below), so SageMaker finds the group instead of creating an unencrypted one.
+module "monitoring" {
+  source = "../../../endpoint-monitoring"
+
+  name          = var.name
+  endpoint_name = var.name
+  kms_key_arn   = module.key.key_arn
+
+  # ml.m5.large: 2 vCPUs (CPU utilisation is summed over them: 160 = 80% of each).
+  variants = [{ name = "primary", cpu_utilization_percent = 160 }]
+
+  tags = local.tags
+}
+
 module "role" {
   source = "../../../iam"
 
@@ -90,6 +107,7 @@ module "role" {
   kms_key_arns         = [module.key.key_arn]
   ecr_repository_arns  = ["arn:${local.partition}:ecr:${var.region}:${local.image_account}:repository/${local.image_repo}"]
   rollback_alarm_arns  = [local.rollback_alarms]
+  log_group_arns       = [module.monitoring.log_group_arn]
   enable_vpc_access    = false
   extra_policy_json    = data.aws_iam_policy_document.notify.json
   tags                 = local.tags
@@ -135,5 +153,10 @@ module "endpoint" {
     target_backlog_per_instance = 10
   }
 
+  # The rollback alarms notify the on-call topic too.
+  rollback_alarms = { alarm_actions = [module.monitoring.sns_topic_arn] }
+
   tags = local.tags
+
+  depends_on = [module.monitoring]
 }

@@ -37,3 +37,23 @@ output "topic_arns" {
   description = "SNS topics of finished (success) and failed (error) requests."
   value       = { for kind, topic in aws_sns_topic.result : kind => topic.arn }
 }
+
+output "alarm_topic_arn" {
+  description = "SNS topic (KMS) of every alarm of the endpoint."
+  value       = module.monitoring.sns_topic_arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the endpoint."
+  value       = module.monitoring.dashboard_name
+}
+
+output "monitoring_alarm_names" {
+  description = "Monitoring alarms by variant and kind."
+  value       = module.monitoring.alarm_names
+}
+
+output "log_group_name" {
+  description = "Log group of the model containers."
+  value       = module.monitoring.log_group_name
+}

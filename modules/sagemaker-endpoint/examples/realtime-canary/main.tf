@@ -24,7 +24,7 @@ locals {
   }
 }
 
-# One key for the endpoint's volumes, captured data, the data bucket and the network's flow logs.
+# One key for the endpoint's volumes, captured data, the data bucket, the flow logs, its log group and alarm topic.
 module "key" {
   source = "../../../kms"
 

@@ -28,10 +28,26 @@ module "key" {
 
   name        = var.name
   description = "${var.name}: SageMaker endpoint data"
+  # CloudWatch Logs encrypts the endpoint's log group; CloudWatch publishes alarms to the encrypted topic.
+  service_principals = ["logs.${var.region}.amazonaws.com", "cloudwatch.amazonaws.com"]
 
   # EXAMPLE ONLY: the shortest waiting period, so a destroyed example does not leave a key pending deletion
   # for a month. The module default is 30 days.
   deletion_window_in_days = 7
+
+  tags = local.tags
+}
+
+# Alarms, dashboard and the encrypted log group SageMaker writes the container logs to. Created before the
+# endpoint (depends_on below), so SageMaker finds the group instead of creating an unencrypted one.
+module "monitoring" {
+  source = "../../../endpoint-monitoring"
+
+  name          = var.name
+  endpoint_name = var.name
+  kms_key_arn   = module.key.key_arn
+
+  variants = [{ name = "primary", serverless = true }]
 
   tags = local.tags
 }
@@ -44,6 +60,7 @@ module "role" {
   kms_key_arns        = [module.key.key_arn]
   ecr_repository_arns = ["arn:${local.partition}:ecr:${var.region}:${local.image_account}:repository/${local.image_repo}"]
   rollback_alarm_arns = [local.rollback_alarms]
+  log_group_arns      = [module.monitoring.log_group_arn]
   enable_vpc_access   = false
   tags                = local.tags
 }
@@ -74,5 +91,10 @@ module "endpoint" {
     wait_interval_in_seconds = 600
   }
 
+  # The rollback alarms notify the on-call topic too.
+  rollback_alarms = { alarm_actions = [module.monitoring.sns_topic_arn] }
+
   tags = local.tags
+
+  depends_on = [module.monitoring]
 }
