@@ -143,17 +143,23 @@ def assert_destroy_leaves_nothing(stack: Stack) -> None:
     assert account_inventory(stack.target) == {}
 
 
-def assert_monitored(stack: Stack, variants: list[str]) -> None:
+def assert_monitored(
+    stack: Stack,
+    variants: list[str],
+    topic_output: str = "alarm_topic_arn",
+    alarms_output: str = "monitoring_alarm_names",
+) -> None:
     """The endpoint-monitoring module watches the endpoint: a dashboard row per variant, every alarm enabled
-    and wired to the KMS-encrypted topic, and the container log group encrypted before the endpoint."""
-    topic, key = stack.outputs["alarm_topic_arn"], stack.outputs["kms_key_arn"]
-    names = list(stack.outputs["monitoring_alarm_names"].values())
+    and wired to the KMS-encrypted topic, and the container log group encrypted before the endpoint. The
+    output names default to the sagemaker-endpoint examples'."""
+    topic, key = stack.outputs[topic_output], stack.outputs["kms_key_arn"]
+    names = list(stack.outputs[alarms_output].values())
     alarms = stack.client("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"]
     assert len(alarms) == len(names)
     for alarm in alarms:
         assert alarm["ActionsEnabled"] is True, alarm["AlarmName"]
         assert alarm["AlarmActions"] == [topic] and alarm["OKActions"] == [topic], alarm["AlarmName"]
-    assert {key.split("/")[0] for key in stack.outputs["monitoring_alarm_names"]} == set(variants)
+    assert {alarm_key.split("/")[0] for alarm_key in stack.outputs[alarms_output]} == set(variants)
     assert stack.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"] == key
     dashboard = stack.client("cloudwatch").get_dashboard(DashboardName=stack.outputs["dashboard_name"])
     body = dashboard["DashboardBody"]

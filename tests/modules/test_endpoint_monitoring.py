@@ -7,18 +7,15 @@ import json
 
 from launchpad.inventory import account_inventory
 from launchpad.testing import Stack, assert_replan_empty, example_stack
+from tests.modules import endpoint_checks as check
 
 stack = example_stack("endpoint-monitoring")
 
 
-def test_every_alarm_is_enabled_and_notifies_the_topic(stack: Stack) -> None:
-    names = stack.outputs["alarm_names"]
-    alarms = stack.client("cloudwatch").describe_alarms(AlarmNames=list(names.values()))["MetricAlarms"]
-    assert len(alarms) == len(names)
-    topic = stack.outputs["sns_topic_arn"]
-    for alarm in alarms:
-        assert alarm["ActionsEnabled"] is True, alarm["AlarmName"]
-        assert alarm["AlarmActions"] == [topic] and alarm["OKActions"] == [topic], alarm["AlarmName"]
+def test_alarms_notify_the_encrypted_topic_and_the_log_group_is_encrypted(stack: Stack) -> None:
+    check.assert_monitored(
+        stack, ["gpu-primary", "cpu-shadow"], topic_output="sns_topic_arn", alarms_output="alarm_names"
+    )
 
 
 def test_each_variant_has_error_latency_and_anomaly_alarms(stack: Stack) -> None:
@@ -47,12 +44,6 @@ def test_anomaly_alarm_watches_a_band_on_invocations(stack: Stack) -> None:
     assert band["Expression"].startswith("ANOMALY_DETECTION_BAND(")
 
 
-def test_topic_is_encrypted_with_the_key(stack: Stack) -> None:
-    sns = stack.client("sns")
-    attributes = sns.get_topic_attributes(TopicArn=stack.outputs["sns_topic_arn"])["Attributes"]
-    assert attributes["KmsMasterKeyId"] == stack.outputs["kms_key_arn"]
-
-
 def test_dashboard_shows_every_variant_and_the_alarms(stack: Stack) -> None:
     body = json.loads(
         stack.client("cloudwatch").get_dashboard(DashboardName=stack.outputs["dashboard_name"])[
@@ -64,15 +55,6 @@ def test_dashboard_shows_every_variant_and_the_alarms(stack: Stack) -> None:
     alarm_arns = set(stack.outputs["alarm_arns"].values())
     shown = {arn for widget in body["widgets"] for arn in widget["properties"].get("alarms", [])}
     assert shown == alarm_arns
-
-
-def test_log_group_is_encrypted_and_expires(stack: Stack) -> None:
-    [group] = stack.client("logs").describe_log_groups(logGroupNamePrefix=stack.outputs["log_group_name"])[
-        "logGroups"
-    ]
-    assert group["logGroupName"] == f"/aws/sagemaker/Endpoints/{stack.name}"
-    assert group["kmsKeyId"] == stack.outputs["kms_key_arn"]
-    assert group["retentionInDays"] == 365
 
 
 def test_replan_is_empty(stack: Stack) -> None:
