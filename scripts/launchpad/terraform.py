@@ -21,7 +21,7 @@ from typing import Any
 import tftest
 
 from launchpad.errors import TerraformError, ToolchainError
-from launchpad.paths import state_dir
+from launchpad.paths import modules_dir, state_dir
 
 log = logging.getLogger(__name__)
 # tftest logs every line terraform prints (INFO) and every failure (CRITICAL); our TerraformError carries
@@ -213,8 +213,15 @@ class Terraform:
         """Write variables as JSON (typed: booleans, lists and maps survive)."""
         (self.workdir / VARS_FILE).write_text(json.dumps(dict(tf_vars), indent=2, sort_keys=True))
 
-    def init(self) -> None:
-        self._run("init", "-input=false", "-backend=false")
+    def init(self, backend_config: Path | None = None) -> None:
+        """Install modules and providers; initialise the backend only when the configuration has one
+        (``backend_config`` for a remote one, or the local override of a copy)."""
+        if backend_config is not None:
+            self._run("init", "-input=false", "-reconfigure", f"-backend-config={backend_config}")
+        elif (self.workdir / LOCAL_BACKEND_OVERRIDE).exists():
+            self._run("init", "-input=false")
+        else:
+            self._run("init", "-input=false", "-backend=false")
 
     def validate(self) -> None:
         self._run("validate")
@@ -266,24 +273,53 @@ class Terraform:
         self._run("destroy", "-input=false", "-auto-approve")
 
 
-def copy_module_dir(source: Path, destination: Path) -> Path:
-    """Copy a root module (an example) without local state or .terraform folders.
+def module_source(path: Path) -> str:
+    """The absolute source address of a local module, for a root module that lives elsewhere.
 
-    Relative ``source = "../../"`` references are rewritten to absolute paths so the copy still
-    finds its module.
+    Terraform copies a module with an absolute source as a package of its own, and a module may not reach
+    out of its package; so a module under ``modules/`` is addressed as ``<modules>//<name>``, whose package
+    is the whole ``modules/`` folder, and its calls to sibling modules (``../s3-bucket``) keep working.
     """
+    modules = modules_dir().resolve()
+    if path.is_relative_to(modules) and path != modules:
+        return f"{modules}//{path.relative_to(modules)}"
+    return str(path)
+
+
+LOCAL_BACKEND_OVERRIDE = "launchpad_backend_override.tf"
+_BACKEND_BLOCK = re.compile(r'^\s*backend\s+"', re.MULTILINE)
+
+
+def declares_backend(module_dir: Path) -> bool:
+    return any(_BACKEND_BLOCK.search(f.read_text()) for f in module_dir.glob("*.tf"))
+
+
+def copy_module_dir(source: Path, destination: Path, local_backend: bool = True) -> Path:
+    """Copy a root module (an example or a stack) without local state or .terraform folders.
+
+    Relative ``source = "../../"`` references are rewritten to absolute ones (``module_source``) so the copy
+    still finds its modules. A stack that declares a remote backend gets a local one in the copy (an
+    ``_override.tf`` file) unless ``local_backend`` is false. Copying over an earlier copy refreshes its
+    configuration and keeps its state.
+    """
+    if destination.exists():
+        for stale in destination.glob("*.tf"):
+            stale.unlink()
     shutil.copytree(
         source,
         destination,
         ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl", "*.tfplan"),
+        dirs_exist_ok=True,
     )
     for tf_file in destination.glob("*.tf"):
         text = tf_file.read_text()
         rewritten = re.sub(
             r'(source\s*=\s*")(\.\.?/[^"]*)(")',
-            lambda m: f"{m[1]}{(source / m[2]).resolve()}{m[3]}",
+            lambda m: f"{m[1]}{module_source((source / m[2]).resolve())}{m[3]}",
             text,
         )
         if rewritten != text:
             tf_file.write_text(rewritten)
+    if local_backend and declares_backend(destination):
+        (destination / LOCAL_BACKEND_OVERRIDE).write_text('terraform {\n  backend "local" {}\n}\n')
     return destination

@@ -127,19 +127,23 @@ def unique_name(prefix: str, target: AwsTarget) -> str:
 
 
 def applied_stack(
-    source: Path, name_prefix: str, tf_vars: Mapping[str, Any] | None = None
+    source: Path,
+    name_prefix: str,
+    tf_vars: Mapping[str, Any] | None = None,
+    var_file: Path | None = None,
 ) -> Callable[..., Iterator[Stack]]:
     """A module-scoped fixture: the root module at ``source`` applied once per target, always destroyed.
 
-    It gets ``name`` (unique per account, from ``name_prefix``) and ``region`` as variables, plus
-    ``tf_vars``.
+    It gets ``var_file`` (an environment's .tfvars) if given, then ``name`` (unique per account, from
+    ``name_prefix``) and ``region`` as variables, plus ``tf_vars``, which win.
     """
 
     def _stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         target = make_target(request.config, request.param)
         name = unique_name(name_prefix[:20].rstrip("-"), target)
         variables = {"name": name, "region": target.region, **(tf_vars or {})}
-        workspace = Workspace(source, target, variables, parent=tmp_path_factory.mktemp(source.name))
+        parent = tmp_path_factory.mktemp(source.name)
+        workspace = Workspace(source, target, variables, parent=parent, var_file=var_file)
         try:
             workspace.init()
             outputs = workspace.apply()

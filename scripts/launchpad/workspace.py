@@ -15,6 +15,8 @@ from typing import Any
 from launchpad.aws import AwsTarget
 from launchpad.terraform import Terraform, copy_module_dir, terraform_env
 
+ENV_VAR_FILE = "environment.auto.tfvars"
+
 
 class Workspace:
     """``source`` copied under ``parent`` (a temp dir by default); Terraform runs only in the copy."""
@@ -25,12 +27,20 @@ class Workspace:
         target: AwsTarget,
         tf_vars: Mapping[str, Any] | None = None,
         parent: Path | None = None,
+        var_file: Path | None = None,
+        backend_config: Path | None = None,
     ) -> None:
+        """``var_file``: a .tfvars file (an environment's) loaded before ``tf_vars``, which win.
+        ``backend_config``: the stack's remote backend settings; without it, a stack that declares a
+        backend keeps its state locally in the copy."""
         self.source = source
         self.target = target
+        self.backend_config = backend_config
         self._own_parent = parent is None
         self.parent = parent or Path(tempfile.mkdtemp(prefix="launchpad-"))
-        self.dir = copy_module_dir(source, self.parent / source.name)
+        self.dir = copy_module_dir(source, self.parent / source.name, local_backend=backend_config is None)
+        if var_file is not None:  # auto-loaded, before launchpad.auto.tfvars.json (lexical order)
+            shutil.copyfile(var_file, self.dir / ENV_VAR_FILE)
         self.tf = Terraform(self.dir, terraform_env(target.env()))
         self.timings: dict[str, float] = {}
         self.applied = False
@@ -50,7 +60,7 @@ class Workspace:
         self.tf.set_vars(self.tf_vars)
 
     def init(self) -> None:
-        self._timed("init", self.tf.init)
+        self._timed("init", lambda: self.tf.init(self.backend_config))
 
     def plan(self) -> dict[str, Any]:
         return self._timed("plan", self.tf.plan)

@@ -18,7 +18,7 @@ from launchpad import docs
 from launchpad.aws import AwsTarget
 from launchpad.inventory import account_inventory
 from launchpad.paths import modules_dir, repo_root
-from launchpad.terraform import Terraform, copy_module_dir, terraform_env
+from launchpad.terraform import Terraform, copy_module_dir, module_source, terraform_env
 from launchpad.workspace import Workspace
 
 MODULES = sorted(p.name for p in modules_dir().iterdir() if (p / "main.tf").exists())
@@ -73,6 +73,8 @@ def test_checkov_reports_no_failed_checks() -> None:
             str(checkov),
             "-d",
             "modules",
+            "-d",
+            "terraform",
             "--framework",
             "terraform",
             "--skip-download",
@@ -201,7 +203,7 @@ class BadInputPlans:
         self._errors: dict[int, list[str]] | None = None
 
     def _plan(self, indexes: list[int]) -> dict[int, list[str]]:
-        source = {"source": str(self.source)}
+        source = {"source": module_source(self.source)}
         calls = {f"case_{i}": {**source, **self.base_vars, **self.cases[i]["vars"]} for i in indexes}
         (self.root / "main.tf.json").write_text(json.dumps({"module": calls}, indent=1))
         terraform = Terraform(self.root, terraform_env(self.target.env()))
