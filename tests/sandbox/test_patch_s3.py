@@ -109,3 +109,16 @@ def test_logging_is_refused_without_the_grant(sandbox_target: AwsTarget) -> None
 def test_policy_grant_follows_iam_matching(statement: dict, granted: bool) -> None:
     policy = {"Statement": [{"Effect": "Allow", **statement}]}
     assert grants_log_delivery(policy, ARN, "src/") is granted
+
+
+# -- EventBridge notifications --------------------------------------------------------------------
+def test_eventbridge_notifications_are_returned_once_enabled(sandbox_target: AwsTarget) -> None:
+    s3 = sandbox_target.client("s3")
+    s3.create_bucket(Bucket="source", CreateBucketConfiguration={"LocationConstraint": sandbox_target.region})
+    assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket="source")
+    s3.put_bucket_notification_configuration(
+        Bucket="source", NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
+    assert s3.get_bucket_notification_configuration(Bucket="source")["EventBridgeConfiguration"] == {}
+    s3.put_bucket_notification_configuration(Bucket="source", NotificationConfiguration={})
+    assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket="source")

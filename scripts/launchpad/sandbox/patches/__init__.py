@@ -10,9 +10,29 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from launchpad.sandbox.patches import accounts, applicationautoscaling, ec2, kms, s3, sagemaker, sns
+from launchpad.sandbox.patches import (
+    accounts,
+    applicationautoscaling,
+    codebuild,
+    codepipeline,
+    ec2,
+    kms,
+    s3,
+    sagemaker,
+    sns,
+)
 
-PATCHES: tuple[ModuleType, ...] = (accounts, applicationautoscaling, ec2, kms, s3, sagemaker, sns)
+PATCHES: tuple[ModuleType, ...] = (
+    accounts,
+    applicationautoscaling,
+    codebuild,
+    codepipeline,
+    ec2,
+    kms,
+    s3,
+    sagemaker,
+    sns,
+)
 
 
 def names() -> list[str]:

@@ -8,6 +8,12 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-loggi
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
 Stock moto crashes with HTTP 500 on any statement whose ``Principal`` is the string ``"*"`` (so every bucket
 with a TLS-only deny) and only matches a single-string ``Resource``.
+
+S3: EventBridge notifications. ``GetBucketNotificationConfiguration`` returns an (empty)
+``EventBridgeConfiguration`` element once ``PutBucketNotificationConfiguration`` turned EventBridge on
+(https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketNotificationConfiguration.html).
+Stock moto stores it but leaves it out of the answer, so ``aws_s3_bucket_notification`` with
+``eventbridge = true`` always re-plans.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ import fnmatch
 import json
 from typing import Any
 
+from moto.core.responses import ActionResult
 from moto.s3.models import FakeBucket
+from moto.s3.responses import S3Response
 
 _MARK = "_launchpad_s3_patch"
 LOGGING_SERVICE = "logging.s3.amazonaws.com"
@@ -56,4 +64,28 @@ def apply() -> None:
         return grants_log_delivery(policy, bucket_arn, target_prefix)
 
     FakeBucket._log_permissions_enabled_policy = staticmethod(_log_permissions_enabled_policy)  # type: ignore[method-assign]
+    _return_event_bridge_configuration()
     setattr(FakeBucket, _MARK, True)
+
+
+def _return_event_bridge_configuration() -> None:
+    original = S3Response.get_bucket_notification
+
+    def get_bucket_notification(self: S3Response) -> Any:
+        config = self.backend.get_bucket_notification_configuration(self.bucket_name)
+        if config is None or config.event_bridge is None:
+            return original(self)
+        serialized = self.serialized
+
+        def with_event_bridge(result: ActionResult) -> Any:
+            if isinstance(result.result, dict):
+                result.result["EventBridgeConfiguration"] = {}
+            return serialized(result)
+
+        self.serialized = with_event_bridge  # type: ignore[method-assign]  # this call only
+        try:
+            return original(self)
+        finally:
+            del self.serialized
+
+    S3Response.get_bucket_notification = get_bucket_notification  # type: ignore[method-assign]

@@ -40,7 +40,6 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
-from moto.core.model import Shape
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import get_service_model, utcnow
 from moto.sagemaker.exceptions import ConflictException, ValidationError
@@ -52,6 +51,8 @@ from moto.sagemaker.models import (
 )
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
+
+from launchpad.sandbox.patches.api_model import constraint_errors
 
 _MARK = "_launchpad_sagemaker_patch"
 _IN_PROGRESS = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"})
@@ -86,51 +87,6 @@ def check_instance_type(instance_type: str, member: str = "instanceType") -> Non
             f"Value '{instance_type}' at '{member}' failed to satisfy constraint: "
             f"Member must satisfy enum value set: {list(allowed)}"
         )
-
-
-# -- request validation against the API model's constraints ---------------------------------------
-def _lower_first(name: str) -> str:
-    return name[:1].lower() + name[1:]
-
-
-def constraint_errors(value: Any, shape: Shape, path: str) -> list[str]:
-    """AWS-style messages for ``value`` breaking the min/max/enum constraints of ``shape`` (recursively)."""
-    errors: list[str] = []
-    meta = shape.metadata
-    if shape.type_name == "structure" and isinstance(value, Mapping):
-        for name, member in shape.members.items():
-            if value.get(name) is not None:
-                errors += constraint_errors(value[name], member, f"{path}.{_lower_first(name)}")
-    elif shape.type_name == "list" and isinstance(value, list):
-        if "min" in meta and len(value) < meta["min"]:
-            errors.append(
-                f"Value at '{path}' failed to satisfy constraint: Member must have length "
-                f"greater than or equal to {meta['min']}"
-            )
-        if "max" in meta and len(value) > meta["max"]:
-            errors.append(
-                f"Value at '{path}' failed to satisfy constraint: Member must have length "
-                f"less than or equal to {meta['max']}"
-            )
-        for index, item in enumerate(value, start=1):
-            errors += constraint_errors(item, shape.member, f"{path}.{index}.member")
-    elif shape.type_name in ("integer", "long") and isinstance(value, int):
-        if "min" in meta and value < meta["min"]:
-            errors.append(
-                f"Value '{value}' at '{path}' failed to satisfy constraint: Member must have value "
-                f"greater than or equal to {meta['min']}"
-            )
-        if "max" in meta and value > meta["max"]:
-            errors.append(
-                f"Value '{value}' at '{path}' failed to satisfy constraint: Member must have value "
-                f"less than or equal to {meta['max']}"
-            )
-    elif shape.type_name == "string" and shape.enum and value not in shape.enum:
-        errors.append(
-            f"Value '{value}' at '{path}' failed to satisfy constraint: Member must satisfy enum "
-            f"value set: [{', '.join(shape.enum)}]"
-        )
-    return errors
 
 
 def step_size_errors(deployment: Mapping[str, Any], variants: Iterable[Mapping[str, Any]]) -> list[str]:

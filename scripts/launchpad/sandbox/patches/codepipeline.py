@@ -1,0 +1,143 @@
+"""CodePipeline: pipelines as CreatePipeline, UpdatePipeline, GetPipeline and ListPipelines describe them.
+
+AWS (https://docs.aws.amazon.com/codepipeline/latest/APIReference/):
+- ``API_GetPipeline``, ``API_ListPipelines``, ``API_ListPipelineExecutions``: ``API_PipelineMetadata``
+  ``created`` / ``updated``, ``API_PipelineSummary`` and ``API_PipelineExecutionSummary`` times are
+  timestamps, which the JSON protocol sends as epoch seconds.
+- ``API_PipelineDeclaration``: ``executionMode`` defaults to ``SUPERSEDED``; ``pipelineType`` is ``V1``
+  unless V2 parameters (``triggers``, ``variables``, a ``QUEUED`` or ``PARALLEL`` execution mode) make it
+  ``V2``; both are returned by GetPipeline, as are ``triggers``, ``variables`` and the artifact store's
+  ``encryptionKey``; ``API_PipelineSummary`` (ListPipelines) carries both too.
+- ``API_CreatePipeline``: a name already taken is ``PipelineNameInUseException``; the role (here and in
+  ``API_UpdatePipeline``) must let ``codepipeline.amazonaws.com`` assume it (``InvalidStructureException``
+  otherwise), whether the trust policy names the service as a string or in a list.
+
+Stock moto sends the times as ISO-8601 strings: the AWS SDK for Go cannot decode them, so Terraform fails
+to read back every ``aws_codepipeline`` it creates. It also crashes (HTTP 500) or refuses the role when the
+trust policy lists its services or has a statement without a service principal, answers a duplicate name
+with ``InvalidStructureException`` and returns no ``pipelineType`` / ``executionMode`` when they were not
+given.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from moto.codepipeline.exceptions import InvalidStructureException
+from moto.codepipeline.models import CodePipeline, CodePipelineBackend
+from moto.codepipeline.responses import CodePipelineResponse
+from moto.core.exceptions import JsonRESTError
+from moto.core.responses import ActionResult
+from moto.iam.exceptions import NotFoundException as IAMNotFoundException
+
+_MARK = "_launchpad_codepipeline_patch"
+_SERVICE = "codepipeline.amazonaws.com"
+_V2_EXECUTION_MODES = frozenset({"QUEUED", "PARALLEL"})
+# Responses with timestamps: the serializer driven by the API model writes them as the protocol says.
+_TIMESTAMPED = ("get_pipeline", "list_pipelines", "list_pipeline_executions")
+
+
+class PipelineNameInUseException(JsonRESTError):
+    def __init__(self, message: str) -> None:
+        super().__init__("PipelineNameInUseException", message)
+
+
+def with_defaults(pipeline: dict[str, Any]) -> dict[str, Any]:
+    """``executionMode`` and ``pipelineType`` as GetPipeline returns them when the request left them out."""
+    pipeline.setdefault("executionMode", "SUPERSEDED")
+    if "pipelineType" not in pipeline:
+        v2 = pipeline.get("triggers") or pipeline.get("variables")
+        v2 = v2 or pipeline["executionMode"] in _V2_EXECUTION_MODES
+        pipeline["pipelineType"] = "V2" if v2 else "V1"
+    return pipeline
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def trusts_codepipeline(trust_policy: str) -> bool:
+    """Whether a role trust policy lets CodePipeline assume the role."""
+    for statement in _as_list(json.loads(trust_policy).get("Statement", [])):
+        principal = statement.get("Principal")
+        services = principal.get("Service", []) if isinstance(principal, dict) else []
+        actions = _as_list(statement.get("Action", []))
+        if (
+            statement.get("Effect") == "Allow"
+            and _SERVICE in _as_list(services)
+            and any(a in ("sts:AssumeRole", "sts:*", "*") for a in actions)
+        ):
+            return True
+    return False
+
+
+def check_role(backend: CodePipelineBackend, role_arn: str) -> None:
+    try:
+        trusted = trusts_codepipeline(
+            backend.iam_backend.get_role_by_arn(role_arn).assume_role_policy_document
+        )
+    except IAMNotFoundException:
+        trusted = False
+    if not trusted:
+        raise InvalidStructureException(
+            f"CodePipeline is not authorized to perform AssumeRole on role {role_arn}"
+        )
+
+
+def _timestamped(
+    method: Callable[[CodePipelineResponse], str],
+) -> Callable[[CodePipelineResponse], ActionResult]:
+    def serialized(self: CodePipelineResponse) -> ActionResult:
+        return ActionResult(json.loads(method(self)))
+
+    serialized.__name__ = method.__name__
+    return serialized
+
+
+def apply() -> None:
+    if getattr(CodePipelineResponse, _MARK, False):
+        return
+    original_update = CodePipelineBackend.update_pipeline
+    original_list = CodePipelineBackend.list_pipelines
+
+    def create_pipeline(
+        self: CodePipelineBackend, pipeline: dict[str, Any], tags: list[dict[str, str]] | None
+    ) -> tuple[dict[str, Any], list[dict[str, str]]]:
+        name = pipeline["name"]
+        if name in self.pipelines:
+            raise PipelineNameInUseException(
+                f"A pipeline with the name '{name}' already exists in account '{self.account_id}'"
+            )
+        check_role(self, pipeline["roleArn"])
+        if len(pipeline["stages"]) < 2:
+            raise InvalidStructureException(
+                f"Pipeline has only {len(pipeline['stages'])} stage(s). "
+                "There should be a minimum of 2 stages in a pipeline"
+            )
+        created = CodePipeline(self.account_id, self.region_name, with_defaults(pipeline))
+        created.validate_tags(tags or [])
+        created.tags.update({tag["key"]: tag["value"] for tag in tags or []})
+        self.pipelines[name] = created
+        return created.pipeline, sorted(tags or [], key=lambda tag: tag["key"])
+
+    def update_pipeline(self: CodePipelineBackend, pipeline: dict[str, Any]) -> dict[str, Any]:
+        if pipeline["name"] in self.pipelines:
+            check_role(self, pipeline["roleArn"])
+        return original_update(self, with_defaults(pipeline))
+
+    def list_pipelines(self: CodePipelineBackend) -> list[dict[str, Any]]:
+        summaries = original_list(self)
+        for summary in summaries:
+            declaration = self.pipelines[summary["name"]].pipeline
+            summary["pipelineType"] = declaration.get("pipelineType", "V1")
+            summary["executionMode"] = declaration.get("executionMode", "SUPERSEDED")
+        return summaries
+
+    CodePipelineBackend.create_pipeline = create_pipeline  # type: ignore[method-assign]
+    CodePipelineBackend.update_pipeline = update_pipeline  # type: ignore[method-assign]
+    CodePipelineBackend.list_pipelines = list_pipelines  # type: ignore[method-assign]
+    for name in _TIMESTAMPED:
+        setattr(CodePipelineResponse, name, _timestamped(getattr(CodePipelineResponse, name)))
+    setattr(CodePipelineResponse, _MARK, True)

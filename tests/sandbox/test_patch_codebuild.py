@@ -1,0 +1,239 @@
+"""The CodeBuild patch: build projects round-trip as the AWS API reference describes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from launchpad.aws import AwsTarget
+
+ENVIRONMENT = {
+    "type": "LINUX_CONTAINER",
+    "image": "aws/codebuild/standard:7.0",
+    "computeType": "BUILD_GENERAL1_SMALL",
+    "privilegedMode": False,
+    "imagePullCredentialsType": "CODEBUILD",
+    "environmentVariables": [{"name": "STAGE", "value": "test", "type": "PLAINTEXT"}],
+}
+BUILDSPEC = "version: 0.2\nphases:\n  build:\n    commands:\n      - make test\n"
+
+
+@pytest.fixture
+def codebuild(sandbox_target: AwsTarget) -> Any:
+    return sandbox_target.client("codebuild")
+
+
+@pytest.fixture
+def unchecked(sandbox_target: AwsTarget) -> Any:
+    """A client that sends what it is given, as the Go SDK under Terraform does: the server must check."""
+    return sandbox_target.session().client(
+        "codebuild", endpoint_url=sandbox_target.endpoint_url, config=Config(parameter_validation=False)
+    )
+
+
+def _role(target: AwsTarget) -> str:
+    return f"arn:aws:iam::{target.account_id}:role/codebuild"
+
+
+def _pipeline_project(client: Any, target: AwsTarget, name: str = "unit-tests", **extra: Any) -> dict:
+    """A project as a pipeline's build action uses it: source and artifacts come from CodePipeline."""
+    return client.create_project(
+        name=name,
+        source={"type": "CODEPIPELINE", "buildspec": BUILDSPEC},
+        artifacts={"type": "CODEPIPELINE"},
+        serviceRole=_role(target),
+        **{"environment": ENVIRONMENT, **extra},
+    )["project"]
+
+
+def _get(client: Any, name_or_arn: str) -> dict:
+    projects = client.batch_get_projects(names=[name_or_arn])["projects"]
+    assert len(projects) == 1
+    return projects[0]
+
+
+def _error(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
+    error = raised.value.response["Error"]
+    return error["Code"], error["Message"]
+
+
+# -- CreateProject -------------------------------------------------------------------------------
+def test_codepipeline_source_and_artifacts_need_no_location(
+    codebuild: Any, sandbox_target: AwsTarget
+) -> None:
+    created = _pipeline_project(codebuild, sandbox_target)
+    assert created["source"] == {"type": "CODEPIPELINE", "buildspec": BUILDSPEC}
+    assert created["artifacts"] == {"type": "CODEPIPELINE"}
+    assert _get(codebuild, "unit-tests")["arn"] == created["arn"]
+
+
+def test_locations_are_still_required_where_codebuild_fetches_or_stores(
+    codebuild: Any, sandbox_target: AwsTarget
+) -> None:
+    common = {"environment": ENVIRONMENT, "serviceRole": _role(sandbox_target)}
+    with pytest.raises(ClientError) as raised:
+        codebuild.create_project(
+            name="s3-source", source={"type": "S3"}, artifacts={"type": "NO_ARTIFACTS"}, **common
+        )
+    assert _error(raised) == ("InvalidInputException", "Project source location is required")
+    with pytest.raises(ClientError) as raised:
+        codebuild.create_project(
+            name="s3-artifacts",
+            source={"type": "NO_SOURCE", "buildspec": BUILDSPEC},
+            artifacts={"type": "S3"},
+            **common,
+        )
+    assert _error(raised)[0] == "InvalidInputException"
+    assert codebuild.list_projects()["projects"] == []
+
+
+def test_fields_given_are_returned(codebuild: Any, sandbox_target: AwsTarget) -> None:
+    key = f"arn:aws:kms:eu-west-1:{sandbox_target.account_id}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    logs = {
+        "cloudWatchLogs": {"status": "ENABLED", "groupName": "/aws/codebuild/ci", "streamName": "unit"},
+        "s3Logs": {"status": "DISABLED", "encryptionDisabled": False},
+    }
+    vpc = {"vpcId": "vpc-1", "subnets": ["subnet-1", "subnet-2"], "securityGroupIds": ["sg-1"]}
+    _pipeline_project(
+        codebuild,
+        sandbox_target,
+        description="Unit tests",
+        encryptionKey=key,
+        timeoutInMinutes=30,
+        queuedTimeoutInMinutes=60,
+        logsConfig=logs,
+        vpcConfig=vpc,
+        concurrentBuildLimit=2,
+        badgeEnabled=True,
+        tags=[{"key": "team", "value": "ml"}],
+    )
+    project = _get(codebuild, "unit-tests")
+    assert project["encryptionKey"] == key
+    assert (project["timeoutInMinutes"], project["queuedTimeoutInMinutes"]) == (30, 60)
+    assert project["logsConfig"] == logs
+    assert project["vpcConfig"] == vpc
+    assert project["concurrentBuildLimit"] == 2
+    assert project["badge"]["badgeEnabled"] is True and project["badge"]["badgeRequestUrl"].startswith(
+        "https://"
+    )
+    assert project["environment"] == ENVIRONMENT
+    assert (project["description"], project["tags"]) == ("Unit tests", [{"key": "team", "value": "ml"}])
+
+
+def test_defaults_when_left_out(codebuild: Any, sandbox_target: AwsTarget) -> None:
+    environment = {**ENVIRONMENT, "environmentVariables": [{"name": "STAGE", "value": "test"}]}
+    codebuild.create_project(
+        name="defaults",
+        source={"type": "CODEPIPELINE"},
+        artifacts={"type": "CODEPIPELINE"},
+        environment=environment,
+        serviceRole=_role(sandbox_target),
+    )
+    project = _get(codebuild, "defaults")
+    assert project["encryptionKey"] == f"arn:aws:kms:eu-west-1:{sandbox_target.account_id}:alias/aws/s3"
+    assert (project["timeoutInMinutes"], project["queuedTimeoutInMinutes"]) == (60, 480)
+    assert project["badge"] == {"badgeEnabled": False}
+    assert project["cache"] == {"type": "NO_CACHE"}
+    assert project["logsConfig"]["cloudWatchLogs"]["status"] == "ENABLED"
+    assert project["logsConfig"]["s3Logs"]["status"] == "DISABLED"
+    assert project["environment"]["environmentVariables"] == [
+        {"name": "STAGE", "value": "test", "type": "PLAINTEXT"}
+    ]
+    assert "vpcConfig" not in project and "concurrentBuildLimit" not in project
+    assert isinstance(project["created"], datetime) and project["created"] == project["lastModified"]
+
+
+@pytest.mark.parametrize(
+    ("environment_type", "compute_type"),
+    [
+        ("LINUX_CONTAINER", "BUILD_GENERAL1_XLARGE"),
+        ("ARM_EC2", "BUILD_GENERAL1_SMALL"),
+        ("LINUX_LAMBDA_CONTAINER", "BUILD_LAMBDA_4GB"),
+    ],
+)
+def test_current_environment_and_compute_types_are_accepted(
+    codebuild: Any, sandbox_target: AwsTarget, environment_type: str, compute_type: str
+) -> None:
+    environment = {**ENVIRONMENT, "type": environment_type, "computeType": compute_type}
+    _pipeline_project(codebuild, sandbox_target, name="typed")
+    codebuild.update_project(name="typed", environment=environment)
+    assert _get(codebuild, "typed")["environment"]["computeType"] == compute_type
+
+
+def test_constraints_of_the_api_are_checked(unchecked: Any, sandbox_target: AwsTarget) -> None:
+    with pytest.raises(ClientError) as raised:
+        _pipeline_project(unchecked, sandbox_target, timeoutInMinutes=1)
+    code, message = _error(raised)
+    assert code == "ValidationException" and "'timeoutInMinutes'" in message
+    with pytest.raises(ClientError) as raised:
+        _pipeline_project(unchecked, sandbox_target, environment={**ENVIRONMENT, "computeType": "BUILD_HUGE"})
+    assert "enum value set" in _error(raised)[1]
+    assert unchecked.list_projects()["projects"] == []
+
+
+def test_a_name_in_use_is_refused(codebuild: Any, sandbox_target: AwsTarget) -> None:
+    created = _pipeline_project(codebuild, sandbox_target)
+    with pytest.raises(ClientError) as raised:
+        _pipeline_project(codebuild, sandbox_target)
+    assert _error(raised) == ("ResourceAlreadyExistsException", f"Project already exists: {created['arn']}")
+
+
+# -- UpdateProject -------------------------------------------------------------------------------
+def test_update_changes_only_the_fields_given(codebuild: Any, sandbox_target: AwsTarget) -> None:
+    key = f"arn:aws:kms:eu-west-1:{sandbox_target.account_id}:key/k"
+    before = _pipeline_project(codebuild, sandbox_target, encryptionKey=key, timeoutInMinutes=30)
+    environment = {
+        **ENVIRONMENT,
+        "environmentVariables": [{"name": "STAGE", "value": "unit", "type": "PLAINTEXT"}],
+    }
+    updated = codebuild.update_project(name="unit-tests", environment=environment, description="now")[
+        "project"
+    ]
+    after = _get(codebuild, before["arn"])
+    assert updated == after
+    assert after["environment"] == environment and after["description"] == "now"
+    assert (after["encryptionKey"], after["timeoutInMinutes"], after["source"]) == (key, 30, before["source"])
+    assert after["created"] == before["created"] and after["lastModified"] >= before["lastModified"]
+
+
+def test_update_removes_what_the_api_says_it_removes(codebuild: Any, sandbox_target: AwsTarget) -> None:
+    vpc = {"vpcId": "vpc-1", "subnets": ["subnet-1"], "securityGroupIds": ["sg-1"]}
+    _pipeline_project(
+        codebuild, sandbox_target, vpcConfig=vpc, concurrentBuildLimit=3, tags=[{"key": "a", "value": "1"}]
+    )
+    codebuild.update_project(
+        name="unit-tests",
+        vpcConfig={},
+        concurrentBuildLimit=-1,
+        tags=[{"key": "b", "value": "2"}],
+    )
+    project = _get(codebuild, "unit-tests")
+    assert "vpcConfig" not in project and "concurrentBuildLimit" not in project
+    assert project["tags"] == [{"key": "b", "value": "2"}]
+
+
+def test_update_of_an_unknown_project_is_not_found(codebuild: Any) -> None:
+    with pytest.raises(ClientError) as raised:
+        codebuild.update_project(name="missing", description="x")
+    assert _error(raised)[0] == "ResourceNotFoundException"
+
+
+# -- BatchGetProjects / DeleteProject ------------------------------------------------------------
+def test_batch_get_reports_projects_not_found(codebuild: Any, sandbox_target: AwsTarget) -> None:
+    created = _pipeline_project(codebuild, sandbox_target)
+    answer = codebuild.batch_get_projects(names=[created["arn"], "missing"])
+    assert [p["name"] for p in answer["projects"]] == ["unit-tests"]
+    assert answer["projectsNotFound"] == ["missing"]
+
+
+@pytest.mark.parametrize("by", ["name", "arn"])
+def test_delete_by_name_or_arn(codebuild: Any, sandbox_target: AwsTarget, by: str) -> None:
+    created = _pipeline_project(codebuild, sandbox_target)
+    _pipeline_project(codebuild, sandbox_target, name="stays")
+    codebuild.delete_project(name=created[by])
+    assert codebuild.list_projects()["projects"] == ["stays"]
+    assert codebuild.batch_get_projects(names=[created["arn"]])["projects"] == []
