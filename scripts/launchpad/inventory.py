@@ -48,6 +48,16 @@ def _serving_inventory(target: AwsTarget) -> dict[str, list[str]]:
     }
 
 
+def _delivery_inventory(target: AwsTarget) -> dict[str, list[str]]:
+    """CI/CD and Terraform state: build projects, pipelines, their triggers, lock tables."""
+    return {
+        "codebuild projects": target.client("codebuild").list_projects()["projects"],
+        "codepipelines": [p["name"] for p in target.client("codepipeline").list_pipelines()["pipelines"]],
+        "eventbridge rules": [r["Name"] for r in target.client("events").list_rules()["Rules"]],
+        "dynamodb tables": target.client("dynamodb").list_tables()["TableNames"],
+    }
+
+
 def account_inventory(target: AwsTarget) -> dict[str, list[str]]:
     """The resources of the kinds launchpad creates that exist in the target's account and region.
 
@@ -72,5 +82,6 @@ def account_inventory(target: AwsTarget) -> dict[str, list[str]]:
             r["repositoryName"] for r in target.client("ecr").describe_repositories()["repositories"]
         ],
         **_serving_inventory(target),
+        **_delivery_inventory(target),
     }
     return {kind: names for kind, names in found.items() if names}
