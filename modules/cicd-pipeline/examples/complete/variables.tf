@@ -1,0 +1,32 @@
+variable "name" {
+  description = "Name of the pipeline and prefix of everything the example creates."
+  type        = string
+  default     = "lp-cicd-example"
+}
+
+variable "region" {
+  description = "AWS region to deploy the example into."
+  type        = string
+  default     = "eu-west-1"
+}
+
+variable "approver_email" {
+  description = "E-mail address that receives the production approval requests."
+  type        = string
+  default     = "ml-approvers@example.com"
+}
+
+variable "force_destroy_buckets" {
+  description = "Let terraform destroy delete the buckets with their objects (tests set it)."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags applied to every resource of the example."
+  type        = map(string)
+  default = {
+    Project     = "launchpad"
+    Environment = "example"
+  }
+}
