@@ -11,8 +11,10 @@ CHECKOV_ENV := .tools/checkov
 WORKERS ?= 3
 CHECKOV_VERSION := 3.3.30
 LOCK_TMP := /tmp/launchpad-lock
+# The environment of `make plan|apply|destroy`: a terraform/platform/envs/<ENV>.tfvars (sandbox needs no account).
+ENV ?= sandbox
 
-.PHONY: help setup test test-fast test-aws lint fmt docs demo bench lock clean
+.PHONY: help setup test test-fast test-aws lint fmt docs demo bench lock clean plan apply destroy
 
 help: ## Show the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,7 +53,16 @@ fmt: ## Format Terraform and Python
 docs: ## Regenerate the inputs/outputs tables in module READMEs
 	$(BIN)/launchpad docs
 
-demo: ## Sandbox up, apply the baseline stack, show it with boto3, tear down
+plan: ## Plan terraform/platform for ENV (dev, staging, prod, sandbox; default sandbox)
+	$(BIN)/launchpad plan --env $(ENV)
+
+apply: ## Plan, confirm and apply terraform/platform to ENV (sandbox: no account, no prompt)
+	$(BIN)/launchpad apply --env $(ENV)
+
+destroy: ## Destroy terraform/platform in ENV
+	$(BIN)/launchpad destroy --env $(ENV)
+
+demo: ## Sandbox up, apply the platform stack (sandbox env), show it with boto3, tear down
 	$(BIN)/launchpad demo
 
 bench: ## Time init/apply/re-plan/destroy per module example; writes bench-results/*.json

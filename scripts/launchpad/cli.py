@@ -14,11 +14,13 @@ from typing import Any, TypeVar
 
 import click
 
-from launchpad import __version__, bench, docs, terraform
+from launchpad import __version__, bench, docs, environments, terraform
 from launchpad.demo import Demo
+from launchpad.environments import Environment
 from launchpad.errors import LaunchpadError
 from launchpad.paths import modules_dir, repo_root
 from launchpad.sandbox import Sandbox
+from launchpad.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -141,11 +143,88 @@ def docs_command(check: bool, paths: tuple[Path, ...]) -> None:
         click.echo(f"{'updated' if docs.write(path) else 'unchanged'}: {path}/README.md")
 
 
+# -- environments ----------------------------------------------------------------------------------
+def _env_option(func: F) -> F:
+    func = click.option(
+        "--stack",
+        default="platform",
+        show_default=True,
+        help="Root stack under terraform/.",
+    )(func)
+    return click.option(
+        "--env",
+        "env_name",
+        required=True,
+        metavar="ENV",
+        help="Environment: a terraform/<stack>/envs/<ENV>.tfvars file (dev, staging, prod, sandbox).",
+    )(func)
+
+
+def _planned(env: Environment) -> tuple[Workspace, dict[str, Any]]:
+    env.check()
+    target = env.target()
+    where = f"sandbox account {target.account_id}" if target.is_sandbox else f"AWS, {target.region}"
+    click.secho(f"{env.stack} [{env.name}] on {where}", bold=True)
+    workspace = env.workspace(target)
+    click.echo("terraform init ...")
+    workspace.init()
+    click.echo("terraform plan ...")
+    plan = workspace.plan()
+    for line in environments.summarize_plan(plan):
+        click.echo(f"  {line}")
+    return workspace, plan
+
+
+@main.command("plan")
+@_env_option
+@friendly_errors
+def plan_command(env_name: str, stack: str) -> None:
+    """Plan a root stack for one environment (ENV=sandbox starts the sandbox; no account needed)."""
+    _planned(Environment(env_name, stack))
+
+
+@main.command("apply")
+@_env_option
+@click.option("--yes", is_flag=True, help="Apply without asking (the sandbox never asks).")
+@friendly_errors
+def apply_command(env_name: str, stack: str, yes: bool) -> None:
+    """Plan, confirm, and apply exactly that plan to one environment."""
+    env = Environment(env_name, stack)
+    workspace, plan = _planned(env)
+    if not environments.has_changes(plan):
+        click.echo("no changes")
+        return
+    if not (yes or env.is_sandbox or click.confirm(f"apply this plan to {env.name}?")):
+        click.echo("not applied")
+        sys.exit(1)
+    started = time.monotonic()
+    outputs = workspace.apply(saved_plan=True)
+    click.secho(f"applied in {time.monotonic() - started:.0f} s; outputs:", fg="green")
+    click.echo(json.dumps(outputs, indent=2, sort_keys=True))
+
+
+@main.command("destroy")
+@_env_option
+@click.option("--yes", is_flag=True, help="Destroy without asking (the sandbox never asks).")
+@friendly_errors
+def destroy_command(env_name: str, stack: str, yes: bool) -> None:
+    """Destroy everything a root stack created in one environment."""
+    env = Environment(env_name, stack)
+    if not (yes or env.is_sandbox or click.confirm(f"destroy {env.stack} in {env.name}?")):
+        click.echo("not destroyed")
+        sys.exit(1)
+    env.check()
+    workspace = env.workspace(env.target())
+    workspace.init()
+    workspace.destroy()
+    click.secho(f"{env.stack} [{env.name}] destroyed", fg="green")
+
+
 # -- demo and bench ------------------------------------------------------------------------------------
 @main.command()
 @friendly_errors
 def demo() -> None:
-    """Sandbox up, apply the baseline stack, read it back with boto3, destroy, sandbox down."""
+    """Sandbox up, apply the platform stack (sandbox env), read it back with boto3, destroy, sandbox down."""
     run = Demo()
     steps = list(run.steps())
     started = time.monotonic()

@@ -1,8 +1,9 @@
 """`launchpad demo`: the main job on the local sandbox, step by step.
 
-Bring up the sandbox, apply the baseline stack (``terraform/baseline``: network, KMS keys, encrypted
-buckets, the SageMaker execution role) into a fresh sandbox account, read back with boto3 what was
-created, destroy it, prove nothing is left, and stop the sandbox if the demo started it.
+Bring up the sandbox, apply the platform stack (``terraform/platform`` with ``envs/sandbox.tfvars``: keys
+per data domain, the private network, the encrypted buckets, and the demo model project's registry,
+execution role and delivery pipeline) into a fresh sandbox account, read back with boto3 what was created,
+destroy it, prove nothing is left, and stop the sandbox if the demo started it.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from launchpad.paths import repo_root
 from launchpad.sandbox import Sandbox
 from launchpad.workspace import Workspace
 
-BASELINE = Path("terraform") / "baseline"
+PLATFORM = Path("terraform") / "platform"
+ENVIRONMENT = "sandbox"
 
 
 @dataclass
 class Demo:
-    stack_dir: Path = field(default_factory=lambda: repo_root() / BASELINE)
+    stack_dir: Path = field(default_factory=lambda: repo_root() / PLATFORM)
     sandbox: Sandbox = field(default_factory=Sandbox)
     target: AwsTarget | None = None
     workspace: Workspace | None = None
@@ -35,8 +37,8 @@ class Demo:
     def steps(self) -> Iterator[tuple[str, Callable[[], str]]]:
         """(title, action) pairs; each action returns a one-line result to show."""
         yield "start the sandbox", self.start_sandbox
-        yield f"init {BASELINE}", self.init
-        yield "apply the baseline stack", self.apply
+        yield f"init {PLATFORM} (envs/{ENVIRONMENT}.tfvars)", self.init
+        yield "apply the platform stack", self.apply
         yield "read back what was created (boto3)", self.describe
         yield "check the re-plan is empty", self.replan
         yield "destroy the stack", self.destroy
@@ -52,7 +54,8 @@ class Demo:
         assert self.target is not None
         # force_destroy: the sandbox writes real access logs into the log bucket, and the demo must clean up.
         tf_vars = {"name": "lp-demo", "region": self.target.region, "force_destroy_buckets": True}
-        self.workspace = Workspace(self.stack_dir, self.target, tf_vars)
+        var_file = self.stack_dir / "envs" / f"{ENVIRONMENT}.tfvars"
+        self.workspace = Workspace(self.stack_dir, self.target, tf_vars, var_file=var_file)
         self.workspace.init()
         return str(self.workspace.dir)
 
@@ -63,7 +66,7 @@ class Demo:
 
     def describe(self) -> str:
         assert self.target is not None
-        return "; ".join(describe_baseline(self.target, self.outputs))
+        return "; ".join(describe_platform(self.target, self.outputs))
 
     def replan(self) -> str:
         assert self.workspace is not None
@@ -93,18 +96,20 @@ class Demo:
             self._resources.close()
 
 
-def describe_baseline(target: AwsTarget, outputs: dict[str, Any]) -> list[str]:
-    """One line per security property of the baseline, read from AWS (not from Terraform)."""
+def describe_platform(target: AwsTarget, outputs: dict[str, Any]) -> list[str]:
+    """One line per security property of the platform, read from AWS (not from Terraform)."""
     s3, kms, ec2, iam = (target.client(s) for s in ("s3", "kms", "ec2", "iam"))
     lines = []
-    for bucket in outputs["bucket_names"]:
+    for bucket in outputs["bucket_names"].values():
         rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
         algorithm = rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
         versioning = s3.get_bucket_versioning(Bucket=bucket).get("Status", "Disabled")
         lines.append(f"bucket {bucket}: {algorithm}, versioning {versioning}")
-    for key_arn in outputs["kms_key_arns"]:
+    for domain, key_arn in outputs["kms_key_arns"].items():
         rotation = kms.get_key_rotation_status(KeyId=key_arn)["KeyRotationEnabled"]
-        lines.append(f"key {key_arn.rsplit('/', 1)[-1][:8]}: rotation {'on' if rotation else 'OFF'}")
+        lines.append(
+            f"key {domain} ({key_arn.rsplit('/', 1)[-1][:8]}): rotation {'on' if rotation else 'OFF'}"
+        )
     vpc_id = outputs["vpc_id"]
     subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
     public = [s["SubnetId"] for s in subnets if s["MapPublicIpOnLaunch"]]
@@ -114,7 +119,11 @@ def describe_baseline(target: AwsTarget, outputs: dict[str, Any]) -> list[str]:
         f"vpc {vpc_id}: {len(subnets)} subnets ({len(public)} public), {len(endpoints)} endpoints, "
         f"flow logs {flow_logs[0]['FlowLogStatus'] if flow_logs else 'MISSING'}"
     )
-    role = outputs["sagemaker_role_name"]
-    attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
-    lines.append(f"role {role}: {len(attached)} managed policies attached")
+    for project in outputs["model_projects"].values():
+        role = project["sagemaker_role_name"]
+        attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+        lines.append(f"role {role}: {len(attached)} managed policies attached")
+        pipeline = target.client("codepipeline").get_pipeline(name=project["pipeline_name"])["pipeline"]
+        stages = " > ".join(stage["name"] for stage in pipeline["stages"])
+        lines.append(f"pipeline {pipeline['name']}: {stages}")
     return lines

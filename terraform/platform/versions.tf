@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.5"
+  # use_lockfile (S3 native state locking) in the backend configuration needs 1.10.
+  required_version = ">= 1.10"
 
   required_providers {
     aws = {

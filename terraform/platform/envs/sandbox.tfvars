@@ -1,0 +1,19 @@
+# sandbox: the local moto sandbox (`make apply ENV=sandbox`), no account needed. Shaped like prod (approval
+# gate, builds in the VPC, two instances) so the demo exercises what production runs, but with short
+# retention and buckets the sandbox may destroy. The S3 source needs no Git host.
+name        = "lp-sandbox"
+environment = "sandbox"
+region      = "eu-west-1"
+
+log_retention_in_days            = 30
+access_log_retention_days        = 30
+pipeline_artifact_retention_days = 7
+kms_deletion_window_in_days      = 7
+force_destroy_buckets            = true
+require_production_approval      = true
+codebuild_in_vpc                 = true
+endpoint_instance_counts         = { min = 2, max = 4 }
+
+model_projects = {
+  demo-model = { approver_emails = ["approver@example.com"] }
+}

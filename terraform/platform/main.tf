@@ -1,0 +1,209 @@
+# The platform of one environment: keys per data domain, a private network, the encrypted buckets of the
+# model lifecycle, and per model project its registry, SageMaker execution role, endpoint log groups and
+# delivery pipeline; plus the monitoring topic every alarm notifies.
+
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = merge(var.tags, { Environment = var.environment })
+  }
+}
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  account_id    = data.aws_caller_identity.current.account_id
+  partition     = data.aws_partition.current.partition
+  bucket_prefix = "${var.name}-${local.account_id}"
+  bucket_arn    = "arn:${local.partition}:s3:::${local.bucket_prefix}"
+
+  # One key per data domain, so a grant on one never opens another. logs also encrypts the monitoring and
+  # approval topics, which CloudWatch publishes to.
+  key_domains = {
+    data     = { description = "training data and the feedback loop", services = ["s3.amazonaws.com"] }
+    models   = { description = "model artifacts and SageMaker volumes", services = ["s3.amazonaws.com", "sagemaker.amazonaws.com"] }
+    capture  = { description = "captured inference requests and responses", services = ["s3.amazonaws.com", "sagemaker.amazonaws.com"] }
+    logs     = { description = "log groups and notification topics", services = ["logs.${var.region}.amazonaws.com", "cloudwatch.amazonaws.com"] }
+    pipeline = { description = "CI/CD artifacts and approval requests", services = [] }
+  }
+
+  # The buckets of the model lifecycle and the key of each; pipeline buckets are created by cicd-pipeline.
+  buckets = {
+    data              = "data"
+    "model-artifacts" = "models"
+    "data-capture"    = "capture"
+    feedback          = "data"
+  }
+  pipeline_buckets = flatten([for p in keys(var.model_projects) : [
+    "${local.bucket_prefix}-${p}-pipeline",
+    "${local.bucket_prefix}-${p}-source",
+  ]])
+
+  # Each model project has a staging and a production endpoint.
+  endpoints = {
+    for pair in setproduct(keys(var.model_projects), ["staging", "production"]) :
+    "${pair[0]}-${pair[1]}" => { project = pair[0], stage = pair[1] }
+  }
+}
+
+# -- keys ---------------------------------------------------------------------------------------------------------
+module "keys" {
+  source   = "../../modules/kms"
+  for_each = local.key_domains
+
+  name                    = "${var.name}-${each.key}"
+  description             = "${var.name}: ${each.value.description}"
+  service_principals      = each.value.services
+  deletion_window_in_days = var.kms_deletion_window_in_days
+}
+
+# -- network ------------------------------------------------------------------------------------------------------
+module "network" {
+  source = "../../modules/network"
+
+  name                        = var.name
+  cidr_block                  = var.vpc_cidr_block
+  availability_zones          = [for zone in var.availability_zones : "${var.region}${zone}"]
+  flow_logs_kms_key_arn       = module.keys["logs"].key_arn
+  flow_logs_retention_in_days = var.log_retention_in_days
+}
+
+# -- buckets ------------------------------------------------------------------------------------------------------
+module "access_logs" {
+  source = "../../modules/s3-bucket"
+
+  bucket                             = "${local.bucket_prefix}-access-logs"
+  is_access_log_target               = true
+  access_log_source_bucket_arns      = [for b in concat([for k in keys(local.buckets) : "${local.bucket_prefix}-${k}"], local.pipeline_buckets) : "arn:${local.partition}:s3:::${b}"]
+  noncurrent_version_expiration_days = var.access_log_retention_days
+  lifecycle_rules                    = [{ id = "expire-access-logs", expiration_days = var.access_log_retention_days }]
+  force_destroy                      = var.force_destroy_buckets
+}
+
+module "buckets" {
+  source   = "../../modules/s3-bucket"
+  for_each = local.buckets
+
+  bucket            = "${local.bucket_prefix}-${each.key}"
+  kms_key_arn       = module.keys[each.value].key_arn
+  access_log_bucket = module.access_logs.bucket_id
+  access_log_prefix = "${each.key}/"
+  force_destroy     = var.force_destroy_buckets
+}
+
+# -- monitoring: the topic every endpoint alarm of this environment notifies --------------------------------------
+module "monitoring_topic" {
+  source = "../../modules/sns-topic"
+
+  name         = "${var.name}-monitoring"
+  display_name = "${var.name} monitoring"
+  kms_key_arn  = module.keys["logs"].key_arn
+  service_publishers = [{
+    service     = "cloudwatch.amazonaws.com"
+    source_arns = ["arn:${local.partition}:cloudwatch:${var.region}:${local.account_id}:alarm:*"]
+  }]
+  subscriptions = var.monitoring_subscriptions
+}
+
+# -- per model project: registry, endpoint log groups, execution role, pipeline -----------------------------------
+module "registry" {
+  source   = "../../modules/model-registry"
+  for_each = var.model_projects
+
+  name                 = each.key
+  description          = "Versions of ${each.key} in ${var.environment}: registered by its pipeline, approved by review."
+  publisher_principals = [module.pipeline[each.key].codebuild_role_arns["deploy-staging"]]
+  reader_principals    = [module.pipeline[each.key].codebuild_role_arns["deploy-production"]]
+  approver_principals  = each.value.approver_role_arns
+}
+
+# SageMaker creates /aws/sagemaker/Endpoints/<endpoint> unencrypted and never-expiring unless it exists first.
+resource "aws_cloudwatch_log_group" "endpoint" {
+  for_each = local.endpoints
+
+  name              = "/aws/sagemaker/Endpoints/${each.key}"
+  kms_key_id        = module.keys["logs"].key_arn
+  retention_in_days = var.log_retention_in_days
+}
+
+module "sagemaker_role" {
+  source   = "../../modules/iam"
+  for_each = var.model_projects
+
+  name                 = "${var.name}-${each.key}-sagemaker"
+  s3_read_bucket_arns  = [module.buckets["model-artifacts"].bucket_arn]
+  s3_write_bucket_arns = [module.buckets["data-capture"].bucket_arn]
+  kms_key_arns         = [module.keys["models"].key_arn, module.keys["capture"].key_arn]
+  log_group_arns       = [for e, v in local.endpoints : aws_cloudwatch_log_group.endpoint[e].arn if v.project == each.key]
+  enable_vpc_access    = true
+  vpc_subnet_arns      = [for s in module.network.private_subnet_ids : "arn:${local.partition}:ec2:${var.region}:${local.account_id}:subnet/${s}"]
+}
+
+resource "aws_security_group" "codebuild" {
+  #checkov:skip=CKV2_AWS_5:Attached to the CodeBuild projects through module.pipeline's vpc_config, which checkov does not follow into the module.
+  count = var.codebuild_in_vpc ? 1 : 0
+
+  name        = "${var.name}-codebuild"
+  description = "CodeBuild steps of the ${var.name} pipelines: HTTPS out only (VPC endpoints, package mirrors)."
+  vpc_id      = module.network.vpc_id
+
+  egress {
+    description = "HTTPS to AWS APIs and package mirrors"
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+module "pipeline" {
+  source   = "../../modules/cicd-pipeline"
+  for_each = var.model_projects
+
+  name = "${var.name}-${each.key}"
+  source_repository = each.value.repository == null ? {
+    type           = "s3"
+    s3_bucket_name = "${local.bucket_prefix}-${each.key}-source"
+    s3_object_key  = "${each.key}/source.zip"
+    } : {
+    type           = "codestar"
+    connection_arn = var.source_connection_arn
+    repository     = each.value.repository
+    branch         = each.value.branch
+  }
+  artifact_bucket_name    = "${local.bucket_prefix}-${each.key}-pipeline"
+  artifact_retention_days = var.pipeline_artifact_retention_days
+  access_log_bucket       = module.access_logs.bucket_id
+  force_destroy_buckets   = var.force_destroy_buckets
+  kms_key_arn             = module.keys["pipeline"].key_arn
+  logs_kms_key_arn        = module.keys["logs"].key_arn
+  log_retention_in_days   = var.log_retention_in_days
+
+  deploy = {
+    staging_endpoint_name    = "${each.key}-staging"
+    production_endpoint_name = "${each.key}-production"
+    execution_role_arn       = module.sagemaker_role[each.key].role_arn
+    model_bucket_arn         = module.buckets["model-artifacts"].bucket_arn
+    model_kms_key_arn        = module.keys["models"].key_arn
+    model_package_group_arn  = "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:model-package-group/${each.key}"
+  }
+
+  approval = {
+    enabled       = var.require_production_approval
+    subscriptions = var.require_production_approval ? [for e in each.value.approver_emails : { protocol = "email", endpoint = e }] : []
+  }
+
+  environment_variables = {
+    LP_ENVIRONMENT        = var.environment
+    LP_MIN_INSTANCE_COUNT = tostring(var.endpoint_instance_counts.min)
+    LP_MAX_INSTANCE_COUNT = tostring(var.endpoint_instance_counts.max)
+  }
+
+  vpc_config = var.codebuild_in_vpc ? {
+    vpc_id             = module.network.vpc_id
+    subnet_ids         = module.network.private_subnet_ids
+    security_group_ids = [aws_security_group.codebuild[0].id]
+  } : null
+}

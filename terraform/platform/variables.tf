@@ -1,0 +1,170 @@
+variable "name" {
+  description = "Name prefix of everything the stack creates (lowercase letters, digits and hyphens), e.g. \"acme-ml-prod\"."
+  type        = string
+  default     = "lp-platform"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,18}[a-z0-9]$", var.name))
+    error_message = "name must be 3-20 characters of lowercase letters, digits and hyphens, starting with a letter (bucket names add the account id and a suffix)."
+  }
+}
+
+variable "environment" {
+  description = "The environment this stack is: dev, staging, prod or sandbox (tags every resource)."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "staging", "prod", "sandbox"], var.environment)
+    error_message = "environment must be one of dev, staging, prod, sandbox."
+  }
+}
+
+variable "region" {
+  description = "AWS region to deploy into."
+  type        = string
+  default     = "eu-west-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as eu-west-1."
+  }
+}
+
+variable "availability_zones" {
+  description = "Zone letters of the private subnets (two or three), appended to the region."
+  type        = list(string)
+  default     = ["a", "b"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.availability_zones) >= 2 && length(var.availability_zones) <= 3 && alltrue([for z in var.availability_zones : can(regex("^[a-f]$", z))])
+    error_message = "availability_zones must be two or three zone letters (a-f)."
+  }
+}
+
+variable "vpc_cidr_block" {
+  description = "IPv4 CIDR block of the VPC."
+  type        = string
+  default     = "10.20.0.0/16"
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of every log group (flow logs, endpoints, builds), in days. HIPAA asks for six years (2192) of audit records in production."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
+  }
+}
+
+variable "access_log_retention_days" {
+  description = "Days S3 server access logs are kept."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.access_log_retention_days >= 1 && floor(var.access_log_retention_days) == var.access_log_retention_days
+    error_message = "access_log_retention_days must be a whole number of days, 1 or more."
+  }
+}
+
+variable "pipeline_artifact_retention_days" {
+  description = "Days pipeline artifacts are kept."
+  type        = number
+  default     = 90
+}
+
+variable "kms_deletion_window_in_days" {
+  description = "Waiting period before a deleted KMS key is gone (7-30 days): the time left to notice and cancel a mistaken deletion."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_deletion_window_in_days >= 7 && var.kms_deletion_window_in_days <= 30 && floor(var.kms_deletion_window_in_days) == var.kms_deletion_window_in_days
+    error_message = "kms_deletion_window_in_days must be a whole number between 7 and 30."
+  }
+}
+
+variable "force_destroy_buckets" {
+  description = "Let terraform destroy delete non-empty buckets. Never in production; sandboxes and tests set it."
+  type        = bool
+  default     = false
+}
+
+variable "require_production_approval" {
+  description = "Put a manual approval before every production deploy. On by default; only dev turns it off."
+  type        = bool
+  default     = true
+}
+
+variable "codebuild_in_vpc" {
+  description = "Run the pipelines' CodeBuild steps in the private subnets. The network has no internet route: the builds then need a package mirror reachable from it (e.g. CodeArtifact through a VPC endpoint)."
+  type        = bool
+  default     = false
+}
+
+variable "endpoint_instance_counts" {
+  description = "Instance counts the deploy steps give this environment's endpoints (LP_MIN_INSTANCE_COUNT, LP_MAX_INSTANCE_COUNT): guarded rollouts need at least 2."
+  type = object({
+    min = number
+    max = number
+  })
+  default = { min = 1, max = 2 }
+
+  validation {
+    condition     = var.endpoint_instance_counts.min >= 1 && var.endpoint_instance_counts.max >= var.endpoint_instance_counts.min && var.endpoint_instance_counts.max <= 100
+    error_message = "endpoint_instance_counts must have 1 <= min <= max <= 100."
+  }
+}
+
+variable "source_connection_arn" {
+  description = "ARN of the CodeStar (CodeConnections) connection to the Git host, for model projects with a repository. Create and confirm it in the console first. Null when every project uses the S3 source."
+  type        = string
+  default     = null
+}
+
+variable "model_projects" {
+  description = <<-EOT
+    The model projects this environment serves, by name (3-24 lowercase letters, digits and hyphens). Each gets a
+    model registry, a SageMaker execution role, staging and production endpoint log groups and a pipeline.
+    repository ("owner/name" on the Git host of source_connection_arn) and branch; null repository uses an S3
+    source (air-gapped). approver_emails get the production approval requests; approver_role_arns may approve
+    model versions in the registry.
+  EOT
+  type = map(object({
+    repository         = optional(string)
+    branch             = optional(string, "main")
+    approver_emails    = optional(list(string), [])
+    approver_role_arns = optional(list(string), [])
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for p in keys(var.model_projects) : can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", p))])
+    error_message = "model_projects keys must be 3-24 lowercase letters, digits and hyphens, starting with a letter."
+  }
+
+  validation {
+    condition     = alltrue([for p in values(var.model_projects) : p.repository == null]) || var.source_connection_arn != null
+    error_message = "a model project names a repository but source_connection_arn is null: set the CodeStar connection ARN, or drop the repository to use an S3 source."
+  }
+}
+
+variable "monitoring_subscriptions" {
+  description = "Subscriptions to the monitoring topic (on-call e-mail, an https pager hook, ...)."
+  type = list(object({
+    protocol = string
+    endpoint = string
+  }))
+  default  = []
+  nullable = false
+}
+
+variable "tags" {
+  description = "Tags applied to every resource (with Environment = environment), through the provider's default_tags."
+  type        = map(string)
+  default     = { Project = "launchpad", Stack = "platform" }
+}

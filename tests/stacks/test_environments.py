@@ -1,0 +1,165 @@
+"""Fast tier for terraform/platform's environments: every envs/<env>.tfvars plans against the sandbox, and
+the plans show where prod differs (retention, deletion protection, approval gate, instance counts, VPC
+builds). `launchpad plan --env` runs the same plan from the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from launchpad import environments
+from launchpad.aws import AwsTarget
+from launchpad.cli import main
+from launchpad.environments import Environment
+from launchpad.errors import LaunchpadError
+from launchpad.paths import STATE_DIR_ENV
+from launchpad.workspace import Workspace
+
+ENVIRONMENTS = ["dev", "staging", "prod", "sandbox"]
+
+
+@pytest.fixture(scope="module")
+def plans(sandbox_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Each environment's plan, made once per module, in a fresh sandbox account."""
+    cache: dict[str, list[dict[str, Any]]] = {}
+
+    def plan(env: str) -> list[dict[str, Any]]:
+        if env not in cache:
+            target = AwsTarget.sandbox(sandbox_url)
+            stack = Environment(env).stack_dir
+            workspace = Workspace(
+                stack,
+                target,
+                {"region": target.region},
+                parent=tmp_path_factory.mktemp(env),
+                var_file=Environment(env).var_file,
+            )
+            try:
+                workspace.init()
+                document = workspace.plan()
+            finally:
+                workspace.cleanup()
+            cache[env] = [c for c in document["resource_changes"] if c["mode"] == "managed"]
+        return cache[env]
+
+    yield plan
+
+
+def _of_type(plan: list[dict[str, Any]], resource_type: str) -> list[dict[str, Any]]:
+    """The planned values of every resource of one type."""
+    return [c["change"]["after"] for c in plan if c["type"] == resource_type]
+
+
+def _pipeline_stages(plan: list[dict[str, Any]]) -> list[str]:
+    [pipeline] = _of_type(plan, "aws_codepipeline")
+    return [stage["name"] for stage in pipeline["stage"]]
+
+
+def test_every_environment_has_a_var_file_and_a_backend() -> None:
+    assert environments.names() == sorted(ENVIRONMENTS)
+    for env in ENVIRONMENTS:
+        Environment(env).check()  # raises with what is missing
+    assert Environment("sandbox").backend_file is None
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_environment_plans_the_whole_platform(env: str, plans: Any) -> None:
+    plan = plans(env)
+    counts = {t: len(_of_type(plan, t)) for t in ("aws_kms_key", "aws_codepipeline", "aws_codebuild_project")}
+    assert counts == {"aws_kms_key": 5, "aws_codepipeline": 1, "aws_codebuild_project": 5}
+    assert len(_of_type(plan, "aws_sagemaker_model_package_group")) == 1
+    assert {after["tags_all"]["Environment"] for after in _of_type(plan, "aws_kms_key")} == {env}
+
+
+def test_prod_keeps_logs_six_years_and_the_others_less(plans: Any) -> None:
+    retention = {
+        env: {g["retention_in_days"] for g in _of_type(plans(env), "aws_cloudwatch_log_group")}
+        for env in ENVIRONMENTS
+    }
+    assert retention == {"dev": {90}, "staging": {365}, "prod": {2192}, "sandbox": {30}}
+
+
+def test_prod_protects_keys_and_buckets_from_deletion(plans: Any) -> None:
+    prod, dev = plans("prod"), plans("dev")
+    assert {k["deletion_window_in_days"] for k in _of_type(prod, "aws_kms_key")} == {30}
+    assert {k["deletion_window_in_days"] for k in _of_type(dev, "aws_kms_key")} == {7}
+    assert {b["force_destroy"] for b in _of_type(prod, "aws_s3_bucket")} == {False}
+    assert {b["force_destroy"] for b in _of_type(dev, "aws_s3_bucket")} == {True}
+
+
+def test_prod_and_staging_gate_production_behind_an_approval_and_dev_does_not(plans: Any) -> None:
+    assert "Approve-production" in _pipeline_stages(plans("prod"))
+    assert "Approve-production" in _pipeline_stages(plans("staging"))
+    assert "Approve-production" not in _pipeline_stages(plans("dev"))
+    prod_subscriptions = {s["endpoint"] for s in _of_type(plans("prod"), "aws_sns_topic_subscription")}
+    assert {
+        "ml-leads@acme.example",
+        "clinical-safety@acme.example",
+        "ml-oncall@acme.example",
+    } <= prod_subscriptions
+
+
+def test_prod_runs_builds_in_the_vpc_with_more_instances_and_zones(plans: Any) -> None:
+    def min_instances(env: str) -> set[str]:
+        return {
+            v["value"]
+            for p in _of_type(plans(env), "aws_codebuild_project")
+            for v in p["environment"][0]["environment_variable"]
+            if v["name"] == "LP_MIN_INSTANCE_COUNT"
+        }
+
+    assert min_instances("prod") == {"2"} and min_instances("dev") == {"1"}
+    assert all(p["vpc_config"] for p in _of_type(plans("prod"), "aws_codebuild_project"))
+    assert not any(p["vpc_config"] for p in _of_type(plans("dev"), "aws_codebuild_project"))
+    assert len(_of_type(plans("prod"), "aws_subnet")) == 3
+    assert len(_of_type(plans("dev"), "aws_subnet")) == 2
+
+
+def test_git_environments_use_the_connection_and_the_sandbox_an_s3_source(plans: Any) -> None:
+    def source_provider(env: str) -> str:
+        [pipeline] = _of_type(plans(env), "aws_codepipeline")
+        return pipeline["stage"][0]["action"][0]["provider"]
+
+    assert {env: source_provider(env) for env in ENVIRONMENTS} == {
+        "dev": "CodeStarSourceConnection",
+        "staging": "CodeStarSourceConnection",
+        "prod": "CodeStarSourceConnection",
+        "sandbox": "S3",
+    }
+
+
+# -- the command line -------------------------------------------------------------------------------
+def test_unknown_environment_is_refused_with_the_known_ones(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["plan", "--env", "qa"], env={STATE_DIR_ENV: str(tmp_path)})
+    assert result.exit_code == 1
+    assert "environment 'qa' has no terraform/platform/envs/qa.tfvars" in result.output
+    assert "dev, prod, sandbox, staging" in result.output
+    assert not (tmp_path / "stacks").exists(), "nothing was copied or planned"
+
+
+def test_real_environment_without_credentials_asks_for_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(LaunchpadError, match="no AWS credentials for environment 'prod'"):
+        Environment("prod").target()
+
+
+def test_plan_summary_lists_each_change_and_the_totals() -> None:
+    plan = {
+        "resource_changes": [
+            {"address": "a.x", "mode": "managed", "change": {"actions": ["create"]}},
+            {"address": "a.y", "mode": "managed", "change": {"actions": ["delete", "create"]}},
+            {"address": "a.z", "mode": "managed", "change": {"actions": ["no-op"]}},
+            {"address": "data.d", "mode": "data", "change": {"actions": ["read"]}},
+        ]
+    }
+    assert environments.summarize_plan(plan) == ["  + a.x", "-/+ a.y", "2 to add, 0 to change, 1 to destroy"]
+    assert environments.has_changes(plan)
+    assert not environments.has_changes({"resource_changes": [plan["resource_changes"][2]]})
