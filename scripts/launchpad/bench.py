@@ -1,9 +1,10 @@
-"""`launchpad bench`: seconds per Terraform step for each module example, on the sandbox.
+"""`launchpad bench`: seconds per Terraform step for each module example and root stack, on the sandbox.
 
-Each example runs init, apply, re-plan and destroy in a fresh sandbox account, one after another (so the
-numbers do not compete for the 2 cores). The provider floor (init + plan of one trivial resource) is
-measured the same way, for comparison: it is the cost every Terraform command pays before any work.
-Results are JSON, written under ``--output-dir`` with a timestamp and as ``latest.json``.
+Each example, and each root stack (``terraform/platform`` with its sandbox environment), runs init, apply,
+re-plan and destroy in a fresh sandbox account, one after another (so the numbers do not compete for the 2
+cores). The provider floor (init + plan of one trivial resource) is measured the same way, for comparison:
+it is the cost every Terraform command pays before any work. Results are JSON, written under
+``--output-dir`` with a timestamp and as ``latest.json``.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import platform
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from launchpad.aws import AwsTarget
 from launchpad.errors import LaunchpadError
-from launchpad.paths import modules_dir
+from launchpad.paths import modules_dir, repo_root
 from launchpad.terraform import terraform_version
 from launchpad.workspace import Workspace
 
@@ -41,8 +43,37 @@ resource "aws_sqs_queue" "floor" {
 STEPS = ("init", "apply", "replan", "destroy")
 
 
+@dataclass(frozen=True)
+class Subject:
+    """A root module to measure: a module example, or a root stack with an environment's var file."""
+
+    name: str
+    source: Path
+    var_file: Path | None = None
+    tf_vars: tuple[tuple[str, Any], ...] = ()
+
+
 def examples() -> list[Path]:
     return sorted(modules_dir().glob("*/examples/*/main.tf"), key=str)
+
+
+def subjects() -> list[Subject]:
+    """Every module example, then the root stacks (their buckets force-destroyed: the sandbox writes
+    access logs into them)."""
+    found = [Subject(example_name(e), e.parent) for e in examples()]
+    stacks = repo_root() / "terraform"
+    platform_stack = stacks / "platform"
+    found.append(
+        Subject(
+            "stack/platform[sandbox]",
+            platform_stack,
+            platform_stack / "envs" / "sandbox.tfvars",
+            (("force_destroy_buckets", True),),
+        )
+    )
+    if (stacks / "bootstrap" / "main.tf").exists():
+        found.append(Subject("stack/bootstrap", stacks / "bootstrap", None, (("force_destroy", True),)))
+    return found
 
 
 def measure_floor(endpoint_url: str) -> dict[str, float]:
@@ -60,16 +91,19 @@ def measure_floor(endpoint_url: str) -> dict[str, float]:
     return workspace.timings
 
 
-def measure_example(example: Path, endpoint_url: str) -> dict[str, float]:
+def measure(subject: Subject, endpoint_url: str) -> dict[str, float]:
     target = AwsTarget.sandbox(endpoint_url)
-    module = example.parents[1].name
-    workspace = Workspace(example, target, {"name": f"lp-bench-{module}"[:24], "region": target.region})
+    label = subject.name.removeprefix("stack/").split("/")[0].split("[")[0]  # kms, platform, ...
+    tf_vars = {"name": f"lp-bench-{label}"[:20].rstrip("-"), "region": target.region, **dict(subject.tf_vars)}
+    workspace = Workspace(subject.source, target, tf_vars, var_file=subject.var_file)
     try:
         workspace.init()
         workspace.apply()
         code, diff = workspace.replan()
         if code != 0:
-            raise LaunchpadError(f"{example}: re-plan not empty; the numbers would be meaningless\n{diff}")
+            raise LaunchpadError(
+                f"{subject.name}: re-plan not empty; the numbers would be meaningless\n{diff}"
+            )
         workspace.destroy()
     finally:
         workspace.cleanup()
@@ -84,16 +118,17 @@ def example_name(example: Path) -> str:
 
 
 def run(endpoint_url: str, only: tuple[str, ...] = ()) -> Iterator[tuple[str, dict[str, float]]]:
-    """Yield (name, timings) for the floor and then every module example (those whose name contains one
-    of ``only``, if given)."""
-    selected = [e for e in examples() if not only or any(text in example_name(e) for text in only)]
+    """Yield (name, timings) for the floor and then every module example and root stack (those whose name
+    contains one of ``only``, if given)."""
+    every = subjects()
+    selected = [s for s in every if not only or any(text in s.name for text in only)]
     if not selected:
         raise LaunchpadError(
-            f"no example matches {' or '.join(only)}; examples: {', '.join(map(example_name, examples()))}"
+            f"nothing matches {' or '.join(only)}; choose from: {', '.join(s.name for s in every)}"
         )
     yield "provider-floor", measure_floor(endpoint_url)
-    for example in selected:
-        yield example_name(example), measure_example(example.parent, endpoint_url)
+    for subject in selected:
+        yield subject.name, measure(subject, endpoint_url)
 
 
 def report(results: dict[str, dict[str, float]], started: float) -> dict[str, Any]:

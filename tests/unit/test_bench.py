@@ -14,8 +14,17 @@ def test_every_module_example_is_named_module_slash_example() -> None:
     assert {"sagemaker-endpoint/realtime-canary", "sagemaker-endpoint/serverless"} <= set(names)
 
 
+def test_root_stacks_are_measured_after_the_examples_with_their_environment() -> None:
+    subjects = bench.subjects()
+    platform = next(s for s in subjects if s.name == "stack/platform[sandbox]")
+    assert platform.var_file is not None and platform.var_file.name == "sandbox.tfvars"
+    assert dict(platform.tf_vars) == {"force_destroy_buckets": True}
+    first_stack = next(i for i, s in enumerate(subjects) if s.name.startswith("stack/"))
+    assert all(s.name.startswith("stack/") for s in subjects[first_stack:])
+
+
 def test_a_filter_that_matches_nothing_is_an_error_before_any_work() -> None:
-    with pytest.raises(LaunchpadError, match="no example matches nothing-like-this"):
+    with pytest.raises(LaunchpadError, match="nothing matches nothing-like-this"):
         next(bench.run("http://127.0.0.1:9", ("nothing-like-this",)))
 
 
