@@ -11,6 +11,11 @@ data "aws_region" "current" {
     }
 
     precondition {
+      condition     = var.sns_topic_arn == null || length(var.topic_subscriptions) == 0
+      error_message = "topic_subscriptions are set with an existing sns_topic_arn: subscribe where that topic is managed (e.g. terraform/platform's monitoring_subscriptions); this module only subscribes to the topic it creates."
+    }
+
+    precondition {
       condition     = var.period_seconds * var.evaluation_periods <= (var.period_seconds >= 3600 ? 604800 : 86400)
       error_message = "period_seconds x evaluation_periods (${var.period_seconds * var.evaluation_periods} s) must not exceed one day (86400 s), or seven days (604800 s) when period_seconds >= 3600 (the CloudWatch limit on an alarm's evaluation range)."
     }
@@ -25,7 +30,7 @@ locals {
   tags = var.tags
 
   create_topic = var.sns_topic_arn == null
-  topic_arn    = local.create_topic ? aws_sns_topic.this[0].arn : var.sns_topic_arn
+  topic_arn    = local.create_topic ? module.topic[0].arn : var.sns_topic_arn
 
   variants          = { for v in var.variants : v.name => v }
   instance_variants = { for k, v in local.variants : k => v if !v.serverless }
@@ -108,105 +113,22 @@ locals {
 }
 
 # ---------------------------------------------------------------------------------------------------------
-# SNS topic for alarm and OK notifications, encrypted with the caller's key
+# SNS topic for alarm and OK notifications, encrypted with the caller's key; CloudWatch may publish to it
+# only for this module's alarms, of this account
 # ---------------------------------------------------------------------------------------------------------
-resource "aws_sns_topic" "this" {
-  count = local.create_topic ? 1 : 0
+module "topic" {
+  source = "../sns-topic"
+  count  = local.create_topic ? 1 : 0
 
-  name              = "${var.name}-alarms"
-  display_name      = "${var.name} endpoint alarms"
-  kms_master_key_id = var.kms_key_arn
-  # SHA256 message signatures for subscribers that verify them (https).
-  signature_version = 2
-
-  tags = local.tags
-}
-
-data "aws_iam_policy_document" "topic" {
-  count = local.create_topic ? 1 : 0
-
-  policy_id = "${var.name}-alarms-topic-policy"
-
-  # Replaces the SNS default policy (Principal "*" conditioned on AWS:SourceOwner): the account manages and
-  # uses the topic through IAM policies.
-  statement {
-    sid    = "AllowAccountToUseTopic"
-    effect = "Allow"
-    actions = [
-      "sns:AddPermission",
-      "sns:DeleteTopic",
-      "sns:GetTopicAttributes",
-      "sns:ListSubscriptionsByTopic",
-      "sns:Publish",
-      "sns:RemovePermission",
-      "sns:SetTopicAttributes",
-      "sns:Subscribe",
-    ]
-    resources = [aws_sns_topic.this[0].arn]
-
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
-  # CloudWatch publishes only for this module's alarms of this account and region (no confused deputy).
-  statement {
-    sid       = "AllowCloudWatchAlarmsToPublish"
-    effect    = "Allow"
-    actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.this[0].arn]
-
-    principals {
-      type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name}-*"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.this[0].arn]
-
-    principals {
-      type        = "AWS"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_sns_topic_policy" "this" {
-  count = local.create_topic ? 1 : 0
-
-  arn    = aws_sns_topic.this[0].arn
-  policy = data.aws_iam_policy_document.topic[0].json
-}
-
-resource "aws_sns_topic_subscription" "this" {
-  for_each = { for s in var.topic_subscriptions : "${s.protocol}:${s.endpoint}" => s }
-
-  topic_arn = local.topic_arn
-  protocol  = each.value.protocol
-  endpoint  = each.value.endpoint
+  name         = "${var.name}-alarms"
+  display_name = "${var.name} endpoint alarms"
+  kms_key_arn  = var.kms_key_arn
+  service_publishers = [{
+    service     = "cloudwatch.amazonaws.com"
+    source_arns = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name}-*"]
+  }]
+  subscriptions = var.topic_subscriptions
+  tags          = local.tags
 }
 
 # ---------------------------------------------------------------------------------------------------------

@@ -99,36 +99,13 @@ variable "sns_topic_arn" {
 }
 
 variable "topic_subscriptions" {
-  description = "Subscriptions to add to the alarm topic (the created one, or sns_topic_arn). protocol is one of email, email-json, https, sqs, lambda, sms; endpoint is the address, https:// URL, queue or function ARN, or phone number. Email subscriptions stay pending until the recipient confirms them. Plain http is not allowed."
+  description = "Subscriptions to the topic this module creates (see modules/sns-topic: e-mail, https, SQS, Lambda or SMS; plain http is refused). An existing topic (sns_topic_arn) keeps the subscriptions its owner manages, so this must then be empty."
   type = list(object({
     protocol = string
     endpoint = string
   }))
   default  = []
   nullable = false
-
-  validation {
-    condition     = alltrue([for s in var.topic_subscriptions : contains(["email", "email-json", "https", "sqs", "lambda", "sms"], s.protocol)])
-    error_message = "topic_subscriptions[*].protocol must be one of email, email-json, https, sqs, lambda, sms (plain http would send alarms unencrypted; firehose and application need extra roles this module does not manage)."
-  }
-
-  validation {
-    condition = alltrue([
-      for s in var.topic_subscriptions : (
-        contains(["email", "email-json"], s.protocol) ? can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", s.endpoint)) :
-        s.protocol == "https" ? can(regex("^https://[^\\s]+$", s.endpoint)) :
-        s.protocol == "sqs" ? can(regex("^arn:aws[a-z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", s.endpoint)) :
-        s.protocol == "lambda" ? can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$", s.endpoint)) :
-        s.protocol == "sms" ? can(regex("^\\+[1-9][0-9]{6,14}$", s.endpoint)) : false
-      )
-    ])
-    error_message = "topic_subscriptions[*].endpoint must match its protocol: an e-mail address for email/email-json, an https:// URL for https, an SQS queue ARN for sqs, a Lambda function ARN for lambda, an E.164 phone number (+<country><number>) for sms."
-  }
-
-  validation {
-    condition     = length(distinct([for s in var.topic_subscriptions : "${s.protocol}:${s.endpoint}"])) == length(var.topic_subscriptions)
-    error_message = "topic_subscriptions must not list the same protocol and endpoint twice."
-  }
 }
 
 variable "thresholds" {
