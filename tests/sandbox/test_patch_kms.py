@@ -49,3 +49,11 @@ def test_disabled_rotation_reports_no_period(kms) -> None:
     status = kms.get_key_rotation_status(KeyId=key["KeyId"])
     assert status["KeyRotationEnabled"] is False
     assert "RotationPeriodInDays" not in status
+
+
+def test_keys_behind_reserved_aliases_are_aws_managed(kms) -> None:
+    default = kms.describe_key(KeyId="alias/aws/dynamodb")["KeyMetadata"]  # created on first use
+    assert default["KeyManager"] == "AWS"
+    own = kms.create_key()["KeyMetadata"]
+    kms.create_alias(AliasName="alias/mine", TargetKeyId=own["KeyId"])
+    assert kms.describe_key(KeyId="alias/mine")["KeyMetadata"]["KeyManager"] == "CUSTOMER"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -122,3 +123,71 @@ def test_eventbridge_notifications_are_returned_once_enabled(sandbox_target: Aws
     assert s3.get_bucket_notification_configuration(Bucket="source")["EventBridgeConfiguration"] == {}
     s3.put_bucket_notification_configuration(Bucket="source", NotificationConfiguration={})
     assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket="source")
+
+
+# -- object calls on buckets with conditional statements ----------------------------------------------
+def _tls_only_bucket(sandbox_target: AwsTarget, bucket: str) -> Any:
+    s3 = sandbox_target.client("s3")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": sandbox_target.region})
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    return s3
+
+
+def test_objects_of_a_tls_only_bucket_can_be_written_read_and_deleted(sandbox_target: AwsTarget) -> None:
+    s3 = _tls_only_bucket(sandbox_target, "tls-only")
+    s3.put_object(Bucket="tls-only", Key="model.tar.gz", Body=b"weights")
+    assert s3.get_object(Bucket="tls-only", Key="model.tar.gz")["Body"].read() == b"weights"
+    s3.delete_object(Bucket="tls-only", Key="model.tar.gz")
+
+
+def test_unconditional_denies_still_refuse_object_calls(sandbox_target: AwsTarget) -> None:
+    s3 = _tls_only_bucket(sandbox_target, "deny-all")
+    policy = json.loads(s3.get_bucket_policy(Bucket="deny-all")["Policy"])
+    policy["Statement"].append(
+        {
+            "Sid": "DenyReads",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::deny-all/*",
+        }
+    )
+    s3.put_bucket_policy(Bucket="deny-all", Policy=json.dumps(policy))
+    s3.put_object(Bucket="deny-all", Key="k", Body=b"x")
+    with pytest.raises(ClientError) as raised:
+        s3.get_object(Bucket="deny-all", Key="k")
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_objects_with_delete_markers_are_deleted_after_versioning_is_suspended(
+    sandbox_target: AwsTarget,
+) -> None:
+    s3 = sandbox_target.client("s3")
+    s3.create_bucket(
+        Bucket="suspended", CreateBucketConfiguration={"LocationConstraint": sandbox_target.region}
+    )
+    s3.put_bucket_versioning(Bucket="suspended", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket="suspended", Key="dev/platform.tfstate.tflock", Body=b"{}")
+    s3.delete_object(Bucket="suspended", Key="dev/platform.tfstate.tflock")  # leaves a delete marker
+    s3.put_bucket_versioning(Bucket="suspended", VersioningConfiguration={"Status": "Suspended"})
+    versions = s3.list_object_versions(Bucket="suspended")
+    objects = [
+        {"Key": v["Key"], "VersionId": v["VersionId"]}
+        for v in versions.get("Versions", []) + versions.get("DeleteMarkers", [])
+    ]
+    s3.delete_objects(Bucket="suspended", Delete={"Objects": objects})
+    assert "Versions" not in s3.list_object_versions(Bucket="suspended")
+    s3.delete_bucket(Bucket="suspended")

@@ -6,6 +6,12 @@ AWS: ``EnableKeyRotation`` takes an optional ``RotationPeriodInDays`` (90-2560, 
 https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyRotationStatus.html).
 Stock moto drops the period and returns only ``KeyRotationEnabled``, so the AWS provider reads a period of 0
 and every re-plan of an ``aws_kms_key`` with ``rotation_period_in_days`` wants to change it.
+
+KMS: AWS managed keys. The keys behind the reserved ``alias/aws/<service>`` aliases, which a service creates
+on first use, are AWS managed: ``DescribeKey`` reports ``KeyManager: AWS``
+(https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html). Stock moto creates them on the
+fly (e.g. when the AWS provider reads an encrypted DynamoDB table and describes ``alias/aws/dynamodb``) as
+``CUSTOMER`` keys, which would count as customer keys left behind.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 from moto.kms.exceptions import ValidationException
+from moto.kms.models import KmsBackend
 from moto.kms.responses import KmsResponse
 
 _MARK = "_launchpad_kms_patch"
@@ -53,4 +60,16 @@ def apply() -> None:
 
     KmsResponse.enable_key_rotation = enable_key_rotation  # type: ignore[method-assign]
     KmsResponse.get_key_rotation_status = get_key_rotation_status  # type: ignore[method-assign]
+    _aws_managed_keys_behind_reserved_aliases()
     setattr(KmsResponse, _MARK, True)
+
+
+def _aws_managed_keys_behind_reserved_aliases() -> None:
+    original = KmsBackend.create_alias
+
+    def create_alias(self: KmsBackend, target_key_id: str, alias_name: str) -> None:
+        original(self, target_key_id, alias_name)
+        if alias_name.startswith("alias/aws/"):  # only AWS may use the reserved prefix
+            self.keys[self.get_key_id(target_key_id)].key_manager = "AWS"
+
+    KmsBackend.create_alias = create_alias  # type: ignore[method-assign]

@@ -14,6 +14,16 @@ S3: EventBridge notifications. ``GetBucketNotificationConfiguration`` returns an
 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketNotificationConfiguration.html).
 Stock moto stores it but leaves it out of the answer, so ``aws_s3_bucket_notification`` with
 ``eventbridge = true`` always re-plans.
+
+S3: object calls on buckets with conditional policy statements. Stock moto checks object calls against the
+bucket policy but evaluates only ``StringEquals`` conditions and treats every other operator as met, so the
+TLS-only deny of every launchpad bucket (``Bool aws:SecureTransport false``) refuses every GET, PUT and
+DELETE. The sandbox speaks plain HTTP on localhost, so it cannot judge such request-context conditions at
+all: it leaves conditional statements out and applies the unconditional ones, as before.
+
+S3: deleting objects from a bucket whose versioning was suspended. ``DeleteObjects`` on such a bucket, where
+a key's history holds a delete marker, crashes stock moto with HTTP 500 (a delete marker has no ``dispose``);
+``terraform destroy`` of a ``force_destroy`` bucket suspends versioning first, and then retries forever.
 """
 
 from __future__ import annotations
@@ -23,7 +33,8 @@ import json
 from typing import Any
 
 from moto.core.responses import ActionResult
-from moto.s3.models import FakeBucket
+from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.s3.models import FakeBucket, FakeDeleteMarker
 from moto.s3.responses import S3Response
 
 _MARK = "_launchpad_s3_patch"
@@ -65,7 +76,24 @@ def apply() -> None:
 
     FakeBucket._log_permissions_enabled_policy = staticmethod(_log_permissions_enabled_policy)  # type: ignore[method-assign]
     _return_event_bridge_configuration()
+    FakeBucket.get_permission = _unconditional_permission  # type: ignore[method-assign]
+    FakeDeleteMarker.dispose = lambda self, garbage=False: None  # type: ignore[attr-defined]  # holds no data
     setattr(FakeBucket, _MARK, True)
+
+
+def unconditional_policy(policy: dict[str, Any]) -> dict[str, Any] | None:
+    """``policy`` without its conditional statements; None when none is left."""
+    kept = [s for s in _as_list(policy.get("Statement")) if "Condition" not in s]
+    return {**policy, "Statement": kept} if kept else None
+
+
+def _unconditional_permission(self: FakeBucket, action: str, resource: str) -> Any:
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    policy = unconditional_policy(json.loads(self.policy.decode()))
+    if policy is None:
+        return PermissionResult.NEUTRAL
+    return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
 
 
 def _return_event_bridge_configuration() -> None:
