@@ -1,6 +1,6 @@
-# Backend of the dev platform stack: the state bucket and key made by terraform/bootstrap in the dev account.
-# Replace with `terraform -chdir=terraform/bootstrap output -raw backend_configs` (dev entry) once bootstrapped.
-bucket       = "acme-ml-tfstate-111122223333"
+# Backend of the dev platform stack: the state bucket made by terraform/bootstrap in the dev account.
+# Replace these values with the "dev" entry of `terraform -chdir=terraform/bootstrap output -json backend_configs`.
+bucket       = "launchpad-111122223333-tfstate"
 key          = "dev/platform.tfstate"
 region       = "eu-west-1"
 encrypt      = true

@@ -1,6 +1,6 @@
-# Backend of the staging platform stack: the state bucket and key made by terraform/bootstrap in the staging account.
-# Replace with `terraform -chdir=terraform/bootstrap output -raw backend_configs` (staging entry) once bootstrapped.
-bucket       = "acme-ml-tfstate-111122223333"
+# Backend of the staging platform stack: the state bucket made by terraform/bootstrap in the staging account.
+# Replace these values with the "staging" entry of `terraform -chdir=terraform/bootstrap output -json backend_configs`.
+bucket       = "launchpad-111122223333-tfstate"
 key          = "staging/platform.tfstate"
 region       = "eu-west-1"
 encrypt      = true
