@@ -163,18 +163,28 @@ def example_stack(
     return applied_stack(modules_dir() / module / "examples" / example, prefix, tf_vars)
 
 
+def _applies_a_stack(item: pytest.Item) -> bool:
+    fixture_info = getattr(item, "_fixtureinfo", None)
+    if fixture_info is None:
+        return False
+    return any(
+        getattr(definitions[-1].func, "_launchpad_example", False)
+        for definitions in fixture_info.name2fixturedefs.values()
+    )
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist turns the marks into groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep every test of one applied example on one xdist worker (``--dist loadgroup``), so the
-    example is applied once; every other test is spread freely."""
+    example is applied once; every other test is spread freely.
+
+    Applied stacks are also moved to the front, root stacks first (the longest): xdist hands out work in
+    collection order, and a long apply that starts last would keep the run waiting on one worker."""
+    applied = {id(item) for item in items if _applies_a_stack(item)}
     for item in items:
-        fixture_info = getattr(item, "_fixtureinfo", None)
-        if fixture_info is None:
-            continue
-        for definitions in fixture_info.name2fixturedefs.values():
-            if getattr(definitions[-1].func, "_launchpad_example", False):
-                item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
-                break
+        if id(item) in applied:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+    items.sort(key=lambda item: (id(item) not in applied, not item.nodeid.startswith("tests/stacks/")))
 
 
 def assert_replan_empty(stack: Stack) -> None:
