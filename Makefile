@@ -7,7 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHECKOV_ENV := .tools/checkov
 # pytest-xdist workers. The machines we target have 2 cores, but applies spend long stretches in provider
-# waiters (S3 lifecycle: 55 s), so a third worker fills them: make test 6.0 min with 3, 7.9 min with 2.
+# waiters (S3 lifecycle: 55 s), so a third worker fills them: 6.0 min with 3, 7.9 min with 2 (383 tests);
+# at 506 tests 9.1 min with 3 and 9.5 min with 4 (the suite is CPU-bound by then).
 WORKERS ?= 3
 CHECKOV_VERSION := 3.3.30
 LOCK_TMP := /tmp/launchpad-lock

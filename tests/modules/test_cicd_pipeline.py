@@ -8,7 +8,7 @@ import json
 from launchpad.inventory import account_inventory
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 
-stack = example_stack("cicd-pipeline", tf_vars={"force_destroy_buckets": True})
+stack = example_stack("cicd-pipeline")
 
 STAGES = [
     "Source",

@@ -17,9 +17,9 @@ variable "approver_email" {
 }
 
 variable "force_destroy_buckets" {
-  description = "Let terraform destroy delete the buckets with their objects (tests set it)."
+  description = "Let terraform destroy delete the buckets with their objects: an example's buckets go with it (S3 writes access logs into the log bucket). Set false for buckets that hold anything you keep."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "tags" {
