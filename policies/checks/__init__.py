@@ -1,0 +1,1 @@
+"""launchpad's checkov checks: checkov loads Python checks only from a folder with this file."""
