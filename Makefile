@@ -11,16 +11,20 @@ CHECKOV_ENV := .tools/checkov
 # at 506 tests 9.1 min with 3 and 9.5 min with 4 (the suite is CPU-bound by then).
 WORKERS ?= 3
 CHECKOV_VERSION := 3.3.30
+# The SARIF 2.1.0 JSON schema the policy tests validate against, from an npm package (MIT) pinned by sha256.
+SARIF_SCHEMA := .tools/schemas/sarif-2.1.0.json
+SARIF_PACKAGE := https://registry.npmjs.org/@microsoft/jest-sarif/-/jest-sarif-1.0.0-beta.0.tgz
+SARIF_PACKAGE_SHA256 := 748e2c3d1a842e7bb258416685c7ea3a0da40005b72267b2052c2856d48ad102
 LOCK_TMP := /tmp/launchpad-lock
 # The environment of `make plan|apply|destroy`: a terraform/platform/envs/<ENV>.tfvars (sandbox needs no account).
 ENV ?= sandbox
 
-.PHONY: help setup test test-fast test-aws lint fmt docs demo bench lock clean plan apply destroy
+.PHONY: help setup test test-fast test-aws lint fmt docs policy demo bench lock clean plan apply destroy
 
 help: ## Show the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-setup: $(BIN)/.installed $(CHECKOV_ENV)/.installed ## Install pinned Python deps, checkov, and check terraform
+setup: $(BIN)/.installed $(CHECKOV_ENV)/.installed $(SARIF_SCHEMA) ## Install pinned Python deps, checkov, and check terraform
 	@$(BIN)/launchpad doctor
 
 $(BIN)/.installed: requirements.lock pyproject.toml
@@ -34,6 +38,13 @@ $(CHECKOV_ENV)/.installed: requirements-checkov.lock
 	$(PYTHON) -m venv $(CHECKOV_ENV)
 	$(CHECKOV_ENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.lock
 	@touch $@
+
+$(SARIF_SCHEMA):
+	@mkdir -p $(@D)
+	curl -fsSL --retry 3 -o $(@D)/sarif.tgz $(SARIF_PACKAGE)
+	echo "$(SARIF_PACKAGE_SHA256)  $(@D)/sarif.tgz" | sha256sum --check --quiet
+	tar -xzOf $(@D)/sarif.tgz package/lib/schemas/sarif-2.1.0-rtm.5.json > $@.tmp && mv $@.tmp $@
+	@rm -f $(@D)/sarif.tgz
 
 test: lint ## Fast and sandbox tiers (one sandbox per run, parallel)
 	$(BIN)/pytest -n $(WORKERS) --dist loadgroup -m "not aws"
@@ -53,6 +64,9 @@ fmt: ## Format Terraform and Python
 
 docs: ## Regenerate the inputs/outputs tables in module READMEs
 	$(BIN)/launchpad docs
+
+policy: ## Policy checks (checkov + policies/checks) over modules/ and terraform/; reports in policy-results/
+	$(BIN)/launchpad policy --output-dir policy-results --format json --format sarif --format junit --format markdown
 
 plan: ## Plan terraform/platform for ENV (dev, staging, prod, sandbox; default sandbox)
 	$(BIN)/launchpad plan --env $(ENV)

@@ -1,10 +1,14 @@
-"""`launchpad bench`: seconds per Terraform step for each module example and root stack, on the sandbox.
+"""`launchpad bench`: seconds per Terraform step for each module example and root stack, on the sandbox, and
+the cost of `launchpad policy` against bare checkov.
 
 Each example, and each root stack (``terraform/platform`` with its sandbox environment), runs init, apply,
 re-plan and destroy in a fresh sandbox account, one after another (so the numbers do not compete for the 2
 cores). The provider floor (init + plan of one trivial resource) is measured the same way, for comparison:
-it is the cost every Terraform command pays before any work. Results are JSON, written under
-``--output-dir`` with a timestamp and as ``latest.json``.
+it is the cost every Terraform command pays before any work. ``policy`` times `launchpad policy` over the
+repo against bare checkov over the same directories with the same settings, one directory after another (bare
+checkov cannot scan several in one process: bridgecrewio/checkov#7327), in the same run, best of two each,
+and reports their ratio. Results are JSON, written under ``--output-dir`` with a timestamp and as
+``latest.json``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -20,6 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from launchpad import policy
 from launchpad.aws import AwsTarget
 from launchpad.errors import LaunchpadError
 from launchpad.paths import modules_dir, repo_root
@@ -41,6 +47,8 @@ resource "aws_sqs_queue" "floor" {
 }
 """
 STEPS = ("init", "apply", "replan", "destroy")
+POLICY = "policy"
+POLICY_ROUNDS = 2  # best of: a cold file cache or a busy second must not decide the ratio
 
 
 @dataclass(frozen=True)
@@ -117,18 +125,59 @@ def example_name(example: Path) -> str:
     return f"{example.parents[2].name}/{example.parent.name}"
 
 
-def run(endpoint_url: str, only: tuple[str, ...] = ()) -> Iterator[tuple[str, dict[str, float]]]:
-    """Yield (name, timings) for the floor and then every module example and root stack (those whose name
-    contains one of ``only``, if given)."""
-    every = subjects()
-    selected = [s for s in every if not only or any(text in s.name for text in only)]
-    if not selected:
-        raise LaunchpadError(
-            f"nothing matches {' or '.join(only)}; choose from: {', '.join(s.name for s in every)}"
+def _seconds(action: Any) -> float:
+    started = time.monotonic()
+    action()
+    return time.monotonic() - started
+
+
+def _bare_checkov() -> None:
+    """checkov alone over the directories `launchpad policy` scans by default, with the same settings."""
+    root = repo_root()
+    binary = policy.checkov.find_checkov(root)
+    for path in policy.default_paths(root):
+        done = subprocess.run(
+            [str(binary), *policy.checkov.config_args(root), "--output", "json", "--directory", str(path)],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
         )
-    yield "provider-floor", measure_floor(endpoint_url)
+        if done.returncode not in (0, 1):
+            raise LaunchpadError(f"bare checkov failed on {path} (exit code {done.returncode})")
+
+
+def measure_policy() -> dict[str, float]:
+    """`launchpad policy` over the repo against bare checkov over the same directories: seconds and ratio."""
+    bare, ours = [], []
+    for _ in range(POLICY_ROUNDS):
+        bare.append(_seconds(_bare_checkov))
+        ours.append(_seconds(policy.run))
+    return {
+        "checkov_bare": round(min(bare), 3),
+        "launchpad_policy": round(min(ours), 3),
+        "ratio": round(min(ours) / min(bare), 3),
+    }
+
+
+def run(endpoint_url: str, only: tuple[str, ...] = ()) -> Iterator[tuple[str, dict[str, float]]]:
+    """Yield (name, timings) for the floor, every module example and root stack, and the policy run (those
+    whose name contains one of ``only``, if given)."""
+
+    def wanted(name: str) -> bool:
+        return not only or any(text in name for text in only)
+
+    every = subjects()
+    selected = [s for s in every if wanted(s.name)]
+    if not selected and not wanted(POLICY):
+        names = ", ".join([*(s.name for s in every), POLICY])
+        raise LaunchpadError(f"nothing matches {' or '.join(only)}; choose from: {names}")
+    if selected:
+        yield "provider-floor", measure_floor(endpoint_url)
     for subject in selected:
         yield subject.name, measure(subject, endpoint_url)
+    if wanted(POLICY):
+        yield POLICY, measure_policy()
 
 
 def report(results: dict[str, dict[str, float]], started: float) -> dict[str, Any]:
@@ -153,6 +202,11 @@ def write(document: dict[str, Any], output_dir: Path) -> Path:
     path.write_text(text)
     (output_dir / "latest.json").write_text(text)
     return path
+
+
+def format_value(name: str, value: float) -> str:
+    """``apply   12.3s``; a ratio has no unit."""
+    return f"{name} {value:5.2f}" if name == "ratio" else f"{name} {value:6.1f}s"
 
 
 def compare(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -14,11 +13,13 @@ from typing import Any, TypeVar
 
 import click
 
-from launchpad import __version__, bench, docs, environments, terraform
+from launchpad import __version__, bench, docs, environments, policy, terraform
 from launchpad.demo import Demo
 from launchpad.environments import Environment
-from launchpad.errors import LaunchpadError
+from launchpad.errors import LaunchpadError, ToolchainError
 from launchpad.paths import modules_dir, repo_root
+from launchpad.policy import checkov as policy_checkov
+from launchpad.policy import formats as policy_formats
 from launchpad.sandbox import Sandbox
 from launchpad.workspace import Workspace
 
@@ -120,8 +121,10 @@ def doctor() -> None:
     )
     click.echo(f"providers: {source}")
     click.echo(f"terraform CLI config: {terraform.ensure_cli_config()} (TF_CLI_CONFIG_FILE)")
-    checkov = repo_root() / ".tools" / "checkov" / "bin" / "checkov"
-    click.echo(f"checkov: {checkov if checkov.exists() else shutil.which('checkov') or 'missing'}")
+    try:
+        click.echo(f"checkov: {policy_checkov.find_checkov(repo_root())}")
+    except ToolchainError as exc:
+        click.echo(f"checkov: missing ({exc})")
 
 
 # -- docs --------------------------------------------------------------------------------------------
@@ -220,6 +223,68 @@ def destroy_command(env_name: str, stack: str, yes: bool) -> None:
     click.secho(f"{env.stack} [{env.name}] destroyed", fg="green")
 
 
+# -- policy ----------------------------------------------------------------------------------------
+@main.command("policy")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "format_names",
+    multiple=True,
+    type=click.Choice(sorted(policy_formats.FORMATS)),
+    help="Also write this report (repeatable; several need --output-dir). Default: a table on stdout.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write each --format to a file here (policy.json, policy.sarif, policy-junit.xml, policy.md), "
+    "plus the control evidence report evidence.md.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="checkov processes at a time.  [default: CPU count]",
+)
+@click.option(
+    "--split",
+    is_flag=True,
+    help="One checkov process per subdirectory (modules/kms, ...) instead of per path: faster only on "
+    "many cores.",
+)
+@click.option(
+    "--controls",
+    "controls_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The control mapping.  [default: policies/controls.yaml]",
+)
+@friendly_errors
+def policy_command(
+    paths: tuple[Path, ...],
+    format_names: tuple[str, ...],
+    output_dir: Path | None,
+    jobs: int | None,
+    split: bool,
+    controls_path: Path | None,
+) -> None:
+    """Run checkov and launchpad's checks over PATHS (default: modules/ and terraform/); exit 1 on failures.
+
+    Inline skips count only with a reason (#checkov:skip=CKV_ID:reason). Exit codes: 0 no failed check,
+    1 failed checks, 2 usage, 3 checkov missing or crashed, 6 malformed skip or controls file.
+    """
+    if len(set(format_names)) > 1 and output_dir is None:
+        raise click.UsageError("several --format values need --output-dir (one file per format)")
+    report = policy.run(list(paths), jobs=jobs, controls_path=controls_path, split=split)
+    if output_dir is None and format_names:
+        click.echo(policy_formats.FORMATS[format_names[0]].render(report), nl=False)
+        click.echo(report.summary(), err=True)
+    else:
+        click.echo(policy_formats.table.render(report))
+    if output_dir is not None:
+        for written in policy_formats.write(report, output_dir, format_names):
+            click.echo(f"wrote {written}")
+    sys.exit(1 if report.failed else 0)
+
+
 # -- demo and bench ------------------------------------------------------------------------------------
 @main.command()
 @friendly_errors
@@ -257,11 +322,12 @@ def demo() -> None:
     "--only",
     multiple=True,
     metavar="TEXT",
-    help="Measure only the examples whose <module>/<example> contains TEXT (repeatable).",
+    help="Measure only what contains TEXT: <module>/<example>, stack/<name> or policy (repeatable).",
 )
 @friendly_errors
 def bench_command(output_dir: Path, only: tuple[str, ...]) -> None:
-    """Time init/apply/re-plan/destroy of every module example on a sandbox; write JSON."""
+    """Time init/apply/re-plan/destroy of every module example and stack on a sandbox, and `launchpad policy`
+    against bare checkov; write JSON."""
     previous_file = output_dir / "latest.json"
     previous = json.loads(previous_file.read_text()) if previous_file.exists() else None
     started = time.monotonic()
@@ -269,7 +335,7 @@ def bench_command(output_dir: Path, only: tuple[str, ...]) -> None:
     with Sandbox().running() as info:
         for name, timings in bench.run(info.url, only):
             results[name] = timings
-            click.echo(f"{name:32} " + "  ".join(f"{k} {v:6.1f}s" for k, v in timings.items()))
+            click.echo(f"{name:32} " + "  ".join(bench.format_value(k, v) for k, v in timings.items()))
     document = bench.report(results, started)
     click.echo(f"wrote {bench.write(document, output_dir)}")
     if previous:

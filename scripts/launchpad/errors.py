@@ -25,3 +25,9 @@ class TerraformError(LaunchpadError):
     """A terraform command failed; the message carries terraform's own error blocks."""
 
     exit_code = 5
+
+
+class PolicyError(LaunchpadError):
+    """Policy input a scan cannot trust: a malformed inline skip, a bad controls file, unparsable HCL."""
+
+    exit_code = 6

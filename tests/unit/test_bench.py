@@ -32,3 +32,20 @@ def test_compare_reports_the_change_per_step() -> None:
     previous = {"results": {"kms/complete": {"apply": 10.0}}}
     current = {"results": {"kms/complete": {"apply": 12.0}, "new/one": {"apply": 1.0}}}
     assert bench.compare(previous, current) == ["kms/complete apply: 10.0s -> 12.0s (+20%)"]
+
+
+def test_policy_alone_needs_no_terraform_and_reports_a_ratio(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    monkeypatch.setattr(bench, "_bare_checkov", lambda: calls.append("bare"))
+    monkeypatch.setattr(bench.policy, "run", lambda: calls.append("policy"))
+    seconds = iter([10.0, 18.0, 30.0, 37.0, 50.0, 59.0, 70.0, 76.0])  # bare 8, policy 7, bare 9, policy 6
+    monkeypatch.setattr(bench.time, "monotonic", lambda: next(seconds))
+    results = dict(bench.run("http://127.0.0.1:9", ("policy",)))
+    assert list(results) == ["policy"], "no provider floor or example when only the policy run is asked for"
+    assert results["policy"] == {"checkov_bare": 8.0, "launchpad_policy": 6.0, "ratio": 0.75}
+    assert calls == ["bare", "policy"] * bench.POLICY_ROUNDS
+
+
+def test_a_ratio_is_printed_without_a_unit() -> None:
+    assert bench.format_value("ratio", 0.8567) == "ratio  0.86"
+    assert bench.format_value("apply", 12.34) == "apply   12.3s"

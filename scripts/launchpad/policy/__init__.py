@@ -1,0 +1,88 @@
+"""`launchpad policy`: checkov (plus launchpad's own checks) over Terraform, rated and mapped to controls.
+
+``run()`` is the library entry point (used by the CLI, bench, and baked model projects through the CLI); the
+reports a reviewer files are written by :mod:`launchpad.policy.formats`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from launchpad.errors import PolicyError
+from launchpad.paths import repo_root
+from launchpad.policy import checkov, controls, parse, provenance, skips
+from launchpad.policy.model import FAILED, PASSED, SKIPPED, Finding, PolicyReport
+
+__all__ = ["FAILED", "PASSED", "SKIPPED", "Finding", "PolicyReport", "default_paths", "run"]
+
+LOGGER = logging.getLogger(__name__)
+DEFAULT_PATHS = ("modules", "terraform")  # every module, its examples, and the root stacks
+CONTROLS_FILE = Path("policies") / "controls.yaml"
+
+
+def default_paths(root: Path | None = None) -> list[Path]:
+    base = root or repo_root()
+    return [base / name for name in DEFAULT_PATHS]
+
+
+def _targets(paths: Sequence[Path]) -> list[Path]:
+    """Absolute, existing, and none inside another (a nested path would be scanned twice)."""
+    resolved = []
+    for path in paths:
+        if not path.is_dir():
+            raise PolicyError(f"{path}: no such directory to scan")
+        resolved.append(path.resolve())
+    unique = sorted(set(resolved))
+    return [p for p in unique if not any(other != p and p.is_relative_to(other) for other in unique)]
+
+
+def run(
+    paths: Sequence[Path] | None = None,
+    *,
+    jobs: int | None = None,
+    controls_path: Path | None = None,
+    split: bool = False,
+) -> PolicyReport:
+    """Scan ``paths`` (default: modules/ and terraform/ of the repo) and return the rated report.
+
+    Raises PolicyError for a malformed skip comment, an invalid controls file or a file checkov cannot parse,
+    and ToolchainError when checkov is missing or crashes. Failed checks are in the report, not raised.
+    """
+    root = repo_root()
+    started_at, started = datetime.now(timezone.utc), time.monotonic()
+    controls_file = controls_path or root / CONTROLS_FILE
+    mapping = controls.load(controls_file, parse.display_path(controls_file.resolve(), root))
+    targets = _targets(paths or default_paths(root))
+    scanned = {f for target in targets for f in checkov.tf_files(target)}
+    skips.check_comments(sorted(scanned), root)  # before the slow part
+    planned = checkov.units(targets, split)
+    results = checkov.scan(root, planned, jobs or os.cpu_count() or 1)
+    documents = [d for r in results for d in r.documents]
+    unparsed = parse.parsing_errors(documents, root)
+    if unparsed:
+        raise PolicyError(
+            "checkov could not parse these files, so none of their resources was checked "
+            "(`terraform validate` shows why):\n  " + "\n  ".join(unparsed)
+        )
+    found = parse.findings([(r.unit.path, r.documents) for r in results], root)
+    # Module files outside the given paths (a stack's modules) may carry skip comments too.
+    reached = {root / f.file for f in found if f.file.endswith(".tf")} - scanned
+    skips.check_comments(sorted(p for p in reached if p.is_file()), root)
+    rated = [mapping.rate(f) for f in skips.enforce_reasons(found)]
+    report = PolicyReport(
+        findings=rated,
+        paths=[parse.display_path(t, root) for t in targets],
+        checkov_version=parse.checkov_version(documents),
+        started=started_at,
+        seconds=round(time.monotonic() - started, 1),
+        controls=mapping,
+        commit=provenance.git_commit(root, targets),
+        units=[parse.display_path(u.path, root) for u in planned],
+    )
+    LOGGER.info("policy: %s", report.summary())
+    return report

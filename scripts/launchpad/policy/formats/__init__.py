@@ -1,0 +1,44 @@
+"""The reports of a policy run, one module per format; each turns a PolicyReport into text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from launchpad.policy.formats import evidence, json_report, junit, markdown, sarif, table
+from launchpad.policy.model import PolicyReport
+
+TOOL_NAME = "launchpad-policy"
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    filename: str  # under --output-dir
+    render: Callable[[PolicyReport], str]
+
+
+FORMATS = {
+    f.name: f
+    for f in (
+        Format("json", "policy.json", json_report.render),
+        Format("sarif", "policy.sarif", sarif.render),
+        Format("junit", "policy-junit.xml", junit.render),
+        Format("markdown", "policy.md", markdown.render),
+    )
+}
+EVIDENCE = Format("evidence", "evidence.md", evidence.render)  # written with every --output-dir
+
+__all__ = ["EVIDENCE", "FORMATS", "Format", "table", "write"]
+
+
+def write(report: PolicyReport, output_dir: Path, names: Iterable[str]) -> list[Path]:
+    """Each chosen format, then the control evidence report, into ``output_dir``; the files written."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for chosen in [*(FORMATS[name] for name in dict.fromkeys(names)), EVIDENCE]:
+        path = output_dir / chosen.filename
+        path.write_text(chosen.render(report), encoding="utf-8")
+        written.append(path)
+    return written
