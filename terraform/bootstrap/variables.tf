@@ -137,8 +137,14 @@ variable "kms_user_arns" {
 }
 
 variable "tags" {
-  description = "Tags applied to every taggable resource."
+  description = "Tags applied to every taggable resource. launchpad policy (CKV_LP_009) requires owner, cost-center and data-classification (public, internal, confidential, pii or phi; policies/config.yaml)."
   type        = map(string)
-  default     = { Project = "launchpad", Stack = "bootstrap" }
-  nullable    = false
+  default = {
+    Project             = "launchpad"
+    Stack               = "bootstrap"
+    owner               = "platform-team"
+    cost-center         = "ml-platform"
+    data-classification = "confidential" # Terraform state holds resource attributes, some of them secret
+  }
+  nullable = false
 }

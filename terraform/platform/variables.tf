@@ -164,7 +164,13 @@ variable "monitoring_subscriptions" {
 }
 
 variable "tags" {
-  description = "Tags applied to every resource (with Environment = environment), through the provider's default_tags."
+  description = "Tags applied to every resource (with Environment = environment), through the provider's default_tags. launchpad policy (CKV_LP_009) requires owner, cost-center and data-classification (public, internal, confidential, pii or phi; policies/config.yaml); phi also requires customer-managed keys (CKV_LP_010, CKV_LP_013)."
   type        = map(string)
-  default     = { Project = "launchpad", Stack = "platform" }
+  default = {
+    Project             = "launchpad"
+    Stack               = "platform"
+    owner               = "platform-team"
+    cost-center         = "ml-platform"
+    data-classification = "phi" # the platform stores and serves protected health information
+  }
 }

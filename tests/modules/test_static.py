@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from launchpad import docs
+from launchpad import docs, policy
 from launchpad.aws import AwsTarget
 from launchpad.inventory import account_inventory
 from launchpad.paths import modules_dir, repo_root
@@ -66,43 +66,17 @@ def test_readme_table_is_current(module_dir: Path) -> None:
     assert not docs.is_stale(module_dir), f"run `launchpad docs` ({module_dir}/README.md is stale)"
 
 
-def _json_documents(text: str) -> list[Any]:
-    """Every JSON document in ``text``: checkov prints one report per ``-d`` folder, one after another."""
-    decoder, documents, position = json.JSONDecoder(), [], 0
-    while text[position:].strip():
-        position += len(text[position:]) - len(text[position:].lstrip())
-        document, position = decoder.raw_decode(text, position)
-        documents += document if isinstance(document, list) else [document]
-    return documents
-
-
-def test_checkov_reports_no_failed_checks_and_every_skip_has_a_reason() -> None:
-    checkov = repo_root() / ".tools" / "checkov" / "bin" / "checkov"
-    folders = ["modules", "terraform"]
-    command = [str(checkov), *(a for f in folders for a in ("-d", f)), "--framework", "terraform"]
-    result = subprocess.run(
-        [*command, "--skip-download", "--compact", "--output", "json"],
-        cwd=repo_root(),
-        capture_output=True,
-        text=True,
-        check=False,
+def test_policy_checks_report_no_failure_and_every_skip_has_a_reason() -> None:
+    """`launchpad policy` over modules/ and terraform/ (checkov's checks and ours): what CI enforces."""
+    report = policy.run()
+    assert report.of(policy.PASSED), "the policy run passed no check: were any resources scanned?"
+    failed = sorted(f"{f.check_id} {f.resource} ({f.location}) {f.message or ''}" for f in report.failed)
+    assert not failed, "policy checks failed (`launchpad policy` shows them):\n" + "\n".join(failed)
+    assert report.skipped, (
+        "the modules skip some checks inline; none were reported, so the skips were not read"
     )
-    results = [report.get("results", {}) for report in _json_documents(result.stdout)]
-    assert results and all(r.get("passed_checks") for r in results), f"checkov ran no check:\n{result.stderr}"
-    failed = {
-        f"{c['check_id']} {c['resource']} ({c['repo_file_path']}:{c['file_line_range'][0]})"
-        for r in results
-        for c in r.get("failed_checks", [])
-    }
-    assert not failed, "checkov failed checks:\n" + "\n".join(sorted(failed))
-    skipped = [c for r in results for c in r.get("skipped_checks", [])]
-    assert skipped, "the modules skip some checks inline; none were reported, so the skips were not read"
-    unexplained = {
-        f"{c['check_id']} ({c['repo_file_path']})"
-        for c in skipped
-        if len(c["check_result"].get("suppress_comment", "").strip()) < 15
-    }
-    assert not unexplained, f"checkov skips need a reason a reviewer would accept: {sorted(unexplained)}"
+    unexplained = sorted({f"{s.check_id} ({s.location})" for s in report.skip_groups() if len(s.reason) < 15})
+    assert not unexplained, f"inline skips need a reason a reviewer would accept: {unexplained}"
 
 
 # -- plan inventories -----------------------------------------------------------------------------

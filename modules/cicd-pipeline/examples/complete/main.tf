@@ -4,6 +4,15 @@
 
 provider "aws" {
   region = var.region
+
+  # The tags launchpad policy requires on every resource (CKV_LP_009), once for the whole example.
+  default_tags {
+    tags = {
+      owner               = "launchpad-examples"
+      cost-center         = "ml-platform"
+      data-classification = "internal"
+    }
+  }
 }
 
 data "aws_caller_identity" "current" {}

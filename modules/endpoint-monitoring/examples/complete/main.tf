@@ -1,5 +1,15 @@
 provider "aws" {
   region = var.region
+
+  # The tags launchpad policy requires on every resource (CKV_LP_009), once for the whole example. phi:
+  # this example's endpoint handles health data, so every key must be customer-managed (CKV_LP_010).
+  default_tags {
+    tags = {
+      owner               = "launchpad-examples"
+      cost-center         = "ml-platform"
+      data-classification = "phi"
+    }
+  }
 }
 
 # The key for the endpoint log group (CloudWatch Logs of this region) and the alarm topic (CloudWatch encrypts

@@ -1,5 +1,14 @@
 provider "aws" {
   region = var.region
+
+  # The tags launchpad policy requires on every resource (CKV_LP_009), once for the whole example.
+  default_tags {
+    tags = {
+      owner               = "launchpad-examples"
+      cost-center         = "ml-platform"
+      data-classification = "internal"
+    }
+  }
 }
 
 # Customer managed key for the flow-log group (rotation on). CloudWatch Logs of this region may use it, bound

@@ -3,6 +3,16 @@
 # of traffic first (canary) and roll back on any rollback alarm, and autoscaling on invocations and CPU.
 provider "aws" {
   region = var.region
+
+  # The tags launchpad policy requires on every resource (CKV_LP_009), once for the whole example. phi:
+  # this example's endpoint handles health data, so every key must be customer-managed (CKV_LP_010).
+  default_tags {
+    tags = {
+      owner               = "launchpad-examples"
+      cost-center         = "ml-platform"
+      data-classification = "phi"
+    }
+  }
 }
 
 data "aws_caller_identity" "current" {}
