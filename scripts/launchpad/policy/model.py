@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from launchpad.policy.controls import ControlMap
 
+TOOL_NAME = "launchpad-policy"  # how the reports name the tool
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 RESULTS = (PASSED, FAILED, SKIPPED)
 # Worst first. CRITICAL..INFO are what controls.yaml may say; UNRATED is a check nobody rated.

@@ -9,8 +9,6 @@ from pathlib import Path
 from launchpad.policy.formats import evidence, json_report, junit, markdown, sarif, table
 from launchpad.policy.model import PolicyReport
 
-TOOL_NAME = "launchpad-policy"
-
 
 @dataclass(frozen=True)
 class Format:

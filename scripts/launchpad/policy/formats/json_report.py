@@ -8,12 +8,12 @@ from typing import Any
 
 from launchpad import __version__
 from launchpad.policy.coverage import control_statuses
-from launchpad.policy.model import PolicyReport
+from launchpad.policy.model import TOOL_NAME, PolicyReport
 
 
 def document(report: PolicyReport) -> dict[str, Any]:
     return {
-        "tool": {"name": "launchpad-policy", "version": __version__, "checkov": report.checkov_version},
+        "tool": {"name": TOOL_NAME, "version": __version__, "checkov": report.checkov_version},
         "generated": report.started.isoformat(timespec="seconds"),
         "commit": report.commit,
         "paths": report.paths,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from itertools import groupby
 
-from launchpad.policy.model import FAILED, SKIPPED, Finding, PolicyReport
+from launchpad.policy.model import FAILED, SKIPPED, TOOL_NAME, Finding, PolicyReport
 
 
 def _suite(check_id: str, findings: list[Finding]) -> ET.Element:
@@ -54,7 +54,7 @@ def render(report: PolicyReport) -> str:
     counts = report.counts
     root = ET.Element(
         "testsuites",
-        name="launchpad-policy",
+        name=TOOL_NAME,
         tests=str(len(report.findings)),
         failures=str(counts[FAILED]),
         errors="0",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from launchpad import __version__
-from launchpad.policy.model import PolicyReport
+from launchpad.policy.model import TOOL_NAME, PolicyReport
 
 
 def cell(text: object) -> str:
@@ -20,7 +20,7 @@ def provenance(report: PolicyReport) -> list[str]:
     return [
         f"- Generated: {report.started.strftime('%Y-%m-%d %H:%M:%S')} UTC",
         f"- Commit: {code(report.commit) if report.commit else 'not a git checkout'}",
-        f"- Tools: launchpad-policy {__version__}, checkov {report.checkov_version}",
+        f"- Tools: {TOOL_NAME} {__version__}, checkov {report.checkov_version}",
         f"- Paths scanned: {', '.join(code(p) for p in report.paths)}",
         f"- Controls file: {code(report.controls.source)}",
     ]

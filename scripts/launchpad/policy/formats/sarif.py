@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from launchpad import __version__
-from launchpad.policy.model import FAILED, SKIPPED, Finding, PolicyReport
+from launchpad.policy.model import FAILED, SKIPPED, TOOL_NAME, Finding, PolicyReport
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"CRITICAL": "error", "HIGH": "error"}  # the rest: warning
@@ -78,7 +78,7 @@ def document(report: PolicyReport) -> dict[str, Any]:
             {
                 "tool": {
                     "driver": {
-                        "name": "launchpad-policy",
+                        "name": TOOL_NAME,
                         "version": __version__,
                         "informationUri": "https://www.checkov.io/",
                         "rules": rules,
