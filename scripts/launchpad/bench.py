@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -132,19 +131,12 @@ def _seconds(action: Any) -> float:
 
 
 def _bare_checkov() -> None:
-    """checkov alone over the directories `launchpad policy` scans by default, with the same settings."""
+    """checkov alone over the directories `launchpad policy` scans by default, one after another, with the
+    same settings: no pool, no rating, no reports."""
     root = repo_root()
     binary = policy.checkov.find_checkov(root)
-    for path in policy.default_paths(root):
-        done = subprocess.run(
-            [str(binary), *policy.checkov.config_args(root), "--output", "json", "--directory", str(path)],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode not in (0, 1):
-            raise LaunchpadError(f"bare checkov failed on {path} (exit code {done.returncode})")
+    for unit in policy.checkov.units(policy.default_paths(root)):
+        policy.checkov.run_unit(binary, root, unit)
 
 
 def measure_policy() -> dict[str, float]:
