@@ -20,6 +20,8 @@ from launchpad.paths import STATE_DIR_ENV
 from launchpad.workspace import Workspace
 
 ENVIRONMENTS = ["dev", "staging", "prod", "sandbox"]
+# One worker makes the plans: the module-scoped cache below is per worker, and each plan costs ~12 s of CPU.
+pytestmark = pytest.mark.xdist_group("platform-environments")
 
 
 @pytest.fixture(scope="module")
