@@ -26,6 +26,7 @@ from typing import Any
 
 from launchpad import policy
 from launchpad.aws import AwsTarget
+from launchpad.environments import Environment
 from launchpad.errors import LaunchpadError
 from launchpad.paths import modules_dir, repo_root
 from launchpad.terraform import terraform_version
@@ -59,27 +60,24 @@ class Subject:
     var_file: Path | None = None
     tf_vars: tuple[tuple[str, Any], ...] = ()
 
+    @property
+    def label(self) -> str:
+        """The short name its resources are named after: kms, platform, ..."""
+        return self.name.removeprefix("stack/").split("/")[0].split("[")[0]
+
 
 def examples() -> list[Path]:
     return sorted(modules_dir().glob("*/examples/*/main.tf"), key=str)
 
 
 def subjects() -> list[Subject]:
-    """Every module example, then the root stacks (their buckets force-destroyed: the sandbox writes
-    access logs into them)."""
+    """Every module example, then the root stacks: the platform with its sandbox environment (whose buckets
+    are force-destroyed: the sandbox writes access logs into them), and bootstrap."""
     found = [Subject(example_name(e), e.parent) for e in examples()]
-    stacks = repo_root() / "terraform"
-    platform_stack = stacks / "platform"
-    found.append(
-        Subject(
-            "stack/platform[sandbox]",
-            platform_stack,
-            platform_stack / "envs" / "sandbox.tfvars",
-            (("force_destroy_buckets", True),),
-        )
-    )
-    if (stacks / "bootstrap" / "main.tf").exists():
-        found.append(Subject("stack/bootstrap", stacks / "bootstrap", None, (("force_destroy", True),)))
+    platform_env = Environment("sandbox")
+    found.append(Subject("stack/platform[sandbox]", platform_env.stack_dir, platform_env.var_file))
+    bootstrap = Environment("sandbox", stack="bootstrap").stack_dir
+    found.append(Subject("stack/bootstrap", bootstrap, None, (("force_destroy", True),)))
     return found
 
 
@@ -100,8 +98,11 @@ def measure_floor(endpoint_url: str) -> dict[str, float]:
 
 def measure(subject: Subject, endpoint_url: str) -> dict[str, float]:
     target = AwsTarget.sandbox(endpoint_url)
-    label = subject.name.removeprefix("stack/").split("/")[0].split("[")[0]  # kms, platform, ...
-    tf_vars = {"name": f"lp-bench-{label}"[:20].rstrip("-"), "region": target.region, **dict(subject.tf_vars)}
+    tf_vars = {
+        "name": f"lp-bench-{subject.label}"[:20].rstrip("-"),
+        "region": target.region,
+        **dict(subject.tf_vars),
+    }
     workspace = Workspace(subject.source, target, tf_vars, var_file=subject.var_file)
     try:
         workspace.init()

@@ -11,23 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from launchpad.aws import AwsTarget
+from launchpad.environments import Environment
 from launchpad.errors import LaunchpadError
 from launchpad.inventory import account_inventory
-from launchpad.paths import repo_root
 from launchpad.sandbox import Sandbox
 from launchpad.workspace import Workspace
-
-PLATFORM = Path("terraform") / "platform"
-ENVIRONMENT = "sandbox"
 
 
 @dataclass
 class Demo:
-    stack_dir: Path = field(default_factory=lambda: repo_root() / PLATFORM)
+    environment: Environment = field(default_factory=lambda: Environment("sandbox"))
     sandbox: Sandbox = field(default_factory=Sandbox)
     target: AwsTarget | None = None
     workspace: Workspace | None = None
@@ -37,7 +33,7 @@ class Demo:
     def steps(self) -> Iterator[tuple[str, Callable[[], str]]]:
         """(title, action) pairs; each action returns a one-line result to show."""
         yield "start the sandbox", self.start_sandbox
-        yield f"init {PLATFORM} (envs/{ENVIRONMENT}.tfvars)", self.init
+        yield f"init terraform/{self.environment.stack} (envs/{self.environment.name}.tfvars)", self.init
         yield "apply the platform stack", self.apply
         yield "read back what was created (boto3)", self.describe
         yield "check the re-plan is empty", self.replan
@@ -52,10 +48,11 @@ class Demo:
 
     def init(self) -> str:
         assert self.target is not None
-        # force_destroy: the sandbox writes real access logs into the log bucket, and the demo must clean up.
-        tf_vars = {"name": "lp-demo", "region": self.target.region, "force_destroy_buckets": True}
-        var_file = self.stack_dir / "envs" / f"{ENVIRONMENT}.tfvars"
-        self.workspace = Workspace(self.stack_dir, self.target, tf_vars, var_file=var_file)
+        # envs/sandbox.tfvars force-destroys buckets: the sandbox writes real access logs into the log bucket.
+        tf_vars = {"name": "lp-demo", "region": self.target.region}
+        self.workspace = Workspace(
+            self.environment.stack_dir, self.target, tf_vars, var_file=self.environment.var_file
+        )
         self.workspace.init()
         return str(self.workspace.dir)
 

@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 
 from launchpad.demo import describe_platform
+from launchpad.environments import Environment
 from launchpad.inventory import account_inventory
-from launchpad.paths import repo_root
 from launchpad.testing import Stack, applied_stack, assert_replan_empty
 
-STACK = repo_root() / "terraform" / "platform"
-stack = applied_stack(
-    STACK, "lp-plat", {"force_destroy_buckets": True}, var_file=STACK / "envs" / "sandbox.tfvars"
-)
+SANDBOX = Environment("sandbox")  # its var file force-destroys buckets: the sandbox writes access logs
+stack = applied_stack(SANDBOX.stack_dir, "lp-plat", var_file=SANDBOX.var_file)
 
 DOMAINS = {"data", "models", "capture", "logs", "pipeline"}
 BUCKET_KEYS = {"data": "data", "model-artifacts": "models", "data-capture": "capture", "feedback": "data"}
