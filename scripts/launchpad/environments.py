@@ -115,13 +115,18 @@ def _action(change: dict[str, Any]) -> str:
     return "replace" if set(actions) == {"create", "delete"} else actions[0]
 
 
-def summarize_plan(plan: dict[str, Any]) -> list[str]:
-    """One line per resource the plan changes (Terraform's symbols), then the totals."""
-    changes = [
-        (c["address"], _action(c))
+def _changes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """The managed resources a plan changes."""
+    return [
+        c
         for c in plan.get("resource_changes", [])
         if c["mode"] == "managed" and c["change"]["actions"] != ["no-op"]
     ]
+
+
+def summarize_plan(plan: dict[str, Any]) -> list[str]:
+    """One line per resource the plan changes (Terraform's symbols), then the totals."""
+    changes = [(c["address"], _action(c)) for c in _changes(plan)]
     lines = [f"{_SYMBOLS.get(action, action):>3} {address}" for address, action in changes]
     counts = Counter(action for _, action in changes)
     lines.append(
@@ -132,7 +137,4 @@ def summarize_plan(plan: dict[str, Any]) -> list[str]:
 
 
 def has_changes(plan: dict[str, Any]) -> bool:
-    return any(
-        c["mode"] == "managed" and c["change"]["actions"] != ["no-op"]
-        for c in plan.get("resource_changes", [])
-    )
+    return bool(_changes(plan))
