@@ -4,6 +4,7 @@
 locals {
   artifact_objects = "${module.artifact_bucket.bucket_arn}/*"
   ec2_arn_prefix   = "arn:${local.partition}:ec2:${local.region}:${local.account_id}"
+  subnet_arns      = var.vpc_config == null ? [] : [for s in var.vpc_config.subnet_ids : "${local.ec2_arn_prefix}:subnet/${s}"]
 
   # What each deploy step may touch in SageMaker: its endpoint, and the models and configurations named after
   # it (the sagemaker-endpoint module and the deploy engine name them <endpoint>-<...>).
@@ -58,7 +59,7 @@ data "aws_iam_policy_document" "codebuild" {
     content {
       sid       = "ManageBuildNetworkInterfaces"
       actions   = ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"]
-      resources = concat(["${local.ec2_arn_prefix}:network-interface/*"], [for s in var.vpc_config.subnet_ids : "${local.ec2_arn_prefix}:subnet/${s}"], [for g in var.vpc_config.security_group_ids : "${local.ec2_arn_prefix}:security-group/${g}"])
+      resources = concat(["${local.ec2_arn_prefix}:network-interface/*"], local.subnet_arns, [for g in var.vpc_config.security_group_ids : "${local.ec2_arn_prefix}:security-group/${g}"])
     }
   }
 
@@ -79,7 +80,7 @@ data "aws_iam_policy_document" "codebuild" {
       condition {
         test     = "ArnEquals"
         variable = "ec2:Subnet"
-        values   = [for s in var.vpc_config.subnet_ids : "${local.ec2_arn_prefix}:subnet/${s}"]
+        values   = local.subnet_arns
       }
     }
   }

@@ -17,7 +17,6 @@ locals {
   account_id    = data.aws_caller_identity.current.account_id
   partition     = data.aws_partition.current.partition
   bucket_prefix = "${var.name}-${local.account_id}"
-  bucket_arn    = "arn:${local.partition}:s3:::${local.bucket_prefix}"
 
   # One key per data domain, so a grant on one never opens another. logs also encrypts the monitoring and
   # approval topics, which CloudWatch publishes to.
