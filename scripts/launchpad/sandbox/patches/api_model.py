@@ -55,3 +55,8 @@ def constraint_errors(value: Any, shape: Shape, path: str) -> list[str]:
             f"value set: [{', '.join(shape.enum)}]"
         )
     return errors
+
+
+def validation_message(errors: list[str]) -> str:
+    """AWS's ValidationException text for a request breaking ``errors`` constraints."""
+    return f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected: {'; '.join(errors)}"

@@ -44,7 +44,7 @@ from moto.core.utils import get_service_model, utcnow
 from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
 
-from launchpad.sandbox.patches.api_model import constraint_errors
+from launchpad.sandbox.patches.api_model import constraint_errors, validation_message
 
 _MARK = "_launchpad_codebuild_patch"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_]{1,149}")
@@ -79,8 +79,7 @@ def check_request(operation: str, request: dict[str, Any]) -> None:
         if request.get(name) is not None:
             errors += constraint_errors(request[name], member, name)
     if errors:
-        count = f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected"
-        raise ValidationException(f"{count}: {'; '.join(errors)}")
+        raise ValidationException(validation_message(errors))
 
 
 def check_name(name: str) -> None:

@@ -32,6 +32,8 @@ from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 from moto.iam.exceptions import NotFoundException as IAMNotFoundException
 
+from launchpad.sandbox.patches.iam_policy import allows_service
+
 _MARK = "_launchpad_codepipeline_patch"
 _SERVICE = "codepipeline.amazonaws.com"
 _V2_EXECUTION_MODES = frozenset({"QUEUED", "PARALLEL"})
@@ -54,23 +56,9 @@ def with_defaults(pipeline: dict[str, Any]) -> dict[str, Any]:
     return pipeline
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def trusts_codepipeline(trust_policy: str) -> bool:
     """Whether a role trust policy lets CodePipeline assume the role."""
-    for statement in _as_list(json.loads(trust_policy).get("Statement", [])):
-        principal = statement.get("Principal")
-        services = principal.get("Service", []) if isinstance(principal, dict) else []
-        actions = _as_list(statement.get("Action", []))
-        if (
-            statement.get("Effect") == "Allow"
-            and _SERVICE in _as_list(services)
-            and any(a in ("sts:AssumeRole", "sts:*", "*") for a in actions)
-        ):
-            return True
-    return False
+    return allows_service(json.loads(trust_policy), _SERVICE, "sts:AssumeRole")
 
 
 def check_role(backend: CodePipelineBackend, role_arn: str) -> None:

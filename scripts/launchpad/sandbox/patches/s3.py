@@ -28,7 +28,6 @@ a key's history holds a delete marker, crashes stock moto with HTTP 500 (a delet
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from typing import Any
 
@@ -37,30 +36,16 @@ from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket, FakeDeleteMarker
 from moto.s3.responses import S3Response
 
+from launchpad.sandbox.patches.iam_policy import allows_service, as_list
+
 _MARK = "_launchpad_s3_patch"
 LOGGING_SERVICE = "logging.s3.amazonaws.com"
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def grants_log_delivery(policy: dict[str, Any], bucket_arn: str, prefix: str | None) -> bool:
     """Whether ``policy`` allows the S3 logging service to put objects under ``bucket_arn/prefix``."""
     log_object = f"{bucket_arn}/{prefix or ''}example-log-object"
-    for statement in _as_list(policy.get("Statement")):
-        principal = statement.get("Principal")
-        services = _as_list(principal.get("Service")) if isinstance(principal, dict) else []
-        if statement.get("Effect") != "Allow" or LOGGING_SERVICE not in services:
-            continue
-        actions = _as_list(statement.get("Action"))
-        if not any(fnmatch.fnmatchcase("s3:PutObject", action) for action in actions):
-            continue
-        if any(fnmatch.fnmatchcase(log_object, resource) for resource in _as_list(statement.get("Resource"))):
-            return True
-    return False
+    return allows_service(policy, LOGGING_SERVICE, "s3:PutObject", log_object)
 
 
 def apply() -> None:
@@ -83,7 +68,7 @@ def apply() -> None:
 
 def unconditional_policy(policy: dict[str, Any]) -> dict[str, Any] | None:
     """``policy`` without its conditional statements; None when none is left."""
-    kept = [s for s in _as_list(policy.get("Statement")) if "Condition" not in s]
+    kept = [s for s in as_list(policy.get("Statement")) if "Condition" not in s]
     return {**policy, "Statement": kept} if kept else None
 
 

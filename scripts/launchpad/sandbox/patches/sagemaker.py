@@ -52,7 +52,7 @@ from moto.sagemaker.models import (
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
-from launchpad.sandbox.patches.api_model import constraint_errors
+from launchpad.sandbox.patches.api_model import constraint_errors, validation_message
 
 _MARK = "_launchpad_sagemaker_patch"
 _IN_PROGRESS = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"})
@@ -118,8 +118,7 @@ def check_deployment_config(
     shape = get_service_model("sagemaker").shape_for("DeploymentConfig")
     errors = constraint_errors(deployment, shape, "deploymentConfig")
     if errors:
-        count = f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected"
-        raise ValidationError(f"{count}: {'; '.join(errors)}")
+        raise ValidationError(validation_message(errors))
     errors = step_size_errors(deployment, variants)
     if errors:
         raise ValidationError(" ".join(errors))
