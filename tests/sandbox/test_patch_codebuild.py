@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from launchpad.aws import AwsTarget
+from tests.sandbox.support import client_error, unchecked_client
 
 ENVIRONMENT = {
     "type": "LINUX_CONTAINER",
@@ -29,10 +29,7 @@ def codebuild(sandbox_target: AwsTarget) -> Any:
 
 @pytest.fixture
 def unchecked(sandbox_target: AwsTarget) -> Any:
-    """A client that sends what it is given, as the Go SDK under Terraform does: the server must check."""
-    return sandbox_target.session().client(
-        "codebuild", endpoint_url=sandbox_target.endpoint_url, config=Config(parameter_validation=False)
-    )
+    return unchecked_client(sandbox_target, "codebuild")
 
 
 def _role(target: AwsTarget) -> str:
@@ -56,11 +53,6 @@ def _get(client: Any, name_or_arn: str) -> dict:
     return projects[0]
 
 
-def _error(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    error = raised.value.response["Error"]
-    return error["Code"], error["Message"]
-
-
 # -- CreateProject -------------------------------------------------------------------------------
 def test_codepipeline_source_and_artifacts_need_no_location(
     codebuild: Any, sandbox_target: AwsTarget
@@ -79,7 +71,7 @@ def test_locations_are_still_required_where_codebuild_fetches_or_stores(
         codebuild.create_project(
             name="s3-source", source={"type": "S3"}, artifacts={"type": "NO_ARTIFACTS"}, **common
         )
-    assert _error(raised) == ("InvalidInputException", "Project source location is required")
+    assert client_error(raised) == ("InvalidInputException", "Project source location is required")
     with pytest.raises(ClientError) as raised:
         codebuild.create_project(
             name="s3-artifacts",
@@ -87,7 +79,7 @@ def test_locations_are_still_required_where_codebuild_fetches_or_stores(
             artifacts={"type": "S3"},
             **common,
         )
-    assert _error(raised)[0] == "InvalidInputException"
+    assert client_error(raised)[0] == "InvalidInputException"
     assert codebuild.list_projects()["projects"] == []
 
 
@@ -167,11 +159,11 @@ def test_current_environment_and_compute_types_are_accepted(
 def test_constraints_of_the_api_are_checked(unchecked: Any, sandbox_target: AwsTarget) -> None:
     with pytest.raises(ClientError) as raised:
         _pipeline_project(unchecked, sandbox_target, timeoutInMinutes=1)
-    code, message = _error(raised)
+    code, message = client_error(raised)
     assert code == "ValidationException" and "'timeoutInMinutes'" in message
     with pytest.raises(ClientError) as raised:
         _pipeline_project(unchecked, sandbox_target, environment={**ENVIRONMENT, "computeType": "BUILD_HUGE"})
-    assert "enum value set" in _error(raised)[1]
+    assert "enum value set" in client_error(raised)[1]
     assert unchecked.list_projects()["projects"] == []
 
 
@@ -179,7 +171,10 @@ def test_a_name_in_use_is_refused(codebuild: Any, sandbox_target: AwsTarget) -> 
     created = _pipeline_project(codebuild, sandbox_target)
     with pytest.raises(ClientError) as raised:
         _pipeline_project(codebuild, sandbox_target)
-    assert _error(raised) == ("ResourceAlreadyExistsException", f"Project already exists: {created['arn']}")
+    assert client_error(raised) == (
+        "ResourceAlreadyExistsException",
+        f"Project already exists: {created['arn']}",
+    )
 
 
 # -- UpdateProject -------------------------------------------------------------------------------
@@ -219,7 +214,7 @@ def test_update_removes_what_the_api_says_it_removes(codebuild: Any, sandbox_tar
 def test_update_of_an_unknown_project_is_not_found(codebuild: Any) -> None:
     with pytest.raises(ClientError) as raised:
         codebuild.update_project(name="missing", description="x")
-    assert _error(raised)[0] == "ResourceNotFoundException"
+    assert client_error(raised)[0] == "ResourceNotFoundException"
 
 
 # -- BatchGetProjects / DeleteProject ------------------------------------------------------------

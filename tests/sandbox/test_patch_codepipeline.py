@@ -10,6 +10,7 @@ from botocore import xform_name
 from botocore.exceptions import ClientError
 
 from launchpad.aws import AwsTarget
+from tests.sandbox.support import client_error
 
 SERVICE_TRUST = {
     "Effect": "Allow",
@@ -153,11 +154,6 @@ def _raw(client: Any, operation: str, **params: Any) -> dict:
     return json.loads(bodies[-1])
 
 
-def _error(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    error = raised.value.response["Error"]
-    return error["Code"], error["Message"]
-
-
 # -- timestamps ----------------------------------------------------------------------------------
 def test_times_are_epoch_seconds_as_the_json_protocol_sends_them(
     codepipeline: Any, sandbox_target: AwsTarget
@@ -283,7 +279,7 @@ def test_a_role_codepipeline_cannot_assume_is_refused(
         role = f"arn:aws:iam::{sandbox_target.account_id}:role/missing"
     with pytest.raises(ClientError) as raised:
         codepipeline.create_pipeline(pipeline=_declaration(sandbox_target, role))
-    assert _error(raised) == (
+    assert client_error(raised) == (
         "InvalidStructureException",
         f"CodePipeline is not authorized to perform AssumeRole on role {role}",
     )
@@ -295,7 +291,7 @@ def test_a_name_in_use_is_refused(codepipeline: Any, sandbox_target: AwsTarget) 
     codepipeline.create_pipeline(pipeline=declaration)
     with pytest.raises(ClientError) as raised:
         codepipeline.create_pipeline(pipeline=declaration)
-    assert _error(raised)[0] == "PipelineNameInUseException"
+    assert client_error(raised)[0] == "PipelineNameInUseException"
 
 
 def test_delete_leaves_nothing_behind(codepipeline: Any, sandbox_target: AwsTarget) -> None:
@@ -304,4 +300,4 @@ def test_delete_leaves_nothing_behind(codepipeline: Any, sandbox_target: AwsTarg
     assert codepipeline.list_pipelines()["pipelines"] == []
     with pytest.raises(ClientError) as raised:
         codepipeline.get_pipeline(name="ci")
-    assert _error(raised)[0] == "PipelineNotFoundException"
+    assert client_error(raised)[0] == "PipelineNotFoundException"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from launchpad.aws import AwsTarget
 from launchpad.sandbox.patches.sagemaker import check_updatable, hosting_instance_types, step_size_errors
+from tests.sandbox.support import client_error, unchecked_client
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/serve"
@@ -43,10 +43,7 @@ def sm(sandbox_target: AwsTarget) -> Any:
 
 @pytest.fixture
 def unchecked(sandbox_target: AwsTarget) -> Any:
-    """A client that sends what it is given, as the Go SDK under Terraform does: the server must check."""
-    return sandbox_target.session().client(
-        "sagemaker", endpoint_url=sandbox_target.endpoint_url, config=Config(parameter_validation=False)
-    )
+    return unchecked_client(sandbox_target, "sagemaker")
 
 
 def _model(sm: Any, name: str, tag: str = "1.0.0", **extra: Any) -> str:
@@ -71,11 +68,6 @@ def _variant(
 def _config(sm: Any, name: str, *variants: dict, **extra: Any) -> str:
     sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=list(variants), **extra)
     return name
-
-
-def _error(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    error = raised.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def _two_variant_endpoint(sm: Any, deployment: dict | None = None) -> dict:
@@ -130,12 +122,12 @@ def test_unknown_instance_types_are_rejected_on_every_variant(sm: Any) -> None:
     _model(sm, "m")
     with pytest.raises(ClientError) as raised:
         _config(sm, "c", _variant("v", "m", "ml.g99.xlarge"))
-    code, message = _error(raised)
+    code, message = client_error(raised)
     assert code == "ValidationException"
     assert "Value 'ml.g99.xlarge' at 'instanceType'" in message and "enum value set" in message
     with pytest.raises(ClientError) as raised:
         _config(sm, "c", _variant("v", "m"), ShadowProductionVariants=[_variant("s", "m", "ml.g99.xlarge")])
-    assert _error(raised)[0] == "ValidationException"
+    assert client_error(raised)[0] == "ValidationException"
     assert sm.list_endpoint_configs()["EndpointConfigs"] == []
 
 
@@ -182,7 +174,7 @@ def test_resources_are_not_created_twice(sm: Any) -> None:
     for what, attempt in attempts.items():
         with pytest.raises(ClientError) as raised:
             attempt()
-        code, message = _error(raised)
+        code, message = client_error(raised)
         assert code == "ValidationException" and message.startswith(f"Cannot create already existing {what}")
     assert sm.describe_model(ModelName="m1")["PrimaryContainer"]["Image"].endswith(":1.0.0")
 
@@ -286,7 +278,7 @@ def test_deployment_config_outside_the_api_constraints_is_rejected(sm: Any, unch
     }
     with pytest.raises(ClientError) as raised:
         unchecked.create_endpoint(EndpointName="ep", EndpointConfigName="c", DeploymentConfig=too_long)
-    code, message = _error(raised)
+    code, message = client_error(raised)
     assert code == "ValidationException" and message.startswith("2 validation errors detected")
     assert (
         "'deploymentConfig.blueGreenUpdatePolicy.trafficRoutingConfiguration.waitIntervalInSeconds'"
@@ -301,7 +293,7 @@ def test_deployment_config_outside_the_api_constraints_is_rejected(sm: Any, unch
     big_canary = {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": routing}}
     with pytest.raises(ClientError) as raised:
         unchecked.create_endpoint(EndpointName="ep", EndpointConfigName="c", DeploymentConfig=big_canary)
-    assert "CanarySize" in _error(raised)[1]
+    assert "CanarySize" in client_error(raised)[1]
     assert sm.list_endpoints()["Endpoints"] == []
 
 
@@ -370,10 +362,13 @@ def test_update_endpoint_of_an_unknown_endpoint_or_config_is_rejected(
     prefix = f"arn:aws:sagemaker:{sandbox_target.region}:{sandbox_target.account_id}"
     with pytest.raises(ClientError) as raised:
         sm.update_endpoint(EndpointName="nope", EndpointConfigName="blue")
-    assert _error(raised) == ("ValidationException", f'Could not find endpoint "{prefix}:endpoint/nope".')
+    assert client_error(raised) == (
+        "ValidationException",
+        f'Could not find endpoint "{prefix}:endpoint/nope".',
+    )
     with pytest.raises(ClientError) as raised:
         sm.update_endpoint(EndpointName="ep", EndpointConfigName="nope")
-    assert _error(raised) == (
+    assert client_error(raised) == (
         "ValidationException",
         f'Could not find endpoint configuration "{prefix}:endpoint-config/nope".',
     )
@@ -385,7 +380,7 @@ def test_guarded_update_needs_the_same_variant_names(sm: Any) -> None:
     for deployment in ({"DeploymentConfig": CANARY}, {"RetainDeploymentConfig": True}):
         with pytest.raises(ClientError) as raised:
             sm.update_endpoint(EndpointName="ep", EndpointConfigName="renamed", **deployment)
-        code, message = _error(raised)
+        code, message = client_error(raised)
         assert code == "ValidationException" and "must have the same variant names" in message
     assert sm.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == "blue"
     sm.update_endpoint(EndpointName="ep", EndpointConfigName="renamed")  # no guardrails: any variants
@@ -453,10 +448,10 @@ def test_model_package_group_policy_round_trips_and_deletes(sm: Any) -> None:
     sm.delete_model_package_group_policy(ModelPackageGroupName="models")
     with pytest.raises(ClientError) as raised:
         sm.get_model_package_group_policy(ModelPackageGroupName="models")
-    assert _error(raised) == ("ValidationException", f"Cannot find resource policy for: {arn}")
+    assert client_error(raised) == ("ValidationException", f"Cannot find resource policy for: {arn}")
     with pytest.raises(ClientError) as raised:
         sm.get_model_package_group_policy(ModelPackageGroupName="other")
-    assert _error(raised)[1].startswith("Cannot find Model Package Group")
+    assert client_error(raised)[1].startswith("Cannot find Model Package Group")
 
 
 def test_model_package_group_can_be_deleted_once_empty(sm: Any) -> None:
@@ -468,13 +463,13 @@ def test_model_package_group_can_be_deleted_once_empty(sm: Any) -> None:
     ]
     with pytest.raises(ClientError) as raised:
         sm.delete_model_package_group(ModelPackageGroupName="models")
-    assert _error(raised)[0] == "ConflictException"
+    assert client_error(raised)[0] == "ConflictException"
     sm.delete_model_package(ModelPackageName=package)
     sm.delete_model_package_group(ModelPackageGroupName="models")
     assert sm.list_model_package_groups()["ModelPackageGroupSummaryList"] == []
     with pytest.raises(ClientError) as raised:
         sm.describe_model_package_group(ModelPackageGroupName="models")
-    assert "does not exist" in _error(raised)[1]
+    assert "does not exist" in client_error(raised)[1]
 
 
 def test_model_package_group_tags_by_arn(sm: Any) -> None:
