@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from launchpad.inventory import account_inventory
+from launchpad.sandbox.patches.iam_policy import as_list
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 
 stack = example_stack("cicd-pipeline")
@@ -96,7 +97,7 @@ def test_each_step_has_its_own_role_and_only_deploys_touch_sagemaker(stack: Stac
         assert trust["Statement"][0]["Principal"] == {"Service": "codebuild.amazonaws.com"}
         [policy_name] = iam.list_role_policies(RoleName=name)["PolicyNames"]
         document = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
-        actions = [a for s in document["Statement"] for a in _as_list(s["Action"])]
+        actions = [a for s in document["Statement"] for a in as_list(s["Action"])]
         assert "*" not in actions and not any(a.endswith(":*") for a in actions)
         text = json.dumps(document)
         touches_sagemaker = "sagemaker:" in text
@@ -121,10 +122,6 @@ def test_a_new_source_upload_starts_the_pipeline(stack: Stack) -> None:
         Bucket=stack.outputs["source_bucket_name"]
     )
     assert "EventBridgeConfiguration" in notification
-
-
-def _as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else value
 
 
 def test_replan_is_empty(stack: Stack) -> None:

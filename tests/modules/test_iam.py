@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from launchpad.inventory import account_inventory
+from launchpad.sandbox.patches.iam_policy import as_list
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 
 stack = example_stack("iam")
@@ -20,10 +21,6 @@ def _inline_statements(stack: Stack, role: str) -> list[dict[str, Any]]:
         document = json.loads(document) if isinstance(document, str) else document
         statements += document["Statement"]
     return statements
-
-
-def _as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else value
 
 
 def test_role_has_no_aws_managed_full_access_policy(stack: Stack) -> None:
@@ -53,8 +50,8 @@ def test_role_has_the_permissions_boundary(stack: Stack) -> None:
 def test_s3_and_kms_access_is_scoped_to_the_named_resources(stack: Stack) -> None:
     statements = _inline_statements(stack, stack.outputs["sagemaker_role_name"])
     for statement in statements:
-        actions = _as_list(statement["Action"])
-        resources = _as_list(statement["Resource"])
+        actions = as_list(statement["Action"])
+        resources = as_list(statement["Resource"])
         if any(a.startswith(("s3:", "kms:")) for a in actions):
             assert "*" not in resources, f"S3/KMS on every resource: {statement}"
         if "*" in resources:  # only calls AWS cannot scope (ECR auth token, Describe*, PutMetricData)
@@ -65,15 +62,15 @@ def test_s3_and_kms_access_is_scoped_to_the_named_resources(stack: Stack) -> Non
     s3_resources = {
         r
         for s in statements
-        if any(a.startswith("s3:") for a in _as_list(s["Action"]))
-        for r in _as_list(s["Resource"])
+        if any(a.startswith("s3:") for a in as_list(s["Action"]))
+        for r in as_list(s["Resource"])
     }
     assert {r.split(":::")[1].split("/")[0] for r in s3_resources} == {
         f"{stack.name}-model-artifacts",
         f"{stack.name}-data-capture",
     }
     assert not [
-        a for s in statements for a in _as_list(s["Action"]) if a in ("s3:*", "s3:DeleteObject", "iam:*")
+        a for s in statements for a in as_list(s["Action"]) if a in ("s3:*", "s3:DeleteObject", "iam:*")
     ]
 
 

@@ -15,6 +15,7 @@ import pytest
 from launchpad.aws import AwsTarget
 from launchpad.inventory import account_inventory
 from launchpad.paths import repo_root
+from launchpad.sandbox.patches.iam_policy import as_list
 from launchpad.terraform import terraform_env
 from launchpad.testing import Stack, applied_stack, assert_replan_empty, unique_name
 from launchpad.workspace import Workspace
@@ -46,10 +47,6 @@ stack = applied_stack(
 
 def _statements(stack: Stack, bucket: str) -> list[dict[str, Any]]:
     return json.loads(stack.client("s3").get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def parse_backend_hcl(text: str) -> dict[str, Any]:
@@ -97,11 +94,11 @@ def test_state_bucket_policy_denies_plain_http_and_other_keys(stack: Stack) -> N
         and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
     ]
     assert tls["Principal"] in ("*", {"AWS": "*"})
-    assert _as_list(tls["Action"]) == ["s3:*"]
-    assert sorted(_as_list(tls["Resource"])) == [arn, f"{arn}/*"]
+    assert as_list(tls["Action"]) == ["s3:*"]
+    assert sorted(as_list(tls["Resource"])) == [arn, f"{arn}/*"]
     [wrong_key] = [s for s in statements if s.get("Sid") == "DenyWrongKmsKey"]
     condition = wrong_key["Condition"]["StringNotEquals"]["s3:x-amz-server-side-encryption-aws-kms-key-id"]
-    assert _as_list(condition) == [stack.outputs["kms_key_arn"]]
+    assert as_list(condition) == [stack.outputs["kms_key_arn"]]
 
 
 def test_both_buckets_block_public_access(stack: Stack) -> None:
@@ -129,7 +126,7 @@ def test_state_bucket_logs_to_the_access_log_bucket(stack: Stack) -> None:
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     [delivery] = [s for s in _statements(stack, log_bucket) if s.get("Sid") == "AllowS3ServerAccessLogs"]
     source_arns = delivery["Condition"]["ArnLike"]["aws:SourceArn"]
-    assert _as_list(source_arns) == [stack.outputs["state_bucket_arn"]]
+    assert as_list(source_arns) == [stack.outputs["state_bucket_arn"]]
     rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=log_bucket)["Rules"]}
     assert rules["expire-access-logs"]["Expiration"]["Days"] == 2190
 
