@@ -18,8 +18,8 @@ AWS (https://docs.aws.amazon.com/sagemaker/latest/APIReference/):
   ``CreationTime``; ``RetainAllVariantProperties`` / ``ExcludeRetainedVariantProperties``,
   ``DeploymentConfig`` / ``RetainDeploymentConfig`` as documented; a blue/green or rolling deployment needs
   the same variant names (https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html).
-  moto has no fleets, so the update completes at once: the endpoint never shows ``Updating``, never shifts
-  traffic in steps and never rolls back on an alarm.
+  The update is a rollout that takes (simulated) time, shifts traffic in steps and rolls back on alarms:
+  ``sagemaker_rollout`` (instant unless a time scale is set, so Terraform sees the update complete at once).
 - ``API_UpdateEndpointWeightsAndCapacities``: a variant property left out keeps its value.
 - ``API_DeleteModelPackage``, ``API_DeleteModelPackageGroup`` (refused with ``ConflictException`` while the
   group holds model packages), ``API_PutModelPackageGroupPolicy``, ``API_GetModelPackageGroupPolicy``,
@@ -35,7 +35,6 @@ re-plan non-empty or an apply/destroy fail.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
@@ -52,6 +51,7 @@ from moto.sagemaker.models import (
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
+from launchpad.sandbox.patches import sagemaker_rollout as rollout
 from launchpad.sandbox.patches.api_model import constraint_errors, validation_message
 
 _MARK = "_launchpad_sagemaker_patch"
@@ -131,10 +131,12 @@ def guarded(deployment: Mapping[str, Any] | None) -> bool:
     )
 
 
-def check_updatable(status: str, endpoint_arn: str) -> None:
+def check_updatable(status: str, endpoint_arn: str, recovering: bool = False) -> None:
+    """Only ``InService`` endpoints change; ``recovering``: ``UpdateEndpoint`` may also remedy an
+    ``UpdateRollbackFailed`` one (API_DescribeEndpoint, EndpointStatus)."""
     if status in _IN_PROGRESS:
         raise ValidationError(f'Cannot update in-progress endpoint "{endpoint_arn}".')
-    if status != "InService":
+    if status != "InService" and not (recovering and status == "UpdateRollbackFailed"):
         raise ValidationError(f'Cannot update endpoint "{endpoint_arn}" while it is {status}.')
 
 
@@ -331,31 +333,37 @@ def _patch_endpoints() -> None:
             arn = FakeEndpoint.arn_formatter(name, backend.account_id, backend.region_name)
             raise ValidationError(f'Could not find endpoint "{arn}".')
         config = _endpoint_config(backend, self._get_param("EndpointConfigName"))
-        check_updatable(endpoint.endpoint_status, endpoint.arn)
-        deployment = self._get_param("DeploymentConfig")
-        if deployment is None and self._get_param("RetainDeploymentConfig", False):
-            deployment = getattr(endpoint, "last_deployment_config", None)
-        check_deployment_config(deployment, config.production_variants)
-        if guarded(deployment):
-            check_same_variants(
-                endpoint.production_variants, config.production_variants, config.endpoint_config_name
-            )
-        old_variants, old_capture = copy.deepcopy(endpoint.production_variants), endpoint.data_capture_config
-        deploy(endpoint, config, backend._models)
-        if self._get_param("RetainAllVariantProperties", False):
-            excluded = [
-                p["VariantPropertyType"] for p in self._get_param("ExcludeRetainedVariantProperties") or []
-            ]
-            retain_variant_properties(endpoint.production_variants, old_variants, excluded)
-            if "DataCaptureConfig" not in excluded:
-                endpoint.data_capture_config = old_capture
-        endpoint.last_deployment_config = deployment  # type: ignore[attr-defined]
+        with rollout.LOCK:
+            rollout.advance(endpoint)
+            check_updatable(endpoint.endpoint_status, endpoint.arn, recovering=True)
+            deployment = self._get_param("DeploymentConfig")
+            if deployment is None and self._get_param("RetainDeploymentConfig", False):
+                deployment = getattr(endpoint, "last_deployment_config", None)
+            check_deployment_config(deployment, config.production_variants)
+            if guarded(deployment):
+                check_same_variants(
+                    endpoint.production_variants, config.production_variants, config.endpoint_config_name
+                )
+            scale = rollout.time_scale(endpoint)
+            old = rollout.fleet(endpoint)
+            deploy(endpoint, config, backend._models)
+            if self._get_param("RetainAllVariantProperties", False):
+                exclusions = self._get_param("ExcludeRetainedVariantProperties") or []
+                excluded = [p["VariantPropertyType"] for p in exclusions]
+                retain_variant_properties(endpoint.production_variants, old["production_variants"], excluded)
+                if "DataCaptureConfig" not in excluded:
+                    endpoint.data_capture_config = old["data_capture_config"]
+            endpoint.last_deployment_config = deployment  # type: ignore[attr-defined]
+            rollout.start(endpoint, backend, old, deployment, scale)
         return ActionResult({"EndpointArn": endpoint.arn})
 
     def update_endpoint_weights_and_capacities(
         self: SageMakerModelBackend, endpoint_name: str, desired_weights_and_capacities: list[dict[str, Any]]
     ) -> str:
         endpoint = self.endpoints.get(endpoint_name)
+        if endpoint is not None:
+            rollout.advance(endpoint)
+            check_updatable(endpoint.endpoint_status, endpoint.arn)
         current = {v["VariantName"]: v for v in endpoint.production_variants} if endpoint else {}
         for desired in desired_weights_and_capacities:
             variant = current.get(desired.get("VariantName", ""), {})
@@ -446,4 +454,5 @@ def apply() -> None:
     _patch_endpoint_configs()
     _patch_endpoints()
     _patch_registry()
+    rollout.apply()
     setattr(SageMakerResponse, _MARK, True)
