@@ -31,3 +31,92 @@ class PolicyError(LaunchpadError):
     """Policy input a scan cannot trust: a malformed inline skip, a bad controls file, unparsable HCL."""
 
     exit_code = 6
+
+
+class ConfigError(LaunchpadError):
+    """A stage config or model card that breaks its schema or rules; ``problems`` lists every one of them."""
+
+    exit_code = 7
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class DeployError(LaunchpadError):
+    """A deployment could not be watched or did not land. The subclasses are the rollout's failure outcomes
+    (``launchpad.deploy.rollout.Outcome``), one exit code each, so a pipeline can branch on what happened:
+
+    - 10 this class itself: the deploy could not start or continue (bad input, an AWS error that is not
+      worth retrying, such as AccessDenied on DescribeEndpoint)
+    - 11 EndpointFailedError: the endpoint is Failed (or serves a config nobody in this deploy chose)
+    - 12 RollbackFailedError: UpdateRollbackFailed, the update and SageMaker's own rollback both failed
+    - 13 SilentRollbackError: SageMaker rolled the update back by itself; the previous config serves
+    - 14 GuardRolledBackError: a rollback alarm fired; launchpad rolled back and the previous config serves
+    - 15 GuardRollbackFailedError: a rollback alarm fired and the endpoint is not back on a known-good config
+    - 16 DeployTimeoutError: the endpoint did not settle in time; nothing was rolled back
+    - 17 EndpointGoneError: the endpoint was deleted during the deploy
+    - 18 PreflightError: a check before any change failed (artifact, role, registry, endpoint, alarms);
+      nothing was changed
+    """
+
+    exit_code = 10
+
+
+class EndpointFailedError(DeployError):
+    exit_code = 11
+
+
+class RollbackFailedError(DeployError):
+    exit_code = 12
+
+
+class SilentRollbackError(DeployError):
+    exit_code = 13
+
+
+class GuardRolledBackError(DeployError):
+    exit_code = 14
+
+
+class GuardRollbackFailedError(DeployError):
+    exit_code = 15
+
+
+class DeployTimeoutError(DeployError):
+    exit_code = 16
+
+
+class EndpointGoneError(DeployError):
+    exit_code = 17
+
+
+class PreflightError(DeployError):
+    """What a deploy or rollback needs is not there; ``problems`` lists every one. Nothing was changed."""
+
+    exit_code = 18
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class TrafficError(LaunchpadError):
+    """Traffic between an endpoint's variants could not be set (`launchpad traffic`), or a ``--decide``
+    did not say PROMOTE. Exit codes, so a pipeline can branch on the decision:
+
+    - 20 this class itself: bad weights, an unknown variant, an endpoint that is not InService (nothing
+      was changed)
+    - 21 ChallengerRejectedError: ``--decide`` said ABORT (the challenger is worse than the champion)
+    - 22 DecisionPendingError: ``--decide`` said WAIT (too few invocations to judge)
+    """
+
+    exit_code = 20
+
+
+class ChallengerRejectedError(TrafficError):
+    exit_code = 21
+
+
+class DecisionPendingError(TrafficError):
+    exit_code = 22

@@ -1,0 +1,1 @@
+"""Deploying a model project: its stage config, model card, preflight and guarded rollout."""
