@@ -42,6 +42,16 @@ class AwsTarget:
         session = boto3.Session()
         return cls(region=region or session.region_name or DEFAULT_REGION)
 
+    @classmethod
+    def from_env(cls, region: str | None = None) -> AwsTarget:
+        """The target the AWS_* environment names: the sandbox when AWS_ENDPOINT_URL is set (its account is
+        the 12-digit AWS_ACCESS_KEY_ID), else real AWS."""
+        url = os.environ.get("AWS_ENDPOINT_URL")
+        if not url:
+            return cls.real(region)
+        key = os.environ.get("AWS_ACCESS_KEY_ID", "")
+        return cls.sandbox(url, region or DEFAULT_REGION, key if key.isdigit() and len(key) == 12 else None)
+
     @property
     def is_sandbox(self) -> bool:
         return self.endpoint_url is not None

@@ -14,7 +14,13 @@ from typing import Any, TypeVar
 import click
 
 from launchpad import __version__, bench, docs, environments, policy, terraform
+from launchpad.aws import AwsTarget
 from launchpad.demo import Demo
+from launchpad.deploy import engine as deploy_engine
+from launchpad.deploy import rollback as deploy_rollback
+from launchpad.deploy import rollout as deploy_rollout
+from launchpad.deploy import status as deploy_status
+from launchpad.deploy import traffic as deploy_traffic
 from launchpad.environments import Environment
 from launchpad.errors import LaunchpadError, ToolchainError
 from launchpad.paths import modules_dir, repo_root
@@ -285,6 +291,99 @@ def policy_command(
     sys.exit(1 if report.failed else 0)
 
 
+# -- deploy and rollback -------------------------------------------------------------------------------
+def _rollout_options(func: F) -> F:
+    func = click.option(
+        "--poll",
+        type=click.FloatRange(min=0.01),
+        default=deploy_rollout.DEFAULT_POLL_INTERVAL,
+        show_default=True,
+        help="Seconds between polls of the endpoint and its alarms.",
+    )(func)
+    func = click.option(
+        "--timeout",
+        type=click.FloatRange(min=1),
+        default=deploy_rollout.DEFAULT_TIMEOUT,
+        show_default=True,
+        help="Seconds for the endpoint to reach InService (and again for the bake).",
+    )(func)
+    func = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")(func)
+    return click.option(
+        "--config",
+        "config_path",
+        required=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="The stage config (STAGE.yaml).",
+    )(func)
+
+
+def _progress(event: deploy_rollout.Event) -> None:
+    click.echo(f"[{event.elapsed:6.1f} s] {event.message}", err=True)
+
+
+def _finish(result: deploy_engine.DeployResult, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2, sort_keys=True))
+    elif result.rollout.succeeded:
+        click.echo(f"{result.rollout.message} ({result.mutating_calls} mutating AWS calls)")
+    result.raise_for_outcome()  # a failed outcome: friendly_errors prints its message and exit code
+
+
+@main.command("deploy")
+@_rollout_options
+@friendly_errors
+def deploy_command(config_path: Path, as_json: bool, timeout: float, poll: float) -> None:
+    """Deploy a stage config: preflight, register, create the model and endpoint config, update, watch.
+
+    Exit codes: 0 deployed, 7 bad stage config, 18 preflight failed (nothing changed), 10 AWS error,
+    11 endpoint Failed, 12 UpdateRollbackFailed, 13 SageMaker rolled back, 14 an alarm fired and launchpad
+    rolled back, 15 that rollback failed, 16 timed out, 17 endpoint deleted.
+    """
+    result = deploy_engine.deploy(
+        config_path,
+        deploy_engine.target_for(config_path),
+        timeout=timeout,
+        poll_interval=poll,
+        on_progress=_progress,
+        on_step=lambda line: click.echo(line, err=True),
+    )
+    _finish(result, as_json)
+
+
+@main.command("rollback")
+@_rollout_options
+@click.option("--to-config", metavar="NAME", help="Roll back to this endpoint config.")
+@click.option(
+    "--to-package-version",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Roll back to version N of the model package group (a model and config are made for it).",
+)
+@friendly_errors
+def rollback_command(
+    config_path: Path,
+    as_json: bool,
+    timeout: float,
+    poll: float,
+    to_config: str | None,
+    to_package_version: int | None,
+) -> None:
+    """Put the stage's endpoint back on its previous config (the launchpad:previous-config tag), a named
+    config, or a model package version, and wait for it. Exit codes as for deploy."""
+    if to_config and to_package_version:
+        raise click.UsageError("give at most one of --to-config and --to-package-version")
+    result = deploy_rollback.rollback(
+        config_path,
+        deploy_engine.target_for(config_path),
+        to_config=to_config,
+        to_package_version=to_package_version,
+        timeout=timeout,
+        poll_interval=poll,
+        on_progress=_progress,
+    )
+    _finish(result, as_json)
+
+
 # -- demo and bench ------------------------------------------------------------------------------------
 @main.command()
 @friendly_errors
@@ -340,6 +439,164 @@ def bench_command(output_dir: Path, only: tuple[str, ...]) -> None:
     click.echo(f"wrote {bench.write(document, output_dir)}")
     if previous:
         click.echo("compared with the previous run:\n  " + "\n  ".join(bench.compare(previous, document)))
+
+
+# -- endpoints: status and traffic ---------------------------------------------------------------------
+def _endpoint_options(func: F) -> F:
+    func = click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table.")(
+        func
+    )
+    func = click.option(
+        "--region", help="The endpoint's region.  [default: the stage config's, else the AWS environment's]"
+    )(func)
+    func = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="A stage config (STAGE.yaml): its endpoint_name and region name the endpoint.",
+    )(func)
+    return click.argument("endpoint", required=False)(func)
+
+
+def _endpoint_clients(
+    endpoint: str | None, config_path: Path | None, region: str | None
+) -> tuple[str, str, Any, Any]:
+    """The endpoint's name and region, and SageMaker and CloudWatch clients there (AWS_* environment)."""
+    name, region = deploy_status.locate(endpoint, config_path, region)
+    target = AwsTarget.real(region)
+    return name, target.region, target.client("sagemaker"), target.client("cloudwatch")
+
+
+def _echo_status(status: deploy_status.EndpointStatus, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(status.as_dict(), indent=2, sort_keys=True))
+    else:
+        click.echo(deploy_status.render(status))
+
+
+@main.command("status")
+@_endpoint_options
+@friendly_errors
+def status_command(endpoint: str | None, config_path: Path | None, region: str | None, as_json: bool) -> None:
+    """Show an endpoint: status, variants and their traffic shares, rollback alarms, last deployment config.
+
+    Exit codes: 0 shown, 1 endpoint named twice or not at all, 7 bad stage config, 10 AWS refused the read,
+    17 no such endpoint.
+    """
+    name, region, sagemaker, cloudwatch = _endpoint_clients(endpoint, config_path, region)
+    _echo_status(deploy_status.read_status(sagemaker, cloudwatch, name, region), as_json)
+
+
+@main.command("traffic")
+@_endpoint_options
+@click.option(
+    "--weights", metavar="VARIANT=WEIGHT,...", help="Set relative weights, e.g. champion=90,challenger=10."
+)
+@click.option(
+    "--decide", is_flag=True, help="Decide PROMOTE, ABORT or WAIT from the variants' CloudWatch metrics."
+)
+@click.option(
+    "--champion", metavar="VARIANT", help="--decide: the serving variant.  [default: the heavier one]"
+)
+@click.option("--challenger", metavar="VARIANT", help="--decide: the candidate.  [default: the other one]")
+@click.option(
+    "--window-minutes",
+    type=click.IntRange(min=1),
+    default=60,
+    show_default=True,
+    help="--decide: the metrics window, ending now.",
+)
+@click.option(
+    "--min-invocations",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="--decide: fewer invocations on either variant means WAIT.",
+)
+@click.option(
+    "--max-error-rate-increase",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    metavar="POINTS",
+    help="--decide: the challenger's 5xx rate may exceed the champion's by this many percentage points.",
+)
+@click.option(
+    "--max-latency-increase-percent",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    metavar="PERCENT",
+    help="--decide: the challenger's latency may exceed the champion's by this much.",
+)
+@click.option(
+    "--latency-statistic",
+    type=click.Choice(deploy_traffic.LATENCY_STATISTICS),
+    default="p99",
+    show_default=True,
+    help="--decide: the ModelLatency statistic compared.",
+)
+@click.option("--apply", is_flag=True, help="--decide: send all traffic to the winner (nothing on WAIT).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=deploy_traffic.DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for the new weights to show.",
+)
+@friendly_errors
+def traffic_command(
+    endpoint: str | None,
+    config_path: Path | None,
+    region: str | None,
+    as_json: bool,
+    weights: str | None,
+    decide: bool,
+    champion: str | None,
+    challenger: str | None,
+    window_minutes: int,
+    min_invocations: int,
+    max_error_rate_increase: float,
+    max_latency_increase_percent: float,
+    latency_statistic: str,
+    apply: bool,
+    timeout: float,
+) -> None:
+    """Set the A/B weights of an endpoint's variants (--weights), or decide from metrics (--decide).
+
+    --decide rules: WAIT if either variant has fewer than --min-invocations; ABORT if the challenger's 5xx
+    rate is more than --max-error-rate-increase points above the champion's, or its latency more than
+    --max-latency-increase-percent above; else PROMOTE. --apply moves all traffic to the winner.
+
+    Exit codes: 0 weights set / PROMOTE, 21 ABORT, 22 WAIT, 20 bad weights, unknown variant or endpoint not
+    InService (nothing changed), 16 new weights not shown in time, 17 no such endpoint.
+    """
+    if (weights is None) == (not decide):
+        raise click.UsageError("give exactly one of --weights and --decide")
+    name, region, sagemaker, cloudwatch = _endpoint_clients(endpoint, config_path, region)
+    if weights is not None:
+        deploy_traffic.set_weights(sagemaker, name, deploy_traffic.parse_weights(weights), timeout=timeout)
+        _echo_status(deploy_status.read_status(sagemaker, cloudwatch, name, region), as_json)
+        return
+    report = deploy_traffic.decide_endpoint(
+        sagemaker,
+        cloudwatch,
+        name,
+        champion=champion,
+        challenger=challenger,
+        thresholds=deploy_traffic.Thresholds(
+            min_invocations, max_error_rate_increase, max_latency_increase_percent
+        ),
+        window_minutes=window_minutes,
+        latency_statistic=latency_statistic,
+        apply=apply,
+        timeout=timeout,
+    )
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True))
+    else:
+        click.echo(deploy_traffic.render_decision(report))
+    sys.exit(report.exit_code)
 
 
 if __name__ == "__main__":

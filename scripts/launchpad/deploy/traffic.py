@@ -1,0 +1,505 @@
+"""A/B traffic between an endpoint's production variants: `launchpad traffic`.
+
+Setting weights: ``set_weights`` checks the request (every variant named exists, weights are non-negative
+numbers and at least one is above 0, the endpoint is InService), calls UpdateEndpointWeightsAndCapacities,
+then polls DescribeEndpoint until the endpoint is InService with every named variant's CurrentWeight at
+the weight asked for. Weights are relative: a variant's share of traffic is its weight over the sum.
+
+Deciding: ``decide`` is pure (two variants' metrics and the thresholds in, a ``Verdict`` out);
+``fetch_metrics`` reads the metrics with one GetMetricData call; ``decide_endpoint`` ties them together
+and, with ``apply``, sends all traffic to the winner. The rules, in order:
+
+1. WAIT: either variant had fewer than ``min_invocations`` invocations in the window (no data, or zero
+   traffic, counts as 0), or a variant with enough invocations has no ModelLatency datapoint. Nothing is
+   judged and nothing applied.
+2. ABORT: the challenger's 5xx rate (Invocation5XXErrors / Invocations, in percent) is more than
+   ``max_error_rate_increase`` percentage points above the champion's.
+3. ABORT: the challenger's ModelLatency (``latency_statistic``, p99 by default) is more than
+   ``max_latency_increase_percent`` percent above the champion's (a champion latency of 0 makes any
+   challenger latency above 0 an infinite increase).
+4. PROMOTE otherwise. A tie, or an increase exactly at a threshold, promotes: the thresholds are the
+   largest regression accepted.
+
+4xx errors (Invocation4XXErrors) are shown but do not decide: they are the callers' bad requests, which both
+variants receive alike. ``--apply`` on ABORT sets champion=1, challenger=0; on PROMOTE challenger=1,
+champion=0 (other production variants keep their weights).
+
+Metrics: namespace ``AWS/SageMaker``, dimensions ``EndpointName`` and ``VariantName``, one period covering the
+whole window (a multiple of 60 s), ending now. Should CloudWatch split the window into several datapoints,
+the sums are added and the latency is the largest datapoint (the pessimistic reading).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from launchpad.deploy import watch
+from launchpad.deploy.status import describe_endpoint
+from launchpad.errors import (
+    ChallengerRejectedError,
+    DecisionPendingError,
+    DeployTimeoutError,
+    EndpointFailedError,
+    TrafficError,
+)
+
+IN_SERVICE = "InService"
+DEFAULT_TIMEOUT = 600.0
+DEFAULT_POLL_INTERVAL = 5.0
+NAMESPACE = "AWS/SageMaker"
+LATENCY_STATISTICS = ("p99", "p90", "p50", "Average")
+_METRICS = {
+    "invocations": ("Invocations", "Sum"),
+    "errors_5xx": ("Invocation5XXErrors", "Sum"),
+    "errors_4xx": ("Invocation4XXErrors", "Sum"),
+}
+_WEIGHT_ITEM = re.compile(r"^\s*([^=\s]+)\s*=\s*(\S+)\s*$")
+
+
+# -- weights ----------------------------------------------------------------------------------------------
+def parse_weights(text: str) -> dict[str, float]:
+    """``champion=90,challenger=10`` as {variant: weight}; a ``TrafficError`` says what is wrong."""
+    weights: dict[str, float] = {}
+    for item in (part for part in text.split(",") if part.strip()):
+        match = _WEIGHT_ITEM.match(item)
+        if match is None:
+            raise TrafficError(
+                f"weights: {item.strip()!r} is not VARIANT=WEIGHT (e.g. champion=90,challenger=10)"
+            )
+        name, raw = match.groups()
+        try:
+            weight = float(raw)
+        except ValueError:
+            raise TrafficError(f"weights: {name}={raw}: the weight is not a number") from None
+        if not math.isfinite(weight) or weight < 0:
+            raise TrafficError(f"weights: {name}={raw}: a weight must be a number of 0 or more")
+        if name in weights:
+            raise TrafficError(f"weights: variant {name} is named twice")
+        weights[name] = weight
+    if not weights:
+        raise TrafficError("weights: none given (e.g. --weights champion=90,challenger=10)")
+    if not any(weight > 0 for weight in weights.values()):
+        raise TrafficError("weights: at least one weight must be above 0, or the endpoint would serve nobody")
+    return weights
+
+
+def check_variants(endpoint: str, named: Iterable[str], known: Sequence[str]) -> None:
+    """Every variant in ``named`` is one of the endpoint's production variants (``known``)."""
+    unknown = [name for name in named if name not in known]
+    if unknown:
+        raise TrafficError(
+            f"endpoint {endpoint} has no production variant {', '.join(unknown)}; "
+            f"its variants are {', '.join(known) or 'none'}"
+        )
+
+
+def _production(described: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    return {str(v["VariantName"]): v for v in described.get("ProductionVariants") or []}
+
+
+def _check_in_service(endpoint: str, described: Mapping[str, Any]) -> None:
+    status = described.get("EndpointStatus")
+    if status != IN_SERVICE:
+        raise TrafficError(
+            f"endpoint {endpoint} is {status}, not InService: SageMaker changes weights only on an InService "
+            f"endpoint. Wait for it (`launchpad status {endpoint}`), then try again; nothing was changed."
+        )
+
+
+def _applied(described: Mapping[str, Any], weights: Mapping[str, float]) -> bool:
+    if described.get("EndpointStatus") != IN_SERVICE:
+        return False
+    variants = _production(described)
+    for name, weight in weights.items():
+        current = variants.get(name, {}).get("CurrentWeight")
+        if current is None or not math.isclose(float(current), weight, rel_tol=1e-6, abs_tol=1e-9):
+            return False
+    return True
+
+
+def set_weights(
+    sagemaker: Any,
+    endpoint: str,
+    weights: Mapping[str, float],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    poll_interval: float = DEFAULT_POLL_INTERVAL,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, float]:
+    """Check, set and wait for ``weights``; return every production variant's CurrentWeight after."""
+    if not weights or not any(w > 0 for w in weights.values()) or any(w < 0 for w in weights.values()):
+        raise TrafficError("weights must be 0 or more, and at least one above 0")
+    described = describe_endpoint(sagemaker, endpoint)
+    check_variants(endpoint, weights, list(_production(described)))
+    _check_in_service(endpoint, described)
+    try:
+        sagemaker.update_endpoint_weights_and_capacities(
+            EndpointName=endpoint,
+            DesiredWeightsAndCapacities=[
+                {"VariantName": name, "DesiredWeight": weight} for name, weight in weights.items()
+            ],
+        )
+    except (ClientError, BotoCoreError) as exc:
+        raise TrafficError(
+            f"SageMaker refused the new weights for {endpoint}: {watch.describe_error(exc)}"
+        ) from exc
+    deadline = clock() + timeout
+    while True:
+        described = describe_endpoint(sagemaker, endpoint)
+        if _applied(described, weights):
+            return {name: float(v.get("CurrentWeight") or 0) for name, v in _production(described).items()}
+        status = described.get("EndpointStatus")
+        if status in ("Failed", "UpdateRollbackFailed"):
+            reason = described.get("FailureReason") or "no FailureReason given"
+            raise EndpointFailedError(f"endpoint {endpoint} is {status} after the weight change: {reason}")
+        if clock() >= deadline:
+            raise DeployTimeoutError(
+                f"endpoint {endpoint} did not show the new weights within {timeout:g} s (it is {status}); "
+                f"check `launchpad status {endpoint}`"
+            )
+        sleep(min(poll_interval, max(0.0, deadline - clock())))
+
+
+# -- the decision -----------------------------------------------------------------------------------------
+class Decision(str, Enum):
+    PROMOTE = "promote"
+    ABORT = "abort"
+    WAIT = "wait"
+
+    @property
+    def error(self) -> type[TrafficError] | None:
+        """The error whose exit code a pipeline sees for this decision (errors.py); PROMOTE is 0."""
+        return {Decision.ABORT: ChallengerRejectedError, Decision.WAIT: DecisionPendingError}.get(self)
+
+    @property
+    def exit_code(self) -> int:
+        return self.error.exit_code if self.error else 0
+
+
+@dataclass(frozen=True)
+class VariantMetrics:
+    """One variant's numbers over the window; latency in microseconds (ModelLatency's unit), None: no data."""
+
+    variant: str
+    invocations: float = 0.0
+    errors_5xx: float = 0.0
+    errors_4xx: float = 0.0
+    latency: float | None = None
+
+    @property
+    def error_rate_percent(self) -> float:
+        return 100.0 * self.errors_5xx / self.invocations if self.invocations else 0.0
+
+    @property
+    def client_error_rate_percent(self) -> float:
+        return 100.0 * self.errors_4xx / self.invocations if self.invocations else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **asdict(self),
+            "error_rate_percent": round(self.error_rate_percent, 4),
+            "client_error_rate_percent": round(self.client_error_rate_percent, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_invocations: float = 100
+    max_error_rate_increase: float = 1.0  # percentage points of 5xx rate
+    max_latency_increase_percent: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.min_invocations < 1:
+            raise TrafficError("--min-invocations must be at least 1: no decision without traffic")
+        if self.max_error_rate_increase < 0 or self.max_latency_increase_percent < 0:
+            raise TrafficError("the error-rate and latency thresholds must be 0 or more")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    decision: Decision
+    reasons: tuple[str, ...]
+    champion: VariantMetrics
+    challenger: VariantMetrics
+    thresholds: Thresholds
+    error_rate_increase: float | None = None  # percentage points, challenger minus champion
+    latency_increase_percent: float | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return self.decision.exit_code
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "decision": self.decision.value,
+            "exit_code": self.exit_code,
+            "reasons": list(self.reasons),
+            "champion": self.champion.as_dict(),
+            "challenger": self.challenger.as_dict(),
+            "thresholds": asdict(self.thresholds),
+            "error_rate_increase_points": _rounded(self.error_rate_increase),
+            "latency_increase_percent": _rounded(self.latency_increase_percent),
+        }
+
+
+def _rounded(value: float | None) -> float | str | None:
+    if value is None:
+        return None
+    return "inf" if math.isinf(value) else round(value, 4)
+
+
+def latency_increase_percent(champion: float, challenger: float) -> float:
+    if champion > 0:
+        return 100.0 * (challenger - champion) / champion
+    return math.inf if challenger > 0 else 0.0
+
+
+def decide(champion: VariantMetrics, challenger: VariantMetrics, thresholds: Thresholds) -> Verdict:
+    """The rules of the module docstring: WAIT, else ABORT on errors or latency, else PROMOTE."""
+    short = [m for m in (champion, challenger) if m.invocations < thresholds.min_invocations]
+    if short:
+        reasons = tuple(
+            f"{m.variant} had {m.invocations:g} invocations, fewer than the {thresholds.min_invocations:g} "
+            f"needed to judge it"
+            for m in short
+        )
+        return Verdict(Decision.WAIT, reasons, champion, challenger, thresholds)
+    no_latency = [m for m in (champion, challenger) if m.latency is None]
+    if no_latency:
+        reasons = tuple(f"{m.variant} has invocations but no ModelLatency data yet" for m in no_latency)
+        return Verdict(Decision.WAIT, reasons, champion, challenger, thresholds)
+    assert champion.latency is not None and challenger.latency is not None
+    errors = challenger.error_rate_percent - champion.error_rate_percent
+    latency = latency_increase_percent(champion.latency, challenger.latency)
+    reasons: list[str] = []
+    if errors > thresholds.max_error_rate_increase:
+        reasons.append(
+            f"{challenger.variant}'s 5xx rate {challenger.error_rate_percent:.2f}% is {errors:.2f} points "
+            f"above {champion.variant}'s {champion.error_rate_percent:.2f}% (at most "
+            f"{thresholds.max_error_rate_increase:g} points allowed)"
+        )
+    if latency > thresholds.max_latency_increase_percent:
+        reasons.append(
+            f"{challenger.variant}'s latency {challenger.latency:g} us is {latency:.1f}% above "
+            f"{champion.variant}'s {champion.latency:g} us (at most "
+            f"{thresholds.max_latency_increase_percent:g}% allowed)"
+        )
+    if reasons:
+        return Verdict(Decision.ABORT, tuple(reasons), champion, challenger, thresholds, errors, latency)
+    why = (
+        f"{challenger.variant}'s 5xx rate is {errors:+.2f} points and its latency {latency:+.1f}% against "
+        f"{champion.variant}, within the thresholds ({thresholds.max_error_rate_increase:g} points, "
+        f"{thresholds.max_latency_increase_percent:g}%)"
+    )
+    return Verdict(Decision.PROMOTE, (why,), champion, challenger, thresholds, errors, latency)
+
+
+# -- metrics ----------------------------------------------------------------------------------------------
+def metric_queries(endpoint: str, variants: Sequence[str], period: int, latency_statistic: str) -> list[dict]:
+    """GetMetricData queries: per variant the three sums and the latency statistic; ids ``v<i>_<field>``."""
+    wanted = {**_METRICS, "latency": ("ModelLatency", latency_statistic)}
+    return [
+        {
+            "Id": f"v{index}_{key}",
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": NAMESPACE,
+                    "MetricName": metric,
+                    "Dimensions": [
+                        {"Name": "EndpointName", "Value": endpoint},
+                        {"Name": "VariantName", "Value": variant},
+                    ],
+                },
+                "Period": period,
+                "Stat": stat,
+            },
+            "ReturnData": True,
+        }
+        for index, variant in enumerate(variants)
+        for key, (metric, stat) in wanted.items()
+    ]
+
+
+def fetch_metrics(
+    cloudwatch: Any,
+    endpoint: str,
+    variants: Sequence[str],
+    *,
+    window_minutes: int,
+    latency_statistic: str = "p99",
+    end: datetime | None = None,
+) -> dict[str, VariantMetrics]:
+    """Each variant's sums and latency over the ``window_minutes`` before ``end`` (default now)."""
+    if window_minutes < 1:
+        raise TrafficError("--window-minutes must be at least 1")
+    if latency_statistic not in LATENCY_STATISTICS:
+        raise TrafficError(f"latency statistic must be one of {', '.join(LATENCY_STATISTICS)}")
+    end = (end or datetime.now(timezone.utc)).replace(microsecond=0)
+    start = end - timedelta(minutes=window_minutes)
+    queries = metric_queries(endpoint, variants, window_minutes * 60, latency_statistic)
+    values: dict[str, list[float]] = {}
+    token: str | None = None
+    try:
+        while True:
+            extra = {"NextToken": token} if token else {}
+            response = cloudwatch.get_metric_data(
+                MetricDataQueries=queries, StartTime=start, EndTime=end, **extra
+            )
+            for result in response.get("MetricDataResults", []):
+                values.setdefault(result["Id"], []).extend(
+                    float(v) for v in result.get("Values", []) if v is not None
+                )
+            token = response.get("NextToken")
+            if not token:
+                break
+    except (ClientError, BotoCoreError) as exc:
+        error = watch.describe_error(exc)
+        if "AccessDenied" in error:
+            hint = "; the identity needs cloudwatch:GetMetricData"
+        elif latency_statistic.startswith("p"):
+            hint = (
+                f"; a CloudWatch that computes no percentiles (the local sandbox) needs --latency-statistic "
+                f"Average instead of {latency_statistic}"
+            )
+        else:
+            hint = ""
+        raise TrafficError(f"cannot read the metrics of {endpoint}: {error.strip()}{hint}") from exc
+    metrics = {}
+    for index, variant in enumerate(variants):
+        sums = {key: sum(values.get(f"v{index}_{key}", [])) for key in _METRICS}
+        latencies = values.get(f"v{index}_latency", [])
+        metrics[variant] = VariantMetrics(variant, latency=max(latencies) if latencies else None, **sums)
+    return metrics
+
+
+# -- the decision on a live endpoint ---------------------------------------------------------------------
+def pick_variants(
+    endpoint: str, weights: Mapping[str, float], champion: str | None, challenger: str | None
+) -> tuple[str, str]:
+    """Champion and challenger: as named, or with two production variants the one with more weight is the
+    champion (the other the challenger)."""
+    known = list(weights)
+    check_variants(endpoint, [n for n in (champion, challenger) if n], known)
+    if champion and challenger:
+        if champion == challenger:
+            raise TrafficError("--champion and --challenger name the same variant")
+        return champion, challenger
+    if len(known) != 2:
+        raise TrafficError(
+            f"endpoint {endpoint} has {len(known)} production variants ({', '.join(known) or 'none'}): name "
+            f"both with --champion and --challenger"
+        )
+    if champion or challenger:
+        named = champion or challenger
+        other = next(n for n in known if n != named)
+        return (named, other) if champion else (other, named)
+    first, second = sorted(known, key=lambda name: -weights[name])
+    if weights[first] == weights[second]:
+        raise TrafficError(
+            f"variants {first} and {second} of {endpoint} have the same weight: say which is the champion "
+            f"with --champion"
+        )
+    return first, second
+
+
+@dataclass(frozen=True)
+class DecisionReport:
+    endpoint: str
+    verdict: Verdict
+    window_minutes: int
+    latency_statistic: str
+    applied: dict[str, float] | None = None  # the weights after --apply; None when nothing was applied
+    weights_before: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return self.verdict.exit_code
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "endpoint": self.endpoint,
+            "window_minutes": self.window_minutes,
+            "latency_statistic": self.latency_statistic,
+            **self.verdict.as_dict(),
+            "weights_before": self.weights_before,
+            "applied_weights": self.applied,
+        }
+
+
+def decide_endpoint(
+    sagemaker: Any,
+    cloudwatch: Any,
+    endpoint: str,
+    *,
+    champion: str | None = None,
+    challenger: str | None = None,
+    thresholds: Thresholds | None = None,
+    window_minutes: int = 60,
+    latency_statistic: str = "p99",
+    apply: bool = False,
+    end: datetime | None = None,
+    **wait: Any,
+) -> DecisionReport:
+    """Read the variants' metrics, decide, and with ``apply`` move all traffic to the winner (``wait``:
+    ``set_weights``' timeout, poll_interval, clock and sleep)."""
+    thresholds = thresholds or Thresholds()
+    described = describe_endpoint(sagemaker, endpoint)
+    weights = {name: float(v.get("CurrentWeight") or 0) for name, v in _production(described).items()}
+    champion, challenger = pick_variants(endpoint, weights, champion, challenger)
+    if apply:
+        _check_in_service(endpoint, described)
+    metrics = fetch_metrics(
+        cloudwatch,
+        endpoint,
+        [champion, challenger],
+        window_minutes=window_minutes,
+        latency_statistic=latency_statistic,
+        end=end,
+    )
+    verdict = decide(metrics[champion], metrics[challenger], thresholds)
+    applied = None
+    if apply and verdict.decision is not Decision.WAIT:
+        promote = verdict.decision is Decision.PROMOTE
+        new = {champion: 0.0, challenger: 1.0} if promote else {champion: 1.0, challenger: 0.0}
+        applied = set_weights(sagemaker, endpoint, new, **wait)
+    return DecisionReport(endpoint, verdict, window_minutes, latency_statistic, applied, weights)
+
+
+def render_decision(report: DecisionReport) -> str:
+    """The numbers behind the decision, as a table, then the decision and its reasons."""
+    verdict = report.verdict
+    latency_title = f"LATENCY {report.latency_statistic}"
+    rows = [("VARIANT", "ROLE", "INVOCATIONS", "5XX", "5XX RATE", "4XX", latency_title)]
+    for role, m in (("champion", verdict.champion), ("challenger", verdict.challenger)):
+        latency = "-" if m.latency is None else f"{m.latency:g} us"
+        rows.append(
+            (
+                m.variant,
+                role,
+                f"{m.invocations:g}",
+                f"{m.errors_5xx:g}",
+                f"{m.error_rate_percent:.2f}%",
+                f"{m.errors_4xx:g}",
+                latency,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [f"endpoint {report.endpoint}, last {report.window_minutes} min"]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines.append(f"decision: {verdict.decision.value.upper()}")
+    lines += [f"  - {reason}" for reason in verdict.reasons]
+    if report.applied is not None:
+        lines.append("applied weights: " + ", ".join(f"{k}={v:g}" for k, v in report.applied.items()))
+    elif verdict.decision is not Decision.WAIT:
+        lines.append("not applied (add --apply to move the traffic)")
+    return "\n".join(lines)

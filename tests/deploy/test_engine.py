@@ -1,0 +1,155 @@
+"""launchpad deploy and rollback on the sandbox: create, a guarded canary update, the alarm-triggered
+rollback, a manual rollback, and the CLI with --json."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from launchpad.aws import AwsTarget
+from launchpad.cli import main
+from launchpad.deploy import resources
+from launchpad.deploy.engine import deploy
+from launchpad.deploy.rollback import rollback
+from launchpad.deploy.rollout import Outcome
+from launchpad.deploy.seed import Seeded, fire_alarm_during_bake, measure_guarded_update, staging_canary
+
+pytestmark = pytest.mark.sandbox
+
+TIME_SCALE = 0.002  # a CANARY with 600 s waits: (60 + 2 x 600 + 300) x 0.002 = ~3 s
+POLL = 0.1
+
+
+def endpoint(target: AwsTarget, name: str) -> dict:
+    return target.client("sagemaker").describe_endpoint(EndpointName=name)
+
+
+def test_a_first_deploy_registers_a_version_and_creates_the_endpoint_and_its_alarms(seeded: Seeded) -> None:
+    path = seeded.write(seeded.stage_document("dev"))
+    result = deploy(path, seeded.target, poll_interval=POLL)
+    assert result.rollout.outcome is Outcome.SUCCEEDED, result.rollout.message
+    described = endpoint(seeded.target, "churn-dev")
+    assert described["EndpointStatus"] == "InService"
+    assert described["EndpointConfigName"] == result.created.endpoint_config
+    assert set(result.created.alarms or ()) == set(resources.alarm_names("churn-dev"))
+    sagemaker = seeded.target.client("sagemaker")
+    package = sagemaker.describe_model_package(ModelPackageName=result.created.model_package)
+    assert package["ModelApprovalStatus"] == "PendingManualApproval"
+    model = sagemaker.describe_model(ModelName=(result.created.models or [])[0])
+    assert model["EnableNetworkIsolation"] is True
+    assert model["ExecutionRoleArn"] == seeded.role_arn
+    assert result.mutating_calls == len(result.operations) > 0
+    assert "CreateEndpoint" in result.operations
+
+
+def test_deploying_an_unchanged_config_again_changes_nothing_on_the_endpoint(seeded: Seeded) -> None:
+    path = seeded.write(seeded.stage_document("dev"))
+    first = deploy(path, seeded.target, poll_interval=POLL)
+    again = deploy(path, seeded.target, poll_interval=POLL)
+    assert again.rollout.outcome is Outcome.SUCCEEDED
+    assert again.rollout.target_config == first.rollout.target_config
+    assert again.operations == ()  # no new package version, model, config, alarm or update
+
+
+def test_a_guarded_canary_update_reaches_in_service_on_the_new_config(seeded: Seeded) -> None:
+    deploy(seeded.write(staging_canary(seeded, "1.0.0", TIME_SCALE)), seeded.target, poll_interval=POLL)
+    before = endpoint(seeded.target, "churn-staging")["EndpointConfigName"]
+    started = time.monotonic()
+    result = deploy(
+        seeded.write(staging_canary(seeded, "1.1.0", TIME_SCALE)), seeded.target, poll_interval=POLL
+    )
+    assert result.rollout.outcome is Outcome.SUCCEEDED, result.rollout.message
+    assert time.monotonic() - started > 1  # it took simulated time: the sandbox rolled it out in steps
+    described = endpoint(seeded.target, "churn-staging")
+    assert described["EndpointConfigName"] == result.rollout.target_config != before
+    deployment = described["LastDeploymentConfig"]
+    routing = deployment["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
+    assert routing["Type"] == "CANARY"
+    assert {a["AlarmName"] for a in deployment["AutoRollbackConfiguration"]["Alarms"]} == set(
+        resources.alarm_names("churn-staging")
+    )
+    tags = seeded.target.client("sagemaker").list_tags(ResourceArn=described["EndpointArn"])["Tags"]
+    assert {"Key": resources.PREVIOUS_CONFIG_TAG, "Value": before} in tags
+
+
+def fire_alarm_after(target: AwsTarget, name: str, seconds: float) -> threading.Thread:
+    def fire() -> None:
+        time.sleep(seconds)
+        target.client("cloudwatch").set_alarm_state(
+            AlarmName=name, StateValue="ALARM", StateReason="test: 5xx error rate above 1%"
+        )
+
+    thread = threading.Thread(target=fire, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_rollback_alarm_during_the_update_makes_sagemaker_roll_back(seeded: Seeded) -> None:
+    deploy(seeded.write(staging_canary(seeded, "1.0.0", TIME_SCALE)), seeded.target, poll_interval=POLL)
+    before = endpoint(seeded.target, "churn-staging")["EndpointConfigName"]
+    fire_alarm_after(seeded.target, "churn-staging-rollback-5xx", 0.5)
+    result = deploy(
+        seeded.write(staging_canary(seeded, "1.1.0", TIME_SCALE)), seeded.target, poll_interval=POLL
+    )
+    assert result.rollout.outcome in (Outcome.ROLLED_BACK_BY_GUARD, Outcome.SILENT_ROLLBACK)
+    assert result.rollout.exit_code in (13, 14)
+    assert endpoint(seeded.target, "churn-staging")["EndpointConfigName"] == before
+    assert "churn-staging-rollback-5xx" in result.rollout.message
+
+
+def test_a_rollback_alarm_during_the_bake_makes_the_guard_roll_back(seeded: Seeded) -> None:
+    first = deploy(
+        seeded.write(staging_canary(seeded, "1.0.0", TIME_SCALE)), seeded.target, poll_interval=POLL
+    )
+    before = first.rollout.target_config
+    path = seeded.write(staging_canary(seeded, "1.1.0", TIME_SCALE, rollback={"bake_seconds": 5}))
+    fire_alarm_during_bake(seeded.target, "churn-staging", "churn-staging-rollback-5xx", before)
+    result = deploy(path, seeded.target, poll_interval=POLL)
+    assert result.rollout.outcome is Outcome.ROLLED_BACK_BY_GUARD, result.rollout.message
+    assert result.rollout.exit_code == 14
+    assert endpoint(seeded.target, "churn-staging")["EndpointConfigName"] == before
+    assert result.rollout.alarm_to_rollback_seconds is not None
+    assert result.operations.count("UpdateEndpoint") == 2  # the update, then the guard's rollback
+    assert "SetAlarmState" not in result.operations  # the test's own call is not the deploy's
+
+
+def test_rollback_returns_to_the_previous_config_and_to_a_package_version(seeded: Seeded) -> None:
+    first = deploy(
+        seeded.write(staging_canary(seeded, "1.0.0", TIME_SCALE)), seeded.target, poll_interval=POLL
+    )
+    path = seeded.write(staging_canary(seeded, "1.1.0", TIME_SCALE))
+    second = deploy(path, seeded.target, poll_interval=POLL)
+    assert second.rollout.outcome is Outcome.SUCCEEDED, second.rollout.message
+    back = rollback(path, seeded.target, poll_interval=POLL)
+    assert back.rollout.outcome is Outcome.SUCCEEDED, back.rollout.message
+    assert endpoint(seeded.target, "churn-staging")["EndpointConfigName"] == first.rollout.target_config
+    forward = rollback(path, seeded.target, to_package_version=2, poll_interval=POLL)
+    assert forward.rollout.outcome is Outcome.SUCCEEDED, forward.rollout.message
+    assert endpoint(seeded.target, "churn-staging")["EndpointConfigName"] == second.rollout.target_config
+
+
+def test_the_cli_deploys_and_prints_one_json_document(
+    seeded: Seeded, sandbox_target: AwsTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in sandbox_target.env().items():
+        monkeypatch.setenv(key, value)
+    path = seeded.write(seeded.stage_document("dev"))
+    result = CliRunner().invoke(main, ["deploy", "--config", str(path), "--json", "--poll", str(POLL)])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["outcome"] == "succeeded"
+    assert document["created"]["endpoint"] == "churn-dev"
+    assert document["mutating_calls"] > 0
+
+
+def test_the_bench_hook_measures_calls_and_alarm_to_rollback_seconds(
+    sandbox_target: AwsTarget, tmp_path: Path
+) -> None:
+    measured = measure_guarded_update(sandbox_target, tmp_path, TIME_SCALE)
+    assert measured["mutating_calls"] > 0
+    assert 0 <= measured["alarm_to_rollback_seconds"] < 5
