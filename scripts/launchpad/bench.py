@@ -8,7 +8,8 @@ it is the cost every Terraform command pays before any work. ``policy`` times `l
 repo against bare checkov over the same directories with the same settings, one directory after another (bare
 checkov cannot scan several in one process: bridgecrewio/checkov#7327), in the same run, best of two each,
 and reports their ratio. Results are JSON, written under ``--output-dir`` with a timestamp and as
-``latest.json``.
+``latest.json``. ``deploy/guarded-update`` counts the mutating API calls of one guarded update and the
+seconds from a rollback alarm entering ALARM to the rollback call (sandbox).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 
 from launchpad import policy
 from launchpad.aws import AwsTarget
+from launchpad.deploy import seed
 from launchpad.environments import Environment
 from launchpad.errors import LaunchpadError
 from launchpad.paths import modules_dir, repo_root
@@ -48,6 +50,7 @@ resource "aws_sqs_queue" "floor" {
 """
 STEPS = ("init", "apply", "replan", "destroy")
 POLICY = "policy"
+GUARDED_UPDATE = "deploy/guarded-update"
 POLICY_ROUNDS = 2  # best of: a cold file cache or a busy second must not decide the ratio
 
 
@@ -140,6 +143,13 @@ def _bare_checkov() -> None:
         policy.checkov.run_unit(binary, root, unit)
 
 
+def measure_guarded_update(endpoint_url: str) -> dict[str, float]:
+    """One guarded canary update whose 5xx rollback alarm fires during the bake, in a fresh sandbox account:
+    the deploy's mutating API calls and the seconds from the alarm seen in ALARM to the rollback call."""
+    with tempfile.TemporaryDirectory(prefix="launchpad-bench-deploy-") as tmp:
+        return seed.measure_guarded_update(AwsTarget.sandbox(endpoint_url), Path(tmp))
+
+
 def measure_policy() -> dict[str, float]:
     """`launchpad policy` over the repo against bare checkov over the same directories: seconds and ratio."""
     bare, ours = [], []
@@ -162,13 +172,15 @@ def run(endpoint_url: str, only: tuple[str, ...] = ()) -> Iterator[tuple[str, di
 
     every = subjects()
     selected = [s for s in every if wanted(s.name)]
-    if not selected and not wanted(POLICY):
-        names = ", ".join([*(s.name for s in every), POLICY])
+    if not selected and not wanted(POLICY) and not wanted(GUARDED_UPDATE):
+        names = ", ".join([*(s.name for s in every), GUARDED_UPDATE, POLICY])
         raise LaunchpadError(f"nothing matches {' or '.join(only)}; choose from: {names}")
     if selected:
         yield "provider-floor", measure_floor(endpoint_url)
     for subject in selected:
         yield subject.name, measure(subject, endpoint_url)
+    if wanted(GUARDED_UPDATE):
+        yield GUARDED_UPDATE, measure_guarded_update(endpoint_url)
     if wanted(POLICY):
         yield POLICY, measure_policy()
 

@@ -421,7 +421,8 @@ def demo() -> None:
     "--only",
     multiple=True,
     metavar="TEXT",
-    help="Measure only what contains TEXT: <module>/<example>, stack/<name> or policy (repeatable).",
+    help="Measure only what contains TEXT: <module>/<example>, stack/<name>, deploy/guarded-update or policy "
+    "(repeatable).",
 )
 @friendly_errors
 def bench_command(output_dir: Path, only: tuple[str, ...]) -> None:

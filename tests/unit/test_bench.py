@@ -49,3 +49,10 @@ def test_policy_alone_needs_no_terraform_and_reports_a_ratio(monkeypatch: pytest
 def test_a_ratio_is_printed_without_a_unit() -> None:
     assert bench.format_value("ratio", 0.8567) == "ratio  0.86"
     assert bench.format_value("apply", 12.34) == "apply   12.3s"
+
+
+def test_the_guarded_update_is_measured_alone_when_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    measured = {"mutating_calls": 9.0, "alarm_to_rollback_seconds": 0.2, "seconds": 3.0}
+    monkeypatch.setattr(bench, "measure_guarded_update", lambda url: measured)
+    results = dict(bench.run("http://127.0.0.1:9", ("guarded-update",)))
+    assert results == {"deploy/guarded-update": measured}
