@@ -145,7 +145,8 @@ def _bare_checkov() -> None:
 
 def measure_guarded_update(endpoint_url: str) -> dict[str, float]:
     """One guarded canary update whose 5xx rollback alarm fires during the bake, in a fresh sandbox account:
-    the deploy's mutating API calls and the seconds from the alarm seen in ALARM to the rollback call."""
+    the deploy's mutating API calls and the seconds from the alarm entering ALARM (CloudWatch's
+    timestamp) to the rollback call."""
     with tempfile.TemporaryDirectory(prefix="launchpad-bench-deploy-") as tmp:
         return seed.measure_guarded_update(AwsTarget.sandbox(endpoint_url), Path(tmp))
 
@@ -209,9 +210,20 @@ def write(document: dict[str, Any], output_dir: Path) -> Path:
     return path
 
 
+UNITLESS = frozenset({"ratio"})
+COUNTS = frozenset({"mutating_calls"})
+
+
 def format_value(name: str, value: float) -> str:
-    """``apply   12.3s``; a ratio has no unit."""
-    return f"{name} {value:5.2f}" if name == "ratio" else f"{name} {value:6.1f}s"
+    """``apply   12.3s``; below a second, milliseconds (``alarm_to_rollback_seconds   12ms``); a ratio and a
+    count have no unit."""
+    if name in UNITLESS:
+        return f"{name} {value:5.2f}"
+    if name in COUNTS:
+        return f"{name} {value:4.0f}"
+    if value < 1:
+        return f"{name} {value * 1000:5.0f}ms"
+    return f"{name} {value:6.1f}s"
 
 
 def compare(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
@@ -222,5 +234,6 @@ def compare(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
         for step, seconds in timings.items():
             if old.get(step):
                 change = (seconds - old[step]) / old[step] * 100
-                lines.append(f"{name} {step}: {old[step]:.1f}s -> {seconds:.1f}s ({change:+.0f}%)")
+                before, after = (format_value(step, v).split()[-1] for v in (old[step], seconds))
+                lines.append(f"{name} {step}: {before} -> {after} ({change:+.0f}%)")
     return lines

@@ -49,6 +49,8 @@ def test_policy_alone_needs_no_terraform_and_reports_a_ratio(monkeypatch: pytest
 def test_a_ratio_is_printed_without_a_unit() -> None:
     assert bench.format_value("ratio", 0.8567) == "ratio  0.86"
     assert bench.format_value("apply", 12.34) == "apply   12.3s"
+    assert bench.format_value("alarm_to_rollback_seconds", 0.0123) == "alarm_to_rollback_seconds    12ms"
+    assert bench.format_value("mutating_calls", 9.0) == "mutating_calls    9"
 
 
 def test_the_guarded_update_is_measured_alone_when_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -42,6 +42,10 @@ class FakeTime:
     def clock(self) -> float:
         return self.now
 
+    def wall(self) -> float:
+        """Epoch seconds on CloudWatch's clock: ``WHEN`` is t=0 of the fake clock."""
+        return WHEN.timestamp() + self.now
+
     def sleep(self, seconds: float) -> None:
         assert seconds > 0, "the waiter must never busy-loop"
         self.sleeps.append(seconds)
@@ -77,8 +81,11 @@ class Aws:
             "describe_endpoint", code, message, http, expected_params={"EndpointName": ENDPOINT}
         )
 
-    def alarms(self, *firing: str, names: tuple[str, ...] = ALARMS) -> None:
-        metric_alarms = [
+    def alarms(
+        self, *firing: str, names: tuple[str, ...] = ALARMS, entered: dict[str, float] | None = None
+    ) -> None:
+        """DescribeAlarms' answer; ``entered``: the fake-clock second each alarm entered its state."""
+        metric_alarms: list[dict[str, Any]] = [
             {
                 "AlarmName": n,
                 "StateValue": "ALARM" if n in firing else "OK",
@@ -86,6 +93,12 @@ class Aws:
             }
             for n in names
         ]
+        for alarm in metric_alarms:
+            if entered and alarm["AlarmName"] in entered:
+                seconds = entered[alarm["AlarmName"]]
+                alarm["StateTransitionedTimestamp"] = datetime.fromtimestamp(
+                    WHEN.timestamp() + seconds, timezone.utc
+                )
         self.cw.add_response("describe_alarms", {"MetricAlarms": metric_alarms}, DESCRIBE_ALARMS)
 
     def alarms_error(self, code: str, message: str, http: int) -> None:
@@ -114,6 +127,7 @@ class Aws:
             on_progress=self.events.append,
             clock=self.time.clock,
             sleep=self.time.sleep,
+            wall_clock=self.time.wall,
             **options,
         )
         self.sm.assert_no_pending_responses()
@@ -212,6 +226,18 @@ def test_an_alarm_during_the_update_rolls_back_as_soon_as_sagemaker_accepts_an_u
     assert (result.alarm, result.alarm_reason) == ("churn-5xx", BREACH)
     assert result.alarm_to_rollback_seconds == 60
     assert result.mutating_calls == 1 and result.seconds == 120
+
+
+def test_alarm_to_rollback_counts_from_when_cloudwatch_says_the_alarm_entered_alarm(aws: Aws) -> None:
+    aws.poll("InService", V2)  # t=0: bake starts
+    aws.endpoint("InService", V2)  # t=30: the alarm entered ALARM at t=12, between two polls
+    aws.alarms("churn-5xx", entered={"churn-5xx": 12})
+    aws.update_endpoint(V1)
+    aws.endpoint("InService", V1)
+    result = aws.wait()
+    assert result.outcome is Outcome.ROLLED_BACK_BY_GUARD
+    assert result.alarm_to_rollback_seconds == 18
+    assert "(18.0 s after the alarm entered ALARM)" in aws.events[3].message
 
 
 def test_sagemaker_rolling_back_on_the_alarm_itself_names_the_alarm(aws: Aws) -> None:

@@ -479,9 +479,13 @@ def wait_for_rollout(
     on_progress: Callable[[Event], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    wall_clock: Callable[[], float] = time.time,
 ) -> RolloutResult:
     """Wait until the rollout of ``target_config`` to ``endpoint`` ends, and say how; never raises for an
-    outcome (``result.raise_for_outcome()`` does). Raises ``DeployError`` when it cannot watch at all."""
+    outcome (``result.raise_for_outcome()`` does). Raises ``DeployError`` when it cannot watch at all.
+
+    ``clock`` times the wait; ``wall_clock`` (epoch seconds) only measures how long after the alarm entered
+    ALARM, by CloudWatch's timestamp, the guard's rollback call went out."""
     if poll_interval <= 0:
         raise ValueError("poll_interval must be positive")
     rollout = Rollout(
@@ -507,8 +511,8 @@ def wait_for_rollout(
         report.changes(state, step.state, seen)
         state = step.state
         if step.rollback:
-            assert state.alarm_seen_at is not None and rollout.previous is not None
-            alarm_to_rollback = clock() - state.alarm_seen_at
+            assert rollout.previous is not None
+            alarm_to_rollback = _since_alarm(state, clock, wall_clock)
             report.rollback(alarm_to_rollback)
             calls, error = _issue_rollback(roll_back, rollout.previous, state.deadline, clock, sleep, report)
             mutating_calls += calls
@@ -540,6 +544,15 @@ def wait_for_rollout(
     )
     report.outcome(result)
     return result
+
+
+def _since_alarm(state: State, clock: Callable[[], float], wall_clock: Callable[[], float]) -> float:
+    """Seconds from the alarm entering ALARM (CloudWatch's timestamp) to now; from the poll that saw it when
+    CloudWatch gave no timestamp. Never negative: a clock skew says nothing about the guard."""
+    assert state.alarm is not None and state.alarm_seen_at is not None
+    if state.alarm.entered_at is not None:
+        return max(0.0, wall_clock() - state.alarm.entered_at)
+    return clock() - state.alarm_seen_at
 
 
 def _issue_rollback(
@@ -622,7 +635,8 @@ class _Reporter:
     def rollback(self, alarm_to_rollback: float) -> None:
         self.emit(
             "rollback",
-            f"rolling back to {self.rollout.previous} ({alarm_to_rollback:.1f} s after the alarm was seen)",
+            f"rolling back to {self.rollout.previous} "
+            f"({alarm_to_rollback:.1f} s after the alarm entered ALARM)",
             config=self.rollout.previous,
             alarm_to_rollback_seconds=alarm_to_rollback,
         )

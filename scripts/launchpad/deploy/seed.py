@@ -157,8 +157,8 @@ def fire_alarm_during_bake(
 
 def measure_guarded_update(target: AwsTarget, folder: Path, time_scale: float = 0.001) -> dict[str, float]:
     """The bench hook: one guarded CANARY update on a fresh sandbox account whose 5xx rollback alarm fires
-    during the bake; returns the deploy's mutating API calls and the seconds from the alarm being seen in
-    ALARM to the guard's rollback call (``alarm_to_rollback_seconds``, as the rollout measured it)."""
+    during the bake; returns the deploy's mutating API calls and the seconds from the alarm entering ALARM
+    (CloudWatch's StateUpdatedTimestamp) to the guard's rollback call (``alarm_to_rollback_seconds``)."""
     from launchpad.deploy.engine import deploy
 
     seeded = seed(target, folder)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
@@ -49,10 +50,12 @@ GONE_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
 
 @dataclass(frozen=True)
 class FiringAlarm:
-    """A rollback alarm seen in the ALARM state, with CloudWatch's reason (the datapoints that breached)."""
+    """A rollback alarm seen in the ALARM state, with CloudWatch's reason (the datapoints that breached) and
+    when it entered ALARM (epoch seconds, from CloudWatch's clock), if CloudWatch said."""
 
     name: str
     reason: str = ""
+    entered_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -111,11 +114,21 @@ def alarm_states(cloudwatch: Any, names: Sequence[str]) -> tuple[tuple[FiringAla
         a["AlarmName"]: a for a in [*response.get("MetricAlarms", []), *response.get("CompositeAlarms", [])]
     }
     firing = tuple(
-        FiringAlarm(name, str(found[name].get("StateReason", "")))
+        FiringAlarm(name, str(found[name].get("StateReason", "")), _entered_at(found[name]))
         for name in names
         if name in found and found[name].get("StateValue") == "ALARM"
     )
     return firing, tuple(name for name in names if name not in found)
+
+
+def _entered_at(alarm: dict[str, Any]) -> float | None:
+    """When the alarm entered its current state: StateTransitionedTimestamp (metric alarms on AWS), else
+    StateUpdatedTimestamp (which also moves when only the reason changes, but is all some APIs return)."""
+    for key in ("StateTransitionedTimestamp", "StateUpdatedTimestamp"):
+        when = alarm.get(key)
+        if isinstance(when, datetime):
+            return when.timestamp()
+    return None
 
 
 def observe(
