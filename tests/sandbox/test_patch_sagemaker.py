@@ -387,6 +387,40 @@ def test_guarded_update_needs_the_same_variant_names(sm: Any) -> None:
     assert sm.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == "renamed"
 
 
+def test_an_update_may_not_change_the_instance_type_of_or_remove_a_scaled_variant(
+    sm: Any, sandbox_target: AwsTarget
+) -> None:
+    _two_variant_endpoint(sm)  # primary on ml.g5.xlarge, secondary on ml.m5.large
+    autoscaling = sandbox_target.client("application-autoscaling")
+    target = {
+        "ServiceNamespace": "sagemaker",
+        "ResourceId": "endpoint/ep/variant/primary",
+        "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+    }
+    autoscaling.register_scalable_target(**target, MinCapacity=2, MaxCapacity=4)
+    _config(sm, "bigger", _variant("primary", "m1", "ml.g5.2xlarge", 2), _variant("secondary", "m1"))
+    _config(sm, "dropped", _variant("secondary", "m1"))
+    _config(
+        sm,
+        "same-types",
+        _variant("primary", "m1", "ml.g5.xlarge", 4),
+        _variant("secondary", "m1", "ml.m5.xlarge"),
+    )
+    for config, change in (("bigger", "change its instance type"), ("dropped", "remove it")):
+        with pytest.raises(ClientError) as raised:
+            sm.update_endpoint(EndpointName="ep", EndpointConfigName=config)
+        code, message = client_error(raised)
+        assert code == "ValidationException"
+        assert f"would {change}, but production variant primary is a target for auto scaling" in message
+        assert "DeregisterScalableTarget" in message
+    assert sm.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == "blue"
+    sm.update_endpoint(EndpointName="ep", EndpointConfigName="same-types")  # secondary is not scaled
+    assert sm.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == "same-types"
+    autoscaling.deregister_scalable_target(**target)
+    sm.update_endpoint(EndpointName="ep", EndpointConfigName="bigger")
+    assert sm.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == "bigger"
+
+
 def test_retain_deployment_config_keeps_the_last_one(sm: Any) -> None:
     _two_variant_endpoint(sm, CANARY)
     _config(sm, "green", _variant("primary", "m1"), _variant("secondary", "m1"))

@@ -18,6 +18,10 @@ AWS (https://docs.aws.amazon.com/sagemaker/latest/APIReference/):
   ``CreationTime``; ``RetainAllVariantProperties`` / ``ExcludeRetainedVariantProperties``,
   ``DeploymentConfig`` / ``RetainDeploymentConfig`` as documented; a blue/green or rolling deployment needs
   the same variant names (https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html).
+  An update that would change the instance type of, or remove, a variant registered with Application Auto
+  Scaling is refused: "If the update would change the instance type for any model that is a target for auto
+  scaling, the update fails ... deregister the variant as a scalable target" (developer guide,
+  endpoint-auto-scaling-delete / "Update or delete endpoints that use auto scaling").
   The update is a rollout that takes (simulated) time, shifts traffic in steps and rolls back on alarms:
   ``sagemaker_rollout`` (instant unless a time scale is set, so Terraform sees the update complete at once).
 - ``API_UpdateEndpointWeightsAndCapacities``: a variant property left out keeps its value.
@@ -39,6 +43,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
+from moto.applicationautoscaling.models import applicationautoscaling_backends
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import get_service_model, utcnow
 from moto.sagemaker.exceptions import ConflictException, ValidationError
@@ -55,6 +60,7 @@ from launchpad.sandbox.patches import sagemaker_rollout as rollout
 from launchpad.sandbox.patches.api_model import constraint_errors, validation_message
 
 _MARK = "_launchpad_sagemaker_patch"
+SCALED_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 _IN_PROGRESS = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"})
 # Variant properties that RetainAllVariantProperties keeps (API_VariantProperty).
 _RETAINED_COUNTS = {
@@ -138,6 +144,28 @@ def check_updatable(status: str, endpoint_arn: str, recovering: bool = False) ->
         raise ValidationError(f'Cannot update in-progress endpoint "{endpoint_arn}".')
     if status != "InService" and not (recovering and status == "UpdateRollbackFailed"):
         raise ValidationError(f'Cannot update endpoint "{endpoint_arn}" while it is {status}.')
+
+
+def check_scaled_variants(
+    backend: SageMakerModelBackend, endpoint: FakeEndpoint, new: Iterable[Mapping[str, Any]]
+) -> None:
+    """Refuse an update that changes the instance type of, or removes, a variant that is a scalable target
+    in the endpoint's account and region."""
+    scaling = applicationautoscaling_backends[backend.account_id][backend.region_name]
+    scaled = scaling.targets.get(SCALED_DIMENSION, {})
+    old = backend.endpoint_configs.get(endpoint.endpoint_config_name)  # None: deleted, types unknown
+    serving = {v["VariantName"]: v.get("InstanceType") for v in (old.production_variants if old else [])}
+    after = {v["VariantName"]: v.get("InstanceType") for v in new}
+    for variant in [v["VariantName"] for v in endpoint.production_variants]:
+        if f"endpoint/{endpoint.endpoint_name}/variant/{variant}" not in scaled:
+            continue
+        if variant not in after or (old is not None and after[variant] != serving.get(variant)):
+            change = "remove it" if variant not in after else "change its instance type"
+            raise ValidationError(
+                f'The update of endpoint "{endpoint.arn}" would {change}, but production variant {variant} '
+                f"is a target for auto scaling. Deregister the variant as a scalable target "
+                f"(DeregisterScalableTarget) before you update the endpoint."
+            )
 
 
 def check_same_variants(
@@ -340,6 +368,7 @@ def _patch_endpoints() -> None:
             if deployment is None and self._get_param("RetainDeploymentConfig", False):
                 deployment = getattr(endpoint, "last_deployment_config", None)
             check_deployment_config(deployment, config.production_variants)
+            check_scaled_variants(backend, endpoint, config.production_variants)
             if guarded(deployment):
                 check_same_variants(
                     endpoint.production_variants, config.production_variants, config.endpoint_config_name
