@@ -153,3 +153,39 @@ def test_the_bench_hook_measures_calls_and_alarm_to_rollback_seconds(
     measured = measure_guarded_update(sandbox_target, tmp_path, TIME_SCALE)
     assert measured["mutating_calls"] > 0
     assert 0 <= measured["alarm_to_rollback_seconds"] < 5
+
+
+class FakeTime:
+    """A clock that moves only when the deploy sleeps: prod's long bake, with real polls, in no time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_prod_deploys_the_latest_approved_version_and_bakes_its_whole_window(seeded: Seeded) -> None:
+    sagemaker = seeded.target.client("sagemaker")
+    for version in ("1.0.0", "1.1.0"):  # staging registers both; only 1.0.0 is approved
+        staged = deploy(seeded.write(staging_canary(seeded, version, 0)), seeded.target, poll_interval=POLL)
+        assert staged.rollout.outcome is Outcome.SUCCEEDED, staged.rollout.message
+        if version == "1.0.0":
+            approved = staged.created.model_package
+            sagemaker.update_model_package(ModelPackageArn=approved, ModelApprovalStatus="Approved")
+    fake = FakeTime()
+    document = seeded.stage_document("prod", "1.1.0")
+    bake = document["rollback"]["bake_seconds"]
+    assert bake >= 300  # prod's rule
+    result = deploy(
+        seeded.write(document), seeded.target, poll_interval=30, clock=fake.clock, sleep=fake.sleep
+    )
+    assert result.rollout.outcome is Outcome.SUCCEEDED, result.rollout.message
+    assert result.created.model_package is None and "CreateModelPackage" not in result.operations
+    assert fake.now >= bake and result.rollout.polls > bake / 30  # the whole bake, polled every 30 s
+    assert f"stayed out of ALARM for the {bake} s bake" in result.rollout.message
+    models = [sagemaker.describe_model(ModelName=m) for m in result.created.models or []]
+    assert models and {m["PrimaryContainer"]["ModelDataUrl"] for m in models} == {seeded.artifact("1.0.0")}

@@ -7,8 +7,14 @@
    reuses them), the three rollback alarms (``<endpoint>-rollback-5xx|4xx|latency``).
 4. CreateEndpoint, or UpdateEndpoint with the stage's DeploymentConfig and auto-rollback on those alarms;
    the previous config is recorded as the endpoint tag ``launchpad:previous-config``.
+   Variants whose instance type the update changes are released from autoscaling first (AWS refuses the
+   update otherwise).
 5. ``wait_for_rollout``: the bake window, and the client-side guard (UpdateEndpoint back to the previous
    config when an alarm fires).
+6. On success, the stage's autoscaling (``scaling``); after a rollback, the released variants' scaling back.
+
+An AWS error on the way is a ``DeployError`` (exit 10) naming the call, what was created, and where the
+endpoint stands.
 
 Every mutating AWS call of the deploy is counted (a botocore ``before-call`` hook on the clients used).
 """
@@ -22,8 +28,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from launchpad.aws import AwsTarget
-from launchpad.deploy import artifacts, resources
+from launchpad.deploy import artifacts, resources, scaling, watch
 from launchpad.deploy.config import load_stage_config
 from launchpad.deploy.preflight import Preflight, preflight
 from launchpad.deploy.resources import Created
@@ -35,9 +43,10 @@ from launchpad.deploy.rollout import (
     RolloutResult,
     wait_for_rollout,
 )
+from launchpad.errors import DeployError
 
 READ_PREFIXES = ("Describe", "List", "Get", "Head", "Search", "BatchGet")
-SERVICES = ("sagemaker", "cloudwatch", "s3", "iam")
+SERVICES = ("sagemaker", "cloudwatch", "s3", "iam", "application-autoscaling")
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,17 @@ class DeployResult:
             "mutating_operations": list(self.operations),
             "created": self.created.as_dict(),
         }
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """How a deploy waits for its rollout (``wait_for_rollout``'s own arguments)."""
+
+    timeout: float
+    poll_interval: float
+    on_progress: Callable[[Event], None] | None
+    clock: Callable[[], float]
+    sleep: Callable[[float], None]
 
 
 class CallCounter:
@@ -115,16 +135,20 @@ def deploy(
     poll_interval: float = DEFAULT_POLL_INTERVAL,
     on_progress: Callable[[Event], None] | None = None,
     on_step: Callable[[str], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> DeployResult:
     """Deploy the stage config at ``config_path`` to ``target`` and wait for the rollout's outcome (never
-    raises for an outcome: ``result.raise_for_outcome()`` does)."""
+    raises for an outcome: ``result.raise_for_outcome()`` does). ``clock`` and ``sleep`` time the wait."""
     say = on_step or (lambda _: None)
     started = time.monotonic()
     checked = preflight(config_path, target)
     say(f"preflight passed for {checked.config.endpoint_name} ({checked.config.stage})")
     counter = CallCounter()
-    with counter.watching(target):
-        result, created = _deploy(checked, target, timeout, poll_interval, on_progress, say, started)
+    created = Created()
+    with counter.watching(target), aws_errors(f"the deploy of {checked.config.endpoint_name}", created):
+        waiting = Waiting(timeout, poll_interval, on_progress, clock, sleep)
+        result = _deploy(checked, target, created, waiting, say, started)
     return DeployResult(
         replace(result, mutating_calls=len(counter.operations)),
         created,
@@ -133,26 +157,51 @@ def deploy(
     )
 
 
+@contextlib.contextmanager
+def aws_errors(doing: str, created: Created) -> Iterator[None]:
+    """Turn an AWS error into a ``DeployError`` that names the call and what was created before it."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as exc:
+        raise DeployError(
+            f"AWS refused {doing}: {watch.describe_error(exc)}. Created before it: {created.summary()}. "
+            f"Check the endpoint with `launchpad status`, fix the cause, and run the command again."
+        ) from exc
+
+
+def serving_types(sagemaker: Any, config_name: str) -> dict[str, str | None]:
+    """variant -> instance type of the config an endpoint serves ({} if it was deleted: types unknown)."""
+    try:
+        described = sagemaker.describe_endpoint_config(EndpointConfigName=config_name)
+    except ClientError as exc:
+        if watch.error_code(exc) in {"ValidationException", "ResourceNotFound"}:
+            return {}
+        raise
+    return scaling.instance_types(described.get("ProductionVariants", []))
+
+
 def _deploy(
     checked: Preflight,
     target: AwsTarget,
-    timeout: float,
-    poll_interval: float,
-    on_progress: Callable[[Event], None] | None,
+    created: Created,
+    waiting: Waiting,
     say: Callable[[str], None],
     started: float,
-) -> tuple[RolloutResult, Created]:
+) -> RolloutResult:
     config = checked.config
+    name = config.endpoint_name
     sagemaker, cloudwatch = target.client("sagemaker"), target.client("cloudwatch")
-    created = Created()
+    autoscaling = target.client("application-autoscaling")
     default = checked.approved.model if checked.approved is not None else None
     models = resources.models_for(config, default)
     names = {variant: request["ModelName"] for variant, request in models.items()}
     endpoint_config = resources.endpoint_config_request(config, names)
     target_config = endpoint_config["EndpointConfigName"]
     previous = checked.current_config
-    if previous == target_config:  # nothing changed: register nothing, touch nothing
-        return _unchanged(config.endpoint_name, target_config, started), created
+    have = scaling.current(autoscaling, name) if checked.endpoint is not None else {}
+    if previous == target_config:  # nothing changed: register nothing, touch nothing but its scaling
+        _scale(autoscaling, config, have, say)
+        return _unchanged(name, target_config, started)
     if checked.approved is not None:
         say(f"deploying Approved {checked.approved.arn}")
     else:
@@ -165,6 +214,8 @@ def _deploy(
         cloudwatch.put_metric_alarm(**alarm)
     created.alarms = [a["AlarmName"] for a in alarms]
     alarm_names = tuple(created.alarms)
+    released: dict[str, scaling.Scaling] = {}
+    serving: dict[str, str | None] = {}
     if checked.endpoint is None:
         say(f"creating endpoint {config.endpoint_name} on {target_config}")
         sagemaker.create_endpoint(
@@ -175,6 +226,12 @@ def _deploy(
         created.endpoint = config.endpoint_name
     else:
         strategy = config.deployment.strategy
+        assert previous is not None
+        serving = serving_types(sagemaker, previous)
+        next_types = scaling.instance_types(endpoint_config["ProductionVariants"])
+        released = scaling.release(autoscaling, name, have, serving, next_types)
+        if released:
+            say(f"released {', '.join(released)} from autoscaling: the update changes their instance type")
         say(f"updating endpoint {config.endpoint_name}: {previous} -> {target_config} ({strategy})")
         sagemaker.add_tags(
             ResourceArn=checked.endpoint["EndpointArn"],
@@ -192,9 +249,30 @@ def _deploy(
         target_config,
         previous,
         alarm_names,
-        timeout=timeout,
-        poll_interval=poll_interval,
+        timeout=waiting.timeout,
+        poll_interval=waiting.poll_interval,
         bake_seconds=config.rollback.bake_seconds,
-        on_progress=on_progress,
+        on_progress=waiting.on_progress,
+        clock=waiting.clock,
+        sleep=waiting.sleep,
     )
-    return result, created
+    if result.succeeded:
+        _scale(autoscaling, config, scaling.current(autoscaling, name), say)
+    elif released and result.config == previous and result.status == "InService":
+        restored = scaling.restore(autoscaling, name, released, serving)
+        if restored:
+            say(f"autoscaling of {', '.join(restored)} restored on {previous}")
+    return result
+
+
+def _scale(
+    autoscaling: Any, config: Any, have: dict[str, scaling.Scaling], say: Callable[[str], None]
+) -> None:
+    """Give the endpoint the stage's autoscaling, and say what changed."""
+    wanted = scaling.desired(config)
+    for variant in scaling.apply(autoscaling, config.endpoint_name, wanted, have):
+        if variant in wanted:
+            low, high = wanted[variant].min_capacity, wanted[variant].max_capacity
+            say(f"autoscaling {variant}: {low} to {high} instances")
+        else:
+            say(f"autoscaling of {variant} removed")

@@ -239,6 +239,14 @@ class Created:
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v}
 
+    def summary(self) -> str:
+        """One line for people: ``models churn-a, churn-b; endpoint config churn-c`` (or ``nothing``)."""
+        parts = [
+            f"{k.replace('_', ' ')} {', '.join(v) if isinstance(v, list) else v}"
+            for k, v in self.as_dict().items()
+        ]
+        return "; ".join(parts) or "nothing"
+
 
 def ensure_models(sagemaker: Any, requests: Mapping[str, Mapping[str, Any]], created: Created) -> None:
     """Create each model that does not exist yet (a model named after its content is never changed)."""

@@ -4,7 +4,8 @@ The target is, in order: ``to_config`` (an endpoint config that exists); ``to_pa
 package version of the group: models and a config are made for it, as a deploy would); else the endpoint's
 ``launchpad:previous-config`` tag, which every deploy that updates the endpoint writes. The update carries
 no DeploymentConfig (a rollback replaces the fleet at once, blue/green) and is watched by the same state
-machine, without alarms (they guard the config being left).
+machine, without alarms (they guard the config being left). Variants whose instance type the rollback
+changes are released from autoscaling first and registered again, with the same settings, once it is done.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from launchpad.aws import AwsTarget
-from launchpad.deploy import artifacts, resources
+from launchpad.deploy import artifacts, resources, scaling
 from launchpad.deploy.config import StageConfig, load_stage_config
-from launchpad.deploy.engine import CallCounter, DeployResult
+from launchpad.deploy.engine import CallCounter, DeployResult, aws_errors, serving_types
 from launchpad.deploy.preflight import describe_endpoint, endpoint_problems, raise_problems
 from launchpad.deploy.resources import Created
 from launchpad.deploy.rollout import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, Event, wait_for_rollout
@@ -97,7 +98,7 @@ def rollback(
     sagemaker = target.client("sagemaker")
     created = Created()
     counter = CallCounter()
-    with counter.watching(target):
+    with counter.watching(target), aws_errors(f"the rollback of {config.endpoint_name}", created):
         if package is not None:
             models = resources.models_for(config, package.model)
             resources.ensure_models(sagemaker, models, created)
@@ -114,6 +115,14 @@ def rollback(
             ResourceArn=endpoint["EndpointArn"],
             Tags=[{"Key": resources.PREVIOUS_CONFIG_TAG, "Value": current}],
         )
+        autoscaling = target.client("application-autoscaling")
+        restoring = scaling.release(
+            autoscaling,
+            config.endpoint_name,
+            scaling.current(autoscaling, config.endpoint_name),
+            serving_types(sagemaker, current),
+            serving_types(sagemaker, to_config),
+        )
         sagemaker.update_endpoint(EndpointName=config.endpoint_name, EndpointConfigName=to_config)
         result = wait_for_rollout(
             sagemaker,
@@ -127,5 +136,9 @@ def rollback(
             bake_seconds=0,
             on_progress=on_progress,
         )
+        if result.succeeded:
+            scaling.restore(autoscaling, config.endpoint_name, restoring, serving_types(sagemaker, to_config))
+        elif result.config == current and result.status == "InService":
+            scaling.restore(autoscaling, config.endpoint_name, restoring, serving_types(sagemaker, current))
     calls = len(counter.operations)
     return DeployResult(replace(result, mutating_calls=calls), created, calls, tuple(counter.operations))
