@@ -1,0 +1,194 @@
+"""The inference contract server over a handler module written here: /ping, /invocations, and every error
+answer, over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from launchpad import serving
+
+HANDLERS = """
+import json
+from pathlib import Path
+
+from launchpad.serving import BadRequest, UnsupportedMediaType
+
+
+def model_fn(model_dir):
+    return float(Path(model_dir, "weight.txt").read_text())
+
+
+def input_fn(body, content_type):
+    if content_type != "application/json":
+        raise UnsupportedMediaType(f"send application/json, not {content_type or 'nothing'}")
+    try:
+        rows = json.loads(body)["instances"]
+    except (ValueError, KeyError, TypeError):
+        raise BadRequest('send {"instances": [[number, ...], ...]}') from None
+    if rows and rows[0][0] == "boom":
+        raise RuntimeError(f"secret patient {rows[0][1]} in the input")
+    return rows
+
+
+def predict_fn(rows, weight):
+    return [weight * sum(row) for row in rows]
+"""
+
+
+@pytest.fixture
+def handler_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    (tmp_path / "toy_inference.py").write_text(HANDLERS)
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "weight.txt").write_text("2.0")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return "toy_inference"
+
+
+@pytest.fixture
+def url(handler_module: str, tmp_path: Path) -> Iterator[str]:
+    model = serving.Model(serving.Handlers.from_module(handler_module), tmp_path / "model")
+    server = serving.serve_in_thread(model, max_payload=1000)
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def call(url: str, body: bytes | None = None, **headers: str) -> tuple[int, str, bytes]:
+    request = urllib.request.Request(
+        url, data=body, headers=headers, method="POST" if body is not None else "GET"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.headers["Content-Type"], response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], error.read()
+
+
+def invoke(url: str, payload: object, content_type: str = "application/json") -> tuple[int, object]:
+    status, _, body = call(
+        f"{url}/invocations", json.dumps(payload).encode(), **{"Content-Type": content_type}
+    )
+    return status, json.loads(body)
+
+
+def test_ping_answers_200_once_the_model_is_loaded(url: str) -> None:
+    assert call(f"{url}/ping")[0] == 200
+
+
+def test_invocations_answer_with_the_models_prediction(url: str) -> None:
+    assert invoke(url, {"instances": [[1, 2], [3]]}) == (200, [6.0, 6.0])
+
+
+@pytest.mark.parametrize(
+    ("payload", "content_type", "status", "message"),
+    [
+        ({"rows": []}, "application/json", 400, 'send {"instances": [[number, ...], ...]}'),
+        ({"instances": []}, "text/csv", 415, "send application/json, not text/csv"),
+    ],
+)
+def test_bad_input_gets_the_handlers_4xx_and_message(
+    url: str, payload: object, content_type: str, status: int, message: str
+) -> None:
+    assert invoke(url, payload, content_type) == (status, {"error": message, "status": status})
+
+
+def test_a_body_over_the_limit_is_413_and_the_server_keeps_serving(url: str) -> None:
+    payload = json.dumps({"instances": [[1] * 600]}).encode()
+    status, _, body = call(f"{url}/invocations", payload, **{"Content-Type": "application/json"})
+    assert status == 413
+    assert json.loads(body)["error"] == f"the body is {len(payload)} bytes; the limit is 1000"
+    assert invoke(url, {"instances": [[1]]}) == (200, [2.0])
+
+
+def test_an_unacceptable_accept_is_406(url: str) -> None:
+    status, _, body = call(
+        f"{url}/invocations",
+        b'{"instances": [[1]]}',
+        **{"Content-Type": "application/json", "Accept": "text/csv"},
+    )
+    assert status == 406 and json.loads(body)["error"] == "this model answers application/json, not text/csv"
+
+
+def test_a_failing_handler_is_500_without_its_text_in_the_answer_or_the_log(
+    url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="launchpad.serving"):
+        status, body = invoke(url, {"instances": [["boom", 4711]]})
+    assert (status, body) == (500, {"error": "the model failed to answer; see the server log", "status": 500})
+    assert "RuntimeError" in caplog.text and "toy_inference.py" in caplog.text
+    assert "4711" not in caplog.text
+
+
+def test_other_paths_are_404(url: str) -> None:
+    assert call(f"{url}/metrics")[0] == 404
+    assert call(f"{url}/ping", b"{}")[0] == 404
+
+
+def test_a_module_without_the_handlers_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "half.py").write_text("def model_fn(d):\n    return d\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ValueError, match="half defines no input_fn, predict_fn"):
+        serving.Handlers.from_module("half")
+
+
+def test_the_command_line_serves_as_a_container_would(handler_module: str, tmp_path: Path) -> None:
+    """``python -m launchpad.serving serve`` (SageMaker's container start), on a port of its own."""
+    port_file = tmp_path / "port"
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        from launchpad import serving
+        original = serving.make_server
+        def recording(*args, **kwargs):
+            server = original(*args, **kwargs)
+            open({str(port_file)!r}, "w").write(str(server.server_port))
+            return server
+        serving.make_server = recording
+        serving.main(["serve", "--handler", "toy_inference", "--model-dir", {str(tmp_path / "model")!r},
+                      "--port", "0"])
+        """
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while not port_file.exists() or not port_file.read_text():
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        url = f"http://127.0.0.1:{port_file.read_text()}"
+        assert call(f"{url}/ping")[0] == 200
+        assert invoke(url, {"instances": [[4]]}) == (200, [8.0])
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_model_that_cannot_load_exits_with_one_message(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "launchpad.serving",
+            "--handler",
+            "no_such_module",
+            "--model-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: cannot load the model: No module named 'no_such_module'"
