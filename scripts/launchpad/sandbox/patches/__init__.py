@@ -19,6 +19,7 @@ from launchpad.sandbox.patches import (
     kms,
     s3,
     sagemaker,
+    sagemaker_runtime,
     sns,
 )
 
@@ -31,6 +32,7 @@ PATCHES: tuple[ModuleType, ...] = (
     kms,
     s3,
     sagemaker,
+    sagemaker_runtime,
     sns,
 )
 

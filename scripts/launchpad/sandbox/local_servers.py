@@ -1,0 +1,57 @@
+"""Tell the sandbox where a model's local server runs, so ``InvokeEndpoint`` gets the model's own answer.
+
+The sandbox has no containers: a model is served on this machine (``python -m launchpad.serving``) and
+registered for its artifact (``ModelDataUrl``) or image in one sandbox account and region. See
+``launchpad.sandbox.patches.sagemaker_runtime`` for the routing.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from launchpad.aws import AwsTarget
+from launchpad.errors import SandboxError
+
+ROUTE = "/_launchpad/local-servers"
+
+
+def _call(target: AwsTarget, method: str, document: dict[str, Any] | None = None) -> dict[str, str]:
+    if not target.is_sandbox or not target.account_id:
+        raise SandboxError("local model servers are a sandbox feature: point AWS_ENDPOINT_URL at the sandbox")
+    where = {"account": target.account_id, "region": target.region}
+    url = f"{target.endpoint_url}{ROUTE}"
+    data = None
+    if document is None:
+        url += "?" + urllib.parse.urlencode(where)
+    else:
+        data = json.dumps({**where, **document}).encode()
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return dict(json.loads(response.read())["servers"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise SandboxError(f"the sandbox at {target.endpoint_url} refused {method} {ROUTE}: {exc}") from exc
+
+
+def register(
+    target: AwsTarget, url: str, *, model_data_url: str | None = None, image: str | None = None
+) -> None:
+    """Route ``InvokeEndpoint`` calls for models with this artifact (or image) to ``url``."""
+    if (model_data_url is None) == (image is None):
+        raise ValueError("name the model's artifact (model_data_url) or its image, one of them")
+    key = {"model_data_url": model_data_url} if model_data_url else {"image": image}
+    _call(target, "POST", {"url": url, **key})
+
+
+def registered(target: AwsTarget) -> dict[str, str]:
+    """Artifact or image -> server URL, for the target's account and region."""
+    return _call(target, "GET")
+
+
+def clear(target: AwsTarget) -> None:
+    _call(target, "DELETE")

@@ -1,0 +1,220 @@
+"""SageMaker Runtime: ``InvokeEndpoint`` answers with the model's own answer, from the model's local server.
+
+AWS (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html): the call
+goes to one production variant of an ``InService`` endpoint, ``TargetVariant`` if given, else one picked by
+the variants' weights; the container answers ``POST /invocations`` and its body and ``Content-Type`` come
+back with the ``x-Amzn-Invoked-Production-Variant`` header. Errors: an endpoint that does not exist is
+``ValidationError`` ("Endpoint <name> of account <account> not found."), as is an unknown ``TargetVariant``;
+a container answering other than 200 is ``ModelError`` (HTTP 424) with ``OriginalStatusCode`` and
+``OriginalMessage`` (the container's body).
+
+The sandbox has no containers. Instead, a model's server runs on the local machine
+(``python -m launchpad.serving``) and is registered with the sandbox for the model's artifact
+(``ModelDataUrl``) or its image, in one account and region::
+
+    POST /_launchpad/local-servers   {"account": "...", "region": "...", "url": "http://127.0.0.1:8081",
+                                      "model_data_url": "s3://.../model.tar.gz"}   (or "image": "...")
+    GET  /_launchpad/local-servers?account=...&region=...
+    DELETE /_launchpad/local-servers?account=...&region=...
+
+(``launchpad.sandbox.local_servers`` is the client.) ``InvokeEndpoint`` then forwards the body,
+``Content-Type`` and ``Accept`` to ``<url>/invocations`` of the picked variant's model, artifact first.
+A model with no registered server is a ``ModelError`` whose message says how to register one. The variants
+are the ones ``DescribeEndpoint`` shows (during a simulated rollout, the old fleet's).
+
+Stock moto returns canned bodies queued through ``/moto-api`` and does not check that the endpoint exists.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from moto.core.exceptions import JsonRESTError
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.sagemaker.models import FakeEndpoint, sagemaker_backends
+from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
+
+ROUTE = "/_launchpad/local-servers"
+TIMEOUT_SECONDS = 60  # SageMaker gives a real-time container 60 s to answer
+_MARK = "_launchpad_sagemaker_runtime_patch"
+_LOCK = threading.Lock()
+_SERVERS: dict[tuple[str, str, str], str] = {}  # (account, region, artifact or image) -> url
+
+
+class ValidationError(JsonRESTError):
+    def __init__(self, message: str) -> None:
+        super().__init__("ValidationError", message)
+
+
+class ModelError(JsonRESTError):
+    code = 424
+
+    def __init__(self, message: str, status: int, original: str) -> None:
+        super().__init__("ModelError", message)
+        self.description = json.dumps(
+            {
+                "__type": "ModelError",
+                "Message": message,
+                "OriginalStatusCode": status,
+                "OriginalMessage": original,
+            }
+        )
+
+
+# -- the registry and its route -----------------------------------------------------------------------
+def register(account: str, region: str, key: str, url: str) -> None:
+    with _LOCK:
+        _SERVERS[(account, region, key)] = url.rstrip("/")
+
+
+def registered(account: str, region: str) -> dict[str, str]:
+    with _LOCK:
+        return {key: url for (a, r, key), url in _SERVERS.items() if (a, r) == (account, region)}
+
+
+def clear(account: str, region: str) -> None:
+    with _LOCK:
+        for entry in [e for e in _SERVERS if e[:2] == (account, region)]:
+            del _SERVERS[entry]
+
+
+def _route(environ: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
+    query = dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", "")))
+    method = environ.get("REQUEST_METHOD", "GET")
+    if method == "POST":
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        query.update(json.loads(environ["wsgi.input"].read(length) or b"{}"))
+    account, region = query.get("account"), query.get("region")
+    if not account or not region:
+        return 400, {"error": "name the account and the region"}
+    if method == "GET":
+        return 200, {"servers": registered(account, region)}
+    if method == "DELETE":
+        clear(account, region)
+        return 200, {"servers": {}}
+    key = query.get("model_data_url") or query.get("image")
+    url = query.get("url", "")
+    if method != "POST" or not key or not url.startswith(("http://", "https://")):
+        return 400, {"error": "POST account, region, url (http://...) and model_data_url or image"}
+    register(account, region, key, url)
+    return 200, {"servers": registered(account, region)}
+
+
+def _serve_route(original: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
+    def __call__(self: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != ROUTE:
+            return original(self, environ, start_response)
+        try:
+            status, document = _route(environ)
+        except (ValueError, KeyError) as exc:
+            status, document = 400, {"error": f"not a JSON object: {exc}"}
+        body = json.dumps(document).encode()
+        reason = "OK" if status == 200 else "Bad Request"
+        start_response(f"{status} {reason}", [("Content-Type", "application/json")])
+        return [body]
+
+    return __call__
+
+
+# -- InvokeEndpoint -----------------------------------------------------------------------------------
+def pick_variant(variants: list[Mapping[str, Any]], target: str | None, endpoint: str) -> str:
+    """``target`` if the endpoint has it, else a variant drawn by current weight."""
+    names = [v["VariantName"] for v in variants]
+    if target:
+        if target not in names:
+            known = ", ".join(names)
+            raise ValidationError(f"Endpoint {endpoint} has no production variant {target}; it has {known}.")
+        return target
+    weights = [float(v.get("CurrentWeight", v.get("DesiredWeight", 1.0)) or 0.0) for v in variants]
+    if not any(weights):
+        weights = [1.0] * len(variants)
+    return random.choices(names, weights=weights)[0]
+
+
+def _endpoint(account: str, region: str, name: str) -> FakeEndpoint:
+    endpoint = sagemaker_backends[account][region].endpoints.get(name)
+    if endpoint is None:
+        raise ValidationError(f"Endpoint {name} of account {account} not found.")
+    if endpoint.endpoint_status not in ("InService", "Updating", "RollingBack", "UpdateRollbackFailed"):
+        raise ValidationError(f"Endpoint {name} of account {account} is {endpoint.endpoint_status}.")
+    return endpoint
+
+
+def _model_keys(account: str, region: str, endpoint: FakeEndpoint, variant: str) -> tuple[str, list[str]]:
+    backend = sagemaker_backends[account][region]
+    config = backend.endpoint_configs.get(endpoint.endpoint_config_name)
+    entry = next(v for v in (config.production_variants if config else []) if v["VariantName"] == variant)
+    model = backend._models.get(entry["ModelName"])
+    container = (model.primary_container or {}) if model is not None else {}
+    keys = [container.get("ModelDataUrl"), container.get("Image")]
+    return entry["ModelName"], [k for k in keys if k]
+
+
+def forward(url: str, body: bytes, content_type: str, accept: str) -> tuple[int, bytes, str]:
+    headers = {"Content-Type": content_type} if content_type else {}
+    if accept:
+        headers["Accept"] = accept
+    request = urllib.request.Request(f"{url}/invocations", data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            return response.status, response.read(), response.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), error.headers.get("Content-Type", "")
+
+
+def invoke(
+    account: str, region: str, name: str, target: str | None, body: bytes, content_type: str, accept: str
+) -> tuple[bytes, str, str]:
+    """The model's answer: (body, content type, variant)."""
+    endpoint = _endpoint(account, region, name)
+    variant = pick_variant(list(endpoint.production_variants or []), target, name)
+    model, keys = _model_keys(account, region, endpoint, variant)
+    servers = registered(account, region)
+    url = next((servers[k] for k in keys if k in servers), None)
+    if url is None:
+        message = (
+            f'Received server error (503) from primary with message "the sandbox has no local server for '
+            f"model {model} of variant {variant} ({', '.join(keys)}): start it with `python -m "
+            f'launchpad.serving` and register it with launchpad.sandbox.local_servers.register".'
+        )
+        raise ModelError(message, 503, "no local server registered")
+    try:
+        status, answer, answer_type = forward(url, body, content_type, accept)
+    except OSError as exc:
+        message = f'Received server error (503) from primary with message "{url} did not answer: {exc}".'
+        raise ModelError(message, 503, str(exc)) from exc
+    if status != 200:
+        text = answer.decode(errors="replace")
+        kind = "client" if status < 500 else "server"
+        raise ModelError(
+            f'Received {kind} error ({status}) from primary with message "{text}".', status, text
+        )
+    return answer, answer_type or "application/json", variant
+
+
+def apply() -> None:
+    if getattr(SageMakerRuntimeResponse, _MARK, False):
+        return
+
+    def invoke_endpoint(self: SageMakerRuntimeResponse) -> Any:
+        answer, answer_type, variant = invoke(
+            self.current_account,
+            self.region,
+            self._get_param("EndpointName") or self.path.split("/")[2],
+            self.headers.get("X-Amzn-SageMaker-Target-Variant"),
+            self.body if isinstance(self.body, bytes) else str(self.body or "").encode(),
+            self.headers.get("Content-Type", ""),
+            self.headers.get("Accept", ""),
+        )
+        return 200, {"Content-Type": answer_type, "x-Amzn-Invoked-Production-Variant": variant}, answer
+
+    SageMakerRuntimeResponse.invoke_endpoint = invoke_endpoint  # type: ignore[method-assign]
+    DomainDispatcherApplication.__call__ = _serve_route(DomainDispatcherApplication.__call__)  # type: ignore[method-assign]
+    setattr(SageMakerRuntimeResponse, _MARK, True)
