@@ -331,8 +331,15 @@ def _finish(result: deploy_engine.DeployResult, as_json: bool) -> None:
 
 @main.command("deploy")
 @_rollout_options
+@click.option(
+    "--artifact",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Upload this model.tar.gz to the stage's artifact_s3_uri (SSE-KMS) first (dev and staging).",
+)
 @friendly_errors
-def deploy_command(config_path: Path, as_json: bool, timeout: float, poll: float) -> None:
+def deploy_command(
+    config_path: Path, as_json: bool, timeout: float, poll: float, artifact: Path | None
+) -> None:
     """Deploy a stage config: preflight, register, create the model and endpoint config, update, watch.
 
     Exit codes: 0 deployed, 7 bad stage config, 18 preflight failed (nothing changed), 10 AWS error,
@@ -346,6 +353,7 @@ def deploy_command(config_path: Path, as_json: bool, timeout: float, poll: float
         poll_interval=poll,
         on_progress=_progress,
         on_step=lambda line: click.echo(line, err=True),
+        artifact=artifact,
     )
     _finish(result, as_json)
 

@@ -1,5 +1,10 @@
 """The model registry side of a deploy: the artifact in S3, the model package versions of a group.
 
+``launchpad deploy --artifact build/model.tar.gz`` uploads the stage's artifact first, SSE-KMS with the
+stage's key and its sha256 as object metadata. Artifacts are immutable, as the models and endpoint configs
+named after them are: the same file already there is left alone (an unchanged deploy makes no call), and a
+different one there is refused at preflight (bump the version in ``artifact_s3_uri``).
+
 dev and staging register the artifact they deploy as a new version (PendingManualApproval); prod registers
 nothing and deploys the latest Approved version (by creation time), as the model-registry module's
 ``latest_approved_query`` finds it.
@@ -7,11 +12,18 @@ nothing and deploys the latest Approved version (by creation time), as the model
 
 from __future__ import annotations
 
+import hashlib
+import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from launchpad.deploy.config import ModelSource, StageConfig
 
+SHA256_METADATA = "sha256"  # x-amz-meta-sha256: the local file's digest, to skip an identical upload
 APPROVED = "Approved"
 PENDING = "PendingManualApproval"
 
@@ -80,3 +92,52 @@ def register(sagemaker: Any, config: StageConfig) -> str:
         ModelApprovalStatus=PENDING,
         Tags=[{"Key": k, "Value": v} for k, v in config.tags.items()],
     )["ModelPackageArn"]
+
+
+def local_problems(path: Path) -> Iterator[str]:
+    """What is wrong with a local model.tar.gz (``--artifact``), if anything."""
+    if not path.is_file():
+        yield f"artifact {path} does not exist; build it first (make package)"
+    elif path.stat().st_size == 0 or not tarfile.is_tarfile(path):
+        yield f"artifact {path} is not a tar archive; SageMaker unpacks model.tar.gz into /opt/ml/model"
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def remote_sha256(s3: Any, uri: str) -> str | None:
+    """The sha256 launchpad recorded on the object at ``uri``; "" if it has none; None if there is none."""
+    bucket, key = split_s3_uri(uri)
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return str(head.get("Metadata", {}).get(SHA256_METADATA, ""))
+
+
+def overwrite_problems(s3: Any, path: Path, uri: str) -> Iterator[str]:
+    """A different file already at ``uri`` (artifacts are immutable)."""
+    there = remote_sha256(s3, uri)
+    if there is not None and there != sha256(path):
+        yield (
+            f"{uri} already holds a different model.tar.gz, and artifacts are immutable (the models and "
+            f"endpoint configs are named after them): bump the version in artifact_s3_uri"
+        )
+
+
+def upload(s3: Any, path: Path, uri: str, key_arn: str) -> bool:
+    """Put ``path`` at ``uri``, SSE-KMS with ``key_arn``; False if it is there already."""
+    digest = sha256(path)
+    if remote_sha256(s3, uri) == digest:
+        return False
+    bucket, key = split_s3_uri(uri)
+    extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key_arn, "Metadata": {SHA256_METADATA: digest}}
+    s3.upload_file(str(path), bucket, key, ExtraArgs=extra)
+    return True

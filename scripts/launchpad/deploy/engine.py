@@ -1,6 +1,7 @@
 """``launchpad deploy``: preflight, register, create, update, watch.
 
 1. ``preflight`` (nothing changes if it fails).
+   With ``artifact``, the local model.tar.gz is then uploaded to the stage's URI (``artifacts.upload``).
 2. dev/staging register the artifact as a model package version (PendingManualApproval); prod deploys the
    latest Approved version instead.
 3. The models and a new endpoint config, both named after a hash of their content (an unchanged deploy
@@ -32,7 +33,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from launchpad.aws import AwsTarget
 from launchpad.deploy import artifacts, resources, scaling, watch
-from launchpad.deploy.config import load_stage_config
+from launchpad.deploy.config import StageConfig, load_stage_config
 from launchpad.deploy.preflight import Preflight, preflight
 from launchpad.deploy.resources import Created
 from launchpad.deploy.rollout import (
@@ -137,16 +138,19 @@ def deploy(
     on_step: Callable[[str], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    artifact: Path | None = None,
 ) -> DeployResult:
     """Deploy the stage config at ``config_path`` to ``target`` and wait for the rollout's outcome (never
     raises for an outcome: ``result.raise_for_outcome()`` does). ``clock`` and ``sleep`` time the wait."""
     say = on_step or (lambda _: None)
     started = time.monotonic()
-    checked = preflight(config_path, target)
+    checked = preflight(config_path, target, artifact)
     say(f"preflight passed for {checked.config.endpoint_name} ({checked.config.stage})")
     counter = CallCounter()
     created = Created()
     with counter.watching(target), aws_errors(f"the deploy of {checked.config.endpoint_name}", created):
+        if artifact is not None:
+            _upload(target, checked.config, artifact, say)
         waiting = Waiting(timeout, poll_interval, on_progress, clock, sleep)
         result = _deploy(checked, target, created, waiting, say, started)
     return DeployResult(
@@ -167,6 +171,14 @@ def aws_errors(doing: str, created: Created) -> Iterator[None]:
             f"AWS refused {doing}: {watch.describe_error(exc)}. Created before it: {created.summary()}. "
             f"Check the endpoint with `launchpad status`, fix the cause, and run the command again."
         ) from exc
+
+
+def _upload(target: AwsTarget, config: StageConfig, artifact: Path, say: Callable[[str], None]) -> None:
+    uri = config.model.artifact_s3_uri
+    if artifacts.upload(target.client("s3"), artifact, uri, config.kms_key_arn):
+        say(f"uploaded {artifact} to {uri} (SSE-KMS)")
+    else:
+        say(f"{uri} already holds {artifact}")
 
 
 def serving_types(sagemaker: Any, config_name: str) -> dict[str, str | None]:

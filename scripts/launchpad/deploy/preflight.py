@@ -126,10 +126,18 @@ def alarm_problems(cloudwatch: Any, names: tuple[str, ...]) -> Iterator[str]:
             )
 
 
-def preflight(config_path: Path | str, target: AwsTarget) -> Preflight:
-    """Check everything a deploy of ``config_path`` needs; raise ConfigError or PreflightError."""
+def preflight(config_path: Path | str, target: AwsTarget, artifact: Path | None = None) -> Preflight:
+    """Check everything a deploy of ``config_path`` needs; raise ConfigError or PreflightError. ``artifact``:
+    a local model.tar.gz the deploy will upload to the stage's ``artifact_s3_uri`` (checked here, not S3)."""
     config = load_stage_config(config_path)
     problems: list[str] = []
+    if artifact is not None:
+        problems += artifacts.local_problems(artifact)
+        if config.require_approved_package:
+            problems.append(
+                f"{config.stage} deploys the latest Approved version of {config.model_package_group}, not a "
+                f"local artifact: drop --artifact (ship it through dev and staging, then approve it)"
+            )
     try:
         load_model_card(config.model_card, config.stage)
     except ConfigError as exc:
@@ -149,6 +157,11 @@ def preflight(config_path: Path | str, target: AwsTarget) -> Preflight:
             )
         else:
             sources = {v.model for v in config.variants if v.model != config.model} | {approved.model}
+    if artifact is not None:
+        sources.discard(config.model)  # the deploy uploads it, unless a different file is there already
+        if not list(artifacts.local_problems(artifact)):
+            uri = config.model.artifact_s3_uri
+            problems += _safely(lambda: artifacts.overwrite_problems(s3, artifact, uri), "the artifact")
     for source in sorted(sources, key=lambda s: s.artifact_s3_uri):
         problems += _safely(
             lambda uri=source.artifact_s3_uri: _artifact(s3, uri, config.kms_key_arn), "the artifact"
