@@ -245,4 +245,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run with -m, this file is __main__, a second copy of the module: handlers import BadRequest & co from
+    # launchpad.serving, so the server must be that module's, or their 4xx would be caught as 500s.
+    from launchpad.serving import main as imported_main
+
+    imported_main()

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
-import textwrap
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -143,33 +142,22 @@ def test_a_module_without_the_handlers_is_refused(tmp_path: Path, monkeypatch: p
 
 
 def test_the_command_line_serves_as_a_container_would(handler_module: str, tmp_path: Path) -> None:
-    """``python -m launchpad.serving serve`` (SageMaker's container start), on a port of its own."""
-    port_file = tmp_path / "port"
-    script = textwrap.dedent(
-        f"""
-        import sys
-        sys.path.insert(0, {str(tmp_path)!r})
-        from launchpad import serving
-        original = serving.make_server
-        def recording(*args, **kwargs):
-            server = original(*args, **kwargs)
-            open({str(port_file)!r}, "w").write(str(server.server_port))
-            return server
-        serving.make_server = recording
-        serving.main(["serve", "--handler", "toy_inference", "--model-dir", {str(tmp_path / "model")!r},
-                      "--port", "0"])
-        """
-    )
-    process = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+    """``python -m launchpad.serving serve`` (SageMaker's container start), on a port of its own: the
+    handlers' 4xx answers survive the module running as ``__main__``."""
+    command = [sys.executable, "-m", "launchpad.serving", "serve", "--handler", handler_module]
+    command += ["--model-dir", str(tmp_path / "model"), "--port", "0"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        deadline = time.monotonic() + 20
-        while not port_file.exists() or not port_file.read_text():
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
-        url = f"http://127.0.0.1:{port_file.read_text()}"
+        assert process.stderr is not None
+        lines = iter(process.stderr.readline, "")  # ends if the process exits
+        started = next((line for line in lines if " on http://" in line), "the server exited before serving")
+        url = started.rsplit(" on ", 1)[-1].strip()
+        assert url.startswith("http://127.0.0.1:"), started
         assert call(f"{url}/ping")[0] == 200
         assert invoke(url, {"instances": [[4]]}) == (200, [8.0])
+        assert invoke(url, {"rows": []})[0] == 400
+        assert invoke(url, {"instances": []}, "text/csv")[0] == 415
     finally:
         process.terminate()
         process.wait(timeout=10)
