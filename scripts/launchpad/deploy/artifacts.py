@@ -22,7 +22,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from launchpad.deploy.config import ModelSource, StageConfig
+from launchpad.deploy.watch import error_code
 
+S3_MISSING_CODES = frozenset({"404", "NoSuchKey", "NoSuchBucket", "NotFound"})
 SHA256_METADATA = "sha256"  # x-amz-meta-sha256: the local file's digest, to skip an identical upload
 APPROVED = "Approved"
 PENDING = "PendingManualApproval"
@@ -110,16 +112,21 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def remote_sha256(s3: Any, uri: str) -> str | None:
-    """The sha256 launchpad recorded on the object at ``uri``; "" if it has none; None if there is none."""
+def head(s3: Any, uri: str) -> dict[str, Any] | None:
+    """HeadObject of ``uri``, or None when the object (or its bucket) does not exist."""
     bucket, key = split_s3_uri(uri)
     try:
-        head = s3.head_object(Bucket=bucket, Key=key)
+        return s3.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+        if error_code(exc) in S3_MISSING_CODES:
             return None
         raise
-    return str(head.get("Metadata", {}).get(SHA256_METADATA, ""))
+
+
+def remote_sha256(s3: Any, uri: str) -> str | None:
+    """The sha256 launchpad recorded on the object at ``uri``; "" if it has none; None if there is none."""
+    found = head(s3, uri)
+    return None if found is None else str(found.get("Metadata", {}).get(SHA256_METADATA, ""))
 
 
 def overwrite_problems(s3: Any, path: Path, uri: str) -> Iterator[str]:

@@ -183,13 +183,8 @@ def _upload(target: AwsTarget, config: StageConfig, artifact: Path, say: Callabl
 
 def serving_types(sagemaker: Any, config_name: str) -> dict[str, str | None]:
     """variant -> instance type of the config an endpoint serves ({} if it was deleted: types unknown)."""
-    try:
-        described = sagemaker.describe_endpoint_config(EndpointConfigName=config_name)
-    except ClientError as exc:
-        if watch.error_code(exc) in {"ValidationException", "ResourceNotFound"}:
-            return {}
-        raise
-    return scaling.instance_types(described.get("ProductionVariants", []))
+    described = watch.described(sagemaker.describe_endpoint_config, EndpointConfigName=config_name)
+    return scaling.instance_types((described or {}).get("ProductionVariants", []))
 
 
 def _deploy(
@@ -270,7 +265,7 @@ def _deploy(
     )
     if result.succeeded:
         _scale(autoscaling, config, scaling.current(autoscaling, name), say)
-    elif released and result.config == previous and result.status == "InService":
+    elif released and previous is not None and result.settled_on(previous):
         restored = scaling.restore(autoscaling, name, released, serving)
         if restored:
             say(f"autoscaling of {', '.join(restored)} restored on {previous}")

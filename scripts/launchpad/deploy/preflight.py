@@ -21,7 +21,7 @@ from launchpad.deploy import artifacts, resources
 from launchpad.deploy.artifacts import PackageVersion
 from launchpad.deploy.config import StageConfig, load_stage_config
 from launchpad.deploy.model_card import load_model_card
-from launchpad.deploy.watch import describe_error, error_code, is_endpoint_gone
+from launchpad.deploy.watch import describe_error, described, error_code, is_endpoint_gone
 from launchpad.errors import ConfigError, PreflightError
 
 IN_SERVICE = "InService"
@@ -57,14 +57,10 @@ def _safely(check: Callable[[], Iterator[str]], what: str) -> Iterator[str]:
 
 
 def _artifact(s3: Any, uri: str, key_arn: str) -> Iterator[str]:
-    bucket, key = artifacts.split_s3_uri(uri)
-    try:
-        head = s3.head_object(Bucket=bucket, Key=key)
-    except ClientError as exc:
-        if error_code(exc) in ("404", "NoSuchKey", "NoSuchBucket", "NotFound"):
-            yield f"artifact {uri} does not exist; upload the model.tar.gz there, or fix artifact_s3_uri"
-            return
-        raise
+    head = artifacts.head(s3, uri)
+    if head is None:
+        yield f"artifact {uri} does not exist; upload the model.tar.gz there, or fix artifact_s3_uri"
+        return
     sse, used = head.get("ServerSideEncryption"), head.get("SSEKMSKeyId")
     if sse != "aws:kms":
         yield (
@@ -88,11 +84,7 @@ def _role(iam: Any, arn: str) -> Iterator[str]:
 
 
 def _group(sagemaker: Any, group: str) -> Iterator[str]:
-    try:
-        sagemaker.describe_model_package_group(ModelPackageGroupName=group)
-    except ClientError as exc:
-        if error_code(exc) not in ("ValidationException", "ResourceNotFound"):
-            raise
+    if described(sagemaker.describe_model_package_group, ModelPackageGroupName=group) is None:
         yield (
             f"model package group {group} does not exist; create it (the model-registry module) or fix "
             f"model_package_group"

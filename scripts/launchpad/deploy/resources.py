@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from launchpad.deploy import watch
 from launchpad.deploy.config import ModelSource, StageConfig, Variant
 
 PREVIOUS_CONFIG_TAG = "launchpad:previous-config"
@@ -252,24 +253,13 @@ def ensure_models(sagemaker: Any, requests: Mapping[str, Mapping[str, Any]], cre
     """Create each model that does not exist yet (a model named after its content is never changed)."""
     created.models = created.models or []
     for request in requests.values():
-        if not _exists(sagemaker.describe_model, ModelName=request["ModelName"]):
+        if watch.described(sagemaker.describe_model, ModelName=request["ModelName"]) is None:
             sagemaker.create_model(**request)
             created.models.append(request["ModelName"])
 
 
 def ensure_endpoint_config(sagemaker: Any, request: Mapping[str, Any], created: Created) -> None:
-    if not _exists(sagemaker.describe_endpoint_config, EndpointConfigName=request["EndpointConfigName"]):
+    name = request["EndpointConfigName"]
+    if watch.described(sagemaker.describe_endpoint_config, EndpointConfigName=name) is None:
         sagemaker.create_endpoint_config(**request)
         created.endpoint_config = request["EndpointConfigName"]
-
-
-def _exists(describe: Any, **kwargs: Any) -> bool:
-    from botocore.exceptions import ClientError
-
-    try:
-        describe(**kwargs)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("ValidationException", "ResourceNotFound"):
-            return False
-        raise
-    return True

@@ -15,23 +15,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from launchpad.aws import AwsTarget
-from launchpad.deploy import artifacts, resources, scaling
+from launchpad.deploy import artifacts, resources, scaling, watch
 from launchpad.deploy.config import StageConfig, load_stage_config
 from launchpad.deploy.engine import CallCounter, DeployResult, aws_errors, serving_types
 from launchpad.deploy.preflight import describe_endpoint, endpoint_problems, raise_problems
 from launchpad.deploy.resources import Created
 from launchpad.deploy.rollout import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, Event, wait_for_rollout
-
-
-def _config_exists(sagemaker: Any, name: str) -> bool:
-    try:
-        sagemaker.describe_endpoint_config(EndpointConfigName=name)
-    except ClientError:
-        return False
-    return True
 
 
 def _tagged_previous(sagemaker: Any, endpoint_arn: str) -> str | None:
@@ -72,7 +62,7 @@ def _check(
                 f"endpoint {name} has no {resources.PREVIOUS_CONFIG_TAG} tag (it was never updated by "
                 f"launchpad): name the config with --to-config"
             )
-        elif not _config_exists(sagemaker, to_config):
+        elif watch.described(sagemaker.describe_endpoint_config, EndpointConfigName=to_config) is None:
             problems.append(f"endpoint config {to_config} does not exist; name one with --to-config")
         elif to_config == endpoint["EndpointConfigName"]:
             problems.append(f"endpoint {name} already serves {to_config}: nothing to roll back")
@@ -94,7 +84,8 @@ def rollback(
     if to_config is not None and to_package_version is not None:
         raise ValueError("name a config or a package version, not both")
     config = load_stage_config(config_path)
-    endpoint, to_config, package = _check(config, target, to_config, to_package_version)
+    with aws_errors(f"the checks before the rollback of {config.endpoint_name}", Created()):
+        endpoint, to_config, package = _check(config, target, to_config, to_package_version)
     sagemaker = target.client("sagemaker")
     created = Created()
     counter = CallCounter()
@@ -116,13 +107,9 @@ def rollback(
             Tags=[{"Key": resources.PREVIOUS_CONFIG_TAG, "Value": current}],
         )
         autoscaling = target.client("application-autoscaling")
-        restoring = scaling.release(
-            autoscaling,
-            config.endpoint_name,
-            scaling.current(autoscaling, config.endpoint_name),
-            serving_types(sagemaker, current),
-            serving_types(sagemaker, to_config),
-        )
+        leaving, arriving = serving_types(sagemaker, current), serving_types(sagemaker, to_config)
+        have = scaling.current(autoscaling, config.endpoint_name)
+        restoring = scaling.release(autoscaling, config.endpoint_name, have, leaving, arriving)
         sagemaker.update_endpoint(EndpointName=config.endpoint_name, EndpointConfigName=to_config)
         result = wait_for_rollout(
             sagemaker,
@@ -137,8 +124,8 @@ def rollback(
             on_progress=on_progress,
         )
         if result.succeeded:
-            scaling.restore(autoscaling, config.endpoint_name, restoring, serving_types(sagemaker, to_config))
-        elif result.config == current and result.status == "InService":
-            scaling.restore(autoscaling, config.endpoint_name, restoring, serving_types(sagemaker, current))
+            scaling.restore(autoscaling, config.endpoint_name, restoring, arriving)
+        elif result.settled_on(current):
+            scaling.restore(autoscaling, config.endpoint_name, restoring, leaving)
     calls = len(counter.operations)
     return DeployResult(replace(result, mutating_calls=calls), created, calls, tuple(counter.operations))

@@ -432,6 +432,10 @@ class RolloutResult:
     def succeeded(self) -> bool:
         return self.outcome is Outcome.SUCCEEDED
 
+    def settled_on(self, config: str) -> bool:
+        """Whether the endpoint ended InService on ``config`` (the previous one, after a rollback)."""
+        return self.status == IN_SERVICE and self.config == config
+
     def raise_for_outcome(self) -> None:
         """Raise the outcome's ``DeployError`` (its exit code, this message) unless the rollout succeeded."""
         if self.outcome.error is not None:

@@ -46,6 +46,8 @@ TRANSIENT_CODES = frozenset(
     }
 )
 GONE_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
+# How SageMaker's Describe* answers for a resource that does not exist (``Could not find model "<arn>"``).
+MISSING_CODES = frozenset({"ValidationException", "ResourceNotFound"})
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,16 @@ def is_transient(error: Exception) -> bool:
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
         return error_code(error) in TRANSIENT_CODES or status >= 500
     return False
+
+
+def described(describe: Callable[..., dict[str, Any]], **kwargs: Any) -> dict[str, Any] | None:
+    """A SageMaker Describe* answer, or None when the resource does not exist; other errors are raised."""
+    try:
+        return describe(**kwargs)
+    except ClientError as exc:
+        if error_code(exc) in MISSING_CODES:
+            return None
+        raise
 
 
 def is_endpoint_gone(error: ClientError) -> bool:
