@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from launchpad.aws import AwsTarget
-from launchpad.deploy import artifacts, resources
+from launchpad.deploy import artifacts, resources, watch
 from launchpad.deploy.artifacts import PackageVersion
 from launchpad.deploy.config import StageConfig, load_stage_config
 from launchpad.deploy.model_card import load_model_card
@@ -109,9 +109,8 @@ def endpoint_problems(endpoint: dict[str, Any] | None, name: str) -> Iterator[st
 
 
 def alarm_problems(cloudwatch: Any, names: tuple[str, ...]) -> Iterator[str]:
-    alarms = cloudwatch.describe_alarms(AlarmNames=list(names))["MetricAlarms"]
-    for alarm in alarms:
-        if alarm["StateValue"] == "ALARM":
+    for alarm in watch.describe_alarms(cloudwatch, names).values():
+        if alarm.get("StateValue") == "ALARM":
             yield (
                 f"rollback alarm {alarm['AlarmName']} is already in ALARM, so the update would roll back at "
                 f"once; find out why and deploy once it is OK"

@@ -296,20 +296,13 @@ def _size(size: Mapping[str, Any] | None) -> str | None:
 
 
 def _alarms(cloudwatch: Any, names: Sequence[str], notes: list[str]) -> tuple[AlarmStatus, ...]:
-    if not names:
-        return ()
     try:
-        response = cloudwatch.describe_alarms(
-            AlarmNames=list(names), AlarmTypes=watch.ALARM_TYPES, MaxRecords=watch.MAX_ALARMS
-        )
+        found = watch.describe_alarms(cloudwatch, names)
     except (ClientError, BotoCoreError) as exc:
         notes.append(f"rollback alarm states unknown: {watch.describe_error(exc)}")
         return tuple(AlarmStatus(name, "UNKNOWN") for name in names)
-    found = {
-        a["AlarmName"]: str(a.get("StateValue", "UNKNOWN"))
-        for a in [*response.get("MetricAlarms", []), *response.get("CompositeAlarms", [])]
-    }
-    return tuple(AlarmStatus(name, found.get(name, "MISSING")) for name in names)
+    states = {name: str(alarm.get("StateValue", "UNKNOWN")) for name, alarm in found.items()}
+    return tuple(AlarmStatus(name, states.get(name, "MISSING")) for name in names)
 
 
 # -- the table -------------------------------------------------------------------------------------------

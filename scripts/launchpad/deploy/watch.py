@@ -116,15 +116,22 @@ def is_endpoint_gone(error: ClientError) -> bool:
     return code in {"ValidationException", "ValidationError"} and "could not find endpoint" in message.lower()
 
 
-def alarm_states(cloudwatch: Any, names: Sequence[str]) -> tuple[tuple[FiringAlarm, ...], tuple[str, ...]]:
-    """The alarms among ``names`` in ALARM, and the names CloudWatch does not know (guards that cannot
-    fire)."""
+def describe_alarms(cloudwatch: Any, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The alarms among ``names`` that CloudWatch knows, metric and composite, by name."""
+    if not names:
+        return {}
     response = cloudwatch.describe_alarms(
         AlarmNames=list(names), AlarmTypes=ALARM_TYPES, MaxRecords=MAX_ALARMS
     )
-    found = {
+    return {
         a["AlarmName"]: a for a in [*response.get("MetricAlarms", []), *response.get("CompositeAlarms", [])]
     }
+
+
+def alarm_states(cloudwatch: Any, names: Sequence[str]) -> tuple[tuple[FiringAlarm, ...], tuple[str, ...]]:
+    """The alarms among ``names`` in ALARM, and the names CloudWatch does not know (guards that cannot
+    fire)."""
+    found = describe_alarms(cloudwatch, names)
     firing = tuple(
         FiringAlarm(name, str(found[name].get("StateReason", "")), _entered_at(found[name]))
         for name in names
