@@ -356,8 +356,33 @@ STAGE_CASES = [
         [
             "$.variants: a serverless endpoint serves one variant, this lists 2",
             "$.data_capture.enabled: serverless endpoints do not support data capture",
+            "$.vpc: serverless endpoints cannot run in a VPC",
             "$.compute.serverless: prod endpoints run on instances",
         ],
+    ),
+    (
+        "staging_serverless",
+        "stage-dev.yaml",
+        {
+            "stage": "staging",
+            "compute": {"serverless": {"memory_size_in_mb": 2048, "max_concurrency": 10}},
+            "data_capture.enabled": False,
+        },
+        [
+            "$.compute.serverless: staging endpoints run on instances",
+            "$.deployment.strategy: staging deploys in steps that roll back on an alarm",
+            "$.vpc: missing: staging models run in private subnets",
+        ],
+    ),
+    (
+        "serverless_in_a_vpc",
+        "stage-dev.yaml",
+        {
+            "compute": {"serverless": {"memory_size_in_mb": 2048, "max_concurrency": 10}},
+            "data_capture.enabled": False,
+            "vpc": {"subnet_ids": ["subnet-0a1b2c3d"], "security_group_ids": ["sg-0a1b2c3d"]},
+        },
+        ["$.vpc: serverless endpoints cannot run in a VPC; remove vpc"],
     ),
     (
         "prod_serving_unapproved_versions",

@@ -78,7 +78,7 @@ STAGE_RULES: Mapping[str, StageRules] = {
     "staging": StageRules(
         guarded_strategy=True,
         min_instances=1,
-        serverless=True,
+        serverless=False,  # staging rehearses prod; serverless also cannot run in the VPC staging needs
         data_capture=False,
         autoscaling=False,
         approved_package_only=False,
@@ -627,6 +627,12 @@ def _compute_rules(document: Mapping[str, Any], variants: list[_Resolved]) -> It
                 "serverless endpoints do not support data capture",
                 "set data_capture.enabled: false, or run on instance_type",
             )
+        if "vpc" in document:
+            yield _message(
+                ["vpc"],
+                "serverless endpoints cannot run in a VPC",
+                "remove vpc, or run on instance_type to keep the model in private subnets",
+            )
 
 
 def _variant_rules(variants: list[_Resolved]) -> Iterator[str]:
@@ -847,7 +853,7 @@ def _stage_rules(document: Mapping[str, Any], variants: list[_Resolved]) -> Iter
     if serverless and not rules.serverless:
         yield _message(
             ["compute", "serverless"],
-            f"{stage} endpoints run on instances (serverless has no data capture and no instance floor)",
+            f"{stage} endpoints run on instances (serverless has no data capture, VPC or instance floor)",
             "set instance_type and initial_instance_count instead",
         )
     guarded = strategy in GUARDED_STRATEGIES
