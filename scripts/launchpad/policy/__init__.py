@@ -10,12 +10,14 @@ import logging
 import os
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from launchpad.errors import PolicyError
 from launchpad.paths import repo_root
-from launchpad.policy import checkov, controls, parse, provenance, skips
+from launchpad.policy import checkov, controls, parse, provenance, release_modules, skips
 from launchpad.policy.model import FAILED, PASSED, SKIPPED, Finding, PolicyReport
 
 __all__ = ["FAILED", "PASSED", "SKIPPED", "Finding", "PolicyReport", "default_paths", "run"]
@@ -54,10 +56,31 @@ def run(
     and ToolchainError when checkov is missing or crashes. Failed checks are in the report, not raised.
     """
     root = repo_root()
+    targets = _targets(paths or default_paths(root))
+    with ExitStack() as copies:
+        # Stacks that pin launchpad's modules to a release are scanned as copies whose sources are this
+        # checkout's modules/ (release_modules), and reported under their own paths.
+        scanned_targets, shown = [], {}
+        for target in targets:
+            if release_modules.pinned(target):
+                copy = copies.enter_context(release_modules.localized(target))
+                shown[parse.display_path(copy, root)] = parse.display_path(target, root)
+                scanned_targets.append(copy)
+            else:
+                scanned_targets.append(target)
+        report = _scan(root, scanned_targets, jobs, controls_path, split)
+    report = _shown_as(report, shown, [parse.display_path(t, root) for t in targets])
+    report = replace(report, commit=provenance.git_commit(root, targets))
+    LOGGER.info("policy: %s", report.summary())
+    return report
+
+
+def _scan(
+    root: Path, targets: list[Path], jobs: int | None, controls_path: Path | None, split: bool
+) -> PolicyReport:
     started_at, started = datetime.now(timezone.utc), time.monotonic()
     controls_file = controls_path or root / CONTROLS_FILE
     mapping = controls.load(controls_file, parse.display_path(controls_file.resolve(), root))
-    targets = _targets(paths or default_paths(root))
     scanned = {f for target in targets for f in checkov.tf_files(target)}
     skips.check_comments(sorted(scanned), root)  # before the slow part
     planned = checkov.units(targets, split)
@@ -74,15 +97,28 @@ def run(
     reached = {root / f.file for f in found if f.file.endswith(".tf")} - scanned
     skips.check_comments(sorted(p for p in reached if p.is_file()), root)
     rated = [mapping.rate(f) for f in skips.enforce_reasons(found)]
-    report = PolicyReport(
+    return PolicyReport(
         findings=rated,
         paths=[parse.display_path(t, root) for t in targets],
         checkov_version=parse.checkov_version(documents),
         started=started_at,
         seconds=round(time.monotonic() - started, 1),
         controls=mapping,
-        commit=provenance.git_commit(root, targets),
         units=[parse.display_path(u.path, root) for u in planned],
     )
-    LOGGER.info("policy: %s", report.summary())
-    return report
+
+
+def _shown_as(report: PolicyReport, shown: dict[str, str], paths: list[str]) -> PolicyReport:
+    """The report with the scanned copies' paths replaced by the paths the caller gave."""
+
+    def original(path: str) -> str:
+        for copy, target in shown.items():
+            if path == copy or path.startswith(f"{copy}/"):
+                return target + path[len(copy) :]
+        return path
+
+    findings = [
+        replace(f, file=original(f.file), caller=f.caller and original(f.caller)) for f in report.findings
+    ]
+    units = [original(u) for u in report.units]
+    return replace(report, findings=findings, paths=paths, units=units)
