@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from launchpad import __version__, bench, docs, environments, policy, terraform
+from launchpad import __version__, bench, docs, environments, policy, scaffold, terraform
 from launchpad.aws import AwsTarget
 from launchpad.demo import Demo
 from launchpad.deploy import engine as deploy_engine
@@ -289,6 +289,29 @@ def policy_command(
         for written in policy_formats.write(report, output_dir, format_names):
             click.echo(f"wrote {written}")
     sys.exit(1 if report.failed else 0)
+
+
+@main.command("new")
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Where the project folder is made.",
+)
+@click.option("--no-input", is_flag=True, help="Do not prompt: the template's defaults, with --set on top.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Answer a question (repeatable).")
+@friendly_errors
+def new_command(output_dir: Path, no_input: bool, settings: tuple[str, ...]) -> None:
+    """Bake a new model project from launchpad's cookiecutter-model template.
+
+    Prompts for each answer (with help text), or takes the defaults with --no-input. Refused answers get one
+    line each and exit 8; nothing is left behind.
+    """
+    project = scaffold.bake(output_dir, scaffold.parse_settings(settings), no_input=no_input)
+    click.secho(f"baked {project}", fg="green")
+    click.echo(f"next: cd {project} && make setup LAUNCHPAD={repo_root()} && make test")
 
 
 # -- deploy and rollback -------------------------------------------------------------------------------

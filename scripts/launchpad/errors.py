@@ -43,6 +43,12 @@ class ConfigError(LaunchpadError):
         self.problems = problems
 
 
+class ScaffoldError(LaunchpadError):
+    """``launchpad new`` refused the answers (launchpad's key and choice checks, or the template's hook)."""
+
+    exit_code = 8
+
+
 class DeployError(LaunchpadError):
     """A deployment could not be watched or did not land. The subclasses are the rollout's failure outcomes
     (``launchpad.deploy.rollout.Outcome``), one exit code each, so a pipeline can branch on what happened:

@@ -1,0 +1,57 @@
+"""The model's SageMaker inference handlers, which ``python -m launchpad.serving`` calls.
+
+``model_fn`` loads the model once at start; every ``POST /invocations`` then runs ``input_fn`` (parse and
+check the request against the schema of ``{{ 'prompt.py' if cookiecutter.__llm == 'yes' else 'features.py' }}``), ``predict_fn`` and ``output_fn``.
+A bad request raises launchpad.serving's ``BadRequest`` (400), ``UnsupportedMediaType`` (415) or
+``NotAcceptable`` (406); the server answers with the message, and keeps request bodies out of its logs.
+
+Serve locally with ``make serve``; the container runs the same server (see the Dockerfile).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+{%- if cookiecutter.__llm == 'yes' %}
+
+from {{ cookiecutter.project_slug }} import prompt
+from {{ cookiecutter.project_slug }}.charlm import Model, generate, load
+from {{ cookiecutter.project_slug }}.prompt import GenerationRequest
+
+
+def model_fn(model_dir: str) -> Model:
+    return load(Path(model_dir))
+
+
+def input_fn(body: bytes, content_type: str) -> GenerationRequest:
+    return prompt.decode(body, content_type)
+
+
+def predict_fn(data: GenerationRequest, model: Model) -> str:
+    return generate(model, data)
+
+
+def output_fn(prediction: str, accept: str) -> tuple[bytes, str]:
+    return prompt.encode(prediction, accept)
+{%- else %}
+
+import numpy as np
+
+from {{ cookiecutter.project_slug }} import features
+from {{ cookiecutter.project_slug }}.{{ cookiecutter.__model_module }} import Model, load, predict_proba
+
+
+def model_fn(model_dir: str) -> Model:
+    return load(Path(model_dir))
+
+
+def input_fn(body: bytes, content_type: str) -> np.ndarray:
+    return features.decode(body, content_type)
+
+
+def predict_fn(data: np.ndarray, model: Model) -> np.ndarray:
+    return predict_proba(model, data)
+
+
+def output_fn(prediction: np.ndarray, accept: str) -> tuple[bytes, str]:
+    return features.encode(prediction, accept)
+{%- endif %}

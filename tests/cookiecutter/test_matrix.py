@@ -1,0 +1,313 @@
+"""Every answer set the template accepts bakes into a complete, consistent project.
+
+The matrix is every framework x inference mode x accepted deployment strategy (the data classifications taken
+in turn), plus edge cases of the free-text answers: the shortest and longest slugs, an apostrophe and accents,
+the longest texts, tag characters, the GovCloud and China partitions, a GPU instance. Each set is baked once
+(the module is one xdist group) and checked without running its model: the slower runs of a few bakes (their
+own ``make test``, ``terraform validate``, ``launchpad policy``) are in test_project.py.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from launchpad.deploy.config import load_stage_config
+from launchpad.deploy.model_card import load_model_card
+from launchpad.paths import repo_root
+from launchpad.terraform import terraform_env
+
+from .support import CHOICES, STAGES, UNRENDERED, Bake, Bakery, bake_of, partition, project_files
+
+REFUSED_STRATEGY = "all-at-once"  # the hook refuses it by design (test_refusals.py shows its message)
+
+# -- the expected files: every project's, plus its framework's and its inference mode's --------------------
+# {package} is src/<project_slug>. Written from what each answer needs, not from the post-generation hook.
+COMMON = (
+    ".dockerignore",
+    ".github/workflows/ci.yml",
+    ".gitignore",
+    ".pre-commit-config.yaml",
+    "Dockerfile",
+    "Makefile",
+    "README.md",
+    "buildspec.yml",
+    "model_card.yaml",
+    "pyproject.toml",
+    *(f"deploy/config/{stage}.yaml" for stage in STAGES),
+    "scripts/deploy.py",
+    "scripts/policy_check.py",
+    "{package}/__init__.py",
+    "{package}/inference.py",  # the SageMaker handlers
+    "{package}/package.py",  # model.tar.gz
+    "{package}/train.py",
+    "terraform/backend.tf",
+    "terraform/main.tf",
+    "terraform/outputs.tf",
+    "terraform/variables.tf",
+    "terraform/versions.tf",
+    *(f"terraform/envs/{stage}.{kind}" for stage in STAGES for kind in ("tfvars", "backend.hcl")),
+    "tests/__init__.py",
+    "tests/conftest.py",
+    "tests/support.py",
+    "tests/test_config.py",
+    "tests/test_package.py",
+    "tests/test_serving.py",
+    "tests/integration/__init__.py",
+    "tests/integration/test_endpoint.py",
+)
+# The task: a tabular classifier (every framework but the LLM), or text generation (the LLM).
+TABULAR = ("{package}/data.py", "{package}/evaluation.py", "{package}/features.py", "tests/test_tabular.py")
+TEXT = ("{package}/charlm.py", "{package}/corpus.py", "{package}/prompt.py", "tests/test_llm.py")
+BY_FRAMEWORK: dict[str, tuple[str, ...]] = {
+    "sklearn": (*TABULAR, "{package}/sklearn_model.py"),
+    "xgboost": (*TABULAR, "{package}/xgboost_model.py"),
+    "pytorch": (*TABULAR, "{package}/torch_model.py"),
+    "huggingface-llm": TEXT,  # charlm.py is its model
+    "custom-container": (*TABULAR, "{package}/sklearn_model.py"),  # scikit-learn, in an image the team owns
+}
+BY_MODE: dict[str, tuple[str, ...]] = {
+    "real-time": (),
+    "serverless": (),
+    "async": ("terraform/async.tf",),  # the endpoint's result locations: the stack owns async endpoints
+}
+# The package each framework's model needs, pinned in pyproject.toml.
+FRAMEWORK_PACKAGE = {
+    "sklearn": "scikit-learn",
+    "xgboost": "xgboost-cpu",
+    "pytorch": "torch",
+    "huggingface-llm": "torch",
+    "custom-container": "scikit-learn",
+}
+
+# -- the answer sets ---------------------------------------------------------------------------------------
+_CLASSIFICATIONS = CHOICES["data_classification"]
+MATRIX = [
+    bake_of(
+        f"{framework}-{mode}-{strategy}",
+        framework=framework,
+        inference_mode=mode,
+        deployment_strategy=strategy,
+        data_classification=_CLASSIFICATIONS[index % len(_CLASSIFICATIONS)],
+    )
+    for index, (framework, mode, strategy) in enumerate(
+        product(
+            CHOICES["framework"],
+            CHOICES["inference_mode"],
+            [s for s in CHOICES["deployment_strategy"] if s != REFUSED_STRATEGY],
+        )
+    )
+]
+EDGE_CASES = [
+    bake_of("slug-3-chars", project_slug="cx3", framework="xgboost", deployment_strategy="rolling"),
+    bake_of("slug-24-chars", project_slug="customer_churn_model_v12", inference_mode="async"),
+    bake_of(
+        "apostrophe-and-accents",
+        project_name="Zoë's Prédiction de Résiliation",
+        project_slug="zoe_churn",
+        description="Prédit qui résiliera : l'équipe « rétention » appelle d'abord les clients à risque #1.",
+        framework="huggingface-llm",
+        data_classification="phi",
+    ),
+    bake_of(
+        "longest-texts",
+        project_name="Customer Churn Propensity Models for Retention Calls in EMEA",  # 60, the most
+        description=(  # 200 characters, the most: wrapped in the model card and the package docstring
+            "Ranks each member by the chance they cancel within 90 days, so the retention team calls the "
+            "riskiest first; scores are refreshed nightly from the billing, usage and support systems of the "
+            "whole group."
+        ),
+        framework="pytorch",
+        inference_mode="serverless",
+    ),
+    bake_of("tag-characters", owner_team="Team Churn/EMEA", cost_center="cc:1234+ops=retention@acme.example"),
+    bake_of("govcloud", aws_region="us-gov-west-1", inference_mode="async", framework="custom-container"),
+    bake_of("china", aws_region="cn-north-1", inference_mode="serverless", framework="xgboost"),
+    bake_of(
+        "gpu-instance",
+        framework="huggingface-llm",
+        instance_type="ml.g5.xlarge",
+        deployment_strategy="linear",
+    ),
+]
+ALL = [*MATRIX, *EDGE_CASES]
+CASES = [pytest.param(case, id=case.id) for case in ALL]
+# One xdist group: the module's tests share a worker, so each set is baked once per run, not once per worker.
+pytestmark = pytest.mark.xdist_group("bake-matrix")
+
+
+def expected_files(case: Bake) -> set[Path]:
+    rows = (*COMMON, *BY_FRAMEWORK[case["framework"]], *BY_MODE[case["inference_mode"]])
+    return {Path(row.format(package=f"src/{case['project_slug']}")) for row in rows}
+
+
+def test_the_matrix_is_every_accepted_combination_and_the_tables_every_choice() -> None:
+    """The rule tables name exactly the template's choices, and the matrix bakes each accepted combination
+    once: a choice added to cookiecutter.json fails here until the tables say what it bakes."""
+    assert set(BY_FRAMEWORK) == set(FRAMEWORK_PACKAGE) == set(CHOICES["framework"])
+    assert set(BY_MODE) == set(CHOICES["inference_mode"])
+    assert REFUSED_STRATEGY in CHOICES["deployment_strategy"]
+    combinations = {(c["framework"], c["inference_mode"], c["deployment_strategy"]) for c in MATRIX}
+    assert (
+        len(combinations)
+        == len(MATRIX)
+        == len(CHOICES["framework"])
+        * len(CHOICES["inference_mode"])
+        * (len(CHOICES["deployment_strategy"]) - 1)
+    )
+    assert {c["data_classification"] for c in MATRIX} == set(CHOICES["data_classification"])
+    assert len({c.id for c in ALL}) == len(ALL)  # the ids name the bake folders
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_no_template_expression_survives_the_bake(case: Bake, baked: Bakery) -> None:
+    """No ``{{``, ``{%`` or ``{#`` is left in any file's name, folder's name or text: every expression was
+    rendered and every variable existed."""
+    project = baked(case)
+    left = []
+    for path in sorted(project.rglob("*")):
+        relative = path.relative_to(project)
+        left += [f"{relative} (its name)" for marker in UNRENDERED if marker in path.name]
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8")
+            left += [
+                f"{relative}:{number}: {line.strip()}"
+                for number, line in enumerate(text.splitlines(), start=1)
+                if any(marker in line for marker in UNRENDERED)
+            ]
+    assert not left, "unrendered template syntax:\n" + "\n".join(left)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_project_holds_exactly_the_files_its_answers_need(case: Bake, baked: Bakery) -> None:
+    """The files are the common ones plus the framework's and the inference mode's (the tables above),
+    nothing missing and nothing another framework or mode needs; no folder is left empty."""
+    project = baked(case)
+    found = set(project_files(project))
+    expected = expected_files(case)
+    assert found == expected, (
+        f"missing: {sorted(map(str, expected - found))}; unexpected: {sorted(map(str, found - expected))}"
+    )
+    empty = [str(p.relative_to(project)) for p in project.rglob("*") if p.is_dir() and not any(p.iterdir())]
+    assert not empty, f"empty folders left: {empty}"
+
+
+def test_the_python_is_ruff_clean(baked: Bakery) -> None:
+    """``ruff check`` passes on every Python file of every bake, each with its project's own settings
+    (pyproject.toml)."""
+    projects = [str(baked(case)) for case in ALL]
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", *projects],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_terraform_is_formatted(baked: Bakery) -> None:
+    """``terraform fmt -check`` passes on every bake's terraform/ and envs/ (the projects' pre-commit hook
+    runs it)."""
+    stacks = [str(baked(case) / "terraform") for case in ALL]
+    done = subprocess.run(
+        ["terraform", "fmt", "-check", "-recursive", "-list=true", *stacks],
+        env=terraform_env({}),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, f"unformatted:\n{done.stdout}{done.stderr}"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_stage_configs_pass_launchpads_checks_and_carry_the_answers(case: Bake, baked: Bakery) -> None:
+    """Each deploy/config/<stage>.yaml passes the checks ``launchpad deploy`` runs before touching AWS (schema
+    and stage rules, the platform's instance allow-list), and says what was answered: the project, region
+    and tags; the chosen strategy in staging and prod (dev updates all at once); serverless only in dev."""
+    project = baked(case)
+    strategy = case["deployment_strategy"].upper().replace("-", "_")
+    for stage in STAGES:
+        config = load_stage_config(project / "deploy" / "config" / f"{stage}.yaml")
+        assert (config.project, config.stage, config.region) == (case.project, stage, case["aws_region"])
+        assert config.model_card.resolve() == (project / "model_card.yaml").resolve()
+        assert config.tags["owner"] == case["owner_team"]
+        assert config.tags["cost-center"] == case["cost_center"]
+        assert config.tags["data-classification"] == case["data_classification"]
+        assert config.deployment.strategy == ("ALL_AT_ONCE" if stage == "dev" else strategy)
+        assert config.serverless == (stage == "dev" and case["inference_mode"] == "serverless")
+        if not config.serverless:
+            assert {v.instance_type for v in config.variants} == {case["instance_type"]}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_model_card_is_complete_for_every_stage(case: Bake, baked: Bakery) -> None:
+    """model_card.yaml passes launchpad's model-card checks for dev, staging and prod (prod's are the
+    strictest: approvals, thresholds, the EU AI Act fields; phi adds the GDPR and HIPAA bases), and names
+    the project and its data classification."""
+    card_path = baked(case) / "model_card.yaml"
+    for stage in STAGES:
+        card = load_model_card(card_path, stage)
+    assert card["model_details"]["name"] == case.project
+    assert card["training_data"]["data_classification"] == case["data_classification"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_arn_and_image_is_in_the_regions_partition(case: Bake, baked: Bakery) -> None:
+    """The ARNs of the stage configs and tfvars/backend files name the region's partition (aws, aws-cn,
+    aws-us-gov), and their ECR images its domain (amazonaws.com.cn in China) in the answered region."""
+    project = baked(case)
+    expected_partition, ecr_domain = partition(case["aws_region"])
+    value_files = [
+        *(project / "deploy" / "config").glob("*.yaml"),
+        *(project / "terraform" / "envs").iterdir(),
+    ]
+    text = "\n".join(path.read_text() for path in value_files)
+    partitions = set(re.findall(r"\barn:([^:\s\"]*):", text))
+    images = set(re.findall(r"\.dkr\.ecr\.([a-z0-9-]+)\.([a-z.]+?)/", text))
+    assert partitions == {expected_partition}
+    assert images == {(case["aws_region"], ecr_domain)}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_pins_are_the_versions_launchpad_tests_with(case: Bake, baked: Bakery) -> None:
+    """pyproject.toml names the project, pins every dependency exactly (launchpad, the framework's package),
+    and each pin launchpad's own environment also holds is the version of requirements.lock, so `make test`
+    run with launchpad's interpreter (test_project.py) tests the versions the serving image installs."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    document: dict[str, Any] = tomllib.loads((baked(case) / "pyproject.toml").read_text())
+    assert document["project"]["name"] == case.project
+    assert document["project"]["description"] == case["description"]
+    requirements = [
+        *document["project"]["dependencies"],
+        *document["project"]["optional-dependencies"]["dev"],
+    ]
+    pins = dict(requirement.split("==", 1) for requirement in requirements)
+    assert len(pins) == len(requirements), f"not all pinned exactly: {requirements}"
+    assert pins["launchpad"] == case["launchpad_version"]
+    assert FRAMEWORK_PACKAGE[case["framework"]] in pins
+    lock = repo_root() / "requirements.lock"
+    locked = dict(line.split("==", 1) for line in lock.read_text().splitlines() if "==" in line)
+    differ = {
+        name: f"{version} (lock: {locked[name]})"
+        for name, version in pins.items()
+        if locked.get(name, version) != version
+    }
+    assert not differ, f"pins that differ from {lock.name}: {differ}"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_name_and_description_read_as_written(case: Bake, baked: Bakery) -> None:
+    """The project name titles the README and, with the description, opens the package's docstring, as
+    written (accents, apostrophes and all)."""
+    project = baked(case)
+    assert (project / "README.md").read_text().splitlines()[0] == f"# {case['project_name']}"
+    init = project / "src" / case["project_slug"] / "__init__.py"
+    docstring = ast.get_docstring(ast.parse(init.read_text())) or ""
+    assert " ".join(docstring.split()) == f"{case['project_name']}: {case['description']}"
