@@ -77,7 +77,7 @@ apply: ## Plan, confirm and apply terraform/platform to ENV (sandbox: no account
 destroy: ## Destroy terraform/platform in ENV
 	$(BIN)/launchpad destroy --env $(ENV)
 
-demo: ## Sandbox up, apply the platform stack (sandbox env), show it with boto3, tear down
+demo: ## The platform on the sandbox: apply it, ship a baked model project (canary rolls back), tear down
 	$(BIN)/launchpad demo
 
 bench: ## Time init/apply/re-plan/destroy per module example; writes bench-results/*.json

@@ -4,8 +4,12 @@ with boto3; the re-plan is empty; the destroy leaves nothing."""
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
-from launchpad.demo import describe_platform
+import pytest
+
+from launchpad.demo import ProjectDemo, describe_platform
 from launchpad.environments import Environment
 from launchpad.inventory import account_inventory
 from launchpad.testing import Stack, applied_stack, assert_replan_empty
@@ -112,6 +116,38 @@ def test_execution_role_reaches_only_the_model_and_capture_buckets(stack: Stack)
     assert names["data"] not in text.replace(names["data-capture"], "")
     assert names["feedback"] not in text and names["access-logs"] not in text
     assert iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"] == []
+
+
+def test_a_baked_model_project_ships_through_the_platform_and_its_canary_rolls_back(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """The demo's project steps on this applied platform: bake, train, test, policy, deploy v1, invoke it
+    (answered by the model's own server), canary v2 with its alarm firing, back on v1, tear down."""
+    image = os.environ.get("LAUNCHPAD_AWS_IMAGE_URI")
+    if not stack.target.is_sandbox and not image:
+        pytest.skip("set LAUNCHPAD_AWS_IMAGE_URI to the demo_model project's image in ECR (make image)")
+    demo = ProjectDemo(stack.target, stack.outputs, tmp_path, image_uri=image, timeout=3600)
+    try:
+        results = {title: action() for title, action in demo.steps()}
+    finally:
+        demo.close()
+    assert len(results) == 10
+    v1, v2 = demo.deploys["v1"].rollout, demo.deploys["v2"].rollout
+    assert v1.succeeded and v2.outcome.exit_code in (13, 14) and v2.settled_on(v1.target_config)
+    assert demo.answers["after rollback via endpoint"] == demo.answers["v1 via endpoint"]
+    assert demo.answers["v2 directly"] != demo.answers["v1 via endpoint"]
+    events = [what for _, what in demo.timeline]
+    fired = next(i for i, e in enumerate(events) if e.startswith("alarm demo-model-staging-rollback-5xx"))
+    rolling_back = next(i for i, e in enumerate(events) if "RollingBack" in e)
+    assert fired < rolling_back, events
+    if stack.target.is_sandbox:  # the sandbox's wording of the canary's bake
+        assert "during the canary (Baking after traffic step 1 of 2" in events[fired], events
+    assert f"endpoint {demo.endpoint}" in demo.removed
+    left = account_inventory(stack.target)
+    serving = ("sagemaker endpoints", "sagemaker endpoint configs", "sagemaker models", "cloudwatch alarms")
+    assert not set(serving) & set(left), left
+    packages = stack.client("sagemaker").list_model_packages(ModelPackageGroupName="demo-model")
+    assert packages["ModelPackageSummaryList"] == []
 
 
 def test_replan_is_empty(stack: Stack) -> None:

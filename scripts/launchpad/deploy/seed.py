@@ -9,6 +9,7 @@ import copy
 import json
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,11 +129,17 @@ def staging_canary(seeded: Seeded, version: str, time_scale: float, **overrides:
     return document
 
 
-def fire_alarm_during_bake(
-    target: AwsTarget, endpoint: str, alarm: str, leaving: str, deadline: float = 60.0
+def fire_alarm_when(
+    target: AwsTarget,
+    endpoint: str,
+    alarm: str,
+    ready: Callable[[Mapping[str, Any]], bool],
+    reason: str = "5xx error rate above the threshold",
+    deadline: float = 60.0,
 ) -> threading.Thread:
-    """A thread that sets ``alarm`` to ALARM as soon as ``endpoint`` is InService on a config other than
-    ``leaving`` (the update landed; the bake has begun, where only launchpad's guard rolls back)."""
+    """A thread that sets ``alarm`` to ALARM as soon as ``ready(DescribeEndpoint's answer)`` holds (the
+    sandbox does not evaluate alarms, so tests and the demo play CloudWatch). The thread's ``fired_at``
+    attribute is the ``time.monotonic()`` of the SetAlarmState call, None until then."""
     # Clients of their own: the deploy counts the calls made on the shared ones.
     session = target.session()
     sagemaker, cloudwatch = (
@@ -142,17 +149,30 @@ def fire_alarm_during_bake(
     def fire() -> None:
         ends = time.monotonic() + deadline
         while time.monotonic() < ends:
-            described = sagemaker.describe_endpoint(EndpointName=endpoint)
-            if described["EndpointStatus"] == "InService" and described["EndpointConfigName"] != leaving:
-                cloudwatch.set_alarm_state(
-                    AlarmName=alarm, StateValue="ALARM", StateReason="5xx error rate above the threshold"
-                )
+            if ready(sagemaker.describe_endpoint(EndpointName=endpoint)):
+                thread.fired_at = time.monotonic()  # type: ignore[attr-defined]
+                cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason=reason)
                 return
             time.sleep(0.05)
 
     thread = threading.Thread(target=fire, daemon=True)
+    thread.fired_at = None  # type: ignore[attr-defined]
     thread.start()
     return thread
+
+
+def fire_alarm_during_bake(
+    target: AwsTarget, endpoint: str, alarm: str, leaving: str, deadline: float = 60.0
+) -> threading.Thread:
+    """Fire ``alarm`` as soon as ``endpoint`` is InService on a config other than ``leaving`` (the update
+    landed; the bake has begun, where only launchpad's guard rolls back)."""
+    return fire_alarm_when(
+        target,
+        endpoint,
+        alarm,
+        lambda d: d["EndpointStatus"] == "InService" and d["EndpointConfigName"] != leaving,
+        deadline=deadline,
+    )
 
 
 def measure_guarded_update(target: AwsTarget, folder: Path, time_scale: float = 0.001) -> dict[str, float]:

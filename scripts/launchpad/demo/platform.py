@@ -1,9 +1,7 @@
-"""`launchpad demo`: the main job on the local sandbox, step by step.
-
-Bring up the sandbox, apply the platform stack (``terraform/platform`` with ``envs/sandbox.tfvars``: keys
-per data domain, the private network, the encrypted buckets, and the demo model project's registry,
-execution role and delivery pipeline) into a fresh sandbox account, read back with boto3 what was created,
-destroy it, prove nothing is left, and stop the sandbox if the demo started it.
+"""The demo's platform steps: bring up the sandbox, apply the platform stack (``terraform/platform`` with
+``envs/sandbox.tfvars``: keys per data domain, the private network, the encrypted buckets, and the demo model
+project's registry, execution role and delivery pipeline) into a fresh sandbox account, read back with boto3
+what was created; at the end destroy it, prove nothing is left, and stop the sandbox if the demo started it.
 """
 
 from __future__ import annotations
@@ -22,22 +20,25 @@ from launchpad.workspace import Workspace
 
 
 @dataclass
-class Demo:
+class PlatformDemo:
     environment: Environment = field(default_factory=lambda: Environment("sandbox"))
     sandbox: Sandbox = field(default_factory=Sandbox)
     target: AwsTarget | None = None
     workspace: Workspace | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
+    created: str = "nothing"
     _resources: ExitStack = field(default_factory=ExitStack)
 
-    def steps(self) -> Iterator[tuple[str, Callable[[], str]]]:
+    def up(self) -> Iterator[tuple[str, Callable[[], str]]]:
         """(title, action) pairs; each action returns a one-line result to show."""
         yield "start the sandbox", self.start_sandbox
         yield f"init terraform/{self.environment.stack} (envs/{self.environment.name}.tfvars)", self.init
         yield "apply the platform stack", self.apply
         yield "read back what was created (boto3)", self.describe
         yield "check the re-plan is empty", self.replan
-        yield "destroy the stack", self.destroy
+
+    def down(self) -> Iterator[tuple[str, Callable[[], str]]]:
+        yield "destroy the platform stack", self.destroy
         yield "check nothing is left", self.check_empty
 
     def start_sandbox(self) -> str:
@@ -59,7 +60,11 @@ class Demo:
     def apply(self) -> str:
         assert self.workspace is not None
         self.outputs = self.workspace.apply()
-        return f"{len(self.workspace.tf.state_resources())} resources"
+        assert self.target is not None
+        kinds = account_inventory(self.target)
+        shown = ", ".join(f"{len(names)} {kind}" for kind, names in sorted(kinds.items()))
+        self.created = f"{len(self.workspace.tf.state_resources())} Terraform resources ({shown})"
+        return self.created
 
     def describe(self) -> str:
         assert self.target is not None

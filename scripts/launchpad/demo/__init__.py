@@ -1,0 +1,95 @@
+"""`launchpad demo`: the whole platform, working, on the local sandbox (no AWS account).
+
+The platform steps (``platform.PlatformDemo``) bring the sandbox up and apply ``terraform/platform``; the
+project steps (``project.ProjectDemo``) bake a model project and ship it through that platform, with a
+canary that rolls back; then the platform is destroyed and the account checked empty. ``Demo.run`` times
+every step and returns the summary the CLI prints: what was created, the timings, the rollback timeline.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from launchpad.aws import AwsTarget
+from launchpad.demo.platform import PlatformDemo, describe_platform
+from launchpad.demo.project import ProjectDemo
+from launchpad.errors import LaunchpadError
+
+__all__ = ["Demo", "PlatformDemo", "ProjectDemo", "describe_platform"]
+
+Step = tuple[str, Callable[[], str]]
+
+
+@dataclass
+class Demo:
+    platform: PlatformDemo = field(default_factory=PlatformDemo)
+    workdir: Path | None = None  # where the model project is baked; a temporary folder by default
+    project: ProjectDemo | None = None
+    make_project: Callable[[AwsTarget, Mapping[str, Any], Path], ProjectDemo] = ProjectDemo
+    timings: list[tuple[str, float]] = field(default_factory=list)
+
+    def steps(self) -> Iterator[Step]:
+        yield from self.platform.up()
+        yield "hand the platform's outputs to the model project", self._start_project
+        # The project steps exist once the platform's outputs do: yielded lazily, after _start_project ran.
+        yield from self._project_steps()
+        yield from self.platform.down()
+
+    def run(self, on_step: Callable[[int, str], None], on_result: Callable[[str, float], None]) -> list[str]:
+        """Run every step (``on_step(number, title)`` before, ``on_result(result, seconds)`` after), clean
+        up whatever happens, and return the summary lines."""
+        started = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="launchpad-demo-") as scratch:
+            self.workdir = self.workdir or Path(scratch)
+            try:
+                for number, (title, action) in enumerate(self.steps(), 1):
+                    on_step(number, title)
+                    step_started = time.monotonic()
+                    result = action()
+                    seconds = time.monotonic() - step_started
+                    self.timings.append((title, seconds))
+                    on_result(result, seconds)
+            except BaseException:
+                self.close()
+                raise
+            self.close()
+        return self.summary(time.monotonic() - started)
+
+    def close(self) -> None:
+        """Stop the model servers, destroy what is still applied, stop a sandbox the demo started."""
+        try:
+            if self.project is not None:
+                self.project.close()
+        finally:
+            self.platform.close()
+
+    def summary(self, seconds: float) -> list[str]:
+        lines = [f"demo finished in {seconds:.0f} s"]
+        lines.append("created and removed:")
+        lines.append(f"  platform: {self.platform.created}")
+        if self.project is not None:
+            for version, result in self.project.deploys.items():
+                lines.append(f"  deploy {version}: {result.created.summary()}")
+            lines.append("answers (probability of the README's example):")
+            lines += [f"  {name}: {value}" for name, value in self.project.answers.items()]
+            lines.append("rollback timeline (seconds from the v2 deploy's start):")
+            lines += [f"  {at:6.2f}  {what}" for at, what in self.project.timeline]
+        lines.append("timings:")
+        lines += [f"  {seconds:6.1f} s  {title}" for title, seconds in self.timings]
+        return lines
+
+    def _start_project(self) -> str:
+        if self.platform.target is None or self.workdir is None:
+            raise LaunchpadError("the platform is not applied")
+        self.project = self.make_project(self.platform.target, self.platform.outputs, self.workdir)
+        return f"model project {self.project.name}: {', '.join(sorted(self.platform.outputs))}"
+
+    def _project_steps(self) -> Iterator[Step]:
+        if self.project is None:
+            raise LaunchpadError("the platform is not applied")
+        yield from self.project.steps()

@@ -1,0 +1,344 @@
+"""The demo's second half: a model project made with ``launchpad new`` ships through the applied platform.
+
+Bake a scikit-learn project, train v1 and v2 of its small model (synthetic data, seeds 7 and 8), run the
+project's own tests and policy check, fill its staging config in with the platform's outputs (what the
+project's README asks a team to do), deploy v1, serve each version from the project's own server
+(``python -m launchpad.serving``, the container's entry point) registered with the sandbox so
+``InvokeEndpoint`` answers with the model's prediction, deploy v2 as a canary while its rollback alarm
+fires, and check that the endpoint is back on v1 and answers as v1 did. Everything runs in this Python
+(launchpad's environment has the template's scikit-learn), and nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from launchpad import policy, scaffold
+from launchpad.aws import AwsTarget
+from launchpad.deploy import status as deploy_status
+from launchpad.deploy.engine import DeployResult, deploy
+from launchpad.deploy.resources import alarm_names
+from launchpad.deploy.rollout import Event
+from launchpad.deploy.seed import TIME_SCALE_TAG, fire_alarm_when
+from launchpad.deploy.teardown import remove_endpoint
+from launchpad.errors import LaunchpadError
+from launchpad.sandbox import local_servers
+
+SLUG = "demo_model"  # "demo-model" in resource names: the model project envs/sandbox.tfvars declares
+PACKAGE = SLUG
+SEEDS = {"v1": 7, "v2": 8}
+VERSIONS = {"v1": "0.1.0", "v2": "0.2.0"}
+REQUEST = {"instances": [[0.5, 1.2, 2.0, -0.3, 0.0, -1.1, 0.4, 0.9]]}  # the project README's example
+
+
+@dataclass
+class LocalServer:
+    """One model version served by the project's own server process, registered with the sandbox."""
+
+    version: str
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def predict(self, body: Mapping[str, Any]) -> Any:
+        request = urllib.request.Request(
+            f"{self.url}/invocations",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@dataclass
+class ProjectDemo:
+    """Steps that need a sandbox ``target`` with terraform/platform applied (its ``outputs``)."""
+
+    target: AwsTarget
+    outputs: Mapping[str, Any]
+    workdir: Path
+    time_scale: float = 0.01  # the sandbox's rollout waits: 300 s of canary wait pass in 3 s
+    bake_seconds: int = 2
+    poll_interval: float = 0.2
+    timeout: float = 300.0
+    # A real account serves the project's image (``make image``, pushed to ECR); the sandbox needs none.
+    image_uri: str | None = None
+    project: Path | None = None
+    servers: dict[str, LocalServer] = field(default_factory=dict)
+    deploys: dict[str, DeployResult] = field(default_factory=dict)
+    answers: dict[str, float] = field(default_factory=dict)
+    timeline: list[tuple[float, str]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return SLUG.replace("_", "-")
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.name}-staging"
+
+    def steps(self) -> Iterator[tuple[str, Callable[[], str]]]:
+        yield "bake a model project (launchpad new: scikit-learn, real-time, canary)", self.bake
+        yield "train v1 and v2 of its model on its synthetic data", self.train
+        yield "run the project's own tests (make test)", self.test
+        yield "policy-check the project's Terraform (launchpad policy)", self.check_policy
+        yield "deploy v1 to staging (upload, register, create, roll out)", self.deploy_v1
+        yield "invoke the endpoint (answered by the model's own server)", self.invoke_v1
+        yield "deploy v2 as a canary; its 5xx rollback alarm fires mid-rollout", self.deploy_v2
+        yield "invoke again: v1 answers", self.invoke_after_rollback
+        yield "show the endpoint's status", self.status
+        yield "tear down the model's endpoint and registered versions", self.teardown
+
+    # -- the project -----------------------------------------------------------------------------------
+    def bake(self) -> str:
+        settings = {
+            "project_name": "Demo Model",
+            "project_slug": SLUG,
+            "framework": "sklearn",
+            "inference_mode": "real-time",
+            "deployment_strategy": "canary",
+            "aws_region": self.target.region,
+        }
+        self.project = scaffold.bake(self.workdir, settings)
+        files = sum(1 for p in self.project.rglob("*") if p.is_file())
+        return f"{self.project} ({files} files)"
+
+    def train(self) -> str:
+        lines = []
+        for version, seed in SEEDS.items():
+            out = self._run(
+                [
+                    sys.executable,
+                    "-m",
+                    f"{PACKAGE}.train",
+                    "--output",
+                    f"build/{version}",
+                    "--seed",
+                    str(seed),
+                ]
+            )
+            lines.append(f"{version}: {out.strip()}")
+        return "; ".join(lines)
+
+    def test(self) -> str:
+        output = self._run(["make", "--no-print-directory", "test", f"PYTHON={sys.executable}"])
+        return output.strip().splitlines()[-1].strip("= ")
+
+    def check_policy(self) -> str:
+        report = policy.run([self._project / "terraform"])
+        if report.failed:
+            failed = ", ".join(f"{f.check_id} {f.resource}" for f in report.failed)
+            raise LaunchpadError(f"the baked project's Terraform fails policy checks: {failed}")
+        return report.summary()
+
+    # -- shipping --------------------------------------------------------------------------------------
+    def deploy_v1(self) -> str:
+        result = self._deploy("v1")
+        result.rollout.raise_for_outcome()
+        self._serve("v1")
+        self._serve("v2")  # its artifact is registered now so the canary's instances can answer
+        return f"{result.rollout.message}; created {result.created.summary()}"
+
+    def invoke_v1(self) -> str:
+        answer, variant = self._invoke()
+        self.answers["v1 via endpoint"] = answer
+        direct = self.servers["v1"].predict(REQUEST)["predictions"][0]["probability"]
+        if answer != direct:
+            raise LaunchpadError(f"the endpoint answered {answer}, the v1 model itself {direct}")
+        return f"probability {answer} from variant {variant}; the v1 server answers the same directly"
+
+    def deploy_v2(self) -> str:
+        previous = self.deploys["v1"].rollout.target_config
+        alarm = alarm_names(self.endpoint)[0]  # <endpoint>-rollback-5xx
+        started = time.monotonic()
+        seen: list[str] = []
+
+        def canary_baking(described: Mapping[str, Any]) -> bool:
+            pending = described.get("PendingDeploymentSummary") or {}
+            for variant in pending.get("ProductionVariants") or []:
+                for status in variant.get("VariantStatus") or []:
+                    if status["Status"] == "Baking":
+                        seen.append(status.get("StatusMessage", "Baking"))
+                        return True
+            return False
+
+        firing = fire_alarm_when(
+            self.target,
+            self.endpoint,
+            alarm,
+            canary_baking,
+            reason="5xx error rate of the canary above the threshold (set by the demo: the sandbox does "
+            "not evaluate metrics)",
+        )
+        result = self._deploy("v2", started=started)
+        firing.join(timeout=5)
+        fired_at = getattr(firing, "fired_at", None)
+        if fired_at is not None:
+            during = f" during the canary ({seen[-1]})" if seen else ""
+            self.timeline.append((fired_at - started, f"alarm {alarm} set to ALARM{during}"))
+            self.timeline.sort()
+        if result.rollout.succeeded or not result.rollout.settled_on(previous):
+            raise LaunchpadError(
+                f"v2 was not rolled back to v1's config {previous}: {result.rollout.message}"
+            )
+        return f"{result.rollout.outcome.name.lower().replace('_', ' ')}: {result.rollout.message}"
+
+    def invoke_after_rollback(self) -> str:
+        answer, variant = self._invoke()
+        v2 = self.servers["v2"].predict(REQUEST)["predictions"][0]["probability"]
+        self.answers.update({"after rollback via endpoint": answer, "v2 directly": v2})
+        if answer != self.answers["v1 via endpoint"]:
+            raise LaunchpadError(f"after the rollback the endpoint answered {answer}, not v1's answer")
+        return f"probability {answer} from variant {variant}, v1's answer (v2 would say {v2})"
+
+    def status(self) -> str:
+        sagemaker, cloudwatch = self.target.client("sagemaker"), self.target.client("cloudwatch")
+        rendered = deploy_status.render(
+            deploy_status.read_status(sagemaker, cloudwatch, self.endpoint, self.target.region)
+        )
+        return "; ".join(line.rstrip() for line in rendered.splitlines() if line.strip())
+
+    def teardown(self) -> str:
+        self.close()
+        group = self.outputs["model_projects"][self.name]["model_package_group_name"]
+        self.removed = remove_endpoint(self.target, self.endpoint, package_group=group, sleep=time.sleep)
+        return f"removed {len(self.removed)}: " + ", ".join(self.removed)
+
+    def close(self) -> None:
+        """Stop the local servers and forget their registrations (safe to call twice)."""
+        for server in self.servers.values():
+            server.stop()
+        if self.servers and self.target.is_sandbox:
+            local_servers.clear(self.target)
+        self.servers.clear()
+
+    # -- helpers ---------------------------------------------------------------------------------------
+    @property
+    def _project(self) -> Path:
+        if self.project is None:
+            raise LaunchpadError("no project baked yet")
+        return self.project
+
+    def _run(self, command: list[str]) -> str:
+        env = {**os.environ, "PYTHONPATH": str(self._project / "src")}
+        done = subprocess.run(command, cwd=self._project, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise LaunchpadError(
+                f"{' '.join(command[:4])} failed in {self._project} (exit {done.returncode}):\n"
+                f"{done.stdout[-3000:]}{done.stderr[-3000:]}"
+            )
+        return done.stdout
+
+    def _artifact_uri(self, version: str) -> str:
+        bucket = self.outputs["bucket_names"]["model-artifacts"]
+        return f"s3://{bucket}/{self.name}/{VERSIONS[version]}/model.tar.gz"
+
+    def _staging_config(self, version: str) -> Path:
+        """The baked staging config with the platform's values filled in (the README's step for teams)."""
+        path = self._project / "deploy" / "config" / "staging.yaml"
+        document = yaml.safe_load(path.read_text())
+        platform = self.outputs["model_projects"][self.name]
+        account, region = self.target.account_id, self.target.region
+        document.update(
+            region=region,
+            execution_role_arn=platform["sagemaker_role_arn"],
+            model_package_group=platform["model_package_group_name"],
+            vpc={
+                "subnet_ids": list(self.outputs["private_subnet_ids"]),
+                "security_group_ids": [self.outputs["endpoint_security_group_id"]],
+            },
+        )
+        document["model"] = {
+            "artifact_s3_uri": self._artifact_uri(version),
+            "kms_key_arn": self.outputs["kms_key_arns"]["models"],
+            "image_uri": self.image_uri
+            or f"{account}.dkr.ecr.{region}.amazonaws.com/{self.name}:{VERSIONS[version]}",
+        }
+        capture_bucket = self.outputs["bucket_names"]["data-capture"]
+        document["data_capture"]["destination_s3_uri"] = f"s3://{capture_bucket}/{self.name}/staging"
+        document["rollback"]["bake_seconds"] = self.bake_seconds
+        document["tags"][TIME_SCALE_TAG] = str(self.time_scale)
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
+        return path
+
+    def _deploy(self, version: str, started: float | None = None) -> DeployResult:
+        began = started if started is not None else time.monotonic()
+
+        def record(event: Event) -> None:
+            self.timeline.append((time.monotonic() - began, f"{version}: {event.message}"))
+
+        result = deploy(
+            self._staging_config(version),
+            self.target,
+            poll_interval=self.poll_interval,
+            timeout=self.timeout,
+            on_progress=record if version == "v2" else None,
+            artifact=self._project / "build" / version / "model.tar.gz",
+        )
+        self.deploys[version] = result
+        return result
+
+    def _serve(self, version: str) -> None:
+        port = _free_port()
+        command = [
+            sys.executable, "-m", "launchpad.serving", "serve", "--handler", f"{PACKAGE}.inference",
+            "--model-dir", str(self._project / "build" / version / "model"), "--port", str(port),
+        ]  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(self._project / "src")}
+        process = subprocess.Popen(
+            command, cwd=self._project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        server = LocalServer(version, f"http://127.0.0.1:{port}", process)
+        self.servers[version] = server
+        _wait_for_ping(server)
+        if self.target.is_sandbox:  # in AWS the image serves; the local server is the reference
+            local_servers.register(self.target, server.url, model_data_url=self._artifact_uri(version))
+
+    def _invoke(self) -> tuple[float, str]:
+        response = self.target.client("sagemaker-runtime").invoke_endpoint(
+            EndpointName=self.endpoint,
+            ContentType="application/json",
+            Accept="application/json",
+            Body=json.dumps(REQUEST),
+        )
+        answer = json.loads(response["Body"].read())["predictions"][0]["probability"]
+        return answer, response.get("InvokedProductionVariant", "?")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for_ping(server: LocalServer, timeout: float = 30.0) -> None:
+    ends = time.monotonic() + timeout
+    while time.monotonic() < ends:
+        if server.process.poll() is not None:
+            raise LaunchpadError(f"the {server.version} model server exited ({server.process.returncode})")
+        try:
+            with urllib.request.urlopen(f"{server.url}/ping", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise LaunchpadError(f"the {server.version} model server did not answer /ping in {timeout:.0f} s")
