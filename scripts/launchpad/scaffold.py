@@ -85,10 +85,14 @@ def bake(
     *,
     no_input: bool = True,
     template: Path | None = None,
+    replay_dir: Path | None = None,
 ) -> Path:
     """Bake a project into ``output_dir`` and return its folder; ``ScaffoldError`` if an answer is refused.
 
     ``launchpad_version`` defaults to this launchpad's version, so the project pins the platform that made it.
+    Cookiecutter keeps the answers for ``--replay`` in the user's ``~/.cookiecutter_replay`` (or their
+    cookiecutter config's); ``replay_dir`` keeps them there instead (the demo and tests, which leave the home
+    folder alone).
     """
     from cookiecutter.exceptions import CookiecutterException, FailedHookException, OutputDirExistsException
     from cookiecutter.main import cookiecutter
@@ -101,9 +105,14 @@ def bake(
     cookiecutter_log = logging.getLogger("cookiecutter")
     level = cookiecutter_log.level
     cookiecutter_log.setLevel(logging.CRITICAL)
+    config = _config_file(replay_dir) if replay_dir is not None else None
     try:
         baked = cookiecutter(
-            str(template), no_input=no_input, extra_context=answers, output_dir=str(output_dir)
+            str(template),
+            no_input=no_input,
+            extra_context=answers,
+            output_dir=str(output_dir),
+            config_file=config,
         )
     except FailedHookException as exc:
         # The hook printed its one line per bad answer on stderr; cookiecutter removed the directory.
@@ -116,3 +125,12 @@ def bake(
         cookiecutter_log.setLevel(level)
     log.debug("baked %s", baked)
     return Path(baked)
+
+
+def _config_file(replay_dir: Path) -> str:
+    """A cookiecutter config that keeps its replay and clone folders under ``replay_dir``."""
+    replay_dir.mkdir(parents=True, exist_ok=True)
+    config = replay_dir / "cookiecutter.yaml"
+    settings = {"replay_dir": str(replay_dir), "cookiecutters_dir": str(replay_dir / "cookiecutters")}
+    config.write_text(json.dumps(settings))  # JSON is YAML
+    return str(config)

@@ -3,6 +3,7 @@ is allowed, nothing made), a refusal of the template's hook through the CLI, and
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from launchpad.cli import main
 from launchpad.deploy.config import load_stage_config
 from launchpad.errors import ScaffoldError
 from launchpad.paths import repo_root
+from launchpad.scaffold import bake
 
 from .support import CHOICES, QUESTIONS
 
@@ -129,3 +131,11 @@ def test_platform_values_are_set_in_their_shape_and_others_refused(tmp_path: Pat
     assert result.exit_code == 0, result.output
     config = load_stage_config(output / "fraud" / "deploy" / "config" / "dev.yaml")
     assert config.execution_role_arn == "arn:aws:iam::123456789012:role/corp-ml-dev-fraud-sagemaker"
+
+
+def test_replay_dir_keeps_cookiecutters_replay_out_of_the_home_folder(tmp_path: Path) -> None:
+    """``bake(replay_dir=...)`` (the demo's) writes cookiecutter's replay of the answers there."""
+    project = bake(tmp_path / "out", {"project_slug": "fraud"}, replay_dir=tmp_path / "replay")
+    replay = json.loads((tmp_path / "replay" / "cookiecutter-model.json").read_text())
+    assert project == tmp_path / "out" / "fraud"
+    assert replay["cookiecutter"]["project_slug"] == "fraud"

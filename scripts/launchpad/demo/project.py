@@ -118,7 +118,7 @@ class ProjectDemo:
             "deployment_strategy": "canary",
             "aws_region": self.target.region,
         }
-        self.project = scaffold.bake(self.workdir, settings)
+        self.project = scaffold.bake(self.workdir, settings, replay_dir=self.workdir / ".cookiecutter")
         files = sum(1 for p in self.project.rglob("*") if p.is_file())
         return f"{self.project} ({files} files)"
 
