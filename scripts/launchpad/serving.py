@@ -26,19 +26,26 @@ Errors are JSON: ``{"error": "<message>", "status": <code>}``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import logging
 import os
+import subprocess
 import sys
+import tempfile
 import threading
+import time
 import traceback
-from collections.abc import Callable, Sequence
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from launchpad.errors import LaunchpadError
 
 LOG = logging.getLogger(__name__)
 
@@ -212,6 +219,74 @@ def serve_in_thread(
     server = make_server(model, host, port, max_payload)
     threading.Thread(target=server.serve_forever, name="launchpad-serving", daemon=True).start()
     return server
+
+
+class ServerStartError(LaunchpadError):
+    """``serve_in_process``: the server exited, or did not answer ``/ping`` in time."""
+
+
+@contextlib.contextmanager
+def serve_in_process(
+    handler: str,
+    model_dir: Path,
+    *,
+    pythonpath: Sequence[Path] = (),
+    log: Path | None = None,
+    timeout: float = 60.0,
+) -> Iterator[str]:
+    """``python -m launchpad.serving serve`` in a process of its own, as a container runs it (a project's
+    tests, the demo): yields its URL once ``/ping`` answers 200, and stops it after.
+
+    The server takes a free port (``--port 0``) and logs where it listens; ``pythonpath`` goes before the
+    inherited ``PYTHONPATH`` (a project's ``src/``). Its output goes to ``log`` (a temporary file if None),
+    whose end a ``ServerStartError`` quotes.
+    """
+    paths = [*(str(path) for path in pythonpath), os.environ.get("PYTHONPATH", "")]
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(path for path in paths if path)}
+    command = [sys.executable, "-m", "launchpad.serving", "serve", "--handler", handler]
+    command += ["--model-dir", str(model_dir), "--port", "0"]
+    with contextlib.ExitStack() as stack:
+        if log is None:
+            log = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="launchpad-serving-"))) / "log"
+        output = stack.enter_context(log.open("w"))
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env)
+        try:
+            yield _wait_until_serving(process, log, timeout)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_serving(process: subprocess.Popen[bytes], log: Path, timeout: float) -> str:
+    """The URL the server logs (``main``'s "serving ... on http://host:port"), once ``/ping`` answers."""
+    deadline = time.monotonic() + timeout
+    url = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerStartError(f"the model server exited with {process.returncode}:\n{_tail(log)}")
+        if url is None:
+            url = next((line.rsplit(" on ", 1)[1] for line in _lines(log) if " on http://" in line), None)
+        else:
+            try:
+                with urllib.request.urlopen(f"{url}/ping", timeout=2) as answer:
+                    if answer.status == HTTPStatus.OK:
+                        return url
+            except OSError:
+                pass
+        time.sleep(0.05)
+    raise ServerStartError(f"the model server did not answer /ping within {timeout:.0f} s:\n{_tail(log)}")
+
+
+def _lines(log: Path) -> list[str]:
+    return log.read_text(errors="replace").splitlines()
+
+
+def _tail(log: Path, lines: int = 30) -> str:
+    return "\n".join(_lines(log)[-lines:])
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
 import sys
 import urllib.error
@@ -142,25 +141,27 @@ def test_a_module_without_the_handlers_is_refused(tmp_path: Path, monkeypatch: p
 
 
 def test_the_command_line_serves_as_a_container_would(handler_module: str, tmp_path: Path) -> None:
-    """``python -m launchpad.serving serve`` (SageMaker's container start), on a port of its own: the
-    handlers' 4xx answers survive the module running as ``__main__``."""
-    command = [sys.executable, "-m", "launchpad.serving", "serve", "--handler", handler_module]
-    command += ["--model-dir", str(tmp_path / "model"), "--port", "0"]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        assert process.stderr is not None
-        lines = iter(process.stderr.readline, "")  # ends if the process exits
-        started = next((line for line in lines if " on http://" in line), "the server exited before serving")
-        url = started.rsplit(" on ", 1)[-1].strip()
-        assert url.startswith("http://127.0.0.1:"), started
+    """``python -m launchpad.serving serve`` (SageMaker's container start) through ``serve_in_process``, on
+    the free port it logs: the handlers' 4xx answers survive the module running as ``__main__``, and the
+    process is gone afterwards."""
+    log = tmp_path / "server.log"
+    with serving.serve_in_process(handler_module, tmp_path / "model", pythonpath=[tmp_path], log=log) as url:
+        assert url.startswith("http://127.0.0.1:")
         assert call(f"{url}/ping")[0] == 200
         assert invoke(url, {"instances": [[4]]}) == (200, [8.0])
         assert invoke(url, {"rows": []})[0] == 400
         assert invoke(url, {"instances": []}, "text/csv")[0] == 415
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with pytest.raises(urllib.error.URLError):
+        call(f"{url}/ping")
+
+
+def test_a_server_that_cannot_start_is_reported_with_its_log(tmp_path: Path) -> None:
+    """``serve_in_process`` over a handler that does not exist: ``ServerStartError`` quoting the log."""
+    with (
+        pytest.raises(serving.ServerStartError, match="exited with 1:\nerror: cannot load the model"),
+        serving.serve_in_process("no_such_module", tmp_path, timeout=30),
+    ):
+        pass
 
 
 def test_a_model_that_cannot_load_exits_with_one_message(tmp_path: Path) -> None:

@@ -13,19 +13,19 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from launchpad import policy, scaffold
+from launchpad import policy, scaffold, serving
 from launchpad.aws import AwsTarget
 from launchpad.deploy import status as deploy_status
 from launchpad.deploy.engine import DeployResult, deploy
@@ -36,36 +36,29 @@ from launchpad.deploy.teardown import remove_endpoint
 from launchpad.errors import LaunchpadError
 from launchpad.sandbox import local_servers
 
-SLUG = "demo_model"  # "demo-model" in resource names: the model project envs/sandbox.tfvars declares
-PACKAGE = SLUG
+# The package; as "demo-model" it names the model project envs/sandbox.tfvars declares.
+SLUG = "demo_model"
 SEEDS = {"v1": 7, "v2": 8}
 VERSIONS = {"v1": "0.1.0", "v2": "0.2.0"}
 REQUEST = {"instances": [[0.5, 1.2, 2.0, -0.3, 0.0, -1.1, 0.4, 0.9]]}  # the project README's example
 
 
-@dataclass
+@dataclass(frozen=True)
 class LocalServer:
-    """One model version served by the project's own server process, registered with the sandbox."""
+    """One model version served by the project's own server process (``launchpad.serving``)."""
 
     version: str
     url: str
-    process: subprocess.Popen[bytes]
 
-    def predict(self, body: Mapping[str, Any]) -> Any:
+    def probability(self) -> float:
+        """The server's answer to ``REQUEST``, asked directly (not through SageMaker)."""
         request = urllib.request.Request(
             f"{self.url}/invocations",
-            data=json.dumps(body).encode(),
+            data=json.dumps(REQUEST).encode(),
             headers={"Content-Type": "application/json", "Accept": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+            return _probability(response.read())
 
 
 @dataclass
@@ -83,6 +76,7 @@ class ProjectDemo:
     image_uri: str | None = None
     project: Path | None = None
     servers: dict[str, LocalServer] = field(default_factory=dict)
+    _processes: ExitStack = field(default_factory=ExitStack, init=False, repr=False)  # the servers
     deploys: dict[str, DeployResult] = field(default_factory=dict)
     answers: dict[str, float] = field(default_factory=dict)
     timeline: list[tuple[float, str]] = field(default_factory=list)
@@ -125,17 +119,8 @@ class ProjectDemo:
     def train(self) -> str:
         lines = []
         for version, seed in SEEDS.items():
-            out = self._run(
-                [
-                    sys.executable,
-                    "-m",
-                    f"{PACKAGE}.train",
-                    "--output",
-                    f"build/{version}",
-                    "--seed",
-                    str(seed),
-                ]
-            )
+            out = self._run([sys.executable, "-m", f"{SLUG}.train", "--output", f"build/{version}",
+                             "--seed", str(seed)])  # fmt: skip
             lines.append(f"{version}: {out.strip()}")
         return "; ".join(lines)
 
@@ -161,7 +146,7 @@ class ProjectDemo:
     def invoke_v1(self) -> str:
         answer, variant = self._invoke()
         self.answers["v1 via endpoint"] = answer
-        direct = self.servers["v1"].predict(REQUEST)["predictions"][0]["probability"]
+        direct = self.servers["v1"].probability()
         if answer != direct:
             raise LaunchpadError(f"the endpoint answered {answer}, the v1 model itself {direct}")
         return f"probability {answer} from variant {variant}; the v1 server answers the same directly"
@@ -204,7 +189,7 @@ class ProjectDemo:
 
     def invoke_after_rollback(self) -> str:
         answer, variant = self._invoke()
-        v2 = self.servers["v2"].predict(REQUEST)["predictions"][0]["probability"]
+        v2 = self.servers["v2"].probability()
         self.answers.update({"after rollback via endpoint": answer, "v2 directly": v2})
         if answer != self.answers["v1 via endpoint"]:
             raise LaunchpadError(f"after the rollback the endpoint answered {answer}, not v1's answer")
@@ -220,13 +205,12 @@ class ProjectDemo:
     def teardown(self) -> str:
         self.close()
         group = self.outputs["model_projects"][self.name]["model_package_group_name"]
-        self.removed = remove_endpoint(self.target, self.endpoint, package_group=group, sleep=time.sleep)
+        self.removed = remove_endpoint(self.target, self.endpoint, package_group=group)
         return f"removed {len(self.removed)}: " + ", ".join(self.removed)
 
     def close(self) -> None:
         """Stop the local servers and forget their registrations (safe to call twice)."""
-        for server in self.servers.values():
-            server.stop()
+        self._processes.close()
         if self.servers and self.target.is_sandbox:
             local_servers.clear(self.target)
         self.servers.clear()
@@ -239,7 +223,7 @@ class ProjectDemo:
         return self.project
 
     def _run(self, command: list[str]) -> str:
-        env = {**os.environ, "PYTHONPATH": str(self._project / "src")}
+        env = {**os.environ, "PYTHONPATH": str(self._project / "src")}  # as the project's Makefile sets it
         done = subprocess.run(command, cwd=self._project, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise LaunchpadError(
@@ -298,20 +282,17 @@ class ProjectDemo:
         return result
 
     def _serve(self, version: str) -> None:
-        port = _free_port()
-        command = [
-            sys.executable, "-m", "launchpad.serving", "serve", "--handler", f"{PACKAGE}.inference",
-            "--model-dir", str(self._project / "build" / version / "model"), "--port", str(port),
-        ]  # fmt: skip
-        env = {**os.environ, "PYTHONPATH": str(self._project / "src")}
-        process = subprocess.Popen(
-            command, cwd=self._project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        url = self._processes.enter_context(
+            serving.serve_in_process(
+                f"{SLUG}.inference",
+                self._project / "build" / version / "model",
+                pythonpath=[self._project / "src"],
+                log=self.workdir / f"server-{version}.log",
+            )
         )
-        server = LocalServer(version, f"http://127.0.0.1:{port}", process)
-        self.servers[version] = server
-        _wait_for_ping(server)
+        self.servers[version] = LocalServer(version, url)
         if self.target.is_sandbox:  # in AWS the image serves; the local server is the reference
-            local_servers.register(self.target, server.url, model_data_url=self._artifact_uri(version))
+            local_servers.register(self.target, url, model_data_url=self._artifact_uri(version))
 
     def _invoke(self) -> tuple[float, str]:
         response = self.target.client("sagemaker-runtime").invoke_endpoint(
@@ -320,25 +301,9 @@ class ProjectDemo:
             Accept="application/json",
             Body=json.dumps(REQUEST),
         )
-        answer = json.loads(response["Body"].read())["predictions"][0]["probability"]
-        return answer, response.get("InvokedProductionVariant", "?")
+        return _probability(response["Body"].read()), response.get("InvokedProductionVariant", "?")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_for_ping(server: LocalServer, timeout: float = 30.0) -> None:
-    ends = time.monotonic() + timeout
-    while time.monotonic() < ends:
-        if server.process.poll() is not None:
-            raise LaunchpadError(f"the {server.version} model server exited ({server.process.returncode})")
-        try:
-            with urllib.request.urlopen(f"{server.url}/ping", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise LaunchpadError(f"the {server.version} model server did not answer /ping in {timeout:.0f} s")
+def _probability(body: bytes) -> float:
+    """The probability of the first prediction in the model's JSON answer."""
+    return float(json.loads(body)["predictions"][0]["probability"])
