@@ -10,46 +10,45 @@ SageMaker refuses to delete a config an endpoint still uses.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
+import math
 from typing import Any
 
+from botocore.exceptions import WaiterError
+
 from launchpad.aws import AwsTarget
-from launchpad.deploy import watch
+from launchpad.deploy import scaling, watch
 from launchpad.deploy.resources import alarm_names
 from launchpad.errors import DeployError
 
 log = logging.getLogger(__name__)
+WAIT_DELAY = 5  # seconds between DescribeEndpoint calls while the endpoint is Deleting
 
 
 def remove_endpoint(
-    target: AwsTarget,
-    endpoint: str,
-    *,
-    package_group: str | None = None,
-    timeout: float = 600.0,
-    sleep: Callable[[float], None] = time.sleep,
+    target: AwsTarget, endpoint: str, *, package_group: str | None = None, timeout: float = 600.0
 ) -> list[str]:
     """Delete ``endpoint`` and what its deploys made; returns one line per removed resource."""
     sagemaker, cloudwatch = target.client("sagemaker"), target.client("cloudwatch")
-    removed = _remove_scaling(target.client("application-autoscaling"), endpoint)
+    autoscaling = target.client("application-autoscaling")
+    removed = []
+    for variant in scaling.current(autoscaling, endpoint):
+        scaling.deregister(autoscaling, endpoint, variant)
+        removed.append(f"scalable target {scaling.resource_id(endpoint, variant)}")
     alarms = sorted(watch.describe_alarms(cloudwatch, alarm_names(endpoint)))
     if alarms:
         cloudwatch.delete_alarms(AlarmNames=alarms)
         removed += [f"alarm {name}" for name in alarms]
     if watch.described(sagemaker.describe_endpoint, EndpointName=endpoint) is not None:
         sagemaker.delete_endpoint(EndpointName=endpoint)
-        _wait_gone(sagemaker, endpoint, timeout, sleep)
+        _wait_deleted(sagemaker, endpoint, timeout)
         removed.append(f"endpoint {endpoint}")
     prefix = f"{endpoint}-"
-    for config in _names(sagemaker.list_endpoint_configs, "EndpointConfigs", "EndpointConfigName", endpoint):
-        if config.startswith(prefix):
-            sagemaker.delete_endpoint_config(EndpointConfigName=config)
-            removed.append(f"endpoint config {config}")
-    for model in _names(sagemaker.list_models, "Models", "ModelName", endpoint):
-        if model.startswith(prefix):
-            sagemaker.delete_model(ModelName=model)
-            removed.append(f"model {model}")
+    for config in _named(sagemaker, "list_endpoint_configs", "EndpointConfigs", "EndpointConfigName", prefix):
+        sagemaker.delete_endpoint_config(EndpointConfigName=config)
+        removed.append(f"endpoint config {config}")
+    for model in _named(sagemaker, "list_models", "Models", "ModelName", prefix):
+        sagemaker.delete_model(ModelName=model)
+        removed.append(f"model {model}")
     if package_group is not None:
         pages = sagemaker.get_paginator("list_model_packages").paginate(ModelPackageGroupName=package_group)
         for package in (p for page in pages for p in page["ModelPackageSummaryList"]):
@@ -60,42 +59,17 @@ def remove_endpoint(
     return removed
 
 
-def _remove_scaling(autoscaling: Any, endpoint: str) -> list[str]:
-    removed = []
-    prefix = f"endpoint/{endpoint}/variant/"
-    scalable = autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
-    for resource in (t["ResourceId"] for t in scalable if t["ResourceId"].startswith(prefix)):
-        policies = autoscaling.describe_scaling_policies(ServiceNamespace="sagemaker", ResourceId=resource)
-        for policy in policies["ScalingPolicies"]:
-            autoscaling.delete_scaling_policy(
-                PolicyName=policy["PolicyName"],
-                ServiceNamespace="sagemaker",
-                ResourceId=resource,
-                ScalableDimension=policy["ScalableDimension"],
-            )
-        autoscaling.deregister_scalable_target(
-            ServiceNamespace="sagemaker",
-            ResourceId=resource,
-            ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+def _named(sagemaker: Any, operation: str, key: str, field: str, prefix: str) -> list[str]:
+    """The names a SageMaker List* operation returns that start with ``prefix``."""
+    pages = sagemaker.get_paginator(operation).paginate(NameContains=prefix)
+    return [item[field] for page in pages for item in page[key] if item[field].startswith(prefix)]
+
+
+def _wait_deleted(sagemaker: Any, endpoint: str, timeout: float) -> None:
+    attempts = max(1, math.ceil(timeout / WAIT_DELAY))
+    try:
+        sagemaker.get_waiter("endpoint_deleted").wait(
+            EndpointName=endpoint, WaiterConfig={"Delay": WAIT_DELAY, "MaxAttempts": attempts}
         )
-        removed.append(f"scalable target {resource}")
-    return removed
-
-
-def _names(list_call: Callable[..., Any], key: str, field: str, contains: str) -> list[str]:
-    names, token = [], None
-    while True:
-        page = list_call(NameContains=contains, **({"NextToken": token} if token else {}))
-        names += [item[field] for item in page[key]]
-        token = page.get("NextToken")
-        if not token:
-            return names
-
-
-def _wait_gone(sagemaker: Any, endpoint: str, timeout: float, sleep: Callable[[float], None]) -> None:
-    waited = 0.0
-    while watch.described(sagemaker.describe_endpoint, EndpointName=endpoint) is not None:
-        if waited >= timeout:
-            raise DeployError(f"endpoint {endpoint} is still being deleted after {timeout:.0f} s")
-        sleep(1.0)
-        waited += 1.0
+    except WaiterError as exc:
+        raise DeployError(f"endpoint {endpoint} was not deleted within {timeout:.0f} s: {exc}") from exc
