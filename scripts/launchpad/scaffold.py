@@ -105,7 +105,7 @@ def bake(
     cookiecutter_log = logging.getLogger("cookiecutter")
     level = cookiecutter_log.level
     cookiecutter_log.setLevel(logging.CRITICAL)
-    config = _config_file(replay_dir) if replay_dir is not None else None
+    config = cookiecutter_config(replay_dir) if replay_dir is not None else None
     try:
         baked = cookiecutter(
             str(template),
@@ -127,8 +127,8 @@ def bake(
     return Path(baked)
 
 
-def _config_file(replay_dir: Path) -> str:
-    """A cookiecutter config that keeps its replay and clone folders under ``replay_dir``."""
+def cookiecutter_config(replay_dir: Path) -> str:
+    """A cookiecutter config file that keeps its replay and clone folders under ``replay_dir``; its path."""
     replay_dir.mkdir(parents=True, exist_ok=True)
     config = replay_dir / "cookiecutter.yaml"
     settings = {"replay_dir": str(replay_dir), "cookiecutters_dir": str(replay_dir / "cookiecutters")}

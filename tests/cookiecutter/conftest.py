@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from launchpad.scaffold import cookiecutter_config
+
 from .support import Bakery
 
 
@@ -16,10 +18,8 @@ def cookiecutter_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
     """cookiecutter writes a replay file of every bake (by default under ~/.cookiecutter_replay, one file
     per template that parallel workers would share): here it writes into the run's temporary folder."""
     home = tmp_path_factory.mktemp("cookiecutter-home")
-    config = home / "config.yaml"
-    config.write_text(f"cookiecutters_dir: {home / 'templates'}\nreplay_dir: {home / 'replay'}\n")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("COOKIECUTTER_CONFIG", str(config))
+        patch.setenv("COOKIECUTTER_CONFIG", cookiecutter_config(home))
         yield home
 
 

@@ -1,5 +1,5 @@
-"""What the bake tests share: the template's questions, the answer sets they bake, and the one edit a baked
-copy needs before Terraform can run here (its module sources pointed at this checkout)."""
+"""What the bake tests share: the template's questions, the answer sets they bake, and small readers of a
+baked project (its files, its region's partition, the environment for tools run in it)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ DEFAULTS: dict[str, str] = {
     **{key: value[0] if isinstance(value, list) else value for key, value in QUESTIONS.items()},
     "launchpad_version": __version__,
 }
-# The private (derived) keys of cookiecutter.json: the release the baked Terraform pins its modules to.
 TORCH_FRAMEWORKS = frozenset({"pytorch", "huggingface-llm"})  # their models are PyTorch
 STAGES = ("dev", "staging", "prod")
 # What a template expression looks like; none may survive a bake (`}}` alone is JSON in the LLM's code).

@@ -54,10 +54,8 @@ class Demo:
                     seconds = time.monotonic() - step_started
                     self.timings.append((title, seconds))
                     on_result(result, seconds)
-            except BaseException:
+            finally:
                 self.close()
-                raise
-            self.close()
         return self.summary(time.monotonic() - started)
 
     def close(self) -> None:
