@@ -7,13 +7,11 @@ registered for its artifact (``ModelDataUrl``) or image in one sandbox account a
 
 from __future__ import annotations
 
-import json
-import urllib.parse
-import urllib.request
 from typing import Any
 
 from launchpad.aws import AwsTarget
 from launchpad.errors import SandboxError
+from launchpad.sandbox import control
 
 ROUTE = "/_launchpad/local-servers"
 
@@ -22,20 +20,9 @@ def _call(target: AwsTarget, method: str, document: dict[str, Any] | None = None
     if not target.is_sandbox or not target.account_id:
         raise SandboxError("local model servers are a sandbox feature: point AWS_ENDPOINT_URL at the sandbox")
     where = {"account": target.account_id, "region": target.region}
-    url = f"{target.endpoint_url}{ROUTE}"
-    data = None
     if document is None:
-        url += "?" + urllib.parse.urlencode(where)
-    else:
-        data = json.dumps({**where, **document}).encode()
-    request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return dict(json.loads(response.read())["servers"])
-    except (OSError, ValueError, KeyError) as exc:
-        raise SandboxError(f"the sandbox at {target.endpoint_url} refused {method} {ROUTE}: {exc}") from exc
+        return dict(control.request(target, method, ROUTE, query=where, timeout=10)["servers"])
+    return dict(control.request(target, method, ROUTE, {**where, **document}, timeout=10)["servers"])
 
 
 def register(

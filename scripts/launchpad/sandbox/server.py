@@ -19,7 +19,8 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.server import ThreadedMotoServer
 
-from launchpad.sandbox import patches
+from launchpad.sandbox import authz, patches
+from launchpad.sandbox.authz import gate
 
 log = logging.getLogger("launchpad.sandbox.server")
 
@@ -107,6 +108,7 @@ def answer_retries_once(invocations: ServedInvocations) -> None:
 
 def serve(host: str, port: int, ready_file: Path, owner_pid: int | None = None) -> None:
     patches.apply_all()
+    gate.apply()  # in front of every patch's routes and of moto: each signed call is authorized first
     answer_retries_once(ServedInvocations())
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
@@ -120,7 +122,12 @@ def serve(host: str, port: int, ready_file: Path, owner_pid: int | None = None) 
     tmp = ready_file.with_suffix(".tmp")
     tmp.write_text(json.dumps({"pid": os.getpid(), "port": bound_port, "url": url}))
     tmp.replace(ready_file)  # atomic: readers never see half a file
-    log.info("sandbox listening on %s with patches: %s", url, ", ".join(patches.names()))
+    log.info(
+        "sandbox listening on %s with patches: %s; authorization %s",
+        url,
+        ", ".join(patches.names()),
+        "on" if authz.enabled() else f"OFF ({authz.SWITCH_ENV})",
+    )
     stop.wait()
     log.info("sandbox stopping")
     server.stop()
