@@ -24,12 +24,25 @@ def new_account_id() -> str:
 
 
 @dataclass(frozen=True)
+class Credentials:
+    """Credentials other than the sandbox account's own: a role session's (from STS, or a service's)."""
+
+    access_key: str
+    secret_key: str
+    token: str | None = None
+
+
+@dataclass(frozen=True)
 class AwsTarget:
-    """An AWS endpoint plus identity: the sandbox (endpoint_url set) or real AWS (endpoint_url None)."""
+    """An AWS endpoint plus identity: the sandbox (endpoint_url set) or real AWS (endpoint_url None).
+
+    In the sandbox the identity is the account's administrative caller (its 12-digit access key id) unless
+    ``credentials`` name another principal of that account, such as a role session."""
 
     region: str
     endpoint_url: str | None = None
     account_id: str | None = None
+    credentials: Credentials | None = None
 
     @classmethod
     def sandbox(
@@ -45,12 +58,30 @@ class AwsTarget:
     @classmethod
     def from_env(cls, region: str | None = None) -> AwsTarget:
         """The target the AWS_* environment names: the sandbox when AWS_ENDPOINT_URL is set (its account is
-        the 12-digit AWS_ACCESS_KEY_ID), else real AWS."""
+        the 12-digit AWS_ACCESS_KEY_ID, or, for other credentials such as a role session's, the account STS
+        says they belong to), else real AWS."""
         url = os.environ.get("AWS_ENDPOINT_URL")
         if not url:
             return cls.real(region)
+        region = region or DEFAULT_REGION
         key = os.environ.get("AWS_ACCESS_KEY_ID", "")
-        return cls.sandbox(url, region or DEFAULT_REGION, key if key.isdigit() and len(key) == 12 else None)
+        if not key or (key.isdigit() and len(key) == 12):
+            return cls.sandbox(url, region, key or None)
+        credentials = Credentials(
+            key, os.environ.get("AWS_SECRET_ACCESS_KEY", ""), os.environ.get("AWS_SESSION_TOKEN")
+        )
+        return cls(region=region, endpoint_url=url, account_id=None, credentials=credentials).resolved()
+
+    def with_credentials(self, credentials: Credentials) -> AwsTarget:
+        """This sandbox account and region, called with ``credentials`` (a role session of the account)."""
+        return AwsTarget(self.region, self.endpoint_url, self.account_id, credentials)
+
+    def resolved(self) -> AwsTarget:
+        """This target with its account id filled in from STS when the credentials alone do not name it."""
+        if self.account_id is not None or not self.is_sandbox:
+            return self
+        account = self.client("sts").get_caller_identity()["Account"]
+        return AwsTarget(self.region, self.endpoint_url, account, self.credentials)
 
     @property
     def is_sandbox(self) -> bool:
@@ -62,23 +93,32 @@ class AwsTarget:
             passthrough = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
             return {**passthrough, "AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region}
         assert self.endpoint_url is not None and self.account_id is not None
+        key, secret, token = self._keys()
         return {
             "AWS_ENDPOINT_URL": self.endpoint_url,
             # The sandbox reads a 12-digit access key id as the account id (as LocalStack does).
-            "AWS_ACCESS_KEY_ID": self.account_id,
-            "AWS_SECRET_ACCESS_KEY": SANDBOX_SECRET,
+            "AWS_ACCESS_KEY_ID": key,
+            "AWS_SECRET_ACCESS_KEY": secret,
+            **({"AWS_SESSION_TOKEN": token} if token else {}),
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
             "AWS_MAX_ATTEMPTS": SANDBOX_MAX_ATTEMPTS,
             "AWS_EC2_METADATA_DISABLED": "true",
         }
 
+    def _keys(self) -> tuple[str, str, str | None]:
+        if self.credentials is not None:
+            return self.credentials.access_key, self.credentials.secret_key, self.credentials.token
+        return str(self.account_id), SANDBOX_SECRET, None
+
     def session(self) -> boto3.Session:
         if not self.is_sandbox:
             return boto3.Session(region_name=self.region)
+        key, secret, token = self._keys()
         return boto3.Session(
-            aws_access_key_id=self.account_id,
-            aws_secret_access_key=SANDBOX_SECRET,
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            aws_session_token=token,
             region_name=self.region,
         )
 

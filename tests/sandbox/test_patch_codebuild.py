@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from launchpad.aws import AwsTarget
-from tests.sandbox.support import client_error, unchecked_client
+from tests.sandbox.support import client_error, service_role, unchecked_client
 
 ENVIRONMENT = {
     "type": "LINUX_CONTAINER",
@@ -33,7 +33,8 @@ def unchecked(sandbox_target: AwsTarget) -> Any:
 
 
 def _role(target: AwsTarget) -> str:
-    return f"arn:aws:iam::{target.account_id}:role/codebuild"
+    """The project's service role: CodeBuild must be able to assume it (the sandbox checks CreateProject)."""
+    return service_role(target, "codebuild", "codebuild.amazonaws.com")
 
 
 def _pipeline_project(client: Any, target: AwsTarget, name: str = "unit-tests", **extra: Any) -> dict:

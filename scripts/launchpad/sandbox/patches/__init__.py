@@ -16,11 +16,15 @@ from launchpad.sandbox.patches import (
     codebuild,
     codepipeline,
     ec2,
+    ecr,
+    events,
     kms,
+    logs,
     s3,
     sagemaker,
     sagemaker_runtime,
     sns,
+    sts,
 )
 
 PATCHES: tuple[ModuleType, ...] = (
@@ -29,11 +33,15 @@ PATCHES: tuple[ModuleType, ...] = (
     codebuild,
     codepipeline,
     ec2,
+    ecr,
+    events,
     kms,
+    logs,
     s3,
     sagemaker,
     sagemaker_runtime,
     sns,
+    sts,
 )
 
 

@@ -10,6 +10,12 @@ AWS (https://docs.aws.amazon.com/autoscaling/application/APIReference/):
 - ``API_DescribeScalingPolicies`` returns only the ``PolicyNames`` asked for, on exactly the given resource.
 - ``API_DeregisterScalableTarget`` deletes the target's scaling policies and scheduled actions with it.
 
+- Registering the first SageMaker variant creates the service-linked role
+  ``AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`` (path
+  ``/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/``), which the caller must be allowed to
+  create (``iam:CreateServiceLinkedRole``, checked by the sandbox's authorization gate); it stays in the
+  account ("Service-linked roles for Application Auto Scaling").
+
 Stock moto has no tag operations (HTTP 500: applying an ``aws_appautoscaling_target`` hangs), ignores
 ``Tags`` and ``PolicyNames`` (the provider reads the first policy of the target for every policy, so a second
 policy on one target never re-plans empty), matches resource ids by substring, accepts policies for targets
@@ -24,6 +30,10 @@ from typing import Any
 from moto.applicationautoscaling.models import ApplicationAutoscalingBackend, FakeScalableTarget
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse, _build_policy
 from moto.core.exceptions import JsonRESTError
+from moto.iam.models import iam_backends
+
+from launchpad.sandbox.authz.requests import SLR_SAGEMAKER_NAME as SAGEMAKER_SLR_NAME
+from launchpad.sandbox.authz.requests import SLR_SAGEMAKER_SERVICE as SAGEMAKER_SLR_SERVICE
 
 _MARK = "_launchpad_applicationautoscaling_patch"
 
@@ -40,6 +50,28 @@ class ObjectNotFoundException(JsonRESTError):
             f"No scalable target registered for service namespace: {namespace}, resource ID: {resource_id}, "
             f"scalable dimension: {dimension}",
         )
+
+
+def ensure_service_linked_role(account: str, service: str, name: str) -> None:
+    """Create the service-linked role ``name`` of ``service`` in ``account`` unless it is there."""
+    iam = iam_backends[account]["aws"]
+    path = f"/aws-service-role/{service}/"
+    if any(role.path == path for role in iam.roles.values()):
+        return
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+    }
+    iam.create_role(
+        name,
+        json.dumps(trust),
+        path,
+        permissions_boundary=None,
+        description="Service-linked role of Application Auto Scaling",
+        tags=[],
+        max_session_duration="3600",
+        linked_service=service,
+    )
 
 
 def target_tags(target: FakeScalableTarget) -> dict[str, str]:
@@ -83,6 +115,8 @@ def _patch_tags() -> None:
             self._get_param("ScalableDimension"), {}
         )
         body = original_register(self)
+        if self._get_param("ServiceNamespace") == "sagemaker":
+            ensure_service_linked_role(backend.account_id, SAGEMAKER_SLR_SERVICE, SAGEMAKER_SLR_NAME)
         tags = self._get_param("Tags")
         if tags and not existed:
             target_tags(target_by_arn(backend, json.loads(body)["ScalableTargetARN"])).update(tags)

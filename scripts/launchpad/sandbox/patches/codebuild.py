@@ -11,6 +11,9 @@ AWS (https://docs.aws.amazon.com/codebuild/latest/APIReference/):
 - ``API_UpdateProject``: changes only the fields given (``tags`` replace the set; ``concurrentBuildLimit``
   -1 removes the limit; an empty ``vpcConfig`` / ``buildBatchConfig`` removes it) and moves ``lastModified``;
   ``ResourceNotFoundException`` for an unknown project.
+- ``API_CreateProject`` / ``API_UpdateProject``: CodeBuild must be able to assume the service role for the
+  project (``InvalidInputException`` "CodeBuild is not authorized to perform: sts:AssumeRole on <role>"
+  otherwise); the role's trust policy is evaluated with the project as ``aws:SourceArn``.
 - ``API_DeleteProject`` and ``API_BatchGetProjects`` take a project name or ARN; ``BatchGetProjects`` lists
   the ones it did not find in ``projectsNotFound``.
 
@@ -20,7 +23,7 @@ environment types newer than ``BUILD_GENERAL1_2XLARGE`` / ``ARM_CONTAINER``, alw
 ``concurrentBuildLimit``, ``fileSystemLocations``, ``secondary*``, ``buildBatchConfig`` and
 ``autoRetryLimit``, has no ``UpdateProject`` (HTTP 500: a Terraform update hangs) and treats
 ``DeleteProject`` by ARN (what the AWS provider sends) as a no-op, so ``terraform destroy`` leaks every
-``aws_codebuild_project``.
+``aws_codebuild_project``. Builds (what CodeBuild does as the service role) are ``codebuild_builds``.
 """
 
 from __future__ import annotations
@@ -44,6 +47,9 @@ from moto.core.utils import get_service_model, utcnow
 from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
 
+from launchpad.sandbox import authz
+from launchpad.sandbox.authz import acting
+from launchpad.sandbox.patches import codebuild_builds as builds
 from launchpad.sandbox.patches.api_model import constraint_errors, validation_message
 
 _MARK = "_launchpad_codebuild_patch"
@@ -80,6 +86,18 @@ def check_request(operation: str, request: dict[str, Any]) -> None:
             errors += constraint_errors(request[name], member, name)
     if errors:
         raise ValidationException(validation_message(errors))
+
+
+def check_service_role(role_arn: str, project_arn: str, account: str, region: str) -> None:
+    """CodeBuild must be able to assume the service role for the project (its trust policy decides)."""
+    if not authz.enabled():
+        return
+    try:
+        acting.assume(role_arn, builds.SERVICE, region, project_arn, account, "AWSCodeBuild")
+    except acting.Refused as refused:
+        raise InvalidInputException(
+            f"CodeBuild is not authorized to perform: sts:AssumeRole on {role_arn}"
+        ) from refused
 
 
 def check_name(name: str) -> None:
@@ -188,6 +206,7 @@ def apply() -> None:
         check_artifacts(request["artifacts"])
         _validate_required_params_service_role(self.current_account, self.region, request["serviceRole"])
         project = new_project(request, backend.account_id, self.region)
+        check_service_role(project["serviceRole"], project["arn"], backend.account_id, self.region)
         if project["name"] in backend.codebuild_projects:
             raise ResourceAlreadyExistsException(f"Project already exists: {project['arn']}")
         backend.create_project(
@@ -221,6 +240,7 @@ def apply() -> None:
             check_artifacts(request["artifacts"])
         if "serviceRole" in request:
             _validate_required_params_service_role(self.current_account, self.region, request["serviceRole"])
+            check_service_role(request["serviceRole"], stored.arn, backend.account_id, self.region)
             stored.service_role = request["serviceRole"]
         project = stored.project_metadata
         apply_fields(project, request, self.region)
@@ -241,6 +261,7 @@ def apply() -> None:
         self.codebuild_backend.delete_project(name_of(_request(self).get("name", "")))
         return EmptyResult()
 
+    builds.apply()
     CodeBuildResponse.create_project = create_project  # type: ignore[method-assign]
     CodeBuildResponse.update_project = update_project  # type: ignore[attr-defined]
     CodeBuildResponse.batch_get_projects = batch_get_projects  # type: ignore[method-assign]

@@ -9,8 +9,10 @@ AWS (https://docs.aws.amazon.com/codepipeline/latest/APIReference/):
   ``V2``; both are returned by GetPipeline, as are ``triggers``, ``variables`` and the artifact store's
   ``encryptionKey``; ``API_PipelineSummary`` (ListPipelines) carries both too.
 - ``API_CreatePipeline``: a name already taken is ``PipelineNameInUseException``; the role (here and in
-  ``API_UpdatePipeline``) must let ``codepipeline.amazonaws.com`` assume it (``InvalidStructureException``
-  otherwise), whether the trust policy names the service as a string or in a list.
+  ``API_UpdatePipeline``) must let ``codepipeline.amazonaws.com`` assume it for this pipeline
+  (``InvalidStructureException`` otherwise): its trust policy is evaluated by the sandbox's authorization.
+
+Executions (what CodePipeline does as the pipeline's role, action by action) are ``codepipeline_runs``.
 
 Stock moto sends the times as ISO-8601 strings: the AWS SDK for Go cannot decode them, so Terraform fails
 to read back every ``aws_codepipeline`` it creates. It also crashes (HTTP 500) or refuses the role when the
@@ -30,9 +32,9 @@ from moto.codepipeline.models import CodePipeline, CodePipelineBackend
 from moto.codepipeline.responses import CodePipelineResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
-from moto.iam.exceptions import NotFoundException as IAMNotFoundException
 
-from launchpad.sandbox.patches.iam_policy import allows_service
+from launchpad.sandbox.authz import acting
+from launchpad.sandbox.patches import codepipeline_runs as runs
 
 _MARK = "_launchpad_codepipeline_patch"
 _SERVICE = "codepipeline.amazonaws.com"
@@ -56,22 +58,16 @@ def with_defaults(pipeline: dict[str, Any]) -> dict[str, Any]:
     return pipeline
 
 
-def trusts_codepipeline(trust_policy: str) -> bool:
-    """Whether a role trust policy lets CodePipeline assume the role."""
-    return allows_service(json.loads(trust_policy), _SERVICE, "sts:AssumeRole")
-
-
-def check_role(backend: CodePipelineBackend, role_arn: str) -> None:
+def check_role(backend: CodePipelineBackend, role_arn: str, pipeline: str) -> None:
+    """CodePipeline must be able to assume the pipeline's role (its trust policy, with the pipeline as
+    ``aws:SourceArn`` and the account as ``aws:SourceAccount``)."""
+    arn = f"arn:aws:codepipeline:{backend.region_name}:{backend.account_id}:{pipeline}"
     try:
-        trusted = trusts_codepipeline(
-            backend.iam_backend.get_role_by_arn(role_arn).assume_role_policy_document
-        )
-    except IAMNotFoundException:
-        trusted = False
-    if not trusted:
+        acting.assume(role_arn, _SERVICE, backend.region_name, arn, backend.account_id, "CodePipeline")
+    except acting.Refused as refused:
         raise InvalidStructureException(
             f"CodePipeline is not authorized to perform AssumeRole on role {role_arn}"
-        )
+        ) from refused
 
 
 def _timestamped(
@@ -98,7 +94,7 @@ def apply() -> None:
             raise PipelineNameInUseException(
                 f"A pipeline with the name '{name}' already exists in account '{self.account_id}'"
             )
-        check_role(self, pipeline["roleArn"])
+        check_role(self, pipeline["roleArn"], name)
         if len(pipeline["stages"]) < 2:
             raise InvalidStructureException(
                 f"Pipeline has only {len(pipeline['stages'])} stage(s). "
@@ -112,7 +108,7 @@ def apply() -> None:
 
     def update_pipeline(self: CodePipelineBackend, pipeline: dict[str, Any]) -> dict[str, Any]:
         if pipeline["name"] in self.pipelines:
-            check_role(self, pipeline["roleArn"])
+            check_role(self, pipeline["roleArn"], pipeline["name"])
         return original_update(self, with_defaults(pipeline))
 
     def list_pipelines(self: CodePipelineBackend) -> list[dict[str, Any]]:
@@ -123,6 +119,7 @@ def apply() -> None:
             summary["executionMode"] = declaration.get("executionMode", "SUPERSEDED")
         return summaries
 
+    runs.apply()
     CodePipelineBackend.create_pipeline = create_pipeline  # type: ignore[method-assign]
     CodePipelineBackend.update_pipeline = update_pipeline  # type: ignore[method-assign]
     CodePipelineBackend.list_pipelines = list_pipelines  # type: ignore[method-assign]
