@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -9,9 +10,9 @@ from botocore.exceptions import ClientError
 
 from launchpad.aws import AwsTarget
 from launchpad.sandbox.patches.sagemaker import check_updatable, hosting_instance_types, step_size_errors
-from tests.sandbox.support import client_error, unchecked_client
+from tests.sandbox.support import client_error, execution_role, unchecked_client
 
-ROLE = "arn:aws:iam::123456789012:role/sagemaker"
+ROLE = ""  # this test's execution role (the autouse fixture below)
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/serve"
 CANARY = {
     "BlueGreenUpdatePolicy": {
@@ -34,6 +35,14 @@ LINEAR = {
         },
     },
 }
+
+
+@pytest.fixture(autouse=True)
+def _execution_role(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real execution role in the test's account: SageMaker checks that it can assume it."""
+    if "sandbox_target" in request.fixturenames or "sm" in request.fixturenames:
+        target = request.getfixturevalue("sandbox_target")
+        monkeypatch.setattr(sys.modules[__name__], "ROLE", execution_role(target))
 
 
 @pytest.fixture
@@ -474,7 +483,8 @@ def test_only_in_service_endpoints_can_be_updated() -> None:
 def test_model_package_group_policy_round_trips_and_deletes(sm: Any) -> None:
     arn = sm.create_model_package_group(ModelPackageGroupName="models")["ModelPackageGroupArn"]
     policy = (
-        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:root"}}]}'
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},'
+        f'"Action":"sagemaker:DescribeModelPackageGroup","Resource":"{arn}"}}]}}'
     )
     put = sm.put_model_package_group_policy(ModelPackageGroupName="models", ResourcePolicy=policy)
     assert put["ModelPackageGroupArn"] == arn

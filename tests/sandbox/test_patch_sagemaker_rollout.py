@@ -7,6 +7,7 @@ and drive the sandbox through boto3 only, as a deploy engine would.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,11 +23,19 @@ from launchpad.sandbox.patches.sagemaker_rollout import (
     TIME_SCALE_TAG,
     phases,
 )
-from tests.sandbox.support import client_error
+from tests.sandbox.support import client_error, execution_role
 
-ROLE = "arn:aws:iam::123456789012:role/sagemaker"
+ROLE = ""  # this test's execution role (the autouse fixture below)
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/serve"
 ALARM = "error-rate"
+
+
+@pytest.fixture(autouse=True)
+def _execution_role(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real execution role in the test's account: SageMaker checks that it can assume it."""
+    if "sandbox_target" in request.fixturenames or "sm" in request.fixturenames:
+        target = request.getfixturevalue("sandbox_target")
+        monkeypatch.setattr(sys.modules[__name__], "ROLE", execution_role(target))
 
 
 def canary(wait: int = 600, termination: int = 300, alarms: tuple[str, ...] = (ALARM,)) -> dict:

@@ -13,12 +13,11 @@ from launchpad import serving
 from launchpad.aws import AwsTarget
 from launchpad.errors import SandboxError
 from launchpad.sandbox import local_servers
+from tests.sandbox.support import SAGEMAKER_ROLE, execution_role, model_artifacts
 
 pytestmark = pytest.mark.sandbox
 
-ROLE = "arn:aws:iam::123456789012:role/sagemaker"
-IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn"
-V1, V2 = "s3://churn-models/v1/model.tar.gz", "s3://churn-models/v2/model.tar.gz"
+IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn"  # another registry: pulled unchecked
 
 
 def _input(body: bytes, content_type: str) -> Any:
@@ -46,11 +45,21 @@ def servers() -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture
-def endpoint(sandbox_target: AwsTarget) -> str:
+def artifacts(sandbox_target: AwsTarget) -> tuple[str, str]:
+    """v1's and v2's model.tar.gz, which the execution role may read."""
+    bucket, uris = model_artifacts(sandbox_target, "v1/model.tar.gz", "v2/model.tar.gz")
+    read = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}
+    execution_role(sandbox_target, statements=[read])
+    return uris[0], uris[1]
+
+
+@pytest.fixture
+def endpoint(sandbox_target: AwsTarget, artifacts: tuple[str, str]) -> str:
     sm = sandbox_target.client("sagemaker")
-    for name, artifact, tag in (("churn-v1", V1, "1"), ("churn-v2", V2, "2")):
+    role = f"arn:aws:iam::{sandbox_target.account_id}:role/{SAGEMAKER_ROLE}"
+    for name, artifact, tag in (("churn-v1", artifacts[0], "1"), ("churn-v2", artifacts[1], "2")):
         container = {"Image": f"{IMAGE}:{tag}", "ModelDataUrl": artifact}
-        sm.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer=container)
+        sm.create_model(ModelName=name, ExecutionRoleArn=role, PrimaryContainer=container)
     variants = [
         {
             "VariantName": v,
@@ -74,11 +83,12 @@ def invoke(target: AwsTarget, endpoint: str, payload: Any, **extra: Any) -> tupl
 
 
 def test_each_variant_answers_from_its_models_server(
-    sandbox_target: AwsTarget, endpoint: str, servers: dict[str, str]
+    sandbox_target: AwsTarget, endpoint: str, servers: dict[str, str], artifacts: tuple[str, str]
 ) -> None:
-    local_servers.register(sandbox_target, servers["v1"], model_data_url=V1)
+    v1 = artifacts[0]
+    local_servers.register(sandbox_target, servers["v1"], model_data_url=v1)
     local_servers.register(sandbox_target, servers["v2"], image=f"{IMAGE}:2")
-    assert local_servers.registered(sandbox_target) == {V1: servers["v1"], f"{IMAGE}:2": servers["v2"]}
+    assert local_servers.registered(sandbox_target) == {v1: servers["v1"], f"{IMAGE}:2": servers["v2"]}
     for _ in range(5):  # the challenger's weight is 0: without a target, the champion always answers
         assert invoke(sandbox_target, endpoint, [1, 2]) == ({"model": "v1", "got": [1, 2]}, "champion")
     assert invoke(sandbox_target, endpoint, {"x": 1}, TargetVariant="challenger") == (
@@ -88,9 +98,9 @@ def test_each_variant_answers_from_its_models_server(
 
 
 def test_a_containers_4xx_is_a_model_error_with_its_status_and_body(
-    sandbox_target: AwsTarget, endpoint: str, servers: dict[str, str]
+    sandbox_target: AwsTarget, endpoint: str, servers: dict[str, str], artifacts: tuple[str, str]
 ) -> None:
-    local_servers.register(sandbox_target, servers["v1"], model_data_url=V1)
+    local_servers.register(sandbox_target, servers["v1"], model_data_url=artifacts[0])
     runtime = sandbox_target.client("sagemaker-runtime")
     with pytest.raises(ClientError) as raised:
         runtime.invoke_endpoint(EndpointName=endpoint, Body=b"a,b", ContentType="text/csv")
@@ -130,7 +140,7 @@ def test_registrations_belong_to_one_account_and_clear(
     sandbox_target: AwsTarget, servers: dict[str, str]
 ) -> None:
     other = AwsTarget.sandbox(sandbox_target.endpoint_url or "")
-    local_servers.register(sandbox_target, servers["v1"], model_data_url=V1)
+    local_servers.register(sandbox_target, servers["v1"], model_data_url="s3://models/v1/model.tar.gz")
     assert local_servers.registered(other) == {}
     local_servers.clear(sandbox_target)
     assert local_servers.registered(sandbox_target) == {}

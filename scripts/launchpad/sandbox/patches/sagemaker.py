@@ -56,6 +56,7 @@ from moto.sagemaker.models import (
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
+from launchpad.sandbox.patches import sagemaker_execution as execution
 from launchpad.sandbox.patches import sagemaker_rollout as rollout
 from launchpad.sandbox.patches.api_model import constraint_errors, validation_message
 
@@ -276,6 +277,7 @@ def _patch_models() -> None:
         backend, name = self.sagemaker_backend, self._get_param("ModelName")
         if name in backend._models:
             raise _already_exists("model", backend._models[name].arn)
+        execution.check_model_role(backend, name, self._get_param("ExecutionRoleArn"))
         result = original(self)
         model = backend._models[name]
         model.enable_network_isolation = bool(self._get_param("EnableNetworkIsolation", False))
@@ -351,6 +353,9 @@ def _patch_endpoints() -> None:
         deploy(endpoint, config, backend._models)
         endpoint.creation_time = endpoint.last_modified_time
         endpoint.last_deployment_config = deployment  # type: ignore[attr-defined]
+        failure = execution.provision(backend, name, config, deployment)
+        if failure is not None:
+            endpoint.endpoint_status, endpoint.failure_reason = "Failed", failure
         backend.endpoints[name] = endpoint
         return ActionResult({"EndpointArn": endpoint.arn})
 
@@ -374,6 +379,7 @@ def _patch_endpoints() -> None:
                     endpoint.production_variants, config.production_variants, config.endpoint_config_name
                 )
             scale = rollout.time_scale(endpoint)
+            failure = execution.provision(backend, name, config, deployment)
             old = rollout.fleet(endpoint)
             deploy(endpoint, config, backend._models)
             if self._get_param("RetainAllVariantProperties", False):
@@ -383,7 +389,7 @@ def _patch_endpoints() -> None:
                 if "DataCaptureConfig" not in excluded:
                     endpoint.data_capture_config = old["data_capture_config"]
             endpoint.last_deployment_config = deployment  # type: ignore[attr-defined]
-            rollout.start(endpoint, backend, old, deployment, scale)
+            rollout.start(endpoint, backend, old, deployment, scale, failure)
         return ActionResult({"EndpointArn": endpoint.arn})
 
     def update_endpoint_weights_and_capacities(
@@ -406,6 +412,15 @@ def _patch_endpoints() -> None:
                     variant.pop(key, None)
         return arn
 
+    original_delete = SageMakerModelBackend.delete_endpoint
+
+    def delete_endpoint(self: SageMakerModelBackend, endpoint_name: str) -> None:
+        endpoint = self.endpoints.get(endpoint_name)
+        if endpoint is not None:
+            execution.release(self, endpoint)
+        original_delete(self, endpoint_name)
+
+    SageMakerModelBackend.delete_endpoint = delete_endpoint  # type: ignore[method-assign]
     SageMakerResponse.create_endpoint = create_endpoint  # type: ignore[method-assign]
     SageMakerResponse.update_endpoint = update_endpoint  # type: ignore[attr-defined]
     SageMakerModelBackend.update_endpoint_weights_and_capacities = update_endpoint_weights_and_capacities  # type: ignore[method-assign]

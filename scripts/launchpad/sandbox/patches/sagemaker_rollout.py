@@ -309,8 +309,10 @@ def start(
     old: dict[str, Any],
     deployment: Mapping[str, Any] | None,
     scale: float,
+    failure: str | None = None,
 ) -> None:
-    """Start rolling ``endpoint`` from ``old`` to the fleet it now holds; it shows ``old`` until done."""
+    """Start rolling ``endpoint`` from ``old`` to the fleet it now holds; it shows ``old`` until done.
+    ``failure``: the new fleet cannot start (``sagemaker_execution.provision``'s reason)."""
     new = fleet(endpoint)
     restore(endpoint, old)
     config = backend.endpoint_configs[new["endpoint_config_name"]]
@@ -330,7 +332,7 @@ def start(
         old=old,
         new=new,
         plan=phases(deployment, instances),
-        failure=health_check_failure(new),
+        failure=failure or health_check_failure(new),
         alarms=_alarm_names(deployment),
         instance_types=types,
     )

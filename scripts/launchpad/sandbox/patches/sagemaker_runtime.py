@@ -33,13 +33,15 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from moto.core.exceptions import JsonRESTError
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.sagemaker.models import FakeEndpoint, sagemaker_backends
 from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
+
+from launchpad.sandbox import routes
+from launchpad.sandbox.patches import sagemaker_execution as execution
 
 ROUTE = "/_launchpad/local-servers"
 TIMEOUT_SECONDS = 60  # SageMaker gives a real-time container 60 s to answer
@@ -85,12 +87,9 @@ def clear(account: str, region: str) -> None:
             del _SERVERS[entry]
 
 
-def _route(environ: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
-    query = dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", "")))
+def _route(environ: Mapping[str, Any], body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    query = {**dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", ""))), **body}
     method = environ.get("REQUEST_METHOD", "GET")
-    if method == "POST":
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        query.update(json.loads(environ["wsgi.input"].read(length) or b"{}"))
     account, region = query.get("account"), query.get("region")
     if not account or not region:
         return 400, {"error": "name the account and the region"}
@@ -105,22 +104,6 @@ def _route(environ: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
         return 400, {"error": "POST account, region, url (http://...) and model_data_url or image"}
     register(account, region, key, url)
     return 200, {"servers": registered(account, region)}
-
-
-def _serve_route(original: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
-    def __call__(self: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") != ROUTE:
-            return original(self, environ, start_response)
-        try:
-            status, document = _route(environ)
-        except (ValueError, KeyError) as exc:
-            status, document = 400, {"error": f"not a JSON object: {exc}"}
-        body = json.dumps(document).encode()
-        reason = "OK" if status == 200 else "Bad Request"
-        start_response(f"{status} {reason}", [("Content-Type", "application/json")])
-        return [body]
-
-    return __call__
 
 
 # -- InvokeEndpoint -----------------------------------------------------------------------------------
@@ -196,7 +179,10 @@ def invoke(
         raise ModelError(
             f'Received {kind} error ({status}) from primary with message "{text}".', status, text
         )
-    return answer, answer_type or "application/json", variant
+    answer_type = answer_type or "application/json"
+    backend = sagemaker_backends[account][region]
+    execution.capture(backend, endpoint, variant, body, content_type, answer, answer_type)
+    return answer, answer_type, variant
 
 
 def apply() -> None:
@@ -216,5 +202,5 @@ def apply() -> None:
         return 200, {"Content-Type": answer_type, "x-Amzn-Invoked-Production-Variant": variant}, answer
 
     SageMakerRuntimeResponse.invoke_endpoint = invoke_endpoint  # type: ignore[method-assign]
-    DomainDispatcherApplication.__call__ = _serve_route(DomainDispatcherApplication.__call__)  # type: ignore[method-assign]
+    routes.add(ROUTE, _route)
     setattr(SageMakerRuntimeResponse, _MARK, True)
