@@ -9,7 +9,6 @@ import pytest
 from botocore.exceptions import ClientError
 
 from launchpad.aws import AwsTarget
-from launchpad.sandbox.patches.s3 import grants_log_delivery
 
 ARN = "arn:aws:s3:::logs"
 
@@ -96,7 +95,8 @@ def test_logging_is_refused_without_the_grant(sandbox_target: AwsTarget) -> None
             },
             False,
         ),
-        ({"Principal": "*", "Action": "s3:PutObject", "Resource": f"{ARN}/*"}, False),
+        # "*" names every principal, the logging service included (IAM User Guide, Principal element).
+        ({"Principal": "*", "Action": "s3:PutObject", "Resource": f"{ARN}/*"}, True),
         (
             {
                 "Principal": {"Service": "logging.s3.amazonaws.com"},
@@ -107,9 +107,23 @@ def test_logging_is_refused_without_the_grant(sandbox_target: AwsTarget) -> None
         ),
     ],
 )
-def test_policy_grant_follows_iam_matching(statement: dict, granted: bool) -> None:
-    policy = {"Statement": [{"Effect": "Allow", **statement}]}
-    assert grants_log_delivery(policy, ARN, "src/") is granted
+def test_policy_grant_follows_iam_matching(sandbox_target: AwsTarget, statement: dict, granted: bool) -> None:
+    s3 = sandbox_target.client("s3")
+    source, logs = f"src-{sandbox_target.account_id}", f"logs-{sandbox_target.account_id}"
+    for bucket in (source, logs):
+        s3.create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": sandbox_target.region}
+        )
+    resources = statement["Resource"].replace(ARN, f"arn:aws:s3:::{logs}")
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", **statement, "Resource": resources}]}
+    s3.put_bucket_policy(Bucket=logs, Policy=json.dumps(policy))
+    if granted:
+        _enable_logging(s3, source, logs)
+        assert s3.get_bucket_logging(Bucket=source)["LoggingEnabled"]["TargetBucket"] == logs
+    else:
+        with pytest.raises(ClientError) as raised:
+            _enable_logging(s3, source, logs)
+        assert raised.value.response["Error"]["Code"] == "InvalidTargetBucketForLogging"
 
 
 # -- EventBridge notifications --------------------------------------------------------------------
@@ -191,3 +205,106 @@ def test_objects_with_delete_markers_are_deleted_after_versioning_is_suspended(
     s3.delete_objects(Bucket="suspended", Delete={"Objects": objects})
     assert "Versions" not in s3.list_object_versions(Bucket="suspended")
     s3.delete_bucket(Bucket="suspended")
+
+
+# -- lifecycle configurations ----------------------------------------------------------------------
+TRANSITION_SIZE_HEADER = "x-amz-transition-default-minimum-object-size"
+
+
+def _lifecycle_bucket(sandbox_target: AwsTarget, bucket: str) -> Any:
+    s3 = sandbox_target.client("s3")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": sandbox_target.region})
+    return s3
+
+
+def _put_lifecycle(s3: Any, bucket: str, rules: list[dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
+    return s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket, LifecycleConfiguration={"Rules": rules}, **kwargs
+    )
+
+
+ABORT_UPLOADS = {
+    "ID": "abort-incomplete-multipart-uploads",
+    "Status": "Enabled",
+    "Filter": {},
+    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+}
+
+
+def test_lifecycle_transition_default_minimum_object_size_is_answered_as_put(
+    sandbox_target: AwsTarget,
+) -> None:
+    s3 = _lifecycle_bucket(sandbox_target, "sizes")
+    put = _put_lifecycle(
+        s3, "sizes", [ABORT_UPLOADS], TransitionDefaultMinimumObjectSize="varies_by_storage_class"
+    )
+    assert put["ResponseMetadata"]["HTTPHeaders"][TRANSITION_SIZE_HEADER] == "varies_by_storage_class"
+    got = s3.get_bucket_lifecycle_configuration(Bucket="sizes")
+    assert got["ResponseMetadata"]["HTTPHeaders"][TRANSITION_SIZE_HEADER] == "varies_by_storage_class"
+    assert got["TransitionDefaultMinimumObjectSize"] == "varies_by_storage_class"
+
+
+def test_lifecycle_transition_default_minimum_object_size_defaults_to_128k_on_each_put(
+    sandbox_target: AwsTarget,
+) -> None:
+    s3 = _lifecycle_bucket(sandbox_target, "default-size")
+    _put_lifecycle(
+        s3, "default-size", [ABORT_UPLOADS], TransitionDefaultMinimumObjectSize="varies_by_storage_class"
+    )
+    put = _put_lifecycle(s3, "default-size", [ABORT_UPLOADS])  # no header: S3's default again
+    assert put["TransitionDefaultMinimumObjectSize"] == "all_storage_classes_128K"
+    got = s3.get_bucket_lifecycle_configuration(Bucket="default-size")
+    assert got["TransitionDefaultMinimumObjectSize"] == "all_storage_classes_128K"
+
+
+def test_lifecycle_rules_are_answered_as_put_object_size_filters_and_newer_noncurrent_versions_included(
+    sandbox_target: AwsTarget,
+) -> None:
+    rules = [
+        ABORT_UPLOADS,
+        {  # the rules of modules/s3-bucket: stock moto already answered these as put
+            "ID": "expire-noncurrent-versions",
+            "Status": "Enabled",
+            "Filter": {"Prefix": ""},
+            "Expiration": {"ExpiredObjectDeleteMarker": True},
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 90},
+        },
+        {
+            "ID": "raw-data",
+            "Status": "Enabled",
+            "Filter": {"Prefix": "raw/"},
+            "Expiration": {"Days": 365},
+            "Transitions": [{"Days": 30, "StorageClass": "STANDARD_IA"}],
+        },
+        {  # what stock moto dropped: object sizes (alone and in And), NewerNoncurrentVersions
+            "ID": "large-objects",
+            "Status": "Enabled",
+            "Filter": {"ObjectSizeGreaterThan": 131072},
+            "Transitions": [
+                {"Days": 30, "StorageClass": "STANDARD_IA"},
+                {"Days": 90, "StorageClass": "GLACIER"},
+            ],
+        },
+        {
+            "ID": "small-objects",
+            "Status": "Enabled",
+            "Filter": {"ObjectSizeLessThan": 1024},
+            "Expiration": {"Days": 7},
+        },
+        {
+            "ID": "keep-three-versions",
+            "Status": "Enabled",
+            "Filter": {
+                "And": {
+                    "Prefix": "models/",
+                    "ObjectSizeGreaterThan": 1,
+                    "ObjectSizeLessThan": 1073741824,
+                    "Tags": [{"Key": "data-classification", "Value": "phi"}],
+                }
+            },
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 30, "NewerNoncurrentVersions": 3},
+        },
+    ]
+    s3 = _lifecycle_bucket(sandbox_target, "rules")
+    _put_lifecycle(s3, "rules", rules)
+    assert s3.get_bucket_lifecycle_configuration(Bucket="rules")["Rules"] == rules

@@ -1,9 +1,9 @@
 """S3: server access logging to a target bucket whose policy grants the logging service.
 
 AWS: ``PutBucketLogging`` needs the target bucket's policy to allow ``s3:PutObject`` to the
-``logging.s3.amazonaws.com`` service principal on the target prefix; the policy's other statements, including
-denies with ``"Principal": "*"``, do not matter, and ``Principal``, ``Action`` and ``Resource`` may each be a
-string or a list (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLogging.html,
+``logging.s3.amazonaws.com`` service principal on the target prefix, for the source bucket (its conditions on
+``aws:SourceArn`` and ``aws:SourceAccount``); the sandbox's evaluator judges it as a delivery would be
+judged (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLogging.html,
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html,
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
 Stock moto crashes with HTTP 500 on any statement whose ``Principal`` is the string ``"*"`` (so every bucket
@@ -15,70 +15,116 @@ S3: EventBridge notifications. ``GetBucketNotificationConfiguration`` returns an
 Stock moto stores it but leaves it out of the answer, so ``aws_s3_bucket_notification`` with
 ``eventbridge = true`` always re-plans.
 
-S3: object calls on buckets with conditional policy statements. Stock moto checks object calls against the
-bucket policy but evaluates only ``StringEquals`` conditions and treats every other operator as met, so the
-TLS-only deny of every launchpad bucket (``Bool aws:SecureTransport false``) refuses every GET, PUT and
-DELETE. The sandbox speaks plain HTTP on localhost, so it cannot judge such request-context conditions at
-all: it leaves conditional statements out and applies the unconditional ones, as before.
+S3: bucket policies on object calls. Stock moto checks object calls against the bucket policy itself but
+evaluates only ``StringEquals`` conditions and treats every other operator as met, so the TLS-only deny of
+every launchpad bucket (``Bool aws:SecureTransport false``) refuses every GET, PUT and DELETE. Bucket
+policies are evaluated by the sandbox's authorization gate (``launchpad.sandbox.authz``) for every call,
+with every condition operator, so moto's own check is turned off here.
+
+S3: server access log delivery. The logging service writes each log object into the target bucket as
+``logging.s3.amazonaws.com``, with ``aws:SourceArn`` the source bucket and ``aws:SourceAccount`` its owner, so
+the target's bucket policy decides (S3 User Guide, "Permissions for log delivery"). Stock moto writes a log
+object for every request to a logging bucket without asking; here the sandbox's authorization decides first,
+and a refused delivery is dropped (as AWS drops it) and kept as a refusal.
 
 S3: deleting objects from a bucket whose versioning was suspended. ``DeleteObjects`` on such a bucket, where
 a key's history holds a delete marker, crashes stock moto with HTTP 500 (a delete marker has no ``dispose``);
 ``terraform destroy`` of a ``force_destroy`` bucket suspends versioning first, and then retries forever.
+
+S3: lifecycle configurations round-trip. ``PutBucketLifecycleConfiguration`` takes the
+``x-amz-transition-default-minimum-object-size`` header (``all_storage_classes_128K`` when absent, or
+``varies_by_storage_class``) and answers with it; ``GetBucketLifecycleConfiguration`` answers with that
+header and with the rules as they were put, a filter's ``ObjectSizeGreaterThan`` and ``ObjectSizeLessThan``
+(alone or in ``And``) and ``NoncurrentVersionExpiration``'s ``NewerNoncurrentVersions`` included
+(https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLifecycleConfiguration.html,
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLifecycleConfiguration.html,
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRuleFilter.html,
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_NoncurrentVersionExpiration.html).
+Stock moto ignores the header (no header on PUT, always ``all_storage_classes_128K`` on GET) and drops those
+three elements. ``aws_s3_bucket_lifecycle_configuration`` polls until the answer equals what it put, so with
+``varies_by_storage_class`` or any of those elements it timed out after 3 minutes. The ~55 s it waits when
+the answer matches is the provider's own, on AWS too (docs/sandbox-s3-lifecycle.md).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from moto.core.responses import ActionResult
-from moto.iam.access_control import IAMPolicy, PermissionResult
-from moto.s3.models import FakeBucket, FakeDeleteMarker
+from moto.iam.access_control import PermissionResult
+from moto.s3.exceptions import InvalidTargetBucketForLogging, MalformedXML
+from moto.s3.models import FakeBucket, FakeDeleteMarker, LifecycleRule, S3Backend
 from moto.s3.responses import S3Response
 
-from launchpad.sandbox.patches.iam_policy import allows_service, as_list
+from launchpad.sandbox import authz
+from launchpad.sandbox.authz import acting, principals
+from launchpad.sandbox.authz.record import USAGE
 
 _MARK = "_launchpad_s3_patch"
 LOGGING_SERVICE = "logging.s3.amazonaws.com"
+TRANSITION_SIZE_HEADER = "x-amz-transition-default-minimum-object-size"
+DEFAULT_TRANSITION_SIZE = "all_storage_classes_128K"
 
 
-def grants_log_delivery(policy: dict[str, Any], bucket_arn: str, prefix: str | None) -> bool:
-    """Whether ``policy`` allows the S3 logging service to put objects under ``bucket_arn/prefix``."""
-    log_object = f"{bucket_arn}/{prefix or ''}example-log-object"
-    return allows_service(policy, LOGGING_SERVICE, "s3:PutObject", log_object)
+def log_delivery(source: FakeBucket, target: FakeBucket, prefix: str | None) -> acting.Denied | None:
+    """Whether the logging service may write ``source``'s access logs under ``target/prefix`` (None: yes)."""
+    logger = principals.service(LOGGING_SERVICE, source.account_id, source.partition)
+    key = f"{prefix or ''}access-log"
+    made = acting.call("s3", "PutObject", {"Bucket": target.name, "Key": key}, source.region_name)
+    return acting.check(
+        logger, made, acting.source(f"arn:{source.partition}:s3:::{source.name}", source.account_id)
+    )
 
 
 def apply() -> None:
     if getattr(FakeBucket, _MARK, False):
         return
 
-    def _log_permissions_enabled_policy(target_bucket: FakeBucket, target_prefix: str | None) -> bool:
-        if not target_bucket.policy:
-            return False
-        policy = json.loads(target_bucket.policy.decode())
-        bucket_arn = f"arn:{target_bucket.partition}:s3:::{target_bucket.name}"
-        return grants_log_delivery(policy, bucket_arn, target_prefix)
+    original_set_logging = FakeBucket.set_logging
 
-    FakeBucket._log_permissions_enabled_policy = staticmethod(_log_permissions_enabled_policy)  # type: ignore[method-assign]
+    def set_logging(self: FakeBucket, logging_config: dict[str, Any] | None, bucket_backend: Any) -> None:
+        target = bucket_backend.buckets.get((logging_config or {}).get("TargetBucket"))
+        if target is not None and authz.enabled():
+            denied = log_delivery(self, target, (logging_config or {}).get("TargetPrefix"))
+            if denied is not None and not FakeBucket._log_permissions_enabled_acl(target_bucket=target):
+                raise InvalidTargetBucketForLogging(
+                    "You must either provide the necessary permissions to the logging service using a bucket "
+                    "policy or give the log-delivery group WRITE and READ_ACP permissions to the target "
+                    f"bucket ({denied.message})"
+                )
+        original_set_logging(self, logging_config, bucket_backend)
+
+    # The policy was judged above, by the sandbox's evaluator, with the source bucket's aws:SourceArn.
+    FakeBucket._log_permissions_enabled_policy = staticmethod(lambda **_: True)  # type: ignore[method-assign]
+    FakeBucket.set_logging = set_logging  # type: ignore[method-assign]
     _return_event_bridge_configuration()
-    FakeBucket.get_permission = _unconditional_permission  # type: ignore[method-assign]
+    _authorize_log_delivery()
+    FakeBucket.get_permission = lambda self, action, resource: PermissionResult.NEUTRAL  # type: ignore[method-assign]
     FakeDeleteMarker.dispose = lambda self, garbage=False: None  # type: ignore[attr-defined]  # holds no data
+    _round_trip_lifecycle_configurations()
     setattr(FakeBucket, _MARK, True)
 
 
-def unconditional_policy(policy: dict[str, Any]) -> dict[str, Any] | None:
-    """``policy`` without its conditional statements; None when none is left."""
-    kept = [s for s in as_list(policy.get("Statement")) if "Condition" not in s]
-    return {**policy, "Statement": kept} if kept else None
+def _authorize_log_delivery() -> None:
+    original = S3Backend.log_incoming_request
 
+    def log_incoming_request(self: S3Backend, request: Any, bucket_name: str) -> None:
+        bucket = self.buckets.get(bucket_name)
+        target = self.buckets.get((bucket.logging or {}).get("TargetBucket")) if bucket is not None else None
+        if target is None or not authz.enabled():
+            return original(self, request, bucket_name)
+        denied = log_delivery(bucket, target, bucket.logging.get("TargetPrefix"))
+        if denied is not None:
+            USAGE.refuse(
+                bucket.account_id,
+                "s3",
+                f"server access log of {bucket_name} to {target.name}",
+                denied.message,
+            )
+            return None
+        return original(self, request, bucket_name)
 
-def _unconditional_permission(self: FakeBucket, action: str, resource: str) -> Any:
-    if self.policy is None:
-        return PermissionResult.NEUTRAL
-    policy = unconditional_policy(json.loads(self.policy.decode()))
-    if policy is None:
-        return PermissionResult.NEUTRAL
-    return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+    S3Backend.log_incoming_request = log_incoming_request  # type: ignore[method-assign]
 
 
 def _return_event_bridge_configuration() -> None:
@@ -102,3 +148,95 @@ def _return_event_bridge_configuration() -> None:
             del self.serialized
 
     S3Response.get_bucket_notification = get_bucket_notification  # type: ignore[method-assign]
+
+
+# -- lifecycle configurations -------------------------------------------------------------------------
+_EXTRAS = "_launchpad_answer_extras"  # on a moto LifecycleRule: what stock moto leaves out of the answer
+_SIZES = ("ObjectSizeGreaterThan", "ObjectSizeLessThan")
+
+
+def _size_elements(element: Any) -> dict[str, int]:
+    if not isinstance(element, dict):
+        return {}
+    try:
+        return {name: int(element[name]) for name in _SIZES if element.get(name) is not None}
+    except (TypeError, ValueError):
+        raise MalformedXML() from None
+
+
+def lifecycle_answer_extras(rule: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """The elements of a rule, as parsed from a ``PutBucketLifecycleConfiguration`` body, that stock moto
+    drops: the filter's object sizes (``Filter`` and ``And``) and ``NewerNoncurrentVersions``."""
+    extras: dict[str, dict[str, int]] = {}
+    rule_filter = rule.get("Filter")
+    if sizes := _size_elements(rule_filter):
+        extras["Filter"] = sizes
+    if isinstance(rule_filter, dict) and (and_sizes := _size_elements(rule_filter.get("And"))):
+        extras["And"] = and_sizes
+    expiration = rule.get("NoncurrentVersionExpiration")
+    if isinstance(expiration, dict) and expiration.get("NewerNoncurrentVersions") is not None:
+        try:
+            extras["NoncurrentVersionExpiration"] = {
+                "NewerNoncurrentVersions": int(expiration["NewerNoncurrentVersions"])
+            }
+        except (TypeError, ValueError):
+            raise MalformedXML() from None
+    return extras
+
+
+def with_lifecycle_extras(answer: dict[str, Any], extras: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """Stock moto's answer for one rule, with ``extras`` (from ``lifecycle_answer_extras``) put back."""
+    if "Filter" in extras or "And" in extras:
+        rule_filter = answer.setdefault("Filter", {})
+        rule_filter.update(extras.get("Filter", {}))
+        if "And" in extras:
+            rule_filter.setdefault("And", {}).update(extras["And"])
+    if "NoncurrentVersionExpiration" in extras:
+        answer.setdefault("NoncurrentVersionExpiration", {}).update(extras["NoncurrentVersionExpiration"])
+    return answer
+
+
+def _round_trip_lifecycle_configurations() -> None:
+    original_set = FakeBucket.set_lifecycle
+    original_put = S3Response._bucket_response_put
+    original_get = S3Response.get_bucket_lifecycle
+
+    def set_lifecycle(self: FakeBucket, rules: list[dict[str, Any]]) -> None:
+        extras = [lifecycle_answer_extras(rule) if isinstance(rule, dict) else {} for rule in rules]
+        original_set(self, rules)
+        for model, rule_extras in zip(self.rules, extras, strict=False):
+            setattr(model, _EXTRAS, rule_extras)
+
+    def bucket_response_put(
+        self: S3Response, request: Any, bucket_name: str, querystring: dict[str, Any]
+    ) -> Any:
+        response = original_put(self, request, bucket_name, querystring)
+        if "lifecycle" not in querystring or not isinstance(response, (str, bytes)):
+            return response  # another PUT, or a refusal
+        size = request.headers.get(TRANSITION_SIZE_HEADER) or DEFAULT_TRANSITION_SIZE
+        self.backend.get_bucket(bucket_name).transition_default_minimum_object_size = size
+        return 200, {TRANSITION_SIZE_HEADER: size}, response
+
+    def get_bucket_lifecycle(self: S3Response) -> Any:
+        bucket = self.backend.get_bucket(self.bucket_name)
+        rules: list[LifecycleRule] = list(bucket.rules)
+        serialized = self.serialized
+
+        def as_put(result: ActionResult) -> Any:
+            if isinstance(result.result, dict):
+                result.result["TransitionDefaultMinimumObjectSize"] = getattr(
+                    bucket, "transition_default_minimum_object_size", DEFAULT_TRANSITION_SIZE
+                )
+                for answer, model in zip(result.result.get("Rules", []), rules, strict=False):
+                    with_lifecycle_extras(answer, getattr(model, _EXTRAS, {}))
+            return serialized(result)
+
+        self.serialized = as_put  # type: ignore[method-assign]  # this call only
+        try:
+            return original_get(self)
+        finally:
+            del self.serialized
+
+    FakeBucket.set_lifecycle = set_lifecycle  # type: ignore[method-assign]
+    S3Response._bucket_response_put = bucket_response_put  # type: ignore[method-assign]
+    S3Response.get_bucket_lifecycle = get_bucket_lifecycle  # type: ignore[method-assign]
