@@ -14,7 +14,9 @@ locals {
   }
 }
 
-# -- what every CodeBuild step needs: its log group, the pipeline artifacts, the artifact key -----------------
+# -- what every CodeBuild step needs: its log group, its input artifact, and (a step with an output) the upload --
+# CodeBuild, as the step's role: writes the build log, downloads the input artifact (SSE-KMS with the pipeline
+# key), uploads the output artifact after locating its bucket, and in a VPC makes the build's network interface.
 data "aws_iam_policy_document" "codebuild" {
   for_each = local.projects
 
@@ -25,21 +27,45 @@ data "aws_iam_policy_document" "codebuild" {
   }
 
   statement {
-    sid       = "ReadWritePipelineArtifacts"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"]
+    sid       = "ReadInputArtifacts"
+    actions   = ["s3:GetObject"]
     resources = [local.artifact_objects]
   }
 
   statement {
-    sid       = "LocateArtifactBucket"
-    actions   = ["s3:GetBucketAcl", "s3:GetBucketLocation"]
-    resources = [module.artifact_bucket.bucket_arn]
+    sid       = "DecryptInputArtifacts"
+    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
   }
 
-  statement {
-    sid       = "UseArtifactKey"
-    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*"]
-    resources = [var.kms_key_arn]
+  dynamic "statement" {
+    for_each = each.value.output == null ? [] : [1]
+
+    content {
+      sid       = "WriteOutputArtifacts"
+      actions   = ["s3:PutObject"]
+      resources = [local.artifact_objects]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.output == null ? [] : [1]
+
+    content {
+      sid       = "LocateArtifactBucket"
+      actions   = ["s3:GetBucketAcl", "s3:GetBucketLocation"]
+      resources = [module.artifact_bucket.bucket_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.output == null ? [] : [1]
+
+    content {
+      sid       = "EncryptOutputArtifacts"
+      actions   = ["kms:GenerateDataKey"]
+      resources = [var.kms_key_arn]
+    }
   }
 
   dynamic "statement" {
@@ -86,7 +112,8 @@ data "aws_iam_policy_document" "codebuild" {
   }
 }
 
-# -- what the deploy steps add: their own endpoint, models and configurations; pass the execution role ----------
+# -- what the deploy steps add: launchpad deploy, rollback and status on their own endpoint --------------------
+# (docs/deploy.md lists the calls). Where AWS authorizes an action on "*" only, the statement says so.
 data "aws_iam_policy_document" "deploy" {
   for_each = local.deploy_targets
 
@@ -99,8 +126,6 @@ data "aws_iam_policy_document" "deploy" {
       "sagemaker:CreateEndpoint",
       "sagemaker:CreateEndpointConfig",
       "sagemaker:CreateModel",
-      "sagemaker:DeleteEndpointConfig",
-      "sagemaker:DeleteModel",
       "sagemaker:DescribeEndpoint",
       "sagemaker:DescribeEndpointConfig",
       "sagemaker:DescribeModel",
@@ -133,31 +158,80 @@ data "aws_iam_policy_document" "deploy" {
     resources = ["${var.deploy.model_bucket_arn}/*"]
   }
 
+  dynamic "statement" {
+    for_each = each.value.registers ? [1] : []
+
+    content {
+      sid       = "EncryptUploadedArtifacts"
+      actions   = ["kms:GenerateDataKey"]
+      resources = [var.deploy.model_kms_key_arn]
+    }
+  }
+
+  # SageMaker grants itself the use of the endpoint's volume key, on the caller's behalf (CreateEndpoint,
+  # UpdateEndpoint with an endpoint configuration's KmsKeyId).
   statement {
-    sid       = "UseModelKey"
-    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*"]
+    sid       = "GrantVolumeKeyToSageMaker"
+    actions   = ["kms:CreateGrant"]
     resources = [var.deploy.model_kms_key_arn]
+
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
+    }
   }
 
   statement {
-    sid       = "WatchOwnRollbackAlarms"
-    actions   = ["cloudwatch:DescribeAlarms"]
+    sid       = "ManageOwnRollbackAlarms"
+    actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource"]
     resources = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${each.value.endpoint}-*"]
   }
 
+  # Application Auto Scaling validates these on the caller's behalf: the variant's endpoint (above), and the
+  # target-tracking alarms it makes.
+  statement {
+    sid       = "ManageTargetTrackingAlarms"
+    actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm"]
+    resources = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:TargetTracking-endpoint/${each.value.endpoint}/*"]
+  }
+
+  # Scalable targets have no ARN a request can name: AWS authorizes these actions on "*".
+  statement {
+    sid = "ScaleOwnEndpoint"
+    actions = [
+      "application-autoscaling:DeregisterScalableTarget",
+      "application-autoscaling:DescribeScalableTargets",
+      "application-autoscaling:DescribeScalingPolicies",
+      "application-autoscaling:PutScalingPolicy",
+      "application-autoscaling:RegisterScalableTarget",
+    ]
+    resources = ["*"]
+  }
+
+  # The first scalable SageMaker variant of the account makes Application Auto Scaling's service-linked role.
+  statement {
+    sid       = "CreateAutoScalingServiceLinkedRole"
+    actions   = ["iam:CreateServiceLinkedRole"]
+    resources = ["arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:AWSServiceName"
+      values   = ["sagemaker.application-autoscaling.amazonaws.com"]
+    }
+  }
+
+  # The model registry's own policy grants the deploy steps what they do in it (registering a version, reading
+  # the group and its versions): model-registry's publisher_principals and reader_principals. Only
+  # ListModelPackages, which has no resource type (AWS authorizes it on "*"), needs an identity statement.
   dynamic "statement" {
-    for_each = var.deploy.model_package_group_arn == null ? [] : [1]
+    for_each = var.deploy.model_package_group_arn == null || each.value.registers ? [] : [1]
 
     content {
-      sid = "FindModelVersions"
-      actions = concat(
-        ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages"],
-        each.value.registers ? ["sagemaker:CreateModelPackage"] : [],
-      )
-      resources = [
-        var.deploy.model_package_group_arn,
-        "${replace(var.deploy.model_package_group_arn, ":model-package-group/", ":model-package/")}/*",
-      ]
+      sid       = "ListModelVersions"
+      actions   = ["sagemaker:ListModelPackages"]
+      resources = ["*"]
     }
   }
 }
@@ -189,29 +263,25 @@ module "codebuild_role" {
   tags                     = local.tags
 }
 
-# -- the pipeline: artifacts, the source, its own CodeBuild projects, the approval topic -------------------------
+# -- the pipeline: the source, the artifacts it stores, its own CodeBuild projects, the approval topic --------
+# CodePipeline, as this role: reads the source object's current version, stores the source artifact (SSE-KMS
+# with the pipeline key), starts each CodeBuild action and reads its build, and publishes approval requests.
 data "aws_iam_policy_document" "pipeline" {
   statement {
-    sid       = "ReadWritePipelineArtifacts"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl"]
+    sid       = "StoreSourceArtifacts"
+    actions   = ["s3:PutObject"]
     resources = [local.artifact_objects]
   }
 
   statement {
-    sid       = "LocateArtifactBucket"
-    actions   = ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"]
-    resources = [module.artifact_bucket.bucket_arn]
-  }
-
-  statement {
     sid       = "UseArtifactKey"
-    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*"]
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [var.kms_key_arn]
   }
 
   statement {
     sid       = "RunOwnBuilds"
-    actions   = ["codebuild:BatchGetBuilds", "codebuild:StartBuild", "codebuild:StopBuild"]
+    actions   = ["codebuild:BatchGetBuilds", "codebuild:StartBuild"]
     resources = [for p in aws_codebuild_project.this : p.arn]
   }
 
@@ -220,7 +290,7 @@ data "aws_iam_policy_document" "pipeline" {
 
     content {
       sid       = "ReadSourceObject"
-      actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+      actions   = ["s3:GetObjectVersion"]
       resources = ["${module.source_bucket[0].bucket_arn}/${var.source_repository.s3_object_key}"]
     }
   }
@@ -230,7 +300,7 @@ data "aws_iam_policy_document" "pipeline" {
 
     content {
       sid       = "LocateSourceBucket"
-      actions   = ["s3:GetBucketVersioning", "s3:ListBucket"]
+      actions   = ["s3:GetBucketVersioning"]
       resources = [module.source_bucket[0].bucket_arn]
     }
   }

@@ -57,3 +57,18 @@ output "approval_topic_arn" {
   description = "SNS topic that receives the production approval requests; null when approval is off."
   value       = one(module.approval_topic[*].arn)
 }
+
+output "source_object_key" {
+  description = "Key of the source object in the source bucket (an s3 source); null for a codestar source."
+  value       = local.s3_source ? var.source_repository.s3_object_key : null
+}
+
+output "source_rule_name" {
+  description = "EventBridge rule that starts the pipeline when the source object changes (an s3 source); null for a codestar source."
+  value       = one(aws_cloudwatch_event_rule.source[*].name)
+}
+
+output "events_role_arn" {
+  description = "Role EventBridge starts the pipeline with (an s3 source); null for a codestar source."
+  value       = one(module.events_role[*].arn)
+}

@@ -133,7 +133,10 @@ variable "deploy" {
     What the two deploy steps ship to, and may touch. Each deploy role manages only its own endpoint and the
     models and endpoint configurations named "<endpoint>-*"; passes only execution_role_arn, and only to
     SageMaker; reads model artifacts under model_bucket_arn with model_kms_key_arn (staging also uploads them and
-    registers versions in model_package_group_arn; production only reads the registry).
+    registers versions in model_package_group_arn; production only reads the registry). The registry's own
+    policy grants what the deploy steps do in it: give the model-registry module the deploy-staging role as
+    a publisher and the deploy-production role as a reader (outputs codebuild_role_arns); this module adds
+    only sagemaker:ListModelPackages, which AWS authorizes on "*".
   EOT
   type = object({
     staging_endpoint_name    = string

@@ -22,32 +22,10 @@ data "aws_iam_policy_document" "scoped" {
     for_each = length(var.s3_read_bucket_arns) > 0 ? [1] : []
 
     content {
-      sid       = "SmS3ReadBuckets"
-      effect    = "Allow"
-      actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-      resources = var.s3_read_bucket_arns
-    }
-  }
-
-  dynamic "statement" {
-    for_each = length(var.s3_read_bucket_arns) > 0 ? [1] : []
-
-    content {
       sid       = "SmS3ReadObjects"
       effect    = "Allow"
       actions   = ["s3:GetObject"]
       resources = local.s3_read_object_arns
-    }
-  }
-
-  dynamic "statement" {
-    for_each = length(var.s3_write_bucket_arns) > 0 ? [1] : []
-
-    content {
-      sid       = "SmS3WriteBuckets"
-      effect    = "Allow"
-      actions   = ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"]
-      resources = var.s3_write_bucket_arns
     }
   }
 
@@ -58,7 +36,7 @@ data "aws_iam_policy_document" "scoped" {
     content {
       sid       = "SmS3WriteObjects"
       effect    = "Allow"
-      actions   = ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+      actions   = ["s3:PutObject"]
       resources = local.s3_write_object_arns
     }
   }
@@ -69,26 +47,8 @@ data "aws_iam_policy_document" "scoped" {
     content {
       sid       = "SmKmsUseKeys"
       effect    = "Allow"
-      actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = var.kms_key_arns
-    }
-  }
-
-  # Grants only on behalf of AWS services (SageMaker encrypting ML storage volumes), never to arbitrary principals.
-  dynamic "statement" {
-    for_each = length(var.kms_key_arns) > 0 ? [1] : []
-
-    content {
-      sid       = "SmKmsGrantsForAwsResources"
-      effect    = "Allow"
-      actions   = ["kms:CreateGrant"]
-      resources = var.kms_key_arns
-
-      condition {
-        test     = "Bool"
-        variable = "kms:GrantIsForAWSResource"
-        values   = ["true"]
-      }
     }
   }
 

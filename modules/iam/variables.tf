@@ -10,7 +10,7 @@ variable "name" {
 }
 
 variable "s3_read_bucket_arns" {
-  description = "ARNs of the S3 buckets the role may read (s3:GetObject on objects, s3:ListBucket and s3:GetBucketLocation on the bucket): model artifacts, inference inputs. Bucket ARNs only (arn:<partition>:s3:::<bucket>), no key part."
+  description = "ARNs of the S3 buckets the role may read (s3:GetObject on their objects; a model.tar.gz is read by key, so no bucket-level action): model artifacts, inference inputs. Bucket ARNs only (arn:<partition>:s3:::<bucket>), no key part."
   type        = list(string)
   default     = []
   nullable    = false
@@ -22,7 +22,7 @@ variable "s3_read_bucket_arns" {
 }
 
 variable "s3_write_bucket_arns" {
-  description = "ARNs of the S3 buckets the role may write objects to (s3:PutObject and multipart upload actions; no delete): data capture, batch transform and async inference output. Bucket ARNs only (arn:<partition>:s3:::<bucket>), no key part."
+  description = "ARNs of the S3 buckets the role may write objects to (s3:PutObject, which covers multipart uploads; no delete): data capture, batch transform and async inference output. Bucket ARNs only (arn:<partition>:s3:::<bucket>), no key part."
   type        = list(string)
   default     = []
   nullable    = false
@@ -34,7 +34,7 @@ variable "s3_write_bucket_arns" {
 }
 
 variable "kms_key_arns" {
-  description = "ARNs of the KMS keys the role may use (Decrypt, Encrypt, GenerateDataKey, DescribeKey, and CreateGrant only for AWS resources): the keys of the buckets, log groups and volumes above. Key ARNs, not alias ARNs (IAM policies on aliases do not grant key use)."
+  description = "ARNs of the KMS keys the role may use (kms:Decrypt, kms:GenerateDataKey): the keys of the buckets above. The grant for an endpoint's volume key is made by whoever creates the endpoint (kms:CreateGrant on the caller's side), not by this role. Key ARNs, not alias ARNs (IAM policies on aliases do not grant key use)."
   type        = list(string)
   default     = []
   nullable    = false

@@ -53,6 +53,11 @@ output "endpoint_security_group_id" {
   value       = aws_security_group.endpoints.id
 }
 
+output "s3_prefix_list_id" {
+  description = "ID of the AWS-managed prefix list of S3 in this region (the gateway endpoint's destination): a security group egress rule to it lets HTTPS reach S3 through the endpoint. Null without the gateway endpoint."
+  value       = var.enable_s3_gateway_endpoint ? aws_vpc_endpoint.s3[0].prefix_list_id : null
+}
+
 output "vpc_endpoint_ids" {
   description = "IDs of the VPC endpoints, keyed by service short name (e.g. \"sagemaker.api\"; \"s3\" for the gateway endpoint)."
   value = merge(

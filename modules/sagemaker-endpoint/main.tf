@@ -10,6 +10,8 @@ locals {
   # serverless variants have no ML storage volume: the volume key is then left out of the configuration.
   local_storage      = anytrue([for t in local.instance_types : contains(local.instance_families_with_local_storage, split(".", t)[1])])
   volume_kms_key_arn = local.local_storage || local.serverless ? null : var.kms_key_arn
+  # What SageMaker writes to S3 for the endpoint (captured data, async results) is encrypted with this key.
+  output_kms_key_arn = coalesce(var.capture_kms_key_arn, var.kms_key_arn)
 
   # -- models: one per variant, named after its content -------------------------------------------------------
   # Every argument of a SageMaker model forces a new one, so the name carries a hash of them all: a change is a
@@ -65,6 +67,7 @@ locals {
     data_capture        = local.data_capture
     async_inference     = var.async_inference
     kms_key_arn         = var.kms_key_arn
+    capture_kms_key_arn = var.capture_kms_key_arn
   })), 0, 8))
 
   # -- deployment guardrails --------------------------------------------------------------------------------------
@@ -188,7 +191,7 @@ resource "aws_sagemaker_endpoint_configuration" "this" {
       enable_capture              = true
       destination_s3_uri          = capture.value.destination_s3_uri
       initial_sampling_percentage = capture.value.sampling_percentage
-      kms_key_id                  = var.kms_key_arn
+      kms_key_id                  = local.output_kms_key_arn
 
       dynamic "capture_options" {
         for_each = capture.value.modes
@@ -217,7 +220,7 @@ resource "aws_sagemaker_endpoint_configuration" "this" {
       output_config {
         s3_output_path  = async.value.output_s3_uri
         s3_failure_path = async.value.failure_s3_uri
-        kms_key_id      = var.kms_key_arn
+        kms_key_id      = local.output_kms_key_arn
 
         dynamic "notification_config" {
           for_each = async.value.success_topic_arn != null || async.value.error_topic_arn != null ? [1] : []

@@ -21,13 +21,24 @@ variable "execution_role_arn" {
 }
 
 variable "kms_key_arn" {
-  description = "ARN of the customer-managed KMS key for the ML storage volumes (left out automatically for instance types with local NVMe storage, which AWS encrypts in hardware), data capture and async inference output."
+  description = "ARN of the customer-managed KMS key for the ML storage volumes (left out automatically for instance types with local NVMe storage, which AWS encrypts in hardware), and for data capture and async inference output unless capture_kms_key_arn names another key."
   type        = string
   nullable    = false
 
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.kms_key_arn))
     error_message = "kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias or a key id."
+  }
+}
+
+variable "capture_kms_key_arn" {
+  description = "ARN of the customer-managed KMS key of what the endpoint writes to S3 for you: captured requests and responses, async inference results and failures. SageMaker writes them as the execution role, so the destination bucket's policy must accept this key (launchpad's data-capture bucket accepts only its own key). Null: kms_key_arn."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.capture_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.capture_kms_key_arn))
+    error_message = "capture_kms_key_arn must be null or a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias or a key id."
   }
 }
 

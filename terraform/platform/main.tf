@@ -67,6 +67,36 @@ module "network" {
   availability_zones          = [for zone in var.availability_zones : "${var.region}${zone}"]
   flow_logs_kms_key_arn       = module.keys["logs"].key_arn
   flow_logs_retention_in_days = var.log_retention_in_days
+  # There is no NAT gateway: every AWS API the workloads in the private subnets call needs an endpoint.
+  # SageMaker hosting (sagemaker.api, sagemaker.runtime, ecr.api, ecr.dkr, logs, sts, and S3 through the
+  # gateway endpoint), plus what the deploy steps call when CodeBuild runs in the VPC: CloudWatch alarms and
+  # metrics (monitoring) and endpoint autoscaling (application-autoscaling).
+  interface_endpoints = ["sagemaker.api", "sagemaker.runtime", "sts", "logs", "ecr.api", "ecr.dkr", "monitoring", "application-autoscaling"]
+}
+
+# The model containers' network interfaces: HTTPS to the VPC's interface endpoints and, through the S3 gateway
+# endpoint, to S3 (model artifacts and image layers), and nothing else.
+resource "aws_security_group" "models" {
+  #checkov:skip=CKV2_AWS_5:Attached to the SageMaker models' network interfaces by the deploys (stage config vpc.security_group_ids), which checkov cannot see.
+  name        = "${var.name}-models"
+  description = "SageMaker model containers of ${var.name}: HTTPS to the VPC endpoints and to S3 only"
+  vpc_id      = module.network.vpc_id
+
+  egress {
+    description = "HTTPS to the interface VPC endpoints"
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = [module.network.vpc_cidr_block]
+  }
+
+  egress {
+    description     = "HTTPS to S3 through the gateway endpoint (model artifacts, image layers)"
+    from_port       = 443
+    to_port         = 443
+    protocol        = "tcp"
+    prefix_list_ids = [module.network.s3_prefix_list_id]
+  }
 }
 
 # -- buckets ------------------------------------------------------------------------------------------------------
@@ -118,6 +148,18 @@ module "registry" {
   approver_principals  = each.value.approver_role_arns
 }
 
+# The serving image of each model project. SageMaker pulls it as the project's execution role, whose own
+# policy names this repository (an Allow in the repository policy as well would make that statement dead
+# weight); the repository policy denies every other account.
+module "repository" {
+  source   = "../../modules/ecr-repository"
+  for_each = var.model_projects
+
+  name         = each.key
+  kms_key_arn  = module.keys["models"].key_arn
+  force_delete = var.force_delete_repositories
+}
+
 # SageMaker creates /aws/sagemaker/Endpoints/<endpoint> unencrypted and never-expiring unless it exists first.
 resource "aws_cloudwatch_log_group" "endpoint" {
   for_each = local.endpoints
@@ -136,8 +178,11 @@ module "sagemaker_role" {
   s3_write_bucket_arns = [module.buckets["data-capture"].bucket_arn]
   kms_key_arns         = [module.keys["models"].key_arn, module.keys["capture"].key_arn]
   log_group_arns       = [for e, v in local.endpoints : aws_cloudwatch_log_group.endpoint[e].arn if v.project == each.key]
-  enable_vpc_access    = true
-  vpc_subnet_arns      = [for s in module.network.private_subnet_ids : "arn:${local.partition}:ec2:${var.region}:${local.account_id}:subnet/${s}"]
+  ecr_repository_arns  = [module.repository[each.key].repository_arn]
+  # SageMaker reads the rollback alarms of a guarded update with this role (<endpoint>-rollback-<kind>).
+  rollback_alarm_arns = [for e, v in local.endpoints : "arn:${local.partition}:cloudwatch:${var.region}:${local.account_id}:alarm:${e}-rollback-*" if v.project == each.key]
+  enable_vpc_access   = true
+  vpc_subnet_arns     = [for s in module.network.private_subnet_ids : "arn:${local.partition}:ec2:${var.region}:${local.account_id}:subnet/${s}"]
 }
 
 resource "aws_security_group" "codebuild" {

@@ -18,6 +18,16 @@ output "endpoint_security_group_id" {
   value       = module.network.endpoint_security_group_id
 }
 
+output "model_security_group_id" {
+  description = "ID of the security group for SageMaker model containers (stage config vpc.security_group_ids): HTTPS to the VPC endpoints and to S3."
+  value       = aws_security_group.models.id
+}
+
+output "flow_logs_role_arn" {
+  description = "Role VPC Flow Logs assumes to deliver this environment's flow logs to CloudWatch Logs."
+  value       = module.network.flow_logs_role_arn
+}
+
 output "kms_key_arns" {
   description = "ARN of the KMS key of each data domain: data, models, capture, logs, pipeline."
   value       = { for domain, key in module.keys : domain => key.key_arn }
@@ -45,10 +55,16 @@ output "model_projects" {
       model_package_group_name = module.registry[p].model_package_group_name
       sagemaker_role_arn       = module.sagemaker_role[p].role_arn
       sagemaker_role_name      = module.sagemaker_role[p].role_name
+      repository_url           = module.repository[p].repository_url
       pipeline_name            = module.pipeline[p].pipeline_name
       pipeline_stages          = module.pipeline[p].stage_names
       artifact_bucket_name     = module.pipeline[p].artifact_bucket_name
       source_bucket_name       = module.pipeline[p].source_bucket_name
+      source_object_key        = module.pipeline[p].source_object_key
+      source_rule_name         = module.pipeline[p].source_rule_name
+      pipeline_role_arn        = module.pipeline[p].pipeline_role_arn
+      events_role_arn          = module.pipeline[p].events_role_arn
+      codebuild_role_arns      = module.pipeline[p].codebuild_role_arns
       approval_topic_arn       = module.pipeline[p].approval_topic_arn
       codebuild_project_names  = module.pipeline[p].codebuild_project_names
       endpoints                = { staging = "${p}-staging", production = "${p}-production" }

@@ -93,6 +93,12 @@ variable "force_destroy_buckets" {
   default     = false
 }
 
+variable "force_delete_repositories" {
+  description = "Let terraform destroy delete the model projects' ECR repositories with their images. Never in production; sandboxes and tests set it."
+  type        = bool
+  default     = false
+}
+
 variable "require_production_approval" {
   description = "Put a manual approval before every production deploy. On by default; only dev turns it off."
   type        = bool

@@ -85,12 +85,14 @@ def test_prod_keeps_logs_six_years_and_the_others_less(plans: Any) -> None:
     assert retention == {"dev": {90}, "staging": {365}, "prod": {2192}, "sandbox": {30}}
 
 
-def test_prod_protects_keys_and_buckets_from_deletion(plans: Any) -> None:
+def test_prod_protects_keys_buckets_and_repositories_from_deletion(plans: Any) -> None:
     prod, dev = plans("prod"), plans("dev")
     assert {k["deletion_window_in_days"] for k in _of_type(prod, "aws_kms_key")} == {30}
     assert {k["deletion_window_in_days"] for k in _of_type(dev, "aws_kms_key")} == {7}
     assert {b["force_destroy"] for b in _of_type(prod, "aws_s3_bucket")} == {False}
     assert {b["force_destroy"] for b in _of_type(dev, "aws_s3_bucket")} == {True}
+    assert {r["force_delete"] for r in _of_type(prod, "aws_ecr_repository")} == {False}
+    assert {r["force_delete"] for r in _of_type(dev, "aws_ecr_repository")} == {True}
 
 
 def test_prod_and_staging_gate_production_behind_an_approval_and_dev_does_not(plans: Any) -> None:

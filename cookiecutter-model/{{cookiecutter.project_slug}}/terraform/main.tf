@@ -31,22 +31,34 @@ locals {
   step          = { type = "INSTANCE_COUNT", value = var.step_instances }
 }
 
-# The model containers' network: HTTPS to the VPC (its interface and S3 endpoints) and nothing else.
-# Serverless endpoints run outside the VPC.
+# The model containers' network: HTTPS to the VPC's interface endpoints and, through the platform's S3 gateway
+# endpoint, to S3 (model artifacts, image layers), and nothing else. Serverless endpoints run outside the VPC.
+data "aws_prefix_list" "s3" {
+  name = "com.amazonaws.${var.region}.s3"
+}
+
 resource "aws_security_group" "endpoint" {
   #checkov:skip=CKV2_AWS_5:Attached to the SageMaker model's network interfaces by launchpad deploy or module.endpoint (vpc_config), which checkov cannot follow.
   count = local.serverless ? 0 : 1
 
   name        = "${local.endpoint_name}-endpoint"
-  description = "SageMaker endpoint ${local.endpoint_name}: HTTPS to the VPC endpoints only"
+  description = "SageMaker endpoint ${local.endpoint_name}: HTTPS to the VPC endpoints and S3 only"
   vpc_id      = var.vpc_id
 
   egress {
-    description = "HTTPS to the interface and gateway endpoints of the VPC"
+    description = "HTTPS to the interface endpoints of the VPC"
     from_port   = 443
     to_port     = 443
     protocol    = "tcp"
     cidr_blocks = [var.vpc_cidr_block]
+  }
+
+  egress {
+    description     = "HTTPS to S3 through the gateway endpoint"
+    from_port       = 443
+    to_port         = 443
+    protocol        = "tcp"
+    prefix_list_ids = [data.aws_prefix_list.s3.id]
   }
 }
 
@@ -84,9 +96,10 @@ module "endpoint" {
   source = "git::{{ cookiecutter.__launchpad_repo }}.git//modules/sagemaker-endpoint?ref=v{{ cookiecutter.launchpad_version }}"
   count  = var.manage_endpoint ? 1 : 0
 
-  name               = local.endpoint_name
-  execution_role_arn = var.execution_role_arn
-  kms_key_arn        = var.model_kms_key_arn
+  name                = local.endpoint_name
+  execution_role_arn  = var.execution_role_arn
+  kms_key_arn         = var.model_kms_key_arn
+  capture_kms_key_arn = var.capture_kms_key_arn
 
   variants = [{
     name                   = "primary"

@@ -84,12 +84,22 @@ variable "execution_role_arn" {
 }
 
 variable "model_kms_key_arn" {
-  description = "The platform's models key (kms_key_arns.models): model artifacts, the endpoint's volumes, captured data and async results."
+  description = "The platform's models key (kms_key_arns.models): model artifacts and the endpoint's volumes."
   type        = string
 
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.model_kms_key_arn))
     error_message = "model_kms_key_arn must be a KMS key ARN (not an alias): arn:aws:kms:<region>:<account>:key/<id>."
+  }
+}
+
+variable "capture_kms_key_arn" {
+  description = "The platform's capture key (kms_key_arns.capture): captured requests and responses and async results, which SageMaker writes to the data-capture bucket. That bucket refuses any other key."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.capture_kms_key_arn))
+    error_message = "capture_kms_key_arn must be a KMS key ARN (not an alias): arn:aws:kms:<region>:<account>:key/<id>."
   }
 }
 

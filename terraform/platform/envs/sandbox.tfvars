@@ -10,6 +10,7 @@ access_log_retention_days        = 30
 pipeline_artifact_retention_days = 7
 kms_deletion_window_in_days      = 7
 force_destroy_buckets            = true
+force_delete_repositories        = true
 require_production_approval      = true
 codebuild_in_vpc                 = true
 endpoint_instance_counts         = { min = 2, max = 4 }

@@ -12,6 +12,7 @@ manage_endpoint = {{ 'true' if cookiecutter.inference_mode == 'async' else 'fals
 execution_role_arn   = "arn:{{ cookiecutter.__partition }}:iam::{{ account }}:role/{{ platform }}-{{ project }}-sagemaker"
 model_kms_key_arn    = "arn:{{ cookiecutter.__partition }}:kms:{{ region }}:{{ account }}:key/00000000-0000-0000-0000-000000000000"
 logs_kms_key_arn     = "arn:{{ cookiecutter.__partition }}:kms:{{ region }}:{{ account }}:key/00000000-0000-0000-0000-000000000001"
+capture_kms_key_arn  = "arn:{{ cookiecutter.__partition }}:kms:{{ region }}:{{ account }}:key/11111111-1111-1111-1111-111111111111"
 monitoring_topic_arn = "arn:{{ cookiecutter.__partition }}:sns:{{ region }}:{{ account }}:{{ platform }}-monitoring"
 create_log_group     = false # the platform made /aws/sagemaker/Endpoints/{{ project }}-staging
 

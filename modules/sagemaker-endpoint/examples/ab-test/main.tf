@@ -19,15 +19,20 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  account_id      = data.aws_caller_identity.current.account_id
-  partition       = data.aws_partition.current.partition
-  log_bucket      = "${var.name}-${local.account_id}-access-logs"
-  data_bucket     = "${var.name}-${local.account_id}-data"
-  model_data_url  = coalesce(var.model_data_url, "s3://${local.data_bucket}/models/champion/model.tar.gz")
-  challenger_url  = coalesce(var.challenger_model_data_url, "s3://${local.data_bucket}/models/challenger/model.tar.gz")
-  image_account   = split(".", var.image)[0]
-  image_repo      = split(":", split("/", var.image)[1])[0]
-  rollback_alarms = "arn:${local.partition}:cloudwatch:${var.region}:${local.account_id}:alarm:${var.name}-rollback-*"
+  account_id  = data.aws_caller_identity.current.account_id
+  partition   = data.aws_partition.current.partition
+  log_bucket  = "${var.name}-${local.account_id}-access-logs"
+  data_bucket = "${var.name}-${local.account_id}-data"
+  placeholder_models = merge(
+    var.model_data_url == null ? { champion = "models/champion/model.tar.gz" } : {},
+    var.challenger_model_data_url == null ? { challenger = "models/challenger/model.tar.gz" } : {},
+  )
+  empty_model_archive = "H4sIAAAAAAACA+3BAQ0AAADCoPdPbQ43oAAAAAAAAAAAAIA3A5reHScAKAAA"
+  model_data_url      = coalesce(var.model_data_url, try("s3://${local.data_bucket}/${aws_s3_object.placeholder_model["champion"].key}", null))
+  challenger_url      = coalesce(var.challenger_model_data_url, try("s3://${local.data_bucket}/${aws_s3_object.placeholder_model["challenger"].key}", null))
+  image_account       = split(".", var.image)[0]
+  image_repo          = split(":", split("/", var.image)[1])[0]
+  rollback_alarms     = "arn:${local.partition}:cloudwatch:${var.region}:${local.account_id}:alarm:${var.name}-rollback-*"
 
   tags = {
     Project = "launchpad"
@@ -75,6 +80,21 @@ module "data_bucket" {
   # EXAMPLE ONLY: see log_bucket.
   force_destroy = true
   tags          = local.tags
+}
+
+# EXAMPLE ONLY: a model_data_url left null serves a placeholder model.tar.gz (an empty archive, uploaded here) so
+# the example applies on its own: SageMaker downloads it with the execution role, as it would a real model.
+# Pass model_data_url for a model the image can serve.
+resource "aws_s3_object" "placeholder_model" {
+  for_each = local.placeholder_models
+
+  bucket                 = module.data_bucket.bucket_id
+  key                    = each.value
+  content_base64         = local.empty_model_archive
+  content_type           = "application/gzip"
+  server_side_encryption = "aws:kms"
+  kms_key_id             = module.key.key_arn
+  tags                   = local.tags
 }
 
 # Alarms, dashboard and the encrypted log group SageMaker writes the container logs to. Created before the

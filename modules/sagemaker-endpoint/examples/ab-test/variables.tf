@@ -22,13 +22,13 @@ variable "image" {
 }
 
 variable "model_data_url" {
-  description = "s3:// URI of the model.tar.gz to serve. Null uses s3://<name>-<account>-models/model.tar.gz (upload it before applying to real AWS)."
+  description = "s3:// URI of the model.tar.gz to serve, in a bucket the execution role reads with this example's key. Null uploads a placeholder (an empty archive) to s3://<name>-<account>-data/models/champion/model.tar.gz so the example applies on its own; the image cannot serve it."
   type        = string
   default     = null
 }
 
 variable "challenger_model_data_url" {
-  description = "s3:// URI of the challenger's model.tar.gz. Null uses s3://<name>-<account>-data/models/challenger/model.tar.gz."
+  description = "s3:// URI of the challenger's model.tar.gz. Null uploads a placeholder, as for model_data_url, to s3://<name>-<account>-data/models/challenger/model.tar.gz."
   type        = string
   default     = null
 }

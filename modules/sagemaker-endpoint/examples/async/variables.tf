@@ -22,7 +22,7 @@ variable "image" {
 }
 
 variable "model_data_url" {
-  description = "s3:// URI of the model.tar.gz to serve. Null uses s3://<name>-<account>-models/model.tar.gz (upload it before applying to real AWS)."
+  description = "s3:// URI of the model.tar.gz to serve, in a bucket the execution role reads with this example's key. Null uploads a placeholder (an empty archive) to s3://<name>-<account>-data/models/model.tar.gz so the example applies on its own; the image cannot serve it."
   type        = string
   default     = null
 }

@@ -19,13 +19,13 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  account_id      = data.aws_caller_identity.current.account_id
-  partition       = data.aws_partition.current.partition
-  model_bucket    = "${var.name}-${local.account_id}-models"
-  model_data_url  = coalesce(var.model_data_url, "s3://${local.model_bucket}/model.tar.gz")
-  image_account   = split(".", var.image)[0]
-  image_repo      = split(":", split("/", var.image)[1])[0]
-  rollback_alarms = "arn:${local.partition}:cloudwatch:${var.region}:${local.account_id}:alarm:${var.name}-rollback-*"
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  # The execution role reads the model's bucket, when there is model data.
+  model_bucket_arns = var.model_data_url == null ? [] : ["arn:${local.partition}:s3:::${split("/", trimprefix(var.model_data_url, "s3://"))[0]}"]
+  image_account     = split(".", var.image)[0]
+  image_repo        = split(":", split("/", var.image)[1])[0]
+  rollback_alarms   = "arn:${local.partition}:cloudwatch:${var.region}:${local.account_id}:alarm:${var.name}-rollback-*"
 
   tags = {
     Project = "launchpad"
@@ -66,7 +66,7 @@ module "role" {
   source = "../../../iam"
 
   name                = "${var.name}-sagemaker"
-  s3_read_bucket_arns = ["arn:${local.partition}:s3:::${local.model_bucket}"]
+  s3_read_bucket_arns = local.model_bucket_arns
   kms_key_arns        = [module.key.key_arn]
   ecr_repository_arns = ["arn:${local.partition}:ecr:${var.region}:${local.image_account}:repository/${local.image_repo}"]
   rollback_alarm_arns = [local.rollback_alarms]
@@ -84,7 +84,7 @@ module "endpoint" {
 
   variants = [{
     name  = "primary"
-    model = { image = var.image, model_data_url = local.model_data_url }
+    model = { image = var.image, model_data_url = var.model_data_url }
     serverless = {
       memory_size_in_mb       = 2048
       max_concurrency         = 10

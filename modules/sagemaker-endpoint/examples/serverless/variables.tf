@@ -22,7 +22,7 @@ variable "image" {
 }
 
 variable "model_data_url" {
-  description = "s3:// URI of the model.tar.gz to serve. Null uses s3://<name>-<account>-models/model.tar.gz (upload it before applying to real AWS)."
+  description = "s3:// URI of the model.tar.gz to serve (its bucket encrypted with this example's key or SSE-S3); the execution role may read that bucket. Null: the image serves on its own, with no model data."
   type        = string
   default     = null
 }
