@@ -148,12 +148,6 @@ CASES = [
         ),
     ),
     Case(
-        "missing_execution_role",
-        dev(execution_role_arn="arn:aws:iam::123456789012:role/nope"),
-        18,
-        "execution role arn:aws:iam::123456789012:role/nope does not exist",
-    ),
-    Case(
         "missing_model_package_group",
         dev(model_package_group="nope"),
         18,
@@ -230,10 +224,25 @@ def test_bad_input_is_refused_with_one_message_and_changes_nothing(
     assert snapshot(seeded.target, endpoint) == before
 
 
-def test_every_preflight_problem_is_reported_at_once(seeded: Seeded) -> None:
-    document = seeded.stage_document(
-        "dev", execution_role_arn="arn:aws:iam::123456789012:role/nope", model=dev_model(seeded, "9.9.9")
+def test_a_missing_execution_role_is_refused_by_sagemaker_on_the_first_change_and_nothing_is_left(
+    seeded: Seeded,
+) -> None:
+    """Not a preflight problem: IAM is out of reach of a deploy step in a VPC without a NAT gateway. SageMaker
+    refuses a role it cannot assume on CreateModel, the deploy's first change."""
+    role = f"arn:aws:iam::{seeded.target.account_id}:role/nope"
+    document = seeded.stage_document("dev", execution_role_arn=role, model=dev_model(seeded, "1.0.0"))
+    before = snapshot(seeded.target, "churn-dev")
+    with pytest.raises(Exception) as raised:
+        deploy(seeded.write(document), seeded.target)
+    assert getattr(raised.value, "exit_code", None) == 10
+    assert f"Could not assume role {role}" in str(raised.value) and "Created before it: nothing" in str(
+        raised.value
     )
+    assert snapshot(seeded.target, "churn-dev") == before
+
+
+def test_every_preflight_problem_is_reported_at_once(seeded: Seeded) -> None:
+    document = seeded.stage_document("dev", model_package_group="nope", model=dev_model(seeded, "9.9.9"))
     before = snapshot(seeded.target, "churn-dev")
     with pytest.raises(Exception) as raised:
         deploy(seeded.write(document), seeded.target)

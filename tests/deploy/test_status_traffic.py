@@ -24,23 +24,31 @@ from launchpad.deploy.traffic import Decision, Thresholds
 from launchpad.errors import EndpointGoneError, TrafficError
 from launchpad.paths import repo_root
 from launchpad.sandbox.patches.sagemaker_rollout import TIME_SCALE_TAG
+from tests.sandbox.support import SAGEMAKER_ROLE, execution_role, model_artifacts
 
 pytestmark = pytest.mark.sandbox
 
 ENDPOINT = "churn-ab"
-ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn"
 ALARM = "churn-ab-5xx"
 RULES = Thresholds(min_invocations=100, max_error_rate_increase=1.0, max_latency_increase_percent=10.0)
 
 
-def _config(sm: Any, name: str, tag: str) -> None:
+def _artifacts(target: AwsTarget) -> str:
+    """The execution role, and the artifacts of 1.0.0 and 2.0.0 it may read; the role's ARN."""
+    bucket, _ = model_artifacts(target, "churn/1.0.0/model.tar.gz", "churn/2.0.0/model.tar.gz")
+    read = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}
+    return execution_role(target, statements=[read])
+
+
+def _config(target: AwsTarget, name: str, tag: str) -> None:
+    sm = target.client("sagemaker")
     sm.create_model(
         ModelName=name,
-        ExecutionRoleArn=ROLE,
+        ExecutionRoleArn=f"arn:aws:iam::{target.account_id}:role/{SAGEMAKER_ROLE}",
         PrimaryContainer={
             "Image": f"{IMAGE}:{tag}",
-            "ModelDataUrl": f"s3://artifacts/churn/{tag}/model.tar.gz",
+            "ModelDataUrl": f"s3://models-{target.account_id}/churn/{tag}/model.tar.gz",
         },
     )
     variants = [
@@ -68,7 +76,8 @@ def endpoint(sandbox_target: AwsTarget) -> dict[str, Any]:
         ComparisonOperator="GreaterThanThreshold",
     )
     cw.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="test")
-    _config(sm, "blue", "1.0.0")
+    _artifacts(sandbox_target)
+    _config(sandbox_target, "blue", "1.0.0")
     deployment = {
         "BlueGreenUpdatePolicy": {
             "TrafficRoutingConfiguration": {
@@ -189,7 +198,7 @@ def test_an_unknown_variant_is_refused_and_nothing_changes(endpoint, cli):
 
 def test_an_endpoint_that_is_not_in_service_is_refused_and_nothing_changes(endpoint, cli):
     sm = endpoint["sagemaker"]
-    _config(sm, "green", "2.0.0")
+    _config(endpoint["target"], "green", "2.0.0")
     arn = sm.describe_endpoint(EndpointName=ENDPOINT)["EndpointArn"]
     sm.add_tags(ResourceArn=arn, Tags=[{"Key": TIME_SCALE_TAG, "Value": "10"}])  # a 10-minute update
     sm.update_endpoint(EndpointName=ENDPOINT, EndpointConfigName="green")

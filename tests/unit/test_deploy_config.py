@@ -518,7 +518,10 @@ STAGE_CASES = [
         "capture_on_without_a_destination",
         "stage-dev.yaml",
         {"data_capture": {"enabled": True}},
-        ["$.data_capture.destination_s3_uri: missing; write the s3:// prefix in the data-capture bucket"],
+        [
+            "$.data_capture.destination_s3_uri: missing; write the s3:// prefix in the data-capture bucket",
+            "$.data_capture.kms_key_arn: missing",
+        ],
     ),
     (
         "max_capacity_below_min_capacity",

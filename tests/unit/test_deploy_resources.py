@@ -36,7 +36,10 @@ def test_the_endpoint_config_name_follows_its_content(prod: StageConfig) -> None
     assert (
         resources.endpoint_config_request(heavier, names)["EndpointConfigName"] != first["EndpointConfigName"]
     )
-    assert first["DataCaptureConfig"]["KmsKeyId"] == prod.kms_key_arn
+    # Capture is written with the capture bucket's key (its policy refuses any other); volumes with the models
+    # key.
+    assert first["DataCaptureConfig"]["KmsKeyId"] == prod.data_capture.kms_key_arn != prod.kms_key_arn
+    assert first["KmsKeyId"] == prod.kms_key_arn
     assert [v["InitialVariantWeight"] for v in first["ProductionVariants"]] == [9.0, 1.0]
 
 

@@ -78,7 +78,10 @@ def package_version(sagemaker: Any, group: str, version: int) -> PackageVersion 
 
 
 def register(sagemaker: Any, config: StageConfig) -> str:
-    """CreateModelPackage: the config's image and artifact as a new version, PendingManualApproval."""
+    """CreateModelPackage: the config's image and artifact as a new version, PendingManualApproval.
+
+    No Tags: a version in a group "uses the tags associated with the model group. In this case, you cannot
+    supply a tag argument" (SageMaker API Reference, CreateModelPackage)."""
     instance_types = sorted({v.instance_type for v in config.variants if v.instance_type})
     spec: dict[str, Any] = {
         "Containers": [{"Image": config.model.image_uri, "ModelDataUrl": config.model.artifact_s3_uri}],
@@ -92,7 +95,6 @@ def register(sagemaker: Any, config: StageConfig) -> str:
         ModelPackageDescription=f"{config.project} deployed to {config.stage} ({config.endpoint_name})",
         InferenceSpecification=spec,
         ModelApprovalStatus=PENDING,
-        Tags=[{"Key": k, "Value": v} for k, v in config.tags.items()],
     )["ModelPackageArn"]
 
 

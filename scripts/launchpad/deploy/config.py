@@ -174,6 +174,7 @@ class DataCapture:
     enabled: bool
     sampling_percentage: int
     destination_s3_uri: str | None = None
+    kms_key_arn: str | None = None  # the data-capture bucket's key
 
 
 @dataclass(frozen=True)

@@ -209,12 +209,13 @@ def _deploy(
     if previous == target_config:  # nothing changed: register nothing, touch nothing but its scaling
         _scale(autoscaling, config, have, say)
         return _unchanged(name, target_config, started)
+    # The models first: SageMaker checks the execution role there, before anything else is made.
+    resources.ensure_models(sagemaker, models, created)
     if checked.approved is not None:
         say(f"deploying Approved {checked.approved.arn}")
     else:
         created.model_package = artifacts.register(sagemaker, config)
         say(f"registered {created.model_package} (PendingManualApproval)")
-    resources.ensure_models(sagemaker, models, created)
     resources.ensure_endpoint_config(sagemaker, endpoint_config, created)
     alarms = resources.alarm_requests(config, target_config)
     for alarm in alarms:

@@ -21,7 +21,7 @@ from launchpad.deploy import artifacts, resources, watch
 from launchpad.deploy.artifacts import PackageVersion
 from launchpad.deploy.config import StageConfig, load_stage_config
 from launchpad.deploy.model_card import load_model_card
-from launchpad.deploy.watch import describe_error, described, error_code, is_endpoint_gone
+from launchpad.deploy.watch import describe_error, described, is_endpoint_gone
 from launchpad.errors import ConfigError, PreflightError
 
 IN_SERVICE = "InService"
@@ -72,15 +72,6 @@ def _artifact(s3: Any, uri: str, key_arn: str) -> Iterator[str]:
             f"artifact {uri} is encrypted with KMS key {used or 'aws/s3 (the AWS-managed key)'}, not the "
             f"configured {key_arn}; copy it over itself with --sse aws:kms --sse-kms-key-id {key_arn}"
         )
-
-
-def _role(iam: Any, arn: str) -> Iterator[str]:
-    try:
-        iam.get_role(RoleName=arn.rsplit("/", 1)[-1])
-    except ClientError as exc:
-        if error_code(exc) != "NoSuchEntity":
-            raise
-        yield f"execution role {arn} does not exist; create it (the iam module) or fix execution_role_arn"
 
 
 def _group(sagemaker: Any, group: str) -> Iterator[str]:
@@ -135,7 +126,6 @@ def preflight(config_path: Path | str, target: AwsTarget, artifact: Path | None 
         problems += [f"model card {config.model_card}: {p}" for p in exc.problems] or [str(exc)]
     sagemaker, s3 = target.client("sagemaker"), target.client("s3")
     approved: PackageVersion | None = None
-    problems += _safely(lambda: _role(target.client("iam"), config.execution_role_arn), "the execution role")
     group_problems = list(_safely(lambda: _group(sagemaker, config.model_package_group), "the package group"))
     problems += group_problems
     sources = {v.model for v in config.variants}

@@ -102,7 +102,7 @@ def endpoint_config_request(config: StageConfig, model_names: Mapping[str, str])
             "EnableCapture": True,
             "InitialSamplingPercentage": capture.sampling_percentage,
             "DestinationS3Uri": capture.destination_s3_uri,
-            "KmsKeyId": config.kms_key_arn,
+            "KmsKeyId": capture.kms_key_arn,
             "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
         }
     name = f"{config.endpoint_name}-{content_hash(content)}"

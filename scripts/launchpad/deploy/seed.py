@@ -1,6 +1,8 @@
 """A sandbox account ready for ``launchpad deploy``: a KMS key, an artifact bucket with an SSE-KMS
-``model.tar.gz``, an execution role, a model package group, and a stage config plus model card written to a
-folder. Used by the deploy tests and by the bench hook (``measure_guarded_update``).
+``model.tar.gz``, the serving image in an ECR repository, a private network (subnets, an S3 gateway endpoint,
+a security group that lets HTTPS out to it), an execution role that SageMaker can use for all of that, a
+model package group, and a stage config plus model card written to a folder. Used by the deploy tests and by
+the bench hook (``measure_guarded_update``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,51 @@ TRUST_POLICY = {
         {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}
     ],
 }
+REPOSITORY = "churn"
+IMAGE_TAG = "1.0.0"
+
+
+def execution_policy(bucket: str, key_arn: str, repository_arn: str) -> dict[str, Any]:
+    """What SageMaker does with the seeded execution role: read the artifacts, pull the image, plug the
+    model into the VPC, read the rollback alarms, log and publish its metrics."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"},
+            {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn},
+            {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage",
+                ],
+                "Resource": repository_arn,
+            },
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "ec2:DescribeSubnets",
+                    "ec2:DescribeSecurityGroups",
+                    "ec2:DescribeVpcs",
+                    "ec2:DescribeDhcpOptions",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:CreateNetworkInterface",
+                    "ec2:CreateNetworkInterfacePermission",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:DeleteNetworkInterfacePermission",
+                    "cloudwatch:DescribeAlarms",
+                    "cloudwatch:PutMetricData",
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:DescribeLogStreams",
+                    "logs:PutLogEvents",
+                ],
+                "Resource": "*",
+            },
+        ],
+    }
 
 
 @dataclass
@@ -39,6 +86,13 @@ class Seeded:
     role_arn: str
     group: str
     image: str
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+
+    @property
+    def vpc(self) -> dict[str, list[str]]:
+        """The stage config's ``vpc``: the seeded private network."""
+        return {"subnet_ids": list(self.subnet_ids), "security_group_ids": list(self.security_group_ids)}
 
     def artifact(self, version: str) -> str:
         return f"s3://{self.bucket}/churn/{version}/model.tar.gz"
@@ -70,6 +124,10 @@ class Seeded:
             },
             model_card="model-card.yaml",
         )
+        if "vpc" in document:  # the example's network is another account's
+            document["vpc"] = self.vpc
+        if document.get("data_capture", {}).get("enabled"):  # the example's capture key is another account's
+            document["data_capture"] = {**document["data_capture"], "kms_key_arn": self.key_arn}
         if stage != "prod":  # prod's rules want a bake of 300 s or more
             document["rollback"] = {
                 **document.get("rollback", {}),
@@ -85,6 +143,76 @@ class Seeded:
         return path
 
 
+def _network(target: AwsTarget) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Two private subnets whose route table reaches S3 through a gateway endpoint, ECR's interface endpoints,
+    and a security group that lets HTTPS out to the VPC and to S3: what a model in a VPC without internet
+    access needs to fetch its artifact and its private image."""
+    ec2 = target.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    subnets = []
+    for index, zone in enumerate("ab"):
+        subnet = ec2.create_subnet(
+            VpcId=vpc, CidrBlock=f"10.0.{index}.0/24", AvailabilityZone=f"{target.region}{zone}"
+        )
+        subnets.append(subnet["Subnet"]["SubnetId"])
+        ec2.associate_route_table(RouteTableId=table, SubnetId=subnets[-1])
+    endpoint = ec2.create_vpc_endpoint(
+        VpcId=vpc,
+        ServiceName=f"com.amazonaws.{target.region}.s3",
+        VpcEndpointType="Gateway",
+        RouteTableIds=[table],
+    )["VpcEndpoint"]
+    prefix_lists = ec2.describe_prefix_lists(
+        Filters=[{"Name": "prefix-list-name", "Values": [endpoint["ServiceName"]]}]
+    )
+    group = ec2.create_security_group(GroupName="churn-models", Description="churn models", VpcId=vpc)[
+        "GroupId"
+    ]
+    for service in ("ecr.api", "ecr.dkr"):
+        ec2.create_vpc_endpoint(
+            VpcId=vpc,
+            ServiceName=f"com.amazonaws.{target.region}.{service}",
+            VpcEndpointType="Interface",
+            SubnetIds=list(subnets),
+            SecurityGroupIds=[group],
+        )
+    ec2.revoke_security_group_egress(
+        GroupId=group, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    )
+    ec2.authorize_security_group_egress(
+        GroupId=group,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]},
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "PrefixListIds": [{"PrefixListId": prefix_lists["PrefixLists"][0]["PrefixListId"]}],
+            },
+        ],
+    )
+    return tuple(subnets), (group,)
+
+
+def _image(target: AwsTarget) -> tuple[str, str]:
+    """The serving image, pushed to the account's ECR repository: (its URI, the repository's ARN)."""
+    ecr = target.client("ecr")
+    repository = ecr.create_repository(repositoryName=REPOSITORY)["repository"]
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": 2,
+            "digest": "sha256:" + "1" * 64,
+        },
+        "layers": [],
+    }
+    ecr.put_image(repositoryName=REPOSITORY, imageTag=IMAGE_TAG, imageManifest=json.dumps(manifest))
+    return f"{repository['repositoryUri']}:{IMAGE_TAG}", repository["repositoryArn"]
+
+
 def seed(target: AwsTarget, folder: Path) -> Seeded:
     """Create the account's prerequisites of a deploy and copy the example model card into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -92,11 +220,17 @@ def seed(target: AwsTarget, folder: Path) -> Seeded:
     key_arn = kms.create_key(Description="churn artifacts")["KeyMetadata"]["Arn"]
     bucket = f"churn-artifacts-{target.account_id or 'real'}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": target.region})
+    image, repository_arn = _image(target)
     role = iam.create_role(RoleName="churn-execution", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
+    iam.put_role_policy(
+        RoleName="churn-execution",
+        PolicyName="churn-execution",
+        PolicyDocument=json.dumps(execution_policy(bucket, key_arn, repository_arn)),
+    )
+    subnets, groups = _network(target)
     target.client("sagemaker").create_model_package_group(ModelPackageGroupName="churn")
     card = (repo_root() / "docs" / "examples" / "model-card.yaml").read_text()
     (folder / "model-card.yaml").write_text(card)
-    account = target.account_id or "111122223333"
     seeded = Seeded(
         target=target,
         folder=folder,
@@ -104,7 +238,9 @@ def seed(target: AwsTarget, folder: Path) -> Seeded:
         key_arn=key_arn,
         role_arn=role["Role"]["Arn"],
         group="churn",
-        image=f"{account}.dkr.ecr.{target.region}.amazonaws.com/churn:1.0.0",
+        image=image,
+        subnet_ids=subnets,
+        security_group_ids=groups,
     )
     seeded.upload("1.0.0")
     seeded.upload("1.1.0")
@@ -115,7 +251,10 @@ def staging_canary(seeded: Seeded, version: str, time_scale: float, **overrides:
     """A staging config: CANARY over 2 instances, short waits, the sandbox time scale as an endpoint tag."""
     document = seeded.stage_document("staging", version)
     document["compute"] = {"instance_type": "ml.m5.large", "initial_instance_count": 2}
-    document["vpc"] = {"subnet_ids": ["subnet-0a1b2c3d"], "security_group_ids": ["sg-0a1b2c3d"]}
+    document["vpc"] = {
+        "subnet_ids": list(seeded.subnet_ids),
+        "security_group_ids": list(seeded.security_group_ids),
+    }
     document["deployment"] = {
         "strategy": "CANARY",
         "canary_size": {"type": "CAPACITY_PERCENT", "value": 50},
