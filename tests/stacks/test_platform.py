@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
+from launchpad.aws import AwsTarget
 from launchpad.demo import ProjectDemo, describe_platform
+from launchpad.deploy.engine import DeployResult, deploy
+from launchpad.deploy.resources import alarm_names
+from launchpad.deploy.rollback import rollback
+from launchpad.deploy.status import read_status
+from launchpad.deploy.teardown import remove_endpoint
 from launchpad.environments import Environment
+from launchpad.errors import LaunchpadError
 from launchpad.inventory import account_inventory
+from launchpad.sandbox import control, workloads
 from launchpad.testing import Stack, applied_stack, assert_replan_empty
 
 SANDBOX = Environment("sandbox")  # its var file force-destroys buckets: the sandbox writes access logs
@@ -54,7 +64,7 @@ def test_buckets_use_their_domain_key_and_log_to_the_access_log_bucket(stack: St
 
 def test_network_endpoints_and_keys_read_back_as_the_demo_shows_them(stack: Stack) -> None:
     lines = describe_platform(stack.target, stack.outputs)
-    assert any(line.endswith("(0 public), 7 endpoints, flow logs ACTIVE") for line in lines), lines
+    assert any(line.endswith("(0 public), 9 endpoints, flow logs ACTIVE") for line in lines), lines
     assert sum("rotation on" in line for line in lines) == len(DOMAINS)
     assert any(line.startswith("pipeline ") and "Approve-production" in line for line in lines), lines
 
@@ -118,20 +128,91 @@ def test_execution_role_reaches_only_the_model_and_capture_buckets(stack: Stack)
     assert iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"] == []
 
 
+AUTOSCALING_SERVICE_LINKED_ROLE = "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
+
+
+class FakeClock:
+    """Prod's bake (300 s and more) on a clock that sleeps a little for real and advances a lot."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(0.02)
+        self.now += seconds
+
+
+def _operate_staging(demo: ProjectDemo, target: AwsTarget) -> dict[str, DeployResult]:
+    """More of what a Deploy-staging build runs: v2 on a bigger instance type (the variant's autoscaling is
+    released and given back), then ``launchpad rollback`` to v1 (the previous-config tag)."""
+    project = demo.outputs["model_projects"][demo.name]
+    for alarm in alarm_names(demo.endpoint):  # v2's canary is gone: its 5xx rate is back under the threshold
+        target.client("cloudwatch").set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="recovered")
+    build = workloads.start_build(target, project["codebuild_project_names"]["deploy-staging"])
+    bigger = demo.stage_config("staging", "v2", {"compute": {"instance_type": "ml.m5.xlarge"}})
+    results = {"v2 bigger": deploy(bigger, build.target, poll_interval=0.1, timeout=300)}
+    results["rollback"] = rollback(bigger, build.target, poll_interval=0.1, timeout=300)
+    workloads.complete_build(target, build)
+    return results
+
+
+def _ship_to_production(demo: ProjectDemo, target: AwsTarget) -> dict[str, DeployResult]:
+    """An approver approves v1's registered version and v1's pipeline execution goes on past its approval:
+    the Deploy-production build ships it, changes its instance type, and rolls that back (prod's whole bake
+    on a fake clock). Production in an account of its own has no auto scaling service-linked role yet."""
+    package = demo.deploys["v1"].created.model_package
+    target.client("sagemaker").update_model_package(ModelPackageArn=package, ModelApprovalStatus="Approved")
+    target.client("iam").delete_service_linked_role(RoleName=AUTOSCALING_SERVICE_LINKED_ROLE)
+    step = demo.runs["v1"].next()
+    assert step.stage == "Deploy-production" and step.build is not None, step
+    clock = FakeClock()
+    waits = {"poll_interval": 10, "timeout": 7200, "clock": clock, "sleep": clock.sleep}
+    results = {"production": deploy(demo.stage_config("prod", "v1"), step.build.target, **waits)}
+    bigger = demo.stage_config("prod", "v1", {"compute": {"instance_type": "ml.m5.2xlarge"}})
+    results["production bigger"] = deploy(bigger, step.build.target, **waits)
+    results["production rollback"] = rollback(bigger, step.build.target, poll_interval=0.1, timeout=300)
+    assert demo.runs["v1"].next().status == "Succeeded"
+    remove_endpoint(target, f"{demo.name}-production")
+    return results
+
+
+def _workload_roles(stack: Stack) -> dict[str, str]:
+    project = _project(stack)
+    roles = {
+        "execution": project["sagemaker_role_arn"],
+        "pipeline": project["pipeline_role_arn"],
+        "source trigger": project["events_role_arn"],
+        "flow logs": stack.outputs["flow_logs_role_arn"],
+    }
+    roles.update({f"codebuild {step}": arn for step, arn in project["codebuild_role_arns"].items()})
+    return roles
+
+
 def test_a_baked_model_project_ships_through_the_platform_and_its_canary_rolls_back(
     stack: Stack, tmp_path: Path
 ) -> None:
-    """The demo's project steps on this applied platform: bake, train, test, policy, deploy v1, invoke it
-    (answered by the model's own server), canary v2 with its alarm firing, back on v1, tear down."""
+    """The demo's project steps on this applied platform, each with its role's own credentials: bake, train,
+    test, policy, release v1 through the pipeline and deploy it as the Deploy-staging role, run the project's
+    integration test as the Integration-test role (answered by the model's own server, every request
+    captured), canary v2 with its alarm firing, back on v1, tear down."""
     image = os.environ.get("LAUNCHPAD_AWS_IMAGE_URI")
     if not stack.target.is_sandbox and not image:
         pytest.skip("set LAUNCHPAD_AWS_IMAGE_URI to the demo_model project's image in ECR (make image)")
     demo = ProjectDemo(stack.target, stack.outputs, tmp_path, image_uri=image, timeout=3600)
+    extra: dict[str, DeployResult] = {}
     try:
-        results = {title: action() for title, action in demo.steps()}
+        steps = list(demo.steps())
+        results = {title: action() for title, action in steps[:-1]}
+        if stack.target.is_sandbox:  # the sandbox plays CodeBuild and hands each step its role's session
+            extra = _operate_staging(demo, stack.target)
+            extra.update(_ship_to_production(demo, stack.target))
+        results[steps[-1][0]] = steps[-1][1]()
     finally:
         demo.close()
-    assert len(results) == 10
+    assert len(results) == 12
     v1, v2 = demo.deploys["v1"].rollout, demo.deploys["v2"].rollout
     assert v1.succeeded and v2.outcome.exit_code in (13, 14) and v2.settled_on(v1.target_config)
     assert demo.answers["after rollback via endpoint"] == demo.answers["v1 via endpoint"]
@@ -140,14 +221,138 @@ def test_a_baked_model_project_ships_through_the_platform_and_its_canary_rolls_b
     fired = next(i for i, e in enumerate(events) if e.startswith("alarm demo-model-staging-rollback-5xx"))
     rolling_back = next(i for i, e in enumerate(events) if "RollingBack" in e)
     assert fired < rolling_back, events
-    if stack.target.is_sandbox:  # the sandbox's wording of the canary's bake
+    if stack.target.is_sandbox:  # the sandbox's wording of the canary's bake, and the extra workloads
         assert "during the canary (Baking after traffic step 1 of 2" in events[fired], events
+        assert all(result.rollout.succeeded for result in extra.values()), extra
+        assert extra["rollback"].rollout.settled_on(v1.target_config)
+        assert extra["production rollback"].rollout.settled_on(extra["production"].rollout.target_config)
+    assert demo.captured, "no data-capture record landed in the data-capture bucket"
     assert f"endpoint {demo.endpoint}" in demo.removed
     left = account_inventory(stack.target)
     serving = ("sagemaker endpoints", "sagemaker endpoint configs", "sagemaker models", "cloudwatch alarms")
     assert not set(serving) & set(left), left
     packages = stack.client("sagemaker").list_model_packages(ModelPackageGroupName="demo-model")
     assert packages["ModelPackageSummaryList"] == []
+
+
+@pytest.mark.parametrize(
+    "role",
+    ["execution", "pipeline", "source trigger", "flow logs"]
+    + [
+        f"codebuild {step}"
+        for step in (
+            "build-and-test",
+            "policy-check",
+            "deploy-staging",
+            "integration-test",
+            "deploy-production",
+        )
+    ],
+)
+def test_every_statement_of_a_workload_role_was_the_only_allow_of_some_call(stack: Stack, role: str) -> None:
+    """Least privilege by evidence: after the workloads above, every statement entry of the role (a statement
+    and one entry of its Action) was needed: without it some call of the role's real workload is denied."""
+    if not stack.target.is_sandbox:
+        pytest.skip("the evidence is the sandbox's record of who was allowed what")
+    evidence = workloads.evidence(stack.target, _workload_roles(stack)[role])
+    assert evidence.proven, evidence.describe()
+    assert evidence.necessary, evidence.describe()
+
+
+def test_no_work_aws_services_did_for_the_platform_was_refused(stack: Stack) -> None:
+    """Logs, metrics, flow logs, access logs and data capture that AWS would silently drop: none was."""
+    if not stack.target.is_sandbox:
+        pytest.skip("the sandbox keeps what it refused a service")
+    assert workloads.refusals(stack.target) == []
+
+
+# -- a few real re-runs: the record of what each statement entry alone allowed tells the truth ----------
+def _status_as_deploy_staging(stack: Stack) -> str:
+    """``launchpad status`` of the staging endpoint, in a Deploy-staging build."""
+    project = _project(stack)
+    build = workloads.start_build(stack.target, project["codebuild_project_names"]["deploy-staging"])
+    try:
+        sagemaker, cloudwatch = build.target.client("sagemaker"), build.target.client("cloudwatch")
+        read_status(sagemaker, cloudwatch, project["endpoints"]["staging"], stack.target.region)
+    except (ClientError, LaunchpadError) as refused:
+        return str(refused)
+    finally:
+        workloads.complete_build(stack.target, build)
+    return "status was read"
+
+
+def _source_stage(stack: Stack) -> str:
+    """CodePipeline runs the pipeline's source stage as the pipeline role."""
+    try:
+        workloads.PipelineRun(stack.target, _project(stack)["pipeline_name"]).start()
+    except control.Refused as refused:
+        return str(refused)
+    return "the source stage ran"
+
+
+def _source_event(stack: Stack) -> str:
+    """EventBridge delivers the source object's event to the pipeline, as the events role."""
+    if workloads.deliver_event(stack.target, _project(stack)["source_rule_name"]):
+        return "the pipeline was started"
+    return json.dumps(workloads.refusals(stack.target))
+
+
+def _endpoint_creation(stack: Stack) -> str:
+    """SageMaker starts an endpoint's fleet as the execution role (the model's artifact and image are the
+    demo's)."""
+    project, sagemaker = _project(stack), stack.client("sagemaker")
+    bucket = stack.outputs["bucket_names"]["model-artifacts"]
+    listed = stack.client("s3").list_objects_v2(Bucket=bucket)["Contents"]
+    artifact = next(o["Key"] for o in listed if o["Key"].endswith(".tar.gz"))
+    tag = stack.client("ecr").describe_images(repositoryName="demo-model")["imageDetails"][0]["imageTags"][0]
+    name = "demo-model-staging-rerun"
+    sagemaker.create_model(
+        ModelName=name,
+        ExecutionRoleArn=project["sagemaker_role_arn"],
+        PrimaryContainer={
+            "Image": f"{project['repository_url']}:{tag}",
+            "ModelDataUrl": f"s3://{bucket}/{artifact}",
+        },
+    )
+    variant = {
+        "VariantName": "primary",
+        "ModelName": name,
+        "InstanceType": "ml.m5.large",
+        "InitialInstanceCount": 1,
+    }
+    sagemaker.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[variant])
+    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
+    try:
+        described = sagemaker.describe_endpoint(EndpointName=name)
+        return f"{described['EndpointStatus']}: {described.get('FailureReason', '')}"
+    finally:
+        sagemaker.delete_endpoint(EndpointName=name)
+        sagemaker.delete_endpoint_config(EndpointConfigName=name)
+        sagemaker.delete_model(ModelName=name)
+
+
+RERUNS = {  # role -> (a call of its workload, the workload that makes it)
+    "codebuild deploy-staging": ("sagemaker:DescribeEndpoint", _status_as_deploy_staging),
+    "pipeline": ("s3:PutObject", _source_stage),
+    "source trigger": ("codepipeline:StartPipelineExecution", _source_event),
+    "execution": ("s3:GetObject", _endpoint_creation),
+}
+
+
+@pytest.mark.parametrize("role", list(RERUNS))
+def test_a_rerun_without_the_only_allow_of_a_call_is_denied_that_action(stack: Stack, role: str) -> None:
+    """Take out the statement entry the record says alone allowed one of the role's calls, run that part of
+    the workload again: it fails with AWS's AccessDenied naming the action. With the entry back it runs."""
+    if not stack.target.is_sandbox:
+        pytest.skip("the record is the sandbox's")
+    action, workload = RERUNS[role]
+    arn = _workload_roles(stack)[role]
+    entry = next(e for e, (a, _) in workloads.evidence(stack.target, arn).necessary.items() if a == action)
+    with workloads.without(stack.target, arn.rsplit("/", 1)[1], entry):
+        refused = workload(stack)
+    assert f"is not authorized to perform: {action} on resource" in refused, refused
+    assert f"no identity-based policy allows the {action} action" in refused, refused
+    assert f"not authorized to perform: {action}" not in workload(stack)
 
 
 def test_replan_is_empty(stack: Stack) -> None:

@@ -1,12 +1,18 @@
 """The demo's second half: a model project made with ``launchpad new`` ships through the applied platform.
 
 Bake a scikit-learn project, train v1 and v2 of its small model (synthetic data, seeds 7 and 8), run the
-project's own tests and policy check, fill its staging config in with the platform's outputs (what the
-project's README asks a team to do), deploy v1, serve each version from the project's own server
-(``python -m launchpad.serving``, the container's entry point) registered with the sandbox so
-``InvokeEndpoint`` answers with the model's prediction, deploy v2 as a canary while its rollback alarm
-fires, and check that the endpoint is back on v1 and answers as v1 did. Everything runs in this Python
-(launchpad's environment has the template's scikit-learn), and nothing is downloaded.
+project's own tests and policy check, push its serving images to the project's ECR repository, and fill its
+staging config in with the platform's outputs (what the project's README asks a team to do). Then release
+v1 through the platform's pipeline: the source lands in the source bucket, EventBridge starts the pipeline
+(as its events role), CodePipeline runs the build and the policy check (as the pipeline's and each step's
+roles), and the Deploy-staging step deploys v1 with the step's own role. Each version is served from the
+project's own server (``python -m launchpad.serving``, the container's entry point) registered with the
+sandbox, so ``InvokeEndpoint`` answers with the model's prediction; the Integration-test step invokes the
+endpoint with its role, and every request is captured to the data-capture bucket. v2 is released the same
+way and deployed as a canary while its rollback alarm fires, and the endpoint ends back on v1, answering as
+v1 did. On the sandbox every role works with its own credentials (``launchpad.sandbox.workloads``); on AWS
+the steps run with the caller's. Everything runs in this Python (launchpad's environment has the template's
+scikit-learn), and nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from launchpad.deploy.rollout import Event
 from launchpad.deploy.seed import TIME_SCALE_TAG, fire_alarm_when
 from launchpad.deploy.teardown import remove_endpoint
 from launchpad.errors import LaunchpadError
-from launchpad.sandbox import local_servers
+from launchpad.sandbox import local_servers, workloads
 
 # The package; as "demo-model" it names the model project envs/sandbox.tfvars declares.
 SLUG = "demo_model"
@@ -77,6 +83,11 @@ class ProjectDemo:
     project: Path | None = None
     servers: dict[str, LocalServer] = field(default_factory=dict)
     _processes: ExitStack = field(default_factory=ExitStack, init=False, repr=False)  # the servers
+    # The pipeline execution of the version being released and its current build (the sandbox only).
+    run: workloads.PipelineRun | None = None
+    runs: dict[str, workloads.PipelineRun] = field(default_factory=dict)  # by version released
+    build: workloads.Build | None = None
+    captured: list[str] = field(default_factory=list)
     deploys: dict[str, DeployResult] = field(default_factory=dict)
     answers: dict[str, float] = field(default_factory=dict)
     timeline: list[tuple[float, str]] = field(default_factory=list)
@@ -95,11 +106,22 @@ class ProjectDemo:
         yield "train v1 and v2 of its model on its synthetic data", self.train
         yield "run the project's own tests (make test)", self.test
         yield "policy-check the project's Terraform (launchpad policy)", self.check_policy
-        yield "deploy v1 to staging (upload, register, create, roll out)", self.deploy_v1
-        yield "invoke the endpoint (answered by the model's own server)", self.invoke_v1
-        yield "deploy v2 as a canary; its 5xx rollback alarm fires mid-rollout", self.deploy_v2
+        yield "push v1's and v2's serving images to the project's ECR repository", self.push_images
+        yield (
+            "release v1: its source starts the pipeline (build, policy check, Deploy-staging)",
+            self.release_v1,
+        )
+        yield (
+            "deploy v1 to staging as the Deploy-staging role (upload, register, create, roll out)",
+            self.deploy_v1,
+        )
+        yield (
+            "Integration-test: invoke the endpoint as its role (the model's own server answers)",
+            self.invoke_v1,
+        )
+        yield "release v2 and deploy it as a canary; its 5xx rollback alarm fires mid-rollout", self.deploy_v2
         yield "invoke again: v1 answers", self.invoke_after_rollback
-        yield "show the endpoint's status", self.status
+        yield "show the endpoint's status (as the Deploy-staging role)", self.status
         yield "tear down the model's endpoint and registered versions", self.teardown
 
     # -- the project -----------------------------------------------------------------------------------
@@ -136,20 +158,111 @@ class ProjectDemo:
         return report.summary()
 
     # -- shipping --------------------------------------------------------------------------------------
+    @property
+    def _platform(self) -> Mapping[str, Any]:
+        return self.outputs["model_projects"][self.name]
+
+    def _image(self, version: str) -> str:
+        return self.image_uri or f"{self._platform['repository_url']}:{VERSIONS[version]}"
+
+    def push_images(self) -> str:
+        """``make image`` and ``docker push`` of each version, as the project's release process does (a real
+        account: the image given as ``image_uri`` is already there)."""
+        if not self.target.is_sandbox:
+            return f"using {self.image_uri}"
+        ecr = self.target.client("ecr")
+        for version, tag in VERSIONS.items():
+            manifest = {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
+                           "digest": "sha256:" + f"{SEEDS[version]:064x}"},
+                "layers": [],
+            }  # fmt: skip
+            ecr.put_image(repositoryName=self.name, imageTag=tag, imageManifest=json.dumps(manifest))
+        return ", ".join(self._image(v) for v in VERSIONS)
+
+    def _role(self, step: str) -> AwsTarget:
+        """The target a pipeline step's commands run against: its build's session on the sandbox."""
+        if self.build is None or self.run is None or self.run.steps[-1].stage != step:
+            raise LaunchpadError(
+                f"the pipeline is not at {step} (at {self.run.steps[-1].stage if self.run else None})"
+            )
+        return self.build.target
+
+    def _advance_to(self, stage: str) -> str:
+        """Finish the pipeline's current action and start the next ones until ``stage`` runs."""
+        assert self.run is not None
+        done = []
+        step = self.run.steps[-1]
+        while step.stage != stage:
+            if step.status == "Succeeded":
+                raise LaunchpadError(f"the pipeline finished before {stage}")
+            step = self.run.next()
+            done.append(step.stage or "end")
+        self.build = step.build
+        return " -> ".join(done)
+
+    def _release(self, version: str) -> str:
+        """The project's source lands in the source bucket, EventBridge starts the pipeline (as its events
+        role), and CodePipeline runs up to the Deploy-staging build."""
+        if not self.target.is_sandbox:
+            return "on AWS the pipeline runs on its own"
+        platform = self._platform
+        s3 = self.target.client("s3")
+        s3.put_object(
+            Bucket=platform["source_bucket_name"],
+            Key=platform["source_object_key"],
+            Body=f"{self.name} {VERSIONS[version]}".encode(),
+            ServerSideEncryption="aws:kms",
+            SSEKMSKeyId=self.outputs["kms_key_arns"]["pipeline"],
+        )
+        started = workloads.deliver_event(self.target, platform["source_rule_name"])
+        if not started:
+            raise LaunchpadError(f"EventBridge did not start the pipeline for {version}: see the refusals")
+        self.run = self.runs[version] = workloads.PipelineRun(self.target, platform["pipeline_name"])
+        first = self.run.start()
+        self.build = first.build
+        stages = [first.stage or ""]
+        stages.append(self._advance_to("Deploy-staging"))
+        return f"{version}: Source -> " + " -> ".join(s for s in stages if s)
+
+    def release_v1(self) -> str:
+        return self._release("v1")
+
+    def _as(self, stage: str) -> AwsTarget:
+        return self._role(stage) if self.target.is_sandbox else self.target
+
     def deploy_v1(self) -> str:
-        result = self._deploy("v1")
+        result = self._deploy("v1", self._as("Deploy-staging"))
         result.rollout.raise_for_outcome()
         self._serve("v1")
         self._serve("v2")  # its artifact is registered now so the canary's instances can answer
         return f"{result.rollout.message}; created {result.created.summary()}"
 
     def invoke_v1(self) -> str:
-        answer, variant = self._invoke()
+        if self.target.is_sandbox:
+            self._advance_to("Integration-test")
+        tester = self._as("Integration-test")
+        # The project's own integration test, as the pipeline's Integration-test step runs it.
+        env = {**tester.env(), "LAUNCHPAD_STAGE": "staging", "LAUNCHPAD_ENDPOINT_NAME": self.endpoint}
+        tested = self._run(
+            [sys.executable, "-m", "pytest", "-q", "-m", "integration", "tests/integration"], env
+        )
+        answer, variant = self._invoke(tester)
         self.answers["v1 via endpoint"] = answer
         direct = self.servers["v1"].probability()
         if answer != direct:
             raise LaunchpadError(f"the endpoint answered {answer}, the v1 model itself {direct}")
-        return f"probability {answer} from variant {variant}; the v1 server answers the same directly"
+        approval = ""
+        if self.target.is_sandbox:
+            self._advance_to("Approve-production")  # the approval request goes out; nobody approves here
+            approval = "; the pipeline waits for the production approval"
+        summary = tested.strip().splitlines()[-1].strip("= ") if tested.strip() else "no output"
+        return (
+            f"integration test: {summary}; probability {answer} from variant {variant}; the v1 server "
+            f"answers the same directly{approval}"
+        )
 
     def deploy_v2(self) -> str:
         previous = self.deploys["v1"].rollout.target_config
@@ -174,7 +287,8 @@ class ProjectDemo:
             reason="5xx error rate of the canary above the threshold (set by the demo: the sandbox does "
             "not evaluate metrics)",
         )
-        result = self._deploy("v2", started=started)
+        release = self._release("v2")
+        result = self._deploy("v2", self._as("Deploy-staging"), started=started)
         firing.join(timeout=5)
         fired_at = getattr(firing, "fired_at", None)
         if fired_at is not None:
@@ -185,10 +299,11 @@ class ProjectDemo:
             raise LaunchpadError(
                 f"v2 was not rolled back to v1's config {previous}: {result.rollout.message}"
             )
-        return f"{result.rollout.outcome.name.lower().replace('_', ' ')}: {result.rollout.message}"
+        outcome = result.rollout.outcome.name.lower().replace("_", " ")
+        return f"{release}; {outcome}: {result.rollout.message}"
 
     def invoke_after_rollback(self) -> str:
-        answer, variant = self._invoke()
+        answer, variant = self._invoke(self.target)
         v2 = self.servers["v2"].probability()
         self.answers.update({"after rollback via endpoint": answer, "v2 directly": v2})
         if answer != self.answers["v1 via endpoint"]:
@@ -196,17 +311,28 @@ class ProjectDemo:
         return f"probability {answer} from variant {variant}, v1's answer (v2 would say {v2})"
 
     def status(self) -> str:
-        sagemaker, cloudwatch = self.target.client("sagemaker"), self.target.client("cloudwatch")
+        deployer = self._as("Deploy-staging")
+        sagemaker, cloudwatch = deployer.client("sagemaker"), deployer.client("cloudwatch")
         rendered = deploy_status.render(
             deploy_status.read_status(sagemaker, cloudwatch, self.endpoint, self.target.region)
         )
         return "; ".join(line.rstrip() for line in rendered.splitlines() if line.strip())
 
+    def captured_records(self) -> list[str]:
+        """The data-capture files of the staging endpoint (the audit trail and the drift input)."""
+        bucket = self.outputs["bucket_names"]["data-capture"]
+        prefix = f"{self.name}/staging/{self.endpoint}/"
+        pages = (
+            self.target.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        )
+        return [o["Key"] for page in pages for o in page.get("Contents", [])]
+
     def teardown(self) -> str:
+        self.captured = self.captured_records()
         self.close()
-        group = self.outputs["model_projects"][self.name]["model_package_group_name"]
+        group = self._platform["model_package_group_name"]
         self.removed = remove_endpoint(self.target, self.endpoint, package_group=group)
-        return f"removed {len(self.removed)}: " + ", ".join(self.removed)
+        return f"removed {len(self.removed)}: " + ", ".join(self.removed) + f"; {len(self.captured)} captured"
 
     def close(self) -> None:
         """Stop the local servers and forget their registrations (safe to call twice)."""
@@ -222,8 +348,9 @@ class ProjectDemo:
             raise LaunchpadError("no project baked yet")
         return self.project
 
-    def _run(self, command: list[str]) -> str:
-        env = {**os.environ, "PYTHONPATH": str(self._project / "src")}  # as the project's Makefile sets it
+    def _run(self, command: list[str], env: Mapping[str, str] | None = None) -> str:
+        # PYTHONPATH as the project's Makefile sets it; ``env`` on top (a role's credentials).
+        env = {**os.environ, "PYTHONPATH": str(self._project / "src"), **(env or {})}
         done = subprocess.run(command, cwd=self._project, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise LaunchpadError(
@@ -236,43 +363,47 @@ class ProjectDemo:
         bucket = self.outputs["bucket_names"]["model-artifacts"]
         return f"s3://{bucket}/{self.name}/{VERSIONS[version]}/model.tar.gz"
 
-    def _staging_config(self, version: str) -> Path:
-        """The baked staging config with the platform's values filled in (the README's step for teams)."""
-        path = self._project / "deploy" / "config" / "staging.yaml"
+    def stage_config(self, stage: str, version: str, changes: Mapping[str, Any] | None = None) -> Path:
+        """The baked config of ``stage`` (staging or prod) with the platform's values filled in (the README's
+        step for teams), ``changes`` (top-level sections) applied; written back and returned."""
+        path = self._project / "deploy" / "config" / f"{stage}.yaml"
         document = yaml.safe_load(path.read_text())
-        platform = self.outputs["model_projects"][self.name]
-        account, region = self.target.account_id, self.target.region
+        platform = self._platform
         document.update(
-            region=region,
+            region=self.target.region,
             execution_role_arn=platform["sagemaker_role_arn"],
             model_package_group=platform["model_package_group_name"],
             vpc={
                 "subnet_ids": list(self.outputs["private_subnet_ids"]),
-                "security_group_ids": [self.outputs["endpoint_security_group_id"]],
+                "security_group_ids": [self.outputs["model_security_group_id"]],
             },
         )
         document["model"] = {
             "artifact_s3_uri": self._artifact_uri(version),
             "kms_key_arn": self.outputs["kms_key_arns"]["models"],
-            "image_uri": self.image_uri
-            or f"{account}.dkr.ecr.{region}.amazonaws.com/{self.name}:{VERSIONS[version]}",
+            "image_uri": self._image(version),
         }
         capture_bucket = self.outputs["bucket_names"]["data-capture"]
-        document["data_capture"]["destination_s3_uri"] = f"s3://{capture_bucket}/{self.name}/staging"
-        document["rollback"]["bake_seconds"] = self.bake_seconds
+        document["data_capture"]["destination_s3_uri"] = f"s3://{capture_bucket}/{self.name}/{stage}"
+        document["data_capture"]["kms_key_arn"] = self.outputs["kms_key_arns"]["capture"]
+        document["data_capture"]["sampling_percentage"] = 100  # the demo shows every request's record
+        if stage != "prod":  # prod's rules want its full bake (tests run it on a fake clock)
+            document["rollback"]["bake_seconds"] = self.bake_seconds
         document["tags"][TIME_SCALE_TAG] = str(self.time_scale)
+        for section, value in (changes or {}).items():
+            document[section] = {**document.get(section, {}), **value} if isinstance(value, dict) else value
         path.write_text(yaml.safe_dump(document, sort_keys=False))
         return path
 
-    def _deploy(self, version: str, started: float | None = None) -> DeployResult:
+    def _deploy(self, version: str, target: AwsTarget, started: float | None = None) -> DeployResult:
         began = started if started is not None else time.monotonic()
 
         def record(event: Event) -> None:
             self.timeline.append((time.monotonic() - began, f"{version}: {event.message}"))
 
         result = deploy(
-            self._staging_config(version),
-            self.target,
+            self.stage_config("staging", version),
+            target,
             poll_interval=self.poll_interval,
             timeout=self.timeout,
             on_progress=record if version == "v2" else None,
@@ -294,8 +425,8 @@ class ProjectDemo:
         if self.target.is_sandbox:  # in AWS the image serves; the local server is the reference
             local_servers.register(self.target, url, model_data_url=self._artifact_uri(version))
 
-    def _invoke(self) -> tuple[float, str]:
-        response = self.target.client("sagemaker-runtime").invoke_endpoint(
+    def _invoke(self, target: AwsTarget) -> tuple[float, str]:
+        response = target.client("sagemaker-runtime").invoke_endpoint(
             EndpointName=self.endpoint,
             ContentType="application/json",
             Accept="application/json",
