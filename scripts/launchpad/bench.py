@@ -9,7 +9,10 @@ repo against bare checkov over the same directories with the same settings, one 
 checkov cannot scan several in one process: bridgecrewio/checkov#7327), in the same run, best of two each,
 and reports their ratio. Results are JSON, written under ``--output-dir`` with a timestamp and as
 ``latest.json``. ``deploy/guarded-update`` counts the mutating API calls of one guarded update and the
-seconds from a rollback alarm entering ALARM to the rollback call (sandbox).
+seconds from a rollback alarm entering ALARM to the rollback call (sandbox). ``sandbox/authorization`` is
+what the sandbox's authorization costs per call: its own timer's median and p99 (ms) over a role's calls to
+an SSE-KMS bucket with a TLS-only policy, against the median round trip of those calls (their ratio is the
+authorization's share of a call).
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +36,7 @@ from launchpad.deploy import seed
 from launchpad.environments import Environment
 from launchpad.errors import LaunchpadError
 from launchpad.paths import modules_dir, repo_root
+from launchpad.sandbox import control, workloads
 from launchpad.terraform import terraform_version
 from launchpad.workspace import Workspace
 
@@ -52,6 +58,9 @@ STEPS = ("init", "apply", "replan", "destroy")
 POLICY = "policy"
 GUARDED_UPDATE = "deploy/guarded-update"
 POLICY_ROUNDS = 2  # best of: a cold file cache or a busy second must not decide the ratio
+AUTHORIZATION = "sandbox/authorization"
+AUTHORIZATION_ROUNDS = 100  # of PutObject, GetObject and ListObjectsV2: 300 calls
+STATS_ROUTE = "/_launchpad/authz/stats"
 
 
 @dataclass(frozen=True)
@@ -151,6 +160,70 @@ def measure_guarded_update(endpoint_url: str) -> dict[str, float]:
         return seed.measure_guarded_update(AwsTarget.sandbox(endpoint_url), Path(tmp))
 
 
+def _authorization_workload(target: AwsTarget) -> AwsTarget:
+    """An SSE-KMS bucket with a TLS-only policy and a CodeBuild role that may use it; the role's session."""
+    bucket, name = f"lp-bench-authz-{target.account_id}", "lp-bench-authz"
+    key = target.client("kms").create_key(Description="bench")["KeyMetadata"]["Arn"]
+    s3 = target.client("s3")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": target.region})
+    rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}}
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [rule]})
+    tls_only = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [tls_only]}))
+    trust = {
+        "Effect": "Allow",
+        "Principal": {"Service": "codebuild.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    allowed = [
+        {
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+        },
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"},
+        {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key},
+    ]
+    iam = target.client("iam")
+    document = {"Version": "2012-10-17", "Statement": [trust]}
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(document))["Role"]["Arn"]
+    policy = json.dumps({"Version": "2012-10-17", "Statement": allowed})
+    iam.put_role_policy(RoleName=name, PolicyName=name, PolicyDocument=policy)
+    return workloads.service_session(target, arn, "codebuild.amazonaws.com")
+
+
+def measure_authorization(endpoint_url: str) -> dict[str, float]:
+    """The sandbox's authorization per call (its own timer: median and p99, ms) over a role's calls, and the
+    median round trip of those calls; ``ratio`` is the authorization's share of a call."""
+    target = AwsTarget.sandbox(endpoint_url)
+    role = _authorization_workload(target)
+    s3, bucket = role.client("s3"), f"lp-bench-authz-{target.account_id}"
+    control.request(target, "DELETE", STATS_ROUTE)
+    round_trips = []
+    for index in range(AUTHORIZATION_ROUNDS):
+        key = f"k{index}"
+        round_trips.append(_seconds(partial(s3.put_object, Bucket=bucket, Key=key, Body=b"x")))
+        round_trips.append(_seconds(partial(s3.get_object, Bucket=bucket, Key=key)))
+        round_trips.append(_seconds(partial(s3.list_objects_v2, Bucket=bucket, MaxKeys=1)))
+    timed = control.request(target, "GET", STATS_ROUTE).get("authorize_ms")
+    if not timed:
+        raise LaunchpadError("the sandbox timed no authorization: is it off (LAUNCHPAD_SANDBOX_AUTHZ)?")
+    call_ms = statistics.median(round_trips) * 1000
+    return {
+        "calls": float(timed["calls"]),
+        "authorize_median_ms": timed["median"],
+        "authorize_p99_ms": timed["p99"],
+        "call_median_ms": round(call_ms, 3),
+        "ratio": round(timed["median"] / call_ms, 3),
+    }
+
+
 def measure_policy() -> dict[str, float]:
     """`launchpad policy` over the repo against bare checkov over the same directories: seconds and ratio."""
     bare, ours = [], []
@@ -173,8 +246,8 @@ def run(endpoint_url: str, only: tuple[str, ...] = ()) -> Iterator[tuple[str, di
 
     every = subjects()
     selected = [s for s in every if wanted(s.name)]
-    if not selected and not wanted(POLICY) and not wanted(GUARDED_UPDATE):
-        names = ", ".join([*(s.name for s in every), GUARDED_UPDATE, POLICY])
+    if not selected and not any(wanted(n) for n in (POLICY, GUARDED_UPDATE, AUTHORIZATION)):
+        names = ", ".join([*(s.name for s in every), GUARDED_UPDATE, AUTHORIZATION, POLICY])
         raise LaunchpadError(f"nothing matches {' or '.join(only)}; choose from: {names}")
     if selected:
         yield "provider-floor", measure_floor(endpoint_url)
@@ -182,6 +255,8 @@ def run(endpoint_url: str, only: tuple[str, ...] = ()) -> Iterator[tuple[str, di
         yield subject.name, measure(subject, endpoint_url)
     if wanted(GUARDED_UPDATE):
         yield GUARDED_UPDATE, measure_guarded_update(endpoint_url)
+    if wanted(AUTHORIZATION):
+        yield AUTHORIZATION, measure_authorization(endpoint_url)
     if wanted(POLICY):
         yield POLICY, measure_policy()
 
@@ -211,16 +286,18 @@ def write(document: dict[str, Any], output_dir: Path) -> Path:
 
 
 UNITLESS = frozenset({"ratio"})
-COUNTS = frozenset({"mutating_calls"})
+COUNTS = frozenset({"mutating_calls", "calls"})
 
 
 def format_value(name: str, value: float) -> str:
-    """``apply   12.3s``; below a second, milliseconds (``alarm_to_rollback_seconds   12ms``); a ratio and a
-    count have no unit."""
+    """``apply   12.3s``; below a second, milliseconds (``alarm_to_rollback_seconds   12ms``); a value
+    measured in milliseconds (``*_ms``) with three decimals; a ratio and a count have no unit."""
     if name in UNITLESS:
         return f"{name} {value:5.2f}"
     if name in COUNTS:
         return f"{name} {value:4.0f}"
+    if name.endswith("_ms"):
+        return f"{name} {value:7.3f}ms"
     if value < 1:
         return f"{name} {value * 1000:5.0f}ms"
     return f"{name} {value:6.1f}s"

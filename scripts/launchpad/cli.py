@@ -452,7 +452,8 @@ def demo() -> None:
     "--only",
     multiple=True,
     metavar="TEXT",
-    help="Measure only what contains TEXT: <module>/<example>, stack/<name>, deploy/guarded-update or policy "
+    help="Measure only what contains TEXT: <module>/<example>, stack/<name>, deploy/guarded-update, "
+    "sandbox/authorization or policy "
     "(repeatable).",
 )
 @friendly_errors

@@ -58,3 +58,59 @@ def test_the_guarded_update_is_measured_alone_when_asked_for(monkeypatch: pytest
     monkeypatch.setattr(bench, "measure_guarded_update", lambda url: measured)
     results = dict(bench.run("http://127.0.0.1:9", ("guarded-update",)))
     assert results == {"deploy/guarded-update": measured}
+
+
+def test_the_authorization_cost_is_measured_alone_when_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    measured = {"calls": 300.0, "authorize_median_ms": 0.7, "authorize_p99_ms": 2.5, "ratio": 0.12}
+    monkeypatch.setattr(bench, "measure_authorization", lambda url: measured)
+    results = dict(bench.run("http://127.0.0.1:9", ("sandbox/authorization",)))
+    assert results == {"sandbox/authorization": measured}
+
+
+def test_milliseconds_keep_their_decimals_and_calls_are_counted() -> None:
+    assert bench.format_value("authorize_median_ms", 0.7444) == "authorize_median_ms   0.744ms"
+    assert bench.format_value("calls", 300.0) == "calls  300"
+
+
+def test_the_authorization_cost_is_the_sandboxs_own_timer_against_the_round_trip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The median and p99 come from the sandbox's stats after they were cleared; the ratio is the median's
+    share of the calls' median round trip."""
+    requests: list[tuple[str, str]] = []
+
+    def request(target: object, method: str, route: str, *args: object, **kwargs: object) -> dict:
+        requests.append((method, route))
+        return {"authorize_ms": {"calls": 300, "median": 0.5, "p99": 2.0}} if method == "GET" else {}
+
+    class Client:
+        def __getattr__(self, name: str) -> object:
+            return lambda **kwargs: {}
+
+    class Role:
+        def client(self, service: str) -> Client:
+            return Client()
+
+    monkeypatch.setattr(bench, "_authorization_workload", lambda target: Role())
+    monkeypatch.setattr(bench.control, "request", request)
+    monkeypatch.setattr(bench, "_seconds", lambda action: (action(), 0.004)[1])
+    measured = bench.measure_authorization("http://127.0.0.1:9")
+    assert requests == [("DELETE", bench.STATS_ROUTE), ("GET", bench.STATS_ROUTE)]
+    assert measured == {
+        "calls": 300.0,
+        "authorize_median_ms": 0.5,
+        "authorize_p99_ms": 2.0,
+        "call_median_ms": 4.0,
+        "ratio": 0.125,
+    }
+
+
+def test_an_authorization_bench_without_authorization_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Role:
+        def client(self, service: str) -> object:
+            return type("Client", (), {"__getattr__": lambda self, name: lambda **kwargs: {}})()
+
+    monkeypatch.setattr(bench, "_authorization_workload", lambda target: Role())
+    monkeypatch.setattr(bench.control, "request", lambda *args, **kwargs: {"enabled": False})
+    with pytest.raises(LaunchpadError, match="timed no authorization"):
+        bench.measure_authorization("http://127.0.0.1:9")
