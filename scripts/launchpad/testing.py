@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -152,6 +154,7 @@ def applied_stack(
             workspace.cleanup()
 
     _stack._launchpad_example = True  # type: ignore[attr-defined]  # read at collection, below
+    _stack._launchpad_source = source  # type: ignore[attr-defined]
     return pytest.fixture(scope="module", params=TARGETS)(_stack)
 
 
@@ -163,14 +166,31 @@ def example_stack(
     return applied_stack(modules_dir() / module / "examples" / example, prefix, tf_vars)
 
 
-def _applies_a_stack(item: pytest.Item) -> bool:
+def _applied_source(item: pytest.Item) -> Path | None:
+    """The root module the item's applied-stack fixture applies, if it uses one."""
     fixture_info = getattr(item, "_fixtureinfo", None)
     if fixture_info is None:
-        return False
-    return any(
-        getattr(definitions[-1].func, "_launchpad_example", False)
-        for definitions in fixture_info.name2fixturedefs.values()
-    )
+        return None
+    for definitions in fixture_info.name2fixturedefs.values():
+        func = definitions[-1].func
+        if getattr(func, "_launchpad_example", False):
+            return Path(getattr(func, "_launchpad_source", "."))
+    return None
+
+
+_LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE)
+LIFECYCLE_RESOURCE = "aws_s3_bucket_lifecycle_configuration"
+
+
+@functools.cache
+def waits_on_lifecycle(source: Path) -> bool:
+    """Whether applying ``source`` creates an S3 lifecycle configuration (itself or through a local module):
+    hashicorp/aws waits at least 55 s for each (docs/sandbox-s3-lifecycle.md)."""
+    texts = [f.read_text() for f in sorted(source.glob("*.tf"))]
+    if any(LIFECYCLE_RESOURCE in text for text in texts):
+        return True
+    modules = {(source / m.split("//")[0]).resolve() for t in texts for m in _LOCAL_SOURCE.findall(t)}
+    return any(waits_on_lifecycle(m) for m in sorted(modules) if m.is_dir() and m != source.resolve())
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist turns the marks into groups
@@ -178,13 +198,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep every test of one applied example on one xdist worker (``--dist loadgroup``), so the
     example is applied once; every other test is spread freely.
 
-    Applied stacks are also moved to the front, root stacks first (the longest): xdist hands out work in
-    collection order, and a long apply that starts last would keep the run waiting on one worker."""
-    applied = {id(item) for item in items if _applies_a_stack(item)}
+    Applied stacks are also moved to the front, root stacks first (the longest), then the examples that
+    wait on S3 lifecycle configurations (55 s each in the provider): xdist hands out work in collection
+    order, and a long apply that starts last would keep the run waiting on one worker."""
+    sources = {id(item): _applied_source(item) for item in items}
     for item in items:
-        if id(item) in applied:
+        if sources[id(item)] is not None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
-    items.sort(key=lambda item: (id(item) not in applied, not item.nodeid.startswith("tests/stacks/")))
+
+    def order(item: pytest.Item) -> tuple[bool, bool, bool]:
+        source = sources[id(item)]
+        if source is None:
+            return True, True, True
+        return False, not item.nodeid.startswith("tests/stacks/"), not waits_on_lifecycle(source)
+
+    items.sort(key=order)
 
 
 def assert_replan_empty(stack: Stack) -> None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+from launchpad import testing
+from launchpad.paths import modules_dir
 
 
 def test_applied_example_tests_are_grouped_on_one_worker(request: pytest.FixtureRequest) -> None:
@@ -15,3 +20,28 @@ def test_applied_example_tests_are_grouped_on_one_worker(request: pytest.Fixture
         pytest.skip("no applied-example tests were collected alongside this one")
     ungrouped = [item.nodeid for item in stack_tests if "@" not in item.nodeid]
     assert not ungrouped, f"not grouped for xdist: {ungrouped[:3]}"
+
+
+def _module(folder: Path, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "main.tf").write_text(text)
+    return folder
+
+
+def test_an_apply_that_makes_a_lifecycle_configuration_is_known_to_wait(tmp_path: Path) -> None:
+    """Directly, or through local modules at any depth; registry and git sources are not followed."""
+    _module(tmp_path / "modules" / "bucket", 'resource "aws_s3_bucket_lifecycle_configuration" "this" {}\n')
+    _module(tmp_path / "modules" / "pipeline", 'module "b" {\n  source = "../bucket"\n}\n')
+    nested = _module(tmp_path / "nested", 'module "p" {\n  source = "../modules/pipeline"\n}\n')
+    direct = _module(tmp_path / "direct", 'resource "aws_s3_bucket_lifecycle_configuration" "x" {}\n')
+    remote = _module(tmp_path / "remote", 'module "r" {\n  source = "git::https://example.com/m.git"\n}\n')
+    plain = _module(tmp_path / "plain", 'resource "aws_kms_key" "k" {}\n')
+    assert testing.waits_on_lifecycle(nested) and testing.waits_on_lifecycle(direct)
+    assert not testing.waits_on_lifecycle(remote) and not testing.waits_on_lifecycle(plain)
+
+
+def test_the_repos_bucket_examples_are_the_ones_that_wait() -> None:
+    examples = modules_dir()
+    assert testing.waits_on_lifecycle(examples / "s3-bucket" / "examples" / "complete")
+    assert testing.waits_on_lifecycle(examples / "cicd-pipeline" / "examples" / "complete")  # via s3-bucket
+    assert not testing.waits_on_lifecycle(examples / "kms" / "examples" / "complete")
