@@ -55,8 +55,10 @@ test-fast: lint ## Only the tiers that do not apply anything
 test-aws: ## The same tests against the AWS account in your environment (opt-in, costs money)
 	LAUNCHPAD_AWS_TESTS=1 $(BIN)/pytest -m aws
 
-lint: ## ruff over the Python package and tests
+lint: ## ruff (lint and format check) over the package and tests; mypy over scripts/launchpad
 	$(BIN)/ruff check scripts tests
+	$(BIN)/ruff format --check scripts tests
+	$(BIN)/mypy
 
 fmt: ## Format Terraform and Python
 	terraform fmt -recursive modules terraform

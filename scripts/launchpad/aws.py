@@ -5,11 +5,32 @@ from __future__ import annotations
 import functools
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
+from botocore.client import BaseClient
 from botocore.config import Config
+
+if TYPE_CHECKING:
+    # The boto3-stubs client types (dev extra): a typo'd operation or argument fails `make lint`.
+    from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_codebuild import CodeBuildClient
+    from mypy_boto3_codepipeline import CodePipelineClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_ecr import ECRClient
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_kms import KMSClient
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sagemaker_runtime import SageMakerRuntimeClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sts import STSClient
 
 DEFAULT_REGION = "eu-west-1"
 SANDBOX_SECRET = "sandbox"
@@ -122,6 +143,42 @@ class AwsTarget:
             region_name=self.region,
         )
 
+    # One overload per service launchpad calls, so each call site gets the stub client type; a service name
+    # that is not a literal (a harness looping over services) gets Any. Add a line here for a new service.
+    @overload
+    def client(self, service: Literal["application-autoscaling"]) -> ApplicationAutoScalingClient: ...
+    @overload
+    def client(self, service: Literal["cloudwatch"]) -> CloudWatchClient: ...
+    @overload
+    def client(self, service: Literal["codebuild"]) -> CodeBuildClient: ...
+    @overload
+    def client(self, service: Literal["codepipeline"]) -> CodePipelineClient: ...
+    @overload
+    def client(self, service: Literal["dynamodb"]) -> DynamoDBClient: ...
+    @overload
+    def client(self, service: Literal["ec2"]) -> EC2Client: ...
+    @overload
+    def client(self, service: Literal["ecr"]) -> ECRClient: ...
+    @overload
+    def client(self, service: Literal["events"]) -> EventBridgeClient: ...
+    @overload
+    def client(self, service: Literal["iam"]) -> IAMClient: ...
+    @overload
+    def client(self, service: Literal["kms"]) -> KMSClient: ...
+    @overload
+    def client(self, service: Literal["logs"]) -> CloudWatchLogsClient: ...
+    @overload
+    def client(self, service: Literal["s3"]) -> S3Client: ...
+    @overload
+    def client(self, service: Literal["sagemaker"]) -> SageMakerClient: ...
+    @overload
+    def client(self, service: Literal["sagemaker-runtime"]) -> SageMakerRuntimeClient: ...
+    @overload
+    def client(self, service: Literal["sns"]) -> SNSClient: ...
+    @overload
+    def client(self, service: Literal["sts"]) -> STSClient: ...
+    @overload
+    def client(self, service: str) -> Any: ...
     def client(self, service: str) -> Any:
         """A boto3 client for ``service`` on this target, made once and reused (a new session and client
         cost ~100 ms each)."""
@@ -129,8 +186,10 @@ class AwsTarget:
 
 
 @functools.lru_cache(maxsize=512)
-def _client(target: AwsTarget, service: str) -> Any:
+def _client(target: AwsTarget, service: str) -> BaseClient:
+    # boto3-stubs types Session.client per literal service name only; ``service`` is any of them.
+    make: Callable[..., BaseClient] = target.session().client
     if not target.is_sandbox:
-        return target.session().client(service)
+        return make(service)
     config = Config(retries={"max_attempts": int(SANDBOX_MAX_ATTEMPTS), "mode": "standard"})
-    return target.session().client(service, endpoint_url=target.endpoint_url, config=config)
+    return make(service, endpoint_url=target.endpoint_url, config=config)

@@ -6,12 +6,15 @@ what an apply created.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from launchpad.aws import AwsTarget
 
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
 
-def _live_customer_keys(kms: Any) -> list[str]:
+
+def _live_customer_keys(kms: KMSClient) -> list[str]:
     """Customer-managed keys not scheduled for deletion (a destroyed key waits 7-30 days in AWS)."""
     live = []
     for key in kms.list_keys()["Keys"]:

@@ -100,7 +100,7 @@ class PlatformDemo:
 
 def describe_platform(target: AwsTarget, outputs: dict[str, Any]) -> list[str]:
     """One line per security property of the platform, read from AWS (not from Terraform)."""
-    s3, kms, ec2, iam = (target.client(s) for s in ("s3", "kms", "ec2", "iam"))
+    s3, kms, ec2, iam = target.client("s3"), target.client("kms"), target.client("ec2"), target.client("iam")
     lines = []
     for bucket in outputs["bucket_names"].values():
         rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]

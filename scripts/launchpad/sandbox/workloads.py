@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -191,24 +191,28 @@ def _label(statement: dict[str, Any], index: int) -> str:
     return f'Sid "{statement["Sid"]}"' if statement.get("Sid") else f"Statement[{index}]"
 
 
+def _parsed(document: str | Mapping[str, Any]) -> dict[str, Any]:
+    """A policy document as IAM returns it: URL-encoded JSON text, or (boto3 decodes some) a mapping."""
+    return json.loads(unquote(document)) if isinstance(document, str) else dict(document)
+
+
 def _documents(target: AwsTarget, role_name: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """The role's inline and attached managed policies, named as the sandbox names them."""
     iam = target.client("iam")
     for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
         document = iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
-        yield f'inline policy "{name}" of role {role_name}', document
+        yield f'inline policy "{name}" of role {role_name}', _parsed(document)
     for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
         arn = attached["PolicyArn"]
         version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-        document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
-        yield f"managed policy {arn}", document
+        managed = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+        yield f"managed policy {arn}", _parsed(managed)
 
 
 def role_entries(target: AwsTarget, role_name: str) -> list[Entry]:
     """Every Allow statement entry of the role's identity policies."""
     entries = []
     for policy, document in _documents(target, role_name):
-        document = json.loads(unquote(document)) if isinstance(document, str) else document
         for index, statement in enumerate(_statements(document)):
             if statement.get("Effect") != "Allow":
                 continue
@@ -228,7 +232,7 @@ def evidence(target: AwsTarget, role_arn: str) -> Evidence:
     entries = role_entries(target, role_arn.rsplit("/", 1)[1])
     return Evidence(
         role=role_arn,
-        necessary={e: necessary[e] for e in entries if e in necessary},  # type: ignore[misc]
+        necessary={e: necessary[e] for e in entries if e in necessary},
         redundant=[e for e in entries if e in allowed and e not in necessary],
         unused=[e for e in entries if e not in allowed],
         denied=list(record["denied"]),
@@ -270,8 +274,7 @@ def without(target: AwsTarget, role_name: str, entry: Entry) -> Iterator[None]:
     truth."""
     iam = target.client("iam")
     name = _policy_name(entry)
-    original = iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
-    original = json.loads(unquote(original)) if isinstance(original, str) else original
+    original = _parsed(iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"])
     changed = _without_entry(original, entry)
     if changed["Statement"]:
         iam.put_role_policy(RoleName=role_name, PolicyName=name, PolicyDocument=json.dumps(changed))

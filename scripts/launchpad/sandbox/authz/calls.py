@@ -23,8 +23,10 @@ from urllib.parse import parse_qs
 from botocore.exceptions import UnknownServiceError
 from moto.core.parse import PROTOCOL_PARSERS
 from moto.core.request import Request, determine_request_protocol
-from moto.core.routing import NotFound, get_service_router
+from moto.core.routing import get_service_router
 from moto.core.utils import get_service_model
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import NotFound
 
 TRANSPORT_HEADER = "x-launchpad-transport"
 _TLS_VERSIONS = {"tls1.0": "1.0", "tls1.1": "1.1", "tls1.2": "1.2", "tls1.3": "1.3"}
@@ -146,7 +148,7 @@ def parse(environ: dict[str, Any]) -> Call | None:
         params = parser.parse(
             {
                 "method": request.method,
-                "values": {k: v[0] for k, v in form.items()}
+                "values": MultiDict({k: v[0] for k, v in form.items()})
                 if protocol in ("query", "ec2")
                 else request.values,
                 "headers": request.headers,

@@ -442,9 +442,10 @@ def _arn_problem(value: str) -> str | None:
     if problem is not None:
         return problem
     template = _template(value)
-    if any(isinstance(part, _Variable) for part in template):
+    fixed = [part for part in template if not isinstance(part, _Variable)]
+    if len(fixed) < len(template):
         return None  # a variable may supply colons: the value's shape is known only at evaluation
-    text = "".join(part if isinstance(part, str) else part.text for part in template)
+    text = "".join(part if isinstance(part, str) else part.text for part in fixed)
     if len(text.split(":", _ARN_PARTS - 1)) < _ARN_PARTS:
         return f"{value!r} is not an ARN (arn:partition:service:region:account:resource)"
     return None

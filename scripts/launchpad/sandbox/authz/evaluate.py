@@ -245,7 +245,8 @@ def evaluate(request: Request, identity: Identity, resource: Resource | None) ->
     identity_outcomes = [_identity_outcome(p, request) for p in identity.policies]
     boundary = _identity_outcome(identity.boundary, request) if identity.boundary else None
     session = _identity_outcome(identity.session, request) if identity.session else None
-    resource_denied, allowed_as = (None, set())
+    resource_denied: str | None = None
+    allowed_as: set[str] = set()
     if resource is not None and resource.policy is not None:
         resource_denied, allowed_as = _resource_outcome(resource.policy, request, resource.kms_key)
 

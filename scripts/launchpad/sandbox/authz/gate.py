@@ -240,6 +240,7 @@ def apply() -> None:
             if environ.get("PATH_INFO", "").startswith(OWN_ROUTES):
                 return original(self, environ, start_response)
             USAGE.count("anonymous")
+            refusal: Refusal | None
             refusal, service = (
                 Refusal(
                     403, "AccessDenied", "Anonymous access is not modelled by the sandbox: sign the request."

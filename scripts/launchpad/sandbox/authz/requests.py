@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from moto.iam.models import iam_backends
+from moto.iam.models import Role, User, iam_backends
 from moto.s3.models import s3_backends
 from moto.sagemaker.models import sagemaker_backends
 from moto.sns.models import sns_backends
@@ -201,6 +201,7 @@ def request_tags(params: Mapping[str, Any]) -> dict[str, str]:
 def principal_tags(principal: Principal) -> dict[str, str]:
     """``aws:PrincipalTag`` values: the tags of the session's role or the user."""
     backend = iam_backends[principal.account][principal.partition]
+    owner: Role | User
     try:
         if principal.role_arn:
             owner = backend.get_role_by_arn(principal.role_arn)
@@ -225,7 +226,7 @@ def call_context(call: Call, principal: Principal, prefix: str) -> Context:
 
 # -- dependent authorizations ------------------------------------------------------------------------------
 # (service, operation) -> (where the passed role ARNs are, the service it is passed to)
-PASSED_ROLES: dict[tuple[str, str], tuple[Callable[[Mapping[str, Any]], list[str]], str]] = {
+PASSED_ROLES: dict[tuple[str, str], tuple[Callable[[Mapping[str, Any]], list[str | None]], str]] = {
     ("sagemaker", "CreateModel"): (lambda p: [p.get("ExecutionRoleArn")], "sagemaker.amazonaws.com"),
     ("sagemaker", "CreateTrainingJob"): (lambda p: [p.get("RoleArn")], "sagemaker.amazonaws.com"),
     ("sagemaker", "CreateProcessingJob"): (lambda p: [p.get("RoleArn")], "sagemaker.amazonaws.com"),
@@ -303,7 +304,9 @@ def _key_arn(key: str, account: str, region: str, partition: str) -> str | None:
 
 def _s3_kms(call: Call, principal: Principal, ctx: Context) -> list[Check]:
     bucket_name = call.params.get("Bucket")
-    owner = s3_backends.bucket_accounts.get(bucket_name) if isinstance(bucket_name, str) else None
+    if not isinstance(bucket_name, str):
+        return []
+    owner = s3_backends.bucket_accounts.get(bucket_name)
     if owner is None:
         return []
     partition, account = owner
@@ -331,7 +334,7 @@ def _s3_kms(call: Call, principal: Principal, ctx: Context) -> list[Check]:
                 ["kms:Decrypt"] if call.operation == "CompleteMultipartUpload" else []
             )
             if arn is not None:
-                extra = {
+                extra: Context = {
                     "kms:encryptioncontext:aws:s3:arn": (bucket_arn,),
                     "kms:encryptioncontextkeys": ("aws:s3:arn",),
                 }
@@ -414,7 +417,7 @@ def _sagemaker_volume_key(call: Call, principal: Principal, ctx: Context) -> lis
     arn = _key_arn(key, principal.account, call.region, principal.partition)
     if arn is None:
         return []
-    extra = {"kms:grantisforawsresource": ("true",)}
+    extra: Context = {"kms:grantisforawsresource": ("true",)}
     return _kms_via(call, principal, ctx, "sagemaker", arn, ["kms:CreateGrant"], extra)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moto.core.model import Shape
+from botocore.model import ListShape, Shape, StringShape, StructureShape
 
 
 def _lower_first(name: str) -> str:
@@ -21,11 +21,11 @@ def constraint_errors(value: Any, shape: Shape, path: str) -> list[str]:
     """AWS-style messages for ``value`` breaking the min/max/enum constraints of ``shape`` (recursively)."""
     errors: list[str] = []
     meta = shape.metadata
-    if shape.type_name == "structure" and isinstance(value, Mapping):
+    if isinstance(shape, StructureShape) and isinstance(value, Mapping):
         for name, member in shape.members.items():
             if value.get(name) is not None:
                 errors += constraint_errors(value[name], member, f"{path}.{_lower_first(name)}")
-    elif shape.type_name == "list" and isinstance(value, list):
+    elif isinstance(shape, ListShape) and isinstance(value, list):
         if "min" in meta and len(value) < meta["min"]:
             errors.append(
                 f"Value at '{path}' failed to satisfy constraint: Member must have length "
@@ -49,7 +49,7 @@ def constraint_errors(value: Any, shape: Shape, path: str) -> list[str]:
                 f"Value '{value}' at '{path}' failed to satisfy constraint: Member must have value "
                 f"less than or equal to {meta['max']}"
             )
-    elif shape.type_name == "string" and shape.enum and value not in shape.enum:
+    elif isinstance(shape, StringShape) and shape.enum and value not in shape.enum:
         errors.append(
             f"Value '{value}' at '{path}' failed to satisfy constraint: Member must satisfy enum "
             f"value set: [{', '.join(shape.enum)}]"

@@ -206,8 +206,9 @@ def _patch_policies() -> None:
             a for a in self.scheduled_actions if not matches(a, namespace, r_id, dimension)
         ]
 
-    ApplicationAutoscalingBackend.put_scaling_policy = put_scaling_policy  # type: ignore[method-assign]
-    ApplicationAutoscalingBackend.put_scheduled_action = put_scheduled_action  # type: ignore[method-assign]
+    # The wrappers take the originals' keyword arguments as **kwargs.
+    ApplicationAutoscalingBackend.put_scaling_policy = put_scaling_policy  # type: ignore[method-assign,assignment]
+    ApplicationAutoscalingBackend.put_scheduled_action = put_scheduled_action  # type: ignore[method-assign,assignment]
     ApplicationAutoscalingBackend.deregister_scalable_target = deregister_scalable_target  # type: ignore[method-assign]
     ApplicationAutoScalingResponse.describe_scaling_policies = describe_scaling_policies  # type: ignore[method-assign]
 

@@ -34,6 +34,7 @@ import re
 from functools import cache
 from typing import Any
 
+from botocore.model import StructureShape
 from moto.codebuild.exceptions import (
     InvalidInputException,
     ResourceAlreadyExistsException,
@@ -70,7 +71,9 @@ class ValidationException(JsonRESTError):
 @cache
 def project_members() -> frozenset[str]:
     """The members of ``Project`` (the shape BatchGetProjects returns)."""
-    return frozenset(get_service_model("codebuild").shape_for("Project").members)
+    shape = get_service_model("codebuild").shape_for("Project")
+    assert isinstance(shape, StructureShape)
+    return frozenset(shape.members)
 
 
 def check_request(operation: str, request: dict[str, Any]) -> None:

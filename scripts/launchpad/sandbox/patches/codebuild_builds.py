@@ -160,8 +160,13 @@ def _upload(build: Build, uri: str) -> None:
     owner = s3_backends.bucket_accounts.get(bucket)
     if owner is None:
         raise BuildFailed(f"UPLOAD_ARTIFACTS: the artifact bucket {bucket} does not exist")
-    encryption = {"encryption": "aws:kms", "kms_key_id": key_arn} if headers else {}
-    s3_backends[owner[1]][owner[0]].put_object(bucket, key, b"PK\x05\x06" + b"\x00" * 18, **encryption)
+    s3_backends[owner[1]][owner[0]].put_object(
+        bucket,
+        key,
+        b"PK\x05\x06" + b"\x00" * 18,
+        encryption="aws:kms" if headers else None,
+        kms_key_id=key_arn if headers else None,
+    )
 
 
 def start(

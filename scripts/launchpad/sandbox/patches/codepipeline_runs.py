@@ -98,8 +98,13 @@ def _put_artifact(execution: Execution, name: str) -> str:
     )
     _as_role(execution, "s3", "PutObject", {"Bucket": bucket, "Key": key}, **headers)
     owner = s3_backends.bucket_accounts[bucket]
-    encryption = {"encryption": "aws:kms", "kms_key_id": key_arn} if key_arn else {}
-    s3_backends[owner[1]][owner[0]].put_object(bucket, key, b"PK\x05\x06" + b"\x00" * 18, **encryption)
+    s3_backends[owner[1]][owner[0]].put_object(
+        bucket,
+        key,
+        b"PK\x05\x06" + b"\x00" * 18,
+        encryption="aws:kms" if key_arn else None,
+        kms_key_id=key_arn or None,
+    )
     return f"s3://{bucket}/{key}"
 
 

@@ -20,7 +20,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 from moto.kms.exceptions import ValidationException
-from moto.kms.models import KmsBackend
+from moto.kms.models import Alias, KmsBackend
 from moto.kms.responses import KmsResponse
 
 _MARK = "_launchpad_kms_patch"
@@ -67,9 +67,10 @@ def apply() -> None:
 def _aws_managed_keys_behind_reserved_aliases() -> None:
     original = KmsBackend.create_alias
 
-    def create_alias(self: KmsBackend, target_key_id: str, alias_name: str) -> None:
-        original(self, target_key_id, alias_name)
+    def create_alias(self: KmsBackend, target_key_id: str, alias_name: str) -> Alias:
+        alias = original(self, target_key_id, alias_name)
         if alias_name.startswith("alias/aws/"):  # only AWS may use the reserved prefix
             self.keys[self.get_key_id(target_key_id)].key_manager = "AWS"
+        return alias
 
     KmsBackend.create_alias = create_alias  # type: ignore[method-assign]

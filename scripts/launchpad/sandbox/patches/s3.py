@@ -95,7 +95,7 @@ def apply() -> None:
         original_set_logging(self, logging_config, bucket_backend)
 
     # The policy was judged above, by the sandbox's evaluator, with the source bucket's aws:SourceArn.
-    FakeBucket._log_permissions_enabled_policy = staticmethod(lambda **_: True)  # type: ignore[method-assign]
+    FakeBucket._log_permissions_enabled_policy = staticmethod(lambda **_: True)  # type: ignore[method-assign,assignment]
     FakeBucket.set_logging = set_logging  # type: ignore[method-assign]
     _return_event_bridge_configuration()
     _authorize_log_delivery()
@@ -110,8 +110,9 @@ def _authorize_log_delivery() -> None:
 
     def log_incoming_request(self: S3Backend, request: Any, bucket_name: str) -> None:
         bucket = self.buckets.get(bucket_name)
-        target = self.buckets.get((bucket.logging or {}).get("TargetBucket")) if bucket is not None else None
-        if target is None or not authz.enabled():
+        target_name = (bucket.logging or {}).get("TargetBucket") if bucket is not None else None
+        target = self.buckets.get(target_name) if target_name is not None else None
+        if bucket is None or target is None or not authz.enabled():
             return original(self, request, bucket_name)
         denied = log_delivery(bucket, target, bucket.logging.get("TargetPrefix"))
         if denied is not None:
@@ -141,7 +142,7 @@ def _return_event_bridge_configuration() -> None:
                 result.result["EventBridgeConfiguration"] = {}
             return serialized(result)
 
-        self.serialized = with_event_bridge  # type: ignore[method-assign]  # this call only
+        self.serialized = with_event_bridge  # type: ignore[method-assign,assignment]  # this call only
         try:
             return original(self)
         finally:
@@ -214,7 +215,7 @@ def _round_trip_lifecycle_configurations() -> None:
         if "lifecycle" not in querystring or not isinstance(response, (str, bytes)):
             return response  # another PUT, or a refusal
         size = request.headers.get(TRANSITION_SIZE_HEADER) or DEFAULT_TRANSITION_SIZE
-        self.backend.get_bucket(bucket_name).transition_default_minimum_object_size = size
+        self.backend.get_bucket(bucket_name).transition_default_minimum_object_size = size  # type: ignore[attr-defined]
         return 200, {TRANSITION_SIZE_HEADER: size}, response
 
     def get_bucket_lifecycle(self: S3Response) -> Any:
@@ -231,7 +232,7 @@ def _round_trip_lifecycle_configurations() -> None:
                     with_lifecycle_extras(answer, getattr(model, _EXTRAS, {}))
             return serialized(result)
 
-        self.serialized = as_put  # type: ignore[method-assign]  # this call only
+        self.serialized = as_put  # type: ignore[method-assign,assignment]  # this call only
         try:
             return original_get(self)
         finally:

@@ -43,6 +43,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
+from botocore.model import StringShape
 from moto.applicationautoscaling.models import applicationautoscaling_backends
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import get_service_model, utcnow
@@ -84,7 +85,9 @@ _CONFIG_EXTRAS = {
 @cache
 def hosting_instance_types() -> tuple[str, ...]:
     """The ``ProductionVariantInstanceType`` enum of the SageMaker API model botocore ships."""
-    return tuple(get_service_model("sagemaker").shape_for("ProductionVariantInstanceType").enum)
+    shape = get_service_model("sagemaker").shape_for("ProductionVariantInstanceType")
+    assert isinstance(shape, StringShape)
+    return tuple(shape.enum)
 
 
 def check_instance_type(instance_type: str, member: str = "instanceType") -> None:
@@ -341,7 +344,8 @@ def _patch_endpoints() -> None:
         config = _endpoint_config(backend, self._get_param("EndpointConfigName"))
         deployment = self._get_param("DeploymentConfig")
         check_deployment_config(deployment, config.production_variants)
-        endpoint = FakeEndpoint(
+        # As moto's own CreateEndpoint does: is_created is a CloudFormation hook it never reads.
+        endpoint = FakeEndpoint(  # type: ignore[abstract]
             account_id=backend.account_id,
             region_name=backend.region_name,
             endpoint_name=name,
@@ -355,7 +359,8 @@ def _patch_endpoints() -> None:
         endpoint.last_deployment_config = deployment  # type: ignore[attr-defined]
         failure = execution.provision(backend, name, config, deployment)
         if failure is not None:
-            endpoint.endpoint_status, endpoint.failure_reason = "Failed", failure
+            endpoint.endpoint_status = "Failed"
+            endpoint.failure_reason = failure  # type: ignore[assignment]  # moto declares it None
         backend.endpoints[name] = endpoint
         return ActionResult({"EndpointArn": endpoint.arn})
 

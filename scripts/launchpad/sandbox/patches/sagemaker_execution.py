@@ -327,9 +327,9 @@ def provision(
     except FleetFailure as failure:
         log.info("endpoint %s: fleet failed: %s", endpoint_name, failure)
         return str(failure)
-    for principal, variant in started:
-        _log_start(principal, account, region, endpoint_name, variant)
-        _publish_metrics(principal, account, region, endpoint_name, variant)
+    for principal, variant_name in started:
+        _log_start(principal, account, region, endpoint_name, variant_name)
+        _publish_metrics(principal, account, region, endpoint_name, variant_name)
     return None
 
 

@@ -346,7 +346,7 @@ def start(
 def _finish(endpoint: FakeEndpoint, status: str, when: datetime, reason: str | None = None) -> None:
     _ROLLOUTS.pop(endpoint, None)
     endpoint.endpoint_status = status
-    endpoint.failure_reason = reason
+    endpoint.failure_reason = reason  # type: ignore[assignment]  # moto declares it None, sets it to text
     endpoint.pending_deployment_summary = None  # type: ignore[attr-defined]
     endpoint.last_modified_time = when
 
@@ -438,6 +438,6 @@ def apply() -> None:
             original_delete(self, endpoint_name)
 
     SageMakerModelBackend.describe_endpoint = describe_endpoint  # type: ignore[method-assign]
-    SageMakerModelBackend.list_endpoints = list_endpoints  # type: ignore[method-assign]
+    SageMakerModelBackend.list_endpoints = list_endpoints  # type: ignore[method-assign,assignment]
     SageMakerModelBackend.delete_endpoint = delete_endpoint  # type: ignore[method-assign]
     setattr(SageMakerModelBackend, _MARK, True)

@@ -33,7 +33,7 @@ def apply() -> None:
     def get_topic_attributes(self: SNSResponse) -> Any:
         result = original(self)
         topic = self.backend.get_topic(self._get_param("TopicArn"))
-        attributes = result.result["Attributes"]  # type: ignore[attr-defined]
+        attributes = result.result["Attributes"]  # type: ignore[index]
         for name, attribute in RETURNED_WHEN_SET.items():
             value = getattr(topic, attribute, None)
             if value not in (None, ""):

@@ -120,7 +120,7 @@ def apply() -> None:
 
     def assume_role(self: TokenResponse) -> Any:
         result = original_assume(self)
-        assumed = result.result["Credentials"]  # type: ignore[attr-defined]
+        assumed = result.result["Credentials"]  # type: ignore[index]
         KEYS.issue(
             assumed.access_key_id,
             principals.role_session(assumed.role_arn, assumed.session_name, assumed.policy or None),
