@@ -215,13 +215,16 @@ class Terraform:
 
     def init(self, backend_config: Path | None = None) -> None:
         """Install modules and providers; initialise the backend only when the configuration has one
-        (``backend_config`` for a remote one, or the local override of a copy)."""
+        (``backend_config`` for a remote one, or the local override of a copy). A root stack's committed
+        dependency lock file is kept as it is: a provider it does not select, or whose checksum differs,
+        fails the init instead of being written into it."""
+        locked = ("-lockfile=readonly",) if (self.workdir / LOCK_FILE).exists() else ()
         if backend_config is not None:
-            self._run("init", "-input=false", "-reconfigure", f"-backend-config={backend_config}")
+            self._run("init", "-input=false", *locked, "-reconfigure", f"-backend-config={backend_config}")
         elif (self.workdir / LOCAL_BACKEND_OVERRIDE).exists():
-            self._run("init", "-input=false")
+            self._run("init", "-input=false", *locked)
         else:
-            self._run("init", "-input=false", "-backend=false")
+            self._run("init", "-input=false", *locked, "-backend=false")
 
     def validate(self) -> None:
         self._run("validate")
@@ -287,6 +290,9 @@ def module_source(path: Path) -> str:
 
 
 LOCAL_BACKEND_OVERRIDE = "launchpad_backend_override.tf"
+# The dependency lock file. Root stacks (terraform/*) commit theirs; a module's is never committed (its
+# callers choose provider versions), so a copy of a module or of one of its examples resolves afresh.
+LOCK_FILE = ".terraform.lock.hcl"
 _BACKEND_BLOCK = re.compile(r'^\s*backend\s+"', re.MULTILINE)
 
 
@@ -295,7 +301,8 @@ def declares_backend(module_dir: Path) -> bool:
 
 
 def copy_module_dir(source: Path, destination: Path, local_backend: bool = True) -> Path:
-    """Copy a root module (an example or a stack) without local state or .terraform folders.
+    """Copy a root module (an example or a stack) without local state or .terraform folders, and with its
+    dependency lock file only if it is not under ``modules/`` (see ``LOCK_FILE``).
 
     Relative ``source = "../../"`` references are rewritten to absolute ones (``module_source``) so the copy
     still finds its modules. A stack that declares a remote backend gets a local one in the copy (an
@@ -305,12 +312,10 @@ def copy_module_dir(source: Path, destination: Path, local_backend: bool = True)
     if destination.exists():
         for stale in destination.glob("*.tf"):
             stale.unlink()
-    shutil.copytree(
-        source,
-        destination,
-        ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl", "*.tfplan"),
-        dirs_exist_ok=True,
-    )
+    ignored = [".terraform", "*.tfstate*", "*.tfplan"]
+    if source.resolve().is_relative_to(modules_dir().resolve()):
+        ignored.append(LOCK_FILE)
+    shutil.copytree(source, destination, ignore=shutil.ignore_patterns(*ignored), dirs_exist_ok=True)
     for tf_file in destination.glob("*.tf"):
         text = tf_file.read_text()
         rewritten = re.sub(
