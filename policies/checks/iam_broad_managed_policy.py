@@ -18,17 +18,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from _common import (
-    ResourceCheck,
-    attr,
-    is_unresolved,
-    matches_any,
-    neighbours,
-    setting,
-    string_list,
-    vertex_conf,
-    vertex_of,
-)
+from _helpers.base import ResourceCheck
+from _helpers.graph import neighbours, vertex_conf, vertex_of
+from _helpers.settings import matches_any, setting
+from _helpers.values import attr, is_unresolved, string_list
 from checkov.common.models.enums import CheckCategories, CheckResult
 
 ARN_ATTRIBUTES = {

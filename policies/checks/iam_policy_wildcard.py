@@ -23,19 +23,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from _common import (
-    DataCheck,
-    Document,
-    ResourceCheck,
-    Statement,
-    attached_document,
-    attr,
-    blocks,
-    data_document,
-    is_unresolved,
-    policy_document,
-    tri_any,
-)
+from _helpers.base import DataCheck, ResourceCheck
+from _helpers.iam import Document, Statement, attached_document, data_document, policy_document, tri_any
+from _helpers.values import attr, blocks, is_unresolved
 from checkov.common.models.enums import CheckCategories, CheckResult
 
 NAME = 'Ensure no IAM policy allows "*" or "<service>:*" actions on Resource "*"'

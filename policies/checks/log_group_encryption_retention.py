@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from _common import ResourceCheck, Unresolved, all_of, attr, known_attr, setting
+from _helpers.base import ResourceCheck, all_of
+from _helpers.settings import setting
+from _helpers.values import Unresolved, attr, known_attr
 from checkov.common.models.enums import CheckCategories, CheckResult
 
 

@@ -22,16 +22,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from _common import (
-    ResourceCheck,
-    all_of,
-    attr,
-    blocks,
-    key_is_customer_managed,
-    known,
-    needs_volume_key,
-    phi_verdict,
-)
+from _helpers.base import ResourceCheck, all_of
+from _helpers.endpoints import needs_volume_key
+from _helpers.kms import key_is_customer_managed
+from _helpers.tags import phi_verdict
+from _helpers.values import attr, blocks, known
 from checkov.common.models.enums import CheckCategories, CheckResult
 
 # Where each resource type holds its key: nested block names, then the attribute.

@@ -21,7 +21,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from _common import ResourceCheck, Tags, is_unresolved, setting, tags
+from _helpers.base import ResourceCheck
+from _helpers.settings import setting
+from _helpers.tags import Tags, tags
+from _helpers.values import is_unresolved
 from checkov.common.checks_infra.resources_types import resources_types
 from checkov.common.models.enums import CheckCategories, CheckResult
 

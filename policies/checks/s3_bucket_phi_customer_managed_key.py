@@ -16,16 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from _common import (
-    ResourceCheck,
-    all_of,
-    attached,
-    attr,
-    blocks,
-    key_is_customer_managed,
-    known_attr,
-    phi_verdict,
-)
+from _helpers.base import ResourceCheck, all_of
+from _helpers.graph import attached
+from _helpers.kms import key_is_customer_managed
+from _helpers.tags import phi_verdict
+from _helpers.values import attr, blocks, known_attr
 from checkov.common.models.enums import CheckCategories, CheckResult
 
 SSE_CONFIGURATION = "aws_s3_bucket_server_side_encryption_configuration"

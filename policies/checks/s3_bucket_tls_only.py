@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from _common import Document, ResourceCheck, Statement, attached, attached_document, has_graph
+from _helpers.base import ResourceCheck
+from _helpers.graph import attached, has_graph
+from _helpers.iam import Document, Statement, attached_document
 from checkov.common.models.enums import CheckCategories, CheckResult
 
 

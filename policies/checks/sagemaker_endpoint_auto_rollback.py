@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from _common import ResourceCheck, attr, blocks, is_unresolved, one_block, stage_is_production
+from _helpers.base import ResourceCheck
+from _helpers.tags import stage_is_production
+from _helpers.values import attr, blocks, is_unresolved, one_block
 from checkov.common.models.enums import CheckCategories, CheckResult
 
 

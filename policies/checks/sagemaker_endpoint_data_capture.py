@@ -16,15 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from _common import (
-    ResourceCheck,
-    all_of,
-    attr,
-    key_is_customer_managed,
-    known_attr,
-    one_block,
-    serverless_only,
-)
+from _helpers.base import ResourceCheck, all_of
+from _helpers.endpoints import serverless_only
+from _helpers.kms import key_is_customer_managed
+from _helpers.values import attr, known_attr, one_block
 from checkov.common.models.enums import CheckCategories, CheckResult
 
 

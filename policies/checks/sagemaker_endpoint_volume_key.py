@@ -15,7 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from _common import ResourceCheck, attr, key_is_customer_managed, needs_volume_key, passed_if
+from _helpers.base import ResourceCheck, passed_if
+from _helpers.endpoints import needs_volume_key
+from _helpers.kms import key_is_customer_managed
+from _helpers.values import attr
 from checkov.common.models.enums import CheckCategories, CheckResult
 
 

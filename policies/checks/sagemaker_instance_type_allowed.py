@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from _common import ResourceCheck, matches_any, setting, tri_any, variant_instance_types
+from _helpers.base import ResourceCheck
+from _helpers.endpoints import variant_instance_types
+from _helpers.iam import tri_any
+from _helpers.settings import matches_any, setting
 from checkov.common.models.enums import CheckCategories, CheckResult
 
 

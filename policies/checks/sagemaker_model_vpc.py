@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from _common import ResourceCheck, known_attr, one_block, passed_if, serves_only_serverless
+from _helpers.base import ResourceCheck, passed_if
+from _helpers.endpoints import serves_only_serverless
+from _helpers.values import known_attr, one_block
 from checkov.common.models.enums import CheckCategories, CheckResult
 
 

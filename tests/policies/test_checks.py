@@ -60,7 +60,7 @@ def _yaml_check(path: Path) -> CheckFile:
 
 
 def check_files() -> list[CheckFile]:
-    """Every check file (helpers such as ``_common.py`` and ``__init__.py`` are not checks)."""
+    """Every check file (the ``_helpers`` folder and ``__init__.py`` are not checks)."""
     files = []
     for path in sorted(CHECKS_DIR.iterdir()):
         if path.suffix == ".py" and not path.name.startswith("_"):
