@@ -12,6 +12,7 @@ locals {
     "deploy-staging"    = { endpoint = var.deploy.staging_endpoint_name, registers = true }
     "deploy-production" = { endpoint = var.deploy.production_endpoint_name, registers = false }
   }
+  uses_registry = var.deploy.model_package_group_arn != null || var.deploy.model_package_group_name != null
 }
 
 # -- what every CodeBuild step needs: its log group, its input artifact, and (a step with an output) the upload --
@@ -226,7 +227,7 @@ data "aws_iam_policy_document" "deploy" {
   # the group and its versions): model-registry's publisher_principals and reader_principals. Only
   # ListModelPackages, which has no resource type (AWS authorizes it on "*"), needs an identity statement.
   dynamic "statement" {
-    for_each = var.deploy.model_package_group_arn == null || each.value.registers ? [] : [1]
+    for_each = local.uses_registry && !each.value.registers ? [1] : []
 
     content {
       sid       = "ListModelVersions"

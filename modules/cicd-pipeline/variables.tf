@@ -133,10 +133,13 @@ variable "deploy" {
     What the two deploy steps ship to, and may touch. Each deploy role manages only its own endpoint and the
     models and endpoint configurations named "<endpoint>-*"; passes only execution_role_arn, and only to
     SageMaker; reads model artifacts under model_bucket_arn with model_kms_key_arn (staging also uploads them and
-    registers versions in model_package_group_arn; production only reads the registry). The registry's own
-    policy grants what the deploy steps do in it: give the model-registry module the deploy-staging role as
-    a publisher and the deploy-production role as a reader (outputs codebuild_role_arns); this module adds
-    only sagemaker:ListModelPackages, which AWS authorizes on "*".
+    registers versions in the registry; production only reads it). The registry's own policy grants what the
+    deploy steps do in it: give the model-registry module the deploy-staging role as a publisher and the
+    deploy-production role as a reader (outputs codebuild_role_arns); this module adds only
+    sagemaker:ListModelPackages, which AWS authorizes on "*", when a registry is named. Name it with
+    model_package_group_name, a plain string shared with the model-registry module: the registry's
+    model_package_group_arn output depends on these roles, so passing it here is a dependency cycle.
+    model_package_group_arn (an ARN known beforehand) is equivalent.
   EOT
   type = object({
     staging_endpoint_name    = string
@@ -145,6 +148,7 @@ variable "deploy" {
     model_bucket_arn         = string
     model_kms_key_arn        = string
     model_package_group_arn  = optional(string)
+    model_package_group_name = optional(string)
   })
   nullable = false
 
@@ -172,6 +176,11 @@ variable "deploy" {
   validation {
     condition     = var.deploy.model_package_group_arn == null || can(regex("^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:[0-9]{12}:model-package-group/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$", var.deploy.model_package_group_arn))
     error_message = "deploy.model_package_group_arn must be null or a model package group ARN (arn:<partition>:sagemaker:<region>:<account>:model-package-group/<name>)."
+  }
+
+  validation {
+    condition     = var.deploy.model_package_group_name == null || can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$", coalesce(var.deploy.model_package_group_name, "-")))
+    error_message = "deploy.model_package_group_name must be null or a model package group name (1-63 letters, digits and hyphens, starting and ending with a letter or digit), not an ARN."
   }
 }
 

@@ -3,7 +3,7 @@
 # of var.variants.
 
 locals {
-  dashboard_name = "${var.name}-endpoint"
+  dashboard_name = "${local.name}-endpoint"
   ep             = var.endpoint_name
   pct            = var.latency_percentile
 

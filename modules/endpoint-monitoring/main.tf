@@ -16,6 +16,11 @@ data "aws_region" "current" {
     }
 
     precondition {
+      condition     = var.sns_topic_arn == null || length(var.alarm_name_prefixes) == 0
+      error_message = "alarm_name_prefixes are set with an existing sns_topic_arn: this module changes no policy of a topic it does not create; let those alarms publish where that topic is managed."
+    }
+
+    precondition {
       condition     = var.period_seconds * var.evaluation_periods <= (var.period_seconds >= 3600 ? 604800 : 86400)
       error_message = "period_seconds x evaluation_periods (${var.period_seconds * var.evaluation_periods} s) must not exceed one day (86400 s), or seven days (604800 s) when period_seconds >= 3600 (the CloudWatch limit on an alarm's evaluation range)."
     }
@@ -28,6 +33,14 @@ locals {
   region     = data.aws_region.current.name
 
   tags = var.tags
+  name = coalesce(var.name, var.endpoint_name)
+
+  # CloudWatch may publish to the topic this module creates for its own alarms (<name>-*) and for the alarms
+  # named by alarm_name_prefixes (the endpoint's rollback alarms, say), of this account and region only.
+  topic_alarm_arns = [
+    for prefix in distinct(concat(["${local.name}-"], var.alarm_name_prefixes)) :
+    "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${prefix}*"
+  ]
 
   create_topic = var.sns_topic_arn == null
   topic_arn    = local.create_topic ? module.topic[0].arn : var.sns_topic_arn
@@ -94,7 +107,7 @@ locals {
   # ARNs built from the names, known at plan (the dashboard's alarm widget lists them).
   planned_alarm_arns = [
     for k in sort(concat(keys(local.error_rate_alarms), keys(local.latency_alarms), keys(local.utilization_alarms), keys(local.anomaly_alarms))) :
-    "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name}-${replace(k, "/", "-")}"
+    "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${local.name}-${replace(k, "/", "-")}"
   ]
 
   alarm_names = merge(
@@ -114,18 +127,18 @@ locals {
 
 # ---------------------------------------------------------------------------------------------------------
 # SNS topic for alarm and OK notifications, encrypted with the caller's key; CloudWatch may publish to it
-# only for this module's alarms, of this account
+# only for this module's alarms and those of alarm_name_prefixes, of this account and region
 # ---------------------------------------------------------------------------------------------------------
 module "topic" {
   source = "../sns-topic"
   count  = local.create_topic ? 1 : 0
 
-  name         = "${var.name}-alarms"
-  display_name = "${var.name} endpoint alarms"
+  name         = "${local.name}-alarms"
+  display_name = "${local.name} endpoint alarms"
   kms_key_arn  = var.kms_key_arn
   service_publishers = [{
     service     = "cloudwatch.amazonaws.com"
-    source_arns = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name}-*"]
+    source_arns = local.topic_alarm_arns
   }]
   subscriptions = var.topic_subscriptions
   tags          = local.tags
@@ -137,7 +150,7 @@ module "topic" {
 resource "aws_cloudwatch_metric_alarm" "error_rate" {
   for_each = local.error_rate_alarms
 
-  alarm_name          = "${var.name}-${each.value.variant}-${each.value.kind}"
+  alarm_name          = "${local.name}-${each.value.variant}-${each.value.kind}"
   alarm_description   = "Share of InvokeEndpoint requests to SageMaker endpoint ${var.endpoint_name}, variant ${each.value.variant}, that returned HTTP ${each.value.what}: 100 * ${each.value.metric} / Invocations (Sum per period; 0 when there is no traffic) above ${each.value.threshold}% ${local.evaluation}."
   comparison_operator = "GreaterThanThreshold"
   threshold           = each.value.threshold
@@ -188,7 +201,7 @@ resource "aws_cloudwatch_metric_alarm" "error_rate" {
 resource "aws_cloudwatch_metric_alarm" "latency" {
   for_each = local.latency_alarms
 
-  alarm_name          = "${var.name}-${each.value.variant}-${each.value.kind}"
+  alarm_name          = "${local.name}-${each.value.variant}-${each.value.kind}"
   alarm_description   = "${each.value.metric} ${var.latency_percentile} (${each.value.what}) of SageMaker endpoint ${var.endpoint_name}, variant ${each.value.variant}, above ${each.value.threshold_ms} ms ${local.evaluation}. SageMaker publishes ${each.value.metric} in microseconds: the threshold is ${each.value.threshold_ms * 1000} microseconds = ${each.value.threshold_ms} ms."
   comparison_operator = "GreaterThanThreshold"
   threshold           = each.value.threshold_ms * 1000
@@ -212,7 +225,7 @@ resource "aws_cloudwatch_metric_alarm" "latency" {
 resource "aws_cloudwatch_metric_alarm" "utilization" {
   for_each = local.utilization_alarms
 
-  alarm_name          = "${var.name}-${each.value.variant}-${each.value.kind}"
+  alarm_name          = "${local.name}-${each.value.variant}-${each.value.kind}"
   alarm_description   = each.value.summed == null ? "${each.value.metric} (Average, 0-100% of the instance) of SageMaker endpoint ${var.endpoint_name}, variant ${each.value.variant}, above ${each.value.threshold}% ${local.evaluation}." : "${each.value.metric} (Average) of SageMaker endpoint ${var.endpoint_name}, variant ${each.value.variant}, above ${each.value.threshold}% ${local.evaluation}. The metric is summed over the ${each.value.summed} of an instance (0-100% x ${each.value.summed}), so the threshold depends on the instance type."
   comparison_operator = "GreaterThanThreshold"
   threshold           = each.value.threshold
@@ -237,7 +250,7 @@ resource "aws_cloudwatch_metric_alarm" "utilization" {
 resource "aws_cloudwatch_metric_alarm" "invocations_anomaly" {
   for_each = local.anomaly_alarms
 
-  alarm_name          = "${var.name}-${each.value.variant}-invocations-anomaly"
+  alarm_name          = "${local.name}-${each.value.variant}-invocations-anomaly"
   alarm_description   = "Invocations (Sum per period, missing periods counted as 0) of SageMaker endpoint ${var.endpoint_name}, variant ${each.value.variant}, outside the anomaly-detection band of ${var.anomaly_band_width} standard deviations (too low or too high) ${local.evaluation}."
   comparison_operator = "LessThanLowerOrGreaterThanUpperThreshold"
   threshold_metric_id = "band"

@@ -1,10 +1,10 @@
 variable "name" {
-  description = "Name prefix of everything the module creates: alarms are named <name>-<variant>-<kind>, the SNS topic <name>-alarms and the dashboard <name>-endpoint."
+  description = "Name prefix of everything the module creates: alarms are named <name>-<variant>-<kind>, the SNS topic <name>-alarms and the dashboard <name>-endpoint. Null (the default): endpoint_name."
   type        = string
-  nullable    = false
+  default     = null
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", var.name))
+    condition     = var.name == null || can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", var.name))
     error_message = "name must be 1-64 characters of A-Z, a-z, 0-9, '-' and '_', starting with a letter or digit (it prefixes alarm, SNS topic and dashboard names; dashboard names allow only these characters)."
   }
 }
@@ -95,6 +95,18 @@ variable "sns_topic_arn" {
   validation {
     condition     = var.sns_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.sns_topic_arn))
     error_message = "sns_topic_arn must be null or a standard SNS topic ARN (arn:<partition>:sns:<region>:<12-digit account>:<topic name>); FIFO topics cannot receive alarm notifications."
+  }
+}
+
+variable "alarm_name_prefixes" {
+  description = "Name prefixes of other CloudWatch alarms of this account and region that may publish to the topic this module creates, besides its own (<name>-*): e.g. the endpoint's rollback alarms, [\"churn-prod-rollback-\"]. Names, not ARNs: the module builds the ARNs. Only with the topic this module creates (sns_topic_arn = null)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for p in var.alarm_name_prefixes : can(regex("^[^*:]{1,254}$", p))])
+    error_message = "alarm_name_prefixes must each be the start of an alarm name: 1-254 characters, without '*' (the module adds it) or ':' (a name, not an ARN)."
   }
 }
 

@@ -118,15 +118,22 @@ data "aws_iam_policy_document" "scoped" {
 }
 
 # SageMaker reads the auto-rollback alarms of a guarded endpoint update with the execution role.
+locals {
+  rollback_alarm_arns = concat(var.rollback_alarm_arns, [
+    for name in var.rollback_alarm_names :
+    "arn:${data.aws_partition.current.partition}:cloudwatch:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:alarm:${name}"
+  ])
+}
+
 data "aws_iam_policy_document" "alarms" {
   dynamic "statement" {
-    for_each = length(var.rollback_alarm_arns) > 0 ? [1] : []
+    for_each = length(local.rollback_alarm_arns) > 0 ? [1] : []
 
     content {
       sid       = "SmDescribeRollbackAlarms"
       effect    = "Allow"
       actions   = ["cloudwatch:DescribeAlarms"]
-      resources = var.rollback_alarm_arns
+      resources = local.rollback_alarm_arns
     }
   }
 }

@@ -58,7 +58,7 @@ variable "log_group_arns" {
 }
 
 variable "rollback_alarm_arns" {
-  description = "ARNs (or ARN patterns ending in '*', within one account) of the CloudWatch alarms SageMaker watches during endpoint updates (deployment guardrails auto-rollback). SageMaker reads them with the execution role, which needs cloudwatch:DescribeAlarms on them, e.g. arn:aws:cloudwatch:eu-west-1:111122223333:alarm:churn-rollback-*."
+  description = "ARNs (or ARN patterns ending in '*', within one account) of the CloudWatch alarms SageMaker watches during endpoint updates (deployment guardrails auto-rollback). SageMaker reads them with the execution role, which needs cloudwatch:DescribeAlarms on them. For alarms of this account and region, rollback_alarm_names is simpler (no hand-built ARN)."
   type        = list(string)
   default     = []
   nullable    = false
@@ -66,6 +66,18 @@ variable "rollback_alarm_arns" {
   validation {
     condition     = alltrue([for a in var.rollback_alarm_arns : can(regex("^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:[0-9]{12}:alarm:[^*]+[*]?$", a))])
     error_message = "rollback_alarm_arns must each be a CloudWatch alarm ARN arn:<partition>:cloudwatch:<region>:<account-id>:alarm:<name>, optionally ending in a single '*' (a name prefix)."
+  }
+}
+
+variable "rollback_alarm_names" {
+  description = "Names (or name prefixes ending in '*') of CloudWatch alarms of this account and region that SageMaker watches during endpoint updates, e.g. [\"churn-prod-rollback-*\"]: the module builds their ARNs, so a caller needs neither hand-built ARNs nor the endpoint module's outputs (which depend on this role: a cycle). Adds to rollback_alarm_arns."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for a in var.rollback_alarm_names : can(regex("^[^*:]{1,255}[*]?$", a))])
+    error_message = "rollback_alarm_names must each be an alarm name (1-255 characters, no ':'), optionally ending in a single '*' (a name prefix); a bare '*' would cover every alarm of the account."
   }
 }
 

@@ -3,6 +3,11 @@ output "vpc_id" {
   value       = aws_vpc.this.id
 }
 
+output "vpc_arn" {
+  description = "ARN of the VPC."
+  value       = aws_vpc.this.arn
+}
+
 output "vpc_cidr_block" {
   description = "IPv4 CIDR block of the VPC."
   value       = aws_vpc.this.cidr_block
@@ -16,6 +21,11 @@ output "availability_zones" {
 output "private_subnet_ids" {
   description = "IDs of the private subnets, one per Availability Zone (in the order of availability_zones)."
   value       = aws_subnet.private[*].id
+}
+
+output "private_subnet_arns" {
+  description = "ARNs of the private subnets (in the order of availability_zones): what IAM conditions and resources take, e.g. modules/iam's vpc_subnet_arns."
+  value       = aws_subnet.private[*].arn
 }
 
 output "private_subnet_cidrs" {
@@ -33,6 +43,11 @@ output "public_subnet_ids" {
   value       = aws_subnet.public[*].id
 }
 
+output "public_subnet_arns" {
+  description = "ARNs of the public subnets (empty unless create_internet_gateway is true)."
+  value       = aws_subnet.public[*].arn
+}
+
 output "public_route_table_id" {
   description = "ID of the public route table (null unless create_internet_gateway is true)."
   value       = try(aws_route_table.public[0].id, null)
@@ -48,9 +63,19 @@ output "default_security_group_id" {
   value       = aws_default_security_group.this.id
 }
 
+output "default_security_group_arn" {
+  description = "ARN of the VPC's default security group."
+  value       = aws_default_security_group.this.arn
+}
+
 output "endpoint_security_group_id" {
   description = "ID of the security group of the interface VPC endpoints (HTTPS from the VPC CIDR only)."
   value       = aws_security_group.endpoints.id
+}
+
+output "endpoint_security_group_arn" {
+  description = "ARN of the security group of the interface VPC endpoints."
+  value       = aws_security_group.endpoints.arn
 }
 
 output "s3_prefix_list_id" {
