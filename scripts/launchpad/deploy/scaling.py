@@ -3,8 +3,9 @@ config's ``autoscaling``, and what an update has to release first.
 
 - A deploy that succeeds leaves each instance-based variant registered as a scalable target
   (``sagemaker:variant:DesiredInstanceCount``, ``min_capacity`` to ``max_capacity``) with a target-tracking
-  policy on ``SageMakerVariantInvocationsPerInstance``, named as the sagemaker-endpoint module names it
-  (``<endpoint>-<variant>-invocations``). With ``autoscaling.enabled: false`` the variants are deregistered.
+  policy on ``SageMakerVariantInvocationsPerInstance``, named and shaped as the sagemaker-endpoint module
+  makes it (``<endpoint>-<variant>-invocations``), from the definition both read (``definition``). With
+  ``autoscaling.enabled: false`` the variants are deregistered.
   Only what differs is written, so a deploy that changes nothing makes no call.
 - AWS refuses an UpdateEndpoint that changes the instance type of, or removes, a variant that is a scalable
   target ("deregister the variant ... before you update the endpoint"). ``release`` deregisters those
@@ -19,16 +20,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from launchpad.deploy import definition
 from launchpad.deploy.config import StageConfig
 
 LOG = logging.getLogger(__name__)
 
-NAMESPACE = "sagemaker"
-DIMENSION = "sagemaker:variant:DesiredInstanceCount"
-INVOCATIONS = "SageMakerVariantInvocationsPerInstance"
-# The sagemaker-endpoint module's defaults (its ``autoscaling`` variable): scale out fast, in slowly.
-SCALE_IN_COOLDOWN = 300
-SCALE_OUT_COOLDOWN = 60
+_SCALING = definition.definition()["autoscaling"]
+NAMESPACE: str = _SCALING["service_namespace"]
+DIMENSION: str = _SCALING["scalable_dimension"]
+INVOCATIONS: str = _SCALING["policies"]["invocations"]["predefined_metric"]
 POLICY_KEYS = ("PolicyName", "PolicyType", "TargetTrackingScalingPolicyConfiguration")
 
 
@@ -43,31 +43,59 @@ class Scaling:
 
 
 def resource_id(endpoint: str, variant: str) -> str:
-    return f"endpoint/{endpoint}/variant/{variant}"
+    return definition.render("scalable_target", endpoint=endpoint, variant=variant)
+
+
+def policy_request(endpoint: str, variant: str, policy: str, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """PutScalingPolicy's own fields for one of definition.json's target-tracking ``policies``
+    (``invocations`` for real-time endpoints, ``backlog`` for asynchronous ones), with the module's
+    ``autoscaling`` variable as ``settings`` (null cooldowns: definition.json's)."""
+    spec = _SCALING["policies"][policy]
+    if "predefined_metric" in spec:
+        metric: dict[str, Any] = {
+            "PredefinedMetricSpecification": {"PredefinedMetricType": spec["predefined_metric"]}
+        }
+    else:
+        metric = {
+            "CustomizedMetricSpecification": {
+                "MetricName": spec["metric"],
+                "Namespace": spec["namespace"],
+                "Dimensions": [{"Name": "EndpointName", "Value": endpoint}],
+                "Statistic": spec["statistic"],
+            }
+        }
+    cooldowns = {
+        key: settings[field] if settings.get(field) is not None else _SCALING[field]
+        for key, field in (
+            ("ScaleInCooldown", "scale_in_cooldown_seconds"),
+            ("ScaleOutCooldown", "scale_out_cooldown_seconds"),
+        )
+    }
+    return {
+        "PolicyName": definition.render("scaling_policy", endpoint=endpoint, variant=variant, policy=policy),
+        "PolicyType": "TargetTrackingScaling",
+        "TargetTrackingScalingPolicyConfiguration": {
+            "TargetValue": float(settings[spec["target"]]),
+            **metric,
+            **cooldowns,
+        },
+    }
 
 
 def desired(config: StageConfig) -> dict[str, Scaling]:
     """What the stage config asks for: each instance-based production variant, unless scaling is off."""
-    scaling = config.autoscaling
-    if not scaling.enabled:
+    inputs = definition.module_inputs(config)
+    scaling = inputs["autoscaling"]
+    if not scaling["enabled"]:
         return {}
     wanted: dict[str, Scaling] = {}
-    for variant in config.production_variants:
-        if variant.serverless is not None or variant.initial_instance_count is None:
+    for variant in inputs["variants"]:
+        if variant["serverless"] is not None or variant["initial_instance_count"] is None:
             continue
-        low = scaling.min_capacity or variant.initial_instance_count
-        high = scaling.max_capacity or 4 * low
-        policy = {
-            "PolicyName": f"{config.endpoint_name}-{variant.name}-invocations",
-            "PolicyType": "TargetTrackingScaling",
-            "TargetTrackingScalingPolicyConfiguration": {
-                "TargetValue": float(scaling.target_invocations_per_instance),
-                "PredefinedMetricSpecification": {"PredefinedMetricType": INVOCATIONS},
-                "ScaleInCooldown": SCALE_IN_COOLDOWN,
-                "ScaleOutCooldown": SCALE_OUT_COOLDOWN,
-            },
-        }
-        wanted[variant.name] = Scaling(variant.name, low, high, (policy,))
+        low = scaling["min_capacity"] or variant["initial_instance_count"]
+        high = scaling["max_capacity"] or _SCALING["max_capacity_per_min_capacity"] * low
+        policy = policy_request(inputs["name"], variant["name"], "invocations", scaling)
+        wanted[variant["name"]] = Scaling(variant["name"], low, high, (policy,))
     return wanted
 
 
