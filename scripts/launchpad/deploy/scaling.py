@@ -25,10 +25,6 @@ from launchpad.deploy.config import StageConfig
 
 LOG = logging.getLogger(__name__)
 
-_SCALING = definition.definition()["autoscaling"]
-NAMESPACE: str = _SCALING["service_namespace"]
-DIMENSION: str = _SCALING["scalable_dimension"]
-INVOCATIONS: str = _SCALING["policies"]["invocations"]["predefined_metric"]
 POLICY_KEYS = ("PolicyName", "PolicyType", "TargetTrackingScalingPolicyConfiguration")
 
 
@@ -42,15 +38,30 @@ class Scaling:
     policies: tuple[Mapping[str, Any], ...] = ()
 
 
+def _spec() -> Mapping[str, Any]:
+    """definition.json's ``autoscaling`` (read when first needed, not at import)."""
+    return definition.definition()["autoscaling"]
+
+
 def resource_id(endpoint: str, variant: str) -> str:
     return definition.render("scalable_target", endpoint=endpoint, variant=variant)
+
+
+def target_key(endpoint: str, variant: str) -> dict[str, str]:
+    """ServiceNamespace, ResourceId and ScalableDimension of a variant's scalable target."""
+    spec = _spec()
+    return {
+        "ServiceNamespace": spec["service_namespace"],
+        "ResourceId": resource_id(endpoint, variant),
+        "ScalableDimension": spec["scalable_dimension"],
+    }
 
 
 def policy_request(endpoint: str, variant: str, policy: str, settings: Mapping[str, Any]) -> dict[str, Any]:
     """PutScalingPolicy's own fields for one of definition.json's target-tracking ``policies``
     (``invocations`` for real-time endpoints, ``backlog`` for asynchronous ones), with the module's
     ``autoscaling`` variable as ``settings`` (null cooldowns: definition.json's)."""
-    spec = _SCALING["policies"][policy]
+    spec = _spec()["policies"][policy]
     if "predefined_metric" in spec:
         metric: dict[str, Any] = {
             "PredefinedMetricSpecification": {"PredefinedMetricType": spec["predefined_metric"]}
@@ -65,7 +76,7 @@ def policy_request(endpoint: str, variant: str, policy: str, settings: Mapping[s
             }
         }
     cooldowns = {
-        key: settings[field] if settings.get(field) is not None else _SCALING[field]
+        key: settings[field] if settings.get(field) is not None else _spec()[field]
         for key, field in (
             ("ScaleInCooldown", "scale_in_cooldown_seconds"),
             ("ScaleOutCooldown", "scale_out_cooldown_seconds"),
@@ -93,7 +104,7 @@ def desired(config: StageConfig) -> dict[str, Scaling]:
         if variant["serverless"] is not None or variant["initial_instance_count"] is None:
             continue
         low = scaling["min_capacity"] or variant["initial_instance_count"]
-        high = scaling["max_capacity"] or _SCALING["max_capacity_per_min_capacity"] * low
+        high = scaling["max_capacity"] or _spec()["max_capacity_per_min_capacity"] * low
         policy = policy_request(inputs["name"], variant["name"], "invocations", scaling)
         wanted[variant["name"]] = Scaling(variant["name"], low, high, (policy,))
     return wanted
@@ -102,15 +113,16 @@ def desired(config: StageConfig) -> dict[str, Scaling]:
 def current(autoscaling: Any, endpoint: str) -> dict[str, Scaling]:
     """The endpoint's variants registered as scalable targets, with their policies."""
     prefix = resource_id(endpoint, "")
+    namespace, dimension = _spec()["service_namespace"], _spec()["scalable_dimension"]
     found: dict[str, Scaling] = {}
-    pages = autoscaling.get_paginator("describe_scalable_targets").paginate(ServiceNamespace=NAMESPACE)
+    pages = autoscaling.get_paginator("describe_scalable_targets").paginate(ServiceNamespace=namespace)
     for page in pages:
         for target in page.get("ScalableTargets", []):
             rid = target["ResourceId"]
-            if target["ScalableDimension"] != DIMENSION or not rid.startswith(prefix):
+            if target["ScalableDimension"] != dimension or not rid.startswith(prefix):
                 continue
             policies = autoscaling.describe_scaling_policies(
-                ServiceNamespace=NAMESPACE, ResourceId=rid, ScalableDimension=DIMENSION
+                ServiceNamespace=namespace, ResourceId=rid, ScalableDimension=dimension
             ).get("ScalingPolicies", [])
             variant = rid[len(prefix) :]
             found[variant] = Scaling(
@@ -169,15 +181,13 @@ def restore(
 def deregister(autoscaling: Any, endpoint: str, variant: str) -> None:
     """Deregister a variant (its policies go with it)."""
     LOG.info("deregistering %s from autoscaling", resource_id(endpoint, variant))
-    autoscaling.deregister_scalable_target(
-        ServiceNamespace=NAMESPACE, ResourceId=resource_id(endpoint, variant), ScalableDimension=DIMENSION
-    )
+    autoscaling.deregister_scalable_target(**target_key(endpoint, variant))
 
 
 def _register(autoscaling: Any, endpoint: str, scaling: Scaling, have: Scaling | None) -> bool:
     """Register ``scaling`` and put its policies, skipping what ``have`` already matches."""
-    rid = resource_id(endpoint, scaling.variant)
-    target = {"ServiceNamespace": NAMESPACE, "ResourceId": rid, "ScalableDimension": DIMENSION}
+    target = target_key(endpoint, scaling.variant)
+    rid = target["ResourceId"]
     bounds = (scaling.min_capacity, scaling.max_capacity)
     changed = False
     if have is None or (have.min_capacity, have.max_capacity) != bounds:
