@@ -1,17 +1,31 @@
 # The alarms SageMaker watches while it rolls an update out (deployment_config.auto_rollback_configuration):
 # any of them in ALARM during a baking period rolls the whole update back to the old fleet.
 # https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html
+# Their kinds, metrics, statistics and names come from definition.json, which launchpad's deploy engine reads too.
 
 locals {
-  # Metric-math ids are per variant position (ids must start with a lowercase letter).
+  alarms = local.definition.rollback_alarms
+
+  # Metric-math ids are per variant position, in the order of var.variants (ids start with a lowercase letter).
   variant_ids = { for i, v in var.variants : v.name => i }
 
+  alarm_period             = coalesce(var.rollback_alarms.period_seconds, local.alarms.period_seconds)
+  alarm_evaluation_periods = coalesce(var.rollback_alarms.evaluation_periods, local.alarms.evaluation_periods)
+
   error_rate_alarms = {
-    "5xx" = { metric = "Invocation5XXErrors", threshold = var.rollback_alarms.error_5xx_rate_percent }
-    "4xx" = { metric = "Invocation4XXErrors", threshold = var.rollback_alarms.error_4xx_rate_percent }
+    for kind, alarm in local.alarms.error_rates : kind => merge(alarm, {
+      name      = replace(replace(local.names.rollback_alarm, "{endpoint}", var.name), "{kind}", kind)
+      threshold = var.rollback_alarms[alarm.threshold]
+    })
   }
-  all_errors      = join(" + ", [for i in values(local.variant_ids) : "e${i}"])
-  all_invocations = join(" + ", [for i in values(local.variant_ids) : "i${i}"])
+  latency_alarms = {
+    for kind, alarm in local.alarms.latency : kind => merge(alarm, {
+      name      = replace(replace(local.names.rollback_alarm, "{endpoint}", var.name), "{kind}", kind)
+      threshold = var.rollback_alarms[alarm.threshold]
+    })
+  }
+  all_errors      = join(" + ", [for i, v in var.variants : "e${i}"])
+  all_invocations = join(" + ", [for i, v in var.variants : "i${i}"])
 }
 
 # Error rates of the whole endpoint, old and new fleet alike, in percent: a bad new model shows up in them as
@@ -19,20 +33,20 @@ locals {
 resource "aws_cloudwatch_metric_alarm" "rollback_error_rate" {
   for_each = local.error_rate_alarms
 
-  alarm_name          = "${var.name}-rollback-${each.key}-rate"
-  alarm_description   = "${upper(each.key)} error rate of endpoint ${var.name} (all variants) above ${each.value.threshold}%: rolls an endpoint update back."
-  comparison_operator = "GreaterThanThreshold"
+  alarm_name          = each.value.name
+  alarm_description   = "${each.value.label} error rate of endpoint ${var.name} (all variants) above ${each.value.threshold}%: rolls an endpoint update back."
+  comparison_operator = local.alarms.comparison_operator
   threshold           = each.value.threshold
-  evaluation_periods  = var.rollback_alarms.evaluation_periods
-  datapoints_to_alarm = var.rollback_alarms.evaluation_periods
-  treat_missing_data  = "notBreaching"
+  evaluation_periods  = local.alarm_evaluation_periods
+  datapoints_to_alarm = local.alarm_evaluation_periods
+  treat_missing_data  = local.alarms.treat_missing_data
   actions_enabled     = true
   alarm_actions       = var.rollback_alarms.alarm_actions
   ok_actions          = var.rollback_alarms.alarm_actions
 
   metric_query {
     id          = "rate"
-    label       = "${upper(each.key)} error rate (%)"
+    label       = "${each.value.label} error rate (%)"
     expression  = "IF((${local.all_invocations}) > 0, 100 * (${local.all_errors}) / (${local.all_invocations}), 0)"
     return_data = true
   }
@@ -44,10 +58,10 @@ resource "aws_cloudwatch_metric_alarm" "rollback_error_rate" {
       id = "e${metric_query.value}"
 
       metric {
-        namespace   = "AWS/SageMaker"
+        namespace   = local.alarms.namespace
         metric_name = each.value.metric
-        stat        = "Sum"
-        period      = var.rollback_alarms.period_seconds
+        stat        = each.value.statistic
+        period      = local.alarm_period
         dimensions = {
           EndpointName = var.name
           VariantName  = metric_query.key
@@ -63,10 +77,10 @@ resource "aws_cloudwatch_metric_alarm" "rollback_error_rate" {
       id = "i${metric_query.value}"
 
       metric {
-        namespace   = "AWS/SageMaker"
-        metric_name = "Invocations"
-        stat        = "Sum"
-        period      = var.rollback_alarms.period_seconds
+        namespace   = local.alarms.namespace
+        metric_name = local.alarms.invocations_metric
+        stat        = each.value.statistic
+        period      = local.alarm_period
         dimensions = {
           EndpointName = var.name
           VariantName  = metric_query.key
@@ -80,23 +94,25 @@ resource "aws_cloudwatch_metric_alarm" "rollback_error_rate" {
 
 # p99 ModelLatency of the NEW endpoint configuration only (the EndpointConfigName dimension), worst variant:
 # the old fleet's latency says nothing about the update. Thresholds are in milliseconds, the metric in
-# microseconds.
+# microseconds (threshold_scale).
 resource "aws_cloudwatch_metric_alarm" "rollback_latency" {
-  alarm_name          = "${var.name}-rollback-p99-model-latency"
-  alarm_description   = "p99 ModelLatency of endpoint ${var.name}, configuration ${aws_sagemaker_endpoint_configuration.this.name}, above ${var.rollback_alarms.model_latency_p99_ms} ms: rolls an endpoint update back."
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.rollback_alarms.model_latency_p99_ms * 1000
-  evaluation_periods  = var.rollback_alarms.evaluation_periods
-  datapoints_to_alarm = var.rollback_alarms.evaluation_periods
-  treat_missing_data  = "notBreaching"
+  for_each = local.latency_alarms
+
+  alarm_name          = each.value.name
+  alarm_description   = "${each.value.statistic} ${each.value.metric} of endpoint ${var.name}, configuration ${aws_sagemaker_endpoint_configuration.this.name}, above ${each.value.threshold} ms: rolls an endpoint update back."
+  comparison_operator = local.alarms.comparison_operator
+  threshold           = each.value.threshold * each.value.threshold_scale
+  evaluation_periods  = local.alarm_evaluation_periods
+  datapoints_to_alarm = local.alarm_evaluation_periods
+  treat_missing_data  = local.alarms.treat_missing_data
   actions_enabled     = true
   alarm_actions       = var.rollback_alarms.alarm_actions
   ok_actions          = var.rollback_alarms.alarm_actions
 
   metric_query {
     id          = "worst"
-    label       = "p99 ModelLatency, worst variant (microseconds)"
-    expression  = length(local.variant_ids) == 1 ? "l0" : "MAX([${join(", ", [for i in values(local.variant_ids) : "l${i}"])}])"
+    label       = "${each.value.statistic} ${each.value.metric}, worst variant (microseconds)"
+    expression  = length(local.variant_ids) == 1 ? "l0" : "MAX([${join(", ", [for i, v in var.variants : "l${i}"])}])"
     return_data = true
   }
 
@@ -107,10 +123,10 @@ resource "aws_cloudwatch_metric_alarm" "rollback_latency" {
       id = "l${metric_query.value}"
 
       metric {
-        namespace   = "AWS/SageMaker"
-        metric_name = "ModelLatency"
-        stat        = "p99"
-        period      = var.rollback_alarms.period_seconds
+        namespace   = local.alarms.namespace
+        metric_name = each.value.metric
+        stat        = each.value.statistic
+        period      = local.alarm_period
         dimensions = {
           EndpointName       = var.name
           VariantName        = metric_query.key
@@ -121,4 +137,20 @@ resource "aws_cloudwatch_metric_alarm" "rollback_latency" {
   }
 
   tags = var.tags
+}
+
+# Addresses before the alarms were read from definition.json.
+moved {
+  from = aws_cloudwatch_metric_alarm.rollback_error_rate["5xx"]
+  to   = aws_cloudwatch_metric_alarm.rollback_error_rate["5xx-rate"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.rollback_error_rate["4xx"]
+  to   = aws_cloudwatch_metric_alarm.rollback_error_rate["4xx-rate"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.rollback_latency
+  to   = aws_cloudwatch_metric_alarm.rollback_latency["p99-model-latency"]
 }

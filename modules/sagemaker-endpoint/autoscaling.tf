@@ -1,22 +1,29 @@
 # Application Auto Scaling of the instance count of every instance-based variant. Serverless variants scale by
-# themselves and are left out.
+# themselves and are left out. Names, the metrics tracked and the default cooldowns come from definition.json,
+# which launchpad's deploy engine reads too.
 
 locals {
+  scaling = local.definition.autoscaling
   scaled_variants = var.autoscaling.enabled ? {
     for v in local.instance_variants : v.name => {
       min = coalesce(var.autoscaling.min_capacity, v.initial_instance_count)
-      max = coalesce(var.autoscaling.max_capacity, 4 * coalesce(var.autoscaling.min_capacity, v.initial_instance_count))
+      max = coalesce(var.autoscaling.max_capacity, local.scaling.max_capacity_per_min_capacity * coalesce(var.autoscaling.min_capacity, v.initial_instance_count))
     }
   } : {}
   async = var.async_inference != null
+  # Real-time endpoints track invocations per instance, asynchronous ones their queue backlog per instance.
+  load_policy        = local.async ? "backlog" : "invocations"
+  load_metric        = local.scaling.policies[local.load_policy]
+  scale_in_cooldown  = coalesce(var.autoscaling.scale_in_cooldown_seconds, local.scaling.scale_in_cooldown_seconds)
+  scale_out_cooldown = coalesce(var.autoscaling.scale_out_cooldown_seconds, local.scaling.scale_out_cooldown_seconds)
 }
 
 resource "aws_appautoscaling_target" "variant" {
   for_each = local.scaled_variants
 
-  service_namespace  = "sagemaker"
-  resource_id        = "endpoint/${aws_sagemaker_endpoint.this.name}/variant/${each.key}"
-  scalable_dimension = "sagemaker:variant:DesiredInstanceCount"
+  service_namespace  = local.scaling.service_namespace
+  resource_id        = replace(replace(local.names.scalable_target, "{endpoint}", aws_sagemaker_endpoint.this.name), "{variant}", each.key)
+  scalable_dimension = local.scaling.scalable_dimension
   min_capacity       = each.value.min
   max_capacity       = each.value.max
   tags               = var.tags
@@ -34,32 +41,32 @@ resource "aws_appautoscaling_target" "variant" {
 resource "aws_appautoscaling_policy" "load" {
   for_each = aws_appautoscaling_target.variant
 
-  name               = "${var.name}-${each.key}-${local.async ? "backlog" : "invocations"}"
+  name               = replace(replace(replace(local.names.scaling_policy, "{endpoint}", var.name), "{variant}", each.key), "{policy}", local.load_policy)
   policy_type        = "TargetTrackingScaling"
   service_namespace  = each.value.service_namespace
   resource_id        = each.value.resource_id
   scalable_dimension = each.value.scalable_dimension
 
   target_tracking_scaling_policy_configuration {
-    target_value       = local.async ? var.autoscaling.target_backlog_per_instance : var.autoscaling.target_invocations_per_instance
-    scale_in_cooldown  = var.autoscaling.scale_in_cooldown_seconds
-    scale_out_cooldown = var.autoscaling.scale_out_cooldown_seconds
+    target_value       = var.autoscaling[local.load_metric.target]
+    scale_in_cooldown  = local.scale_in_cooldown
+    scale_out_cooldown = local.scale_out_cooldown
 
     dynamic "predefined_metric_specification" {
-      for_each = local.async ? [] : [1]
+      for_each = lookup(local.load_metric, "predefined_metric", null) == null ? [] : [local.load_metric.predefined_metric]
 
       content {
-        predefined_metric_type = "SageMakerVariantInvocationsPerInstance"
+        predefined_metric_type = predefined_metric_specification.value
       }
     }
 
     dynamic "customized_metric_specification" {
-      for_each = local.async ? [1] : []
+      for_each = lookup(local.load_metric, "predefined_metric", null) == null ? [local.load_metric] : []
 
       content {
-        namespace   = "AWS/SageMaker"
-        metric_name = "ApproximateBacklogSizePerInstance"
-        statistic   = "Average"
+        namespace   = customized_metric_specification.value.namespace
+        metric_name = customized_metric_specification.value.metric
+        statistic   = customized_metric_specification.value.statistic
 
         dimensions {
           name  = "EndpointName"
@@ -74,7 +81,7 @@ resource "aws_appautoscaling_policy" "load" {
 resource "aws_appautoscaling_policy" "utilization" {
   for_each = var.autoscaling.utilization == null ? {} : aws_appautoscaling_target.variant
 
-  name               = "${var.name}-${each.key}-${lower(var.autoscaling.utilization.metric)}"
+  name               = replace(replace(replace(local.names.scaling_policy, "{endpoint}", var.name), "{variant}", each.key), "{policy}", lower(var.autoscaling.utilization.metric))
   policy_type        = "TargetTrackingScaling"
   service_namespace  = each.value.service_namespace
   resource_id        = each.value.resource_id
@@ -82,8 +89,8 @@ resource "aws_appautoscaling_policy" "utilization" {
 
   target_tracking_scaling_policy_configuration {
     target_value       = var.autoscaling.utilization.target_percent
-    scale_in_cooldown  = var.autoscaling.scale_in_cooldown_seconds
-    scale_out_cooldown = var.autoscaling.scale_out_cooldown_seconds
+    scale_in_cooldown  = local.scale_in_cooldown
+    scale_out_cooldown = local.scale_out_cooldown
 
     customized_metric_specification {
       namespace   = "/aws/sagemaker/Endpoints"

@@ -1,4 +1,8 @@
 locals {
+  # What this module and launchpad's deploy engine both create, named and shaped alike (see the file).
+  definition = jsondecode(file("${path.module}/definition.json"))
+  names      = local.definition.names
+
   serverless = anytrue([for v in var.variants : v.serverless != null])
   guarded    = var.deployment.strategy != "ALL_AT_ONCE"
 
@@ -8,7 +12,7 @@ locals {
 
   # Instance types with local NVMe storage take no volume key (AWS encrypts those disks in hardware), and
   # serverless variants have no ML storage volume: the volume key is then left out of the configuration.
-  local_storage      = anytrue([for t in local.instance_types : contains(local.instance_families_with_local_storage, split(".", t)[1])])
+  local_storage      = anytrue([for t in local.instance_types : contains(local.definition.volume_key.families_with_local_storage, split(".", t)[1])])
   volume_kms_key_arn = local.local_storage || local.serverless ? null : var.kms_key_arn
   # What SageMaker writes to S3 for the endpoint (captured data, async results) is encrypted with this key.
   output_kms_key_arn = coalesce(var.capture_kms_key_arn, var.kms_key_arn)
@@ -21,12 +25,12 @@ locals {
     var.shadow_variant == null ? {} : { (var.shadow_variant.name) = var.shadow_variant.model },
   )
   model_names = {
-    for name, model in local.models : name => format("%s-%s-%s", var.name, name, substr(sha256(jsonencode({
+    for name, model in local.models : name => replace(replace(replace(local.names.model, "{endpoint}", var.name), "{variant}", name), "{hash}", substr(sha256(jsonencode({
       model     = model
       role      = var.execution_role_arn
       isolation = var.enable_network_isolation
       vpc       = var.vpc_config
-    })), 0, 8))
+    })), 0, local.names.hash_length))
   }
 
   # -- endpoint configuration: immutable, so a new name per change ----------------------------------------------
@@ -51,16 +55,16 @@ locals {
     model_data_download_timeout_in_seconds            = var.shadow_variant.model_data_download_timeout_in_seconds
     container_startup_health_check_timeout_in_seconds = var.shadow_variant.container_startup_health_check_timeout_in_seconds
   }]
-  capture_modes = concat(var.data_capture.capture_input ? ["Input"] : [], var.data_capture.capture_output ? ["Output"] : [])
+  capture_modes = [for mode in local.definition.data_capture.modes : mode if mode == "Input" ? var.data_capture.capture_input : var.data_capture.capture_output]
   data_capture = var.data_capture.enabled ? {
     destination_s3_uri  = var.data_capture.destination_s3_uri
     sampling_percentage = var.data_capture.sampling_percentage
     modes               = local.capture_modes
-    json_content_types  = var.data_capture.json_content_types
-    csv_content_types   = var.data_capture.csv_content_types
+    json_content_types  = var.data_capture.json_content_types == null ? local.definition.data_capture.json_content_types : var.data_capture.json_content_types
+    csv_content_types   = var.data_capture.csv_content_types == null ? local.definition.data_capture.csv_content_types : var.data_capture.csv_content_types
   } : null
 
-  endpoint_config_name = format("%s-%s", var.name, substr(sha256(jsonencode({
+  endpoint_config_name = replace(replace(local.names.endpoint_config, "{endpoint}", var.name), "{hash}", substr(sha256(jsonencode({
     production_variants = local.production_variants
     shadow_variants     = local.shadow_variants
     volume_kms_key_arn  = local.volume_kms_key_arn
@@ -68,7 +72,7 @@ locals {
     async_inference     = var.async_inference
     kms_key_arn         = var.kms_key_arn
     capture_kms_key_arn = var.capture_kms_key_arn
-  })), 0, 8))
+  })), 0, local.names.hash_length))
 
   # -- deployment guardrails --------------------------------------------------------------------------------------
   step_size = {
@@ -102,7 +106,7 @@ locals {
 
   rollback_alarm_names = concat(
     [for alarm in aws_cloudwatch_metric_alarm.rollback_error_rate : alarm.alarm_name],
-    [aws_cloudwatch_metric_alarm.rollback_latency.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.rollback_latency : alarm.alarm_name],
     var.deployment.extra_rollback_alarm_names,
   )
 }

@@ -41,8 +41,8 @@ output "rollback_alarm_names" {
 output "rollback_alarm_arns" {
   description = "ARNs of the module's rollback alarms, by kind (5xx-rate, 4xx-rate, p99-model-latency)."
   value = merge(
-    { for kind, alarm in aws_cloudwatch_metric_alarm.rollback_error_rate : "${kind}-rate" => alarm.arn },
-    { "p99-model-latency" = aws_cloudwatch_metric_alarm.rollback_latency.arn },
+    { for kind, alarm in aws_cloudwatch_metric_alarm.rollback_error_rate : kind => alarm.arn },
+    { for kind, alarm in aws_cloudwatch_metric_alarm.rollback_latency : kind => alarm.arn },
   )
 }
 

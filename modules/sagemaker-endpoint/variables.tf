@@ -203,7 +203,8 @@ variable "data_capture" {
   description = <<-EOT
     Capture of requests and responses to S3 (the input of drift detection and of the retraining feedback loop),
     encrypted with kms_key_arn. On by default: destination_s3_uri (an s3:// prefix in the data-capture bucket) is
-    then required. sampling_percentage is the share of requests captured (0-100). Serverless endpoints do not
+    then required. sampling_percentage is the share of requests captured (0-100). json_content_types and csv_content_types
+    default to application/json and text/csv (definition.json); [] captures no content type header. Serverless endpoints do not
     support it: set enabled = false for them.
   EOT
   type = object({
@@ -212,8 +213,8 @@ variable "data_capture" {
     sampling_percentage = optional(number, 100)
     capture_input       = optional(bool, true)
     capture_output      = optional(bool, true)
-    json_content_types  = optional(list(string), ["application/json"])
-    csv_content_types   = optional(list(string), ["text/csv"])
+    json_content_types  = optional(list(string))
+    csv_content_types   = optional(list(string))
   })
   default  = {}
   nullable = false
@@ -361,15 +362,16 @@ variable "rollback_alarms" {
     Thresholds of the three alarms the module creates and SageMaker watches during every update (a firing alarm
     rolls the update back): the 5xx and 4xx error rates of the endpoint in percent (all variants, old and new
     fleet), and the p99 ModelLatency of the new endpoint configuration in milliseconds (the worst variant).
-    Evaluated over evaluation_periods periods of period_seconds; alarm_actions (e.g. an SNS topic ARN) are
+    Evaluated over evaluation_periods periods of period_seconds (null: 3 of 60 s, from definition.json, as
+    launchpad's deploy engine does); alarm_actions (e.g. an SNS topic ARN) are
     notified too.
   EOT
   type = object({
     error_5xx_rate_percent = optional(number, 1)
     error_4xx_rate_percent = optional(number, 5)
     model_latency_p99_ms   = optional(number, 1000)
-    period_seconds         = optional(number, 60)
-    evaluation_periods     = optional(number, 3)
+    period_seconds         = optional(number)
+    evaluation_periods     = optional(number)
     alarm_actions          = optional(list(string), [])
   })
   default  = {}
@@ -386,12 +388,12 @@ variable "rollback_alarms" {
   }
 
   validation {
-    condition     = contains([10, 30], var.rollback_alarms.period_seconds) || (var.rollback_alarms.period_seconds >= 60 && var.rollback_alarms.period_seconds % 60 == 0)
+    condition     = var.rollback_alarms.period_seconds == null || try(contains([10, 30], var.rollback_alarms.period_seconds) || (var.rollback_alarms.period_seconds >= 60 && var.rollback_alarms.period_seconds % 60 == 0), false)
     error_message = "rollback_alarms.period_seconds must be 10, 30 or a multiple of 60 (the periods CloudWatch alarms accept)."
   }
 
   validation {
-    condition     = var.rollback_alarms.evaluation_periods >= 1 && floor(var.rollback_alarms.evaluation_periods) == var.rollback_alarms.evaluation_periods
+    condition     = var.rollback_alarms.evaluation_periods == null || try(var.rollback_alarms.evaluation_periods >= 1 && floor(var.rollback_alarms.evaluation_periods) == var.rollback_alarms.evaluation_periods, false)
     error_message = "rollback_alarms.evaluation_periods must be a whole number, 1 or more."
   }
 }
@@ -404,6 +406,7 @@ variable "autoscaling" {
     policy (invocations per instance per minute); derive it from a load test: the highest requests per second one
     instance sustains within your latency objective x 60 x a safety factor of about 0.5 (see the README).
     Asynchronous endpoints track target_backlog_per_instance (ApproximateBacklogSizePerInstance) instead.
+    The cooldowns default (null) to 300 s in and 60 s out (definition.json, as launchpad's deploy engine).
     utilization optionally adds a CPUUtilization or GPUUtilization target-tracking policy.
     off_hours, for non-production stages, lowers min/max on a schedule (scale_down_cron) and restores them
     (scale_up_cron): cron expressions in Application Auto Scaling's cron(...) form, in timezone.
@@ -414,8 +417,8 @@ variable "autoscaling" {
     max_capacity                    = optional(number)
     target_invocations_per_instance = optional(number, 100)
     target_backlog_per_instance     = optional(number, 5)
-    scale_in_cooldown_seconds       = optional(number, 300)
-    scale_out_cooldown_seconds      = optional(number, 60)
+    scale_in_cooldown_seconds       = optional(number)
+    scale_out_cooldown_seconds      = optional(number)
     utilization = optional(object({
       metric         = string
       target_percent = number
@@ -444,7 +447,7 @@ variable "autoscaling" {
   }
 
   validation {
-    condition     = var.autoscaling.scale_in_cooldown_seconds >= 0 && var.autoscaling.scale_out_cooldown_seconds >= 0
+    condition     = alltrue([for c in [var.autoscaling.scale_in_cooldown_seconds, var.autoscaling.scale_out_cooldown_seconds] : c == null ? true : try(c >= 0, false)])
     error_message = "autoscaling cooldowns must be 0 seconds or more."
   }
 

@@ -59,7 +59,7 @@ def deployed_dev(seeded: Seeded) -> None:
 def alarm_firing(seeded: Seeded) -> None:
     deployed_dev(seeded)
     seeded.target.client("cloudwatch").set_alarm_state(
-        AlarmName="churn-dev-rollback-5xx", StateValue="ALARM", StateReason="5xx rate 12% > 1%"
+        AlarmName="churn-dev-rollback-5xx-rate", StateValue="ALARM", StateReason="5xx rate 12% > 1%"
     )
 
 
@@ -170,7 +170,7 @@ CASES = [
         "rollback_alarm_already_in_alarm",
         dev(),
         18,
-        "churn-dev-rollback-5xx is already in ALARM",
+        "churn-dev-rollback-5xx-rate is already in ALARM",
         setup=alarm_firing,
     ),
     Case(

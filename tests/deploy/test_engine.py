@@ -92,14 +92,14 @@ def fire_alarm_after(target: AwsTarget, name: str, seconds: float) -> threading.
 def test_a_rollback_alarm_during_the_update_makes_sagemaker_roll_back(seeded: Seeded) -> None:
     deploy(seeded.write(staging_canary(seeded, "1.0.0", TIME_SCALE)), seeded.target, poll_interval=POLL)
     before = endpoint(seeded.target, "churn-staging")["EndpointConfigName"]
-    fire_alarm_after(seeded.target, "churn-staging-rollback-5xx", 0.5)
+    fire_alarm_after(seeded.target, "churn-staging-rollback-5xx-rate", 0.5)
     result = deploy(
         seeded.write(staging_canary(seeded, "1.1.0", TIME_SCALE)), seeded.target, poll_interval=POLL
     )
     assert result.rollout.outcome in (Outcome.ROLLED_BACK_BY_GUARD, Outcome.SILENT_ROLLBACK)
     assert result.rollout.exit_code in (13, 14)
     assert endpoint(seeded.target, "churn-staging")["EndpointConfigName"] == before
-    assert "churn-staging-rollback-5xx" in result.rollout.message
+    assert "churn-staging-rollback-5xx-rate" in result.rollout.message
 
 
 def test_a_rollback_alarm_during_the_bake_makes_the_guard_roll_back(seeded: Seeded) -> None:
@@ -108,7 +108,7 @@ def test_a_rollback_alarm_during_the_bake_makes_the_guard_roll_back(seeded: Seed
     )
     before = first.rollout.target_config
     path = seeded.write(staging_canary(seeded, "1.1.0", TIME_SCALE, rollback={"bake_seconds": 5}))
-    fire_alarm_during_bake(seeded.target, "churn-staging", "churn-staging-rollback-5xx", before)
+    fire_alarm_during_bake(seeded.target, "churn-staging", "churn-staging-rollback-5xx-rate", before)
     result = deploy(path, seeded.target, poll_interval=POLL)
     assert result.rollout.outcome is Outcome.ROLLED_BACK_BY_GUARD, result.rollout.message
     assert result.rollout.exit_code == 14

@@ -99,7 +99,7 @@ def test_a_guard_rollback_of_an_instance_type_change_gives_the_old_variant_its_s
     assert first.rollout.outcome is Outcome.SUCCEEDED, first.rollout.message
     path = canary("1.1.0", "ml.m5.xlarge", rollback={"bake_seconds": 5})
     fire_alarm_during_bake(
-        seeded.target, "churn-staging", "churn-staging-rollback-5xx", first.rollout.target_config
+        seeded.target, "churn-staging", "churn-staging-rollback-5xx-rate", first.rollout.target_config
     )
     result = deploy(path, seeded.target, poll_interval=POLL, timeout=120)
     assert result.rollout.outcome is Outcome.ROLLED_BACK_BY_GUARD, result.rollout.message

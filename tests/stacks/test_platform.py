@@ -218,7 +218,9 @@ def test_a_baked_model_project_ships_through_the_platform_and_its_canary_rolls_b
     assert demo.answers["after rollback via endpoint"] == demo.answers["v1 via endpoint"]
     assert demo.answers["v2 directly"] != demo.answers["v1 via endpoint"]
     events = [what for _, what in demo.timeline]
-    fired = next(i for i, e in enumerate(events) if e.startswith("alarm demo-model-staging-rollback-5xx"))
+    fired = next(
+        i for i, e in enumerate(events) if e.startswith("alarm demo-model-staging-rollback-5xx-rate")
+    )
     rolling_back = next(i for i, e in enumerate(events) if "RollingBack" in e)
     assert fired < rolling_back, events
     if stack.target.is_sandbox:  # the sandbox's wording of the canary's bake, and the extra workloads

@@ -14,9 +14,10 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from launchpad.deploy import config as stage_config
-from launchpad.deploy import model_card
-from launchpad.deploy.config import check_stage_config, load_schema, load_stage_config
+from launchpad.deploy import model_card, stage_rules
+from launchpad.deploy.config import check_stage_config, load_stage_config
 from launchpad.deploy.model_card import load_model_card, validate_model_card
+from launchpad.deploy.schema_errors import load_schema
 from launchpad.errors import ConfigError, LaunchpadError
 from launchpad.paths import repo_root
 
@@ -171,8 +172,8 @@ def test_the_stage_rules_table_in_the_docs_is_stage_rules() -> None:
     assert len(rows) == len(columns)
     for rule, *cells in rows:
         field = next(field for label, field in columns.items() if rule.startswith(label))
-        for stage, cell in zip(stage_config.STAGES, cells, strict=True):
-            value = getattr(stage_config.STAGE_RULES[stage], field)
+        for stage, cell in zip(stage_rules.STAGES, cells, strict=True):
+            value = getattr(stage_rules.STAGE_RULES[stage], field)
             shown = (
                 {True: "yes", False: "no"}.get(value, str(value)) if isinstance(value, bool) else str(value)
             )
@@ -183,7 +184,7 @@ def test_the_model_card_table_in_the_docs_is_stage_requirements_and_conditions()
     rows = table_rows("model-card.md", "| field | required from | what | why |")
     documented = {row[0].strip("`"): row[1] for row in rows}
     for field in model_card.STAGE_REQUIREMENTS["prod"].fields:
-        first = next(s for s in stage_config.STAGES if field in model_card.STAGE_REQUIREMENTS[s].fields)
+        first = next(s for s in stage_rules.STAGES if field in model_card.STAGE_REQUIREMENTS[s].fields)
         assert documented.get(field) == first, f"{field}: docs say {documented.get(field)}, the table {first}"
     for condition in model_card.CONDITIONS:
         if condition.requires not in model_card.STAGE_REQUIREMENTS["prod"].fields:
@@ -242,12 +243,12 @@ def test_classifications_instance_types_and_stage_tags_match_the_policy_config()
     ]
     assert stage == card == policy["data_classifications"]
     assert list(stage_config.instance_allow_list()) == policy["allowed_instance_types"]
-    assert list(stage_config.STAGE_TAGS) == policy["stage_tags"]
+    assert list(stage_rules.STAGE_TAGS) == policy["stage_tags"]
     assert load_schema("stage-config")["properties"]["tags"]["required"] == policy["required_tags"]
 
 
 def test_stages_only_ever_add_model_card_requirements() -> None:
-    dev, staging, prod = (model_card.STAGE_REQUIREMENTS[s] for s in stage_config.STAGES)
+    dev, staging, prod = (model_card.STAGE_REQUIREMENTS[s] for s in stage_rules.STAGES)
     assert set(dev.fields) < set(staging.fields) < set(prod.fields)
     assert prod.thresholds_met and prod.approval_required and not dev.thresholds_required
 

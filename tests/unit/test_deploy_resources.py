@@ -46,13 +46,13 @@ def test_the_endpoint_config_name_follows_its_content(prod: StageConfig) -> None
 def test_the_three_rollback_alarms_mirror_the_module(prod: StageConfig) -> None:
     alarms = {a["AlarmName"]: a for a in resources.alarm_requests(prod, "churn-prod-abcd1234")}
     assert list(alarms) == [
-        "churn-prod-rollback-5xx",
-        "churn-prod-rollback-4xx",
-        "churn-prod-rollback-latency",
+        "churn-prod-rollback-5xx-rate",
+        "churn-prod-rollback-4xx-rate",
+        "churn-prod-rollback-p99-model-latency",
     ]
-    rate = alarms["churn-prod-rollback-5xx"]["Metrics"][0]
+    rate = alarms["churn-prod-rollback-5xx-rate"]["Metrics"][0]
     assert rate["Expression"] == "IF((i0 + i1) > 0, 100 * (e0 + e1) / (i0 + i1), 0)"
-    latency = alarms["churn-prod-rollback-latency"]
+    latency = alarms["churn-prod-rollback-p99-model-latency"]
     assert latency["Threshold"] == 800_000  # microseconds
     assert latency["Metrics"][0]["Expression"] == "MAX([l0, l1])"
     dims = latency["Metrics"][1]["MetricStat"]["Metric"]["Dimensions"]

@@ -47,7 +47,9 @@ def test_each_instance_variant_gets_the_stage_bounds_and_a_target_tracking_polic
     )  # as the sagemaker-endpoint module names it
     tracking = policy["TargetTrackingScalingPolicyConfiguration"]
     assert tracking["TargetValue"] == 600.0
-    assert tracking["PredefinedMetricSpecification"] == {"PredefinedMetricType": scaling.INVOCATIONS}
+    assert tracking["PredefinedMetricSpecification"] == {
+        "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+    }
 
 
 def test_bounds_default_to_the_instance_count_and_four_times_it(prod: StageConfig) -> None:

@@ -266,7 +266,7 @@ class ProjectDemo:
 
     def deploy_v2(self) -> str:
         previous = self.deploys["v1"].rollout.target_config
-        alarm = alarm_names(self.endpoint)[0]  # <endpoint>-rollback-5xx
+        alarm = alarm_names(self.endpoint)[0]  # <endpoint>-rollback-5xx-rate
         started = time.monotonic()
         seen: list[str] = []
 

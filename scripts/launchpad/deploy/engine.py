@@ -5,7 +5,8 @@
 2. dev/staging register the artifact as a model package version (PendingManualApproval); prod deploys the
    latest Approved version instead.
 3. The models and a new endpoint config, both named after a hash of their content (an unchanged deploy
-   reuses them), the three rollback alarms (``<endpoint>-rollback-5xx|4xx|latency``).
+   reuses them), the rollback alarms of the module's definition.json
+   (``<endpoint>-rollback-5xx-rate|4xx-rate|p99-model-latency``).
 4. CreateEndpoint, or UpdateEndpoint with the stage's DeploymentConfig and auto-rollback on those alarms;
    the previous config is recorded as the endpoint tag ``launchpad:previous-config``.
    Variants whose instance type the update changes are released from autoscaling first (AWS refuses the

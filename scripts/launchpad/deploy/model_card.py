@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from launchpad.deploy.config import (
-    STAGES,
+from launchpad.deploy.schema_errors import (
     at,
     load_schema,
     raise_problems,
@@ -23,6 +22,7 @@ from launchpad.deploy.config import (
     schema_at,
     schema_problems,
 )
+from launchpad.deploy.stage_rules import STAGES
 from launchpad.errors import ConfigError
 
 

@@ -1,35 +1,26 @@
-"""What a deploy creates on SageMaker and CloudWatch, named and shaped as the sagemaker-endpoint module does:
-models and an immutable endpoint config named after a hash of their content, the endpoint's three rollback
-alarms, and the DeploymentConfig of an update.
+"""What a deploy creates on SageMaker and CloudWatch, named and shaped as the sagemaker-endpoint module does,
+from the definition both read (``launchpad.deploy.definition``): models and an immutable endpoint config named
+after a hash of their content, the endpoint's rollback alarms, and the DeploymentConfig of an update.
 
 The ``*_request`` functions build API requests and do no I/O; ``create_*``/``put_*`` send them.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from launchpad.deploy import watch
-from launchpad.deploy.config import ModelSource, StageConfig, Variant
+from launchpad.deploy import definition, watch
+from launchpad.deploy.config import ModelSource, StageConfig
 
 PREVIOUS_CONFIG_TAG = "launchpad:previous-config"
-ALARM_KINDS = ("5xx", "4xx", "latency")
-ALARM_PERIOD_SECONDS = 60
-ALARM_EVALUATION_PERIODS = 2
-
-
-def content_hash(content: Any) -> str:
-    """The first 8 hex digits of the SHA-256 of ``content`` as sorted JSON (the module uses 8 too)."""
-    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:8]
 
 
 def alarm_names(endpoint: str) -> tuple[str, ...]:
-    """``<endpoint>-rollback-5xx``, ``-4xx`` and ``-latency``: the alarms every update is guarded by."""
-    return tuple(f"{endpoint}-rollback-{kind}" for kind in ALARM_KINDS)
+    """``<endpoint>-rollback-5xx-rate``, ``-4xx-rate`` and ``-p99-model-latency``: the alarms every update is
+    guarded by (definition.json's kinds)."""
+    return definition.alarm_names(endpoint)
 
 
 def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
@@ -37,89 +28,102 @@ def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
 
 
 # -- models --------------------------------------------------------------------------------------------------
-def model_request(config: StageConfig, variant: str, source: ModelSource) -> dict[str, Any]:
-    """CreateModel for one variant: the execution role, the VPC and network isolation of the stage config."""
-    content: dict[str, Any] = {
-        "ExecutionRoleArn": config.execution_role_arn,
-        "PrimaryContainer": {"Image": source.image_uri, "ModelDataUrl": source.artifact_s3_uri},
-        "EnableNetworkIsolation": config.network_isolation,
-    }
-    if config.vpc is not None:
-        content["VpcConfig"] = {
-            "Subnets": list(config.vpc.subnet_ids),
-            "SecurityGroupIds": list(config.vpc.security_group_ids),
-        }
-    name = f"{config.endpoint_name}-{variant}-{content_hash(content)}"
-    return {"ModelName": name, **content, "Tags": tag_list(config.tags)}
-
-
 def models_for(config: StageConfig, default: ModelSource | None = None) -> dict[str, dict[str, Any]]:
-    """CreateModel requests by variant name; ``default`` replaces the config's own model (prod serves the
-    latest Approved package version) for the variants that do not name their own."""
+    """CreateModel requests by variant name (shadow included): the execution role, the VPC and network
+    isolation of the stage config; ``default`` replaces the config's own model (prod serves the latest
+    Approved package version) for the variants that do not name their own."""
+    inputs = definition.module_inputs(config, default)
+    names = definition.model_names(inputs)
+    variants = [*inputs["variants"], *([inputs["shadow_variant"]] if inputs["shadow_variant"] else [])]
     requests = {}
-    for variant in config.variants:
-        source = default if default is not None and variant.model == config.model else variant.model
-        requests[variant.name] = model_request(config, variant.name, source)
+    for variant in variants:
+        model = variant["model"]
+        request: dict[str, Any] = {
+            "ModelName": names[variant["name"]],
+            "ExecutionRoleArn": inputs["execution_role_arn"],
+            "PrimaryContainer": {"Image": model["image"], "ModelDataUrl": model["model_data_url"]},
+            "EnableNetworkIsolation": inputs["enable_network_isolation"],
+        }
+        if inputs["vpc_config"] is not None:
+            request["VpcConfig"] = {
+                "Subnets": inputs["vpc_config"]["subnet_ids"],
+                "SecurityGroupIds": inputs["vpc_config"]["security_group_ids"],
+            }
+        requests[variant["name"]] = {**request, "Tags": tag_list(inputs["tags"])}
     return requests
 
 
 # -- endpoint config -----------------------------------------------------------------------------------------
-def _variant_entry(variant: Variant, model_name: str) -> dict[str, Any]:
+def _variant_entry(variant: Mapping[str, Any], model_name: str) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "VariantName": variant.name,
+        "VariantName": variant["name"],
         "ModelName": model_name,
-        "InitialVariantWeight": float(variant.weight),
+        "InitialVariantWeight": float(variant["weight"]),
     }
-    if variant.serverless is not None:
-        serverless: dict[str, Any] = {
-            "MemorySizeInMB": variant.serverless.memory_size_in_mb,
-            "MaxConcurrency": variant.serverless.max_concurrency,
+    serverless = variant.get("serverless")
+    if serverless is not None:
+        entry["ServerlessConfig"] = {
+            "MemorySizeInMB": serverless["memory_size_in_mb"],
+            "MaxConcurrency": serverless["max_concurrency"],
         }
-        if variant.serverless.provisioned_concurrency:
-            serverless["ProvisionedConcurrency"] = variant.serverless.provisioned_concurrency
-        entry["ServerlessConfig"] = serverless
+        if serverless["provisioned_concurrency"]:
+            entry["ServerlessConfig"]["ProvisionedConcurrency"] = serverless["provisioned_concurrency"]
     else:
-        entry["InstanceType"] = variant.instance_type
-        entry["InitialInstanceCount"] = variant.initial_instance_count
+        entry["InstanceType"] = variant["instance_type"]
+        entry["InitialInstanceCount"] = variant["initial_instance_count"]
     return entry
 
 
 def endpoint_config_request(config: StageConfig, model_names: Mapping[str, str]) -> dict[str, Any]:
-    """CreateEndpointConfig: variants and weights, data capture (KMS), named ``<endpoint>-<hash>`` of all
-    that, so a change makes a new config and an unchanged deploy finds the one it made before."""
+    """CreateEndpointConfig: variants and weights, the volume key (none for serverless and local-storage
+    instance families), data capture (KMS); named ``<endpoint>-<hash>`` of all that, as the module names
+    it, so a change makes a new config and an unchanged deploy finds the one it made before."""
+    inputs = definition.module_inputs(config)
     content: dict[str, Any] = {
-        "ProductionVariants": [_variant_entry(v, model_names[v.name]) for v in config.production_variants],
+        "ProductionVariants": [_variant_entry(v, model_names[v["name"]]) for v in inputs["variants"]],
     }
-    if config.shadow_variant is not None:
-        content["ShadowProductionVariants"] = [
-            _variant_entry(config.shadow_variant, model_names[config.shadow_variant.name])
-        ]
-    if not config.serverless:
-        content["KmsKeyId"] = config.kms_key_arn
-    capture = config.data_capture
-    if capture.enabled and capture.destination_s3_uri:
+    if inputs["shadow_variant"] is not None:
+        shadow = inputs["shadow_variant"]
+        content["ShadowProductionVariants"] = [_variant_entry(shadow, model_names[shadow["name"]])]
+    volume_key = definition.volume_kms_key(inputs)
+    if volume_key is not None:
+        content["KmsKeyId"] = volume_key
+    capture = definition.capture_settings(inputs)
+    if capture is not None:
         content["DataCaptureConfig"] = {
             "EnableCapture": True,
-            "InitialSamplingPercentage": capture.sampling_percentage,
-            "DestinationS3Uri": capture.destination_s3_uri,
-            "KmsKeyId": capture.kms_key_arn,
-            "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+            "InitialSamplingPercentage": capture["sampling_percentage"],
+            "DestinationS3Uri": capture["destination_s3_uri"],
+            "KmsKeyId": definition.output_kms_key(inputs),
+            "CaptureOptions": [{"CaptureMode": mode} for mode in capture["modes"]],
         }
-    name = f"{config.endpoint_name}-{content_hash(content)}"
-    return {"EndpointConfigName": name, **content, "Tags": tag_list(config.tags)}
+        headers = {
+            key: capture[field]
+            for key, field in (
+                ("JsonContentTypes", "json_content_types"),
+                ("CsvContentTypes", "csv_content_types"),
+            )
+            if capture[field]
+        }
+        if headers:
+            content["DataCaptureConfig"]["CaptureContentTypeHeader"] = headers
+    name = definition.endpoint_config_name(inputs, model_names)
+    return {"EndpointConfigName": name, **content, "Tags": tag_list(inputs["tags"])}
 
 
 # -- rollback alarms -----------------------------------------------------------------------------------------
-def _metric(metric_id: str, name: str, stat: str, dimensions: Mapping[str, str]) -> dict[str, Any]:
+def _metric(
+    metric_id: str, name: str, stat: str, period: int, dimensions: Mapping[str, str]
+) -> dict[str, Any]:
     return {
         "Id": metric_id,
         "MetricStat": {
             "Metric": {
-                "Namespace": "AWS/SageMaker",
+                "Namespace": definition.definition()["rollback_alarms"]["namespace"],
                 "MetricName": name,
                 "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
             },
-            "Period": ALARM_PERIOD_SECONDS,
+            "Period": period,
             "Stat": stat,
         },
         "ReturnData": False,
@@ -127,75 +131,91 @@ def _metric(metric_id: str, name: str, stat: str, dimensions: Mapping[str, str])
 
 
 def alarm_requests(config: StageConfig, endpoint_config: str) -> list[dict[str, Any]]:
-    """PutMetricAlarm for the three rollback alarms, as the module defines them: 5xx and 4xx rate over all
-    production variants (metric math), p99 ModelLatency of the new config's worst variant."""
-    endpoint = config.endpoint_name
-    variants = [v.name for v in config.production_variants]
+    """PutMetricAlarm for the rollback alarms of definition.json, as the module makes them: the error rates
+    over all production variants (metric math), the latency of the new config's worst variant."""
+    inputs = definition.module_inputs(config)
+    spec = definition.definition()["rollback_alarms"]
+    settings = inputs["rollback_alarms"]
+    period = settings["period_seconds"] or spec["period_seconds"]
+    periods = settings["evaluation_periods"] or spec["evaluation_periods"]
+    endpoint = inputs["name"]
+    variants = [v["name"] for v in inputs["variants"]]
     common = {
-        "ComparisonOperator": "GreaterThanThreshold",
-        "EvaluationPeriods": ALARM_EVALUATION_PERIODS,
-        "DatapointsToAlarm": ALARM_EVALUATION_PERIODS,
-        "TreatMissingData": "notBreaching",
-        "Tags": tag_list(config.tags),
+        "ComparisonOperator": spec["comparison_operator"],
+        "EvaluationPeriods": periods,
+        "DatapointsToAlarm": periods,
+        "TreatMissingData": spec["treat_missing_data"],
+        "ActionsEnabled": True,
+        "AlarmActions": list(settings["alarm_actions"]),
+        "OKActions": list(settings["alarm_actions"]),
+        "Tags": tag_list(inputs["tags"]),
     }
-    names = dict(zip(ALARM_KINDS, alarm_names(endpoint), strict=True))
+    errors = " + ".join(f"e{i}" for i in range(len(variants)))
+    invocations = " + ".join(f"i{i}" for i in range(len(variants)))
     requests = []
-    for kind, threshold in (
-        ("5xx", config.rollback.error_5xx_rate_percent),
-        ("4xx", config.rollback.error_4xx_rate_percent),
-    ):
-        metric = f"Invocation{kind.upper()}Errors"
-        errors = " + ".join(f"e{i}" for i in range(len(variants)))
-        invocations = " + ".join(f"i{i}" for i in range(len(variants)))
+    for kind, alarm in spec["error_rates"].items():
+        threshold = definition.tf_number(settings[alarm["threshold"]])
         queries = [
             {
                 "Id": "rate",
-                "Label": f"{kind.upper()} error rate (%)",
+                "Label": f"{alarm['label']} error rate (%)",
                 "Expression": f"IF(({invocations}) > 0, 100 * ({errors}) / ({invocations}), 0)",
                 "ReturnData": True,
             }
         ]
-        for i, name in enumerate(variants):
-            dims = {"EndpointName": endpoint, "VariantName": name}
-            queries += [_metric(f"e{i}", metric, "Sum", dims), _metric(f"i{i}", "Invocations", "Sum", dims)]
+        for metric_id, metric in (("e", alarm["metric"]), ("i", spec["invocations_metric"])):
+            queries += [
+                _metric(
+                    f"{metric_id}{i}",
+                    metric,
+                    alarm["statistic"],
+                    period,
+                    {"EndpointName": endpoint, "VariantName": name},
+                )
+                for i, name in enumerate(variants)
+            ]
         requests.append(
             {
-                "AlarmName": names[kind],
-                "AlarmDescription": f"{kind.upper()} error rate of endpoint {endpoint} (all variants) above "
-                f"{threshold:g}%: rolls an endpoint update back.",
+                "AlarmName": definition.render("rollback_alarm", endpoint=endpoint, kind=kind),
+                "AlarmDescription": f"{alarm['label']} error rate of endpoint {endpoint} (all variants) "
+                f"above {threshold}%: rolls an endpoint update back.",
                 "Threshold": float(threshold),
                 "Metrics": queries,
                 **common,
             }
         )
     worst = "l0" if len(variants) == 1 else f"MAX([{', '.join(f'l{i}' for i in range(len(variants)))}])"
-    latency = [
-        {
-            "Id": "worst",
-            "Label": "p99 ModelLatency, worst variant (microseconds)",
-            "Expression": worst,
-            "ReturnData": True,
-        },
-        *(
-            _metric(
-                f"l{i}",
-                "ModelLatency",
-                "p99",
-                {"EndpointName": endpoint, "VariantName": name, "EndpointConfigName": endpoint_config},
-            )
-            for i, name in enumerate(variants)
-        ),
-    ]
-    requests.append(
-        {
-            "AlarmName": names["latency"],
-            "AlarmDescription": f"p99 ModelLatency of endpoint {endpoint}, configuration {endpoint_config}, "
-            f"above {config.rollback.model_latency_p99_ms:g} ms: rolls an endpoint update back.",
-            "Threshold": float(config.rollback.model_latency_p99_ms) * 1000,
-            "Metrics": latency,
-            **common,
-        }
-    )
+    for kind, alarm in spec["latency"].items():
+        threshold = definition.tf_number(settings[alarm["threshold"]])
+        what = f"{alarm['statistic']} {alarm['metric']}"
+        latency = [
+            {
+                "Id": "worst",
+                "Label": f"{what}, worst variant (microseconds)",
+                "Expression": worst,
+                "ReturnData": True,
+            },
+            *(
+                _metric(
+                    f"l{i}",
+                    alarm["metric"],
+                    alarm["statistic"],
+                    period,
+                    {"EndpointName": endpoint, "VariantName": name, "EndpointConfigName": endpoint_config},
+                )
+                for i, name in enumerate(variants)
+            ),
+        ]
+        requests.append(
+            {
+                "AlarmName": definition.render("rollback_alarm", endpoint=endpoint, kind=kind),
+                "AlarmDescription": f"{what} of endpoint {endpoint}, configuration {endpoint_config}, "
+                f"above {threshold} ms: rolls an endpoint update back.",
+                "Threshold": float(threshold * alarm["threshold_scale"]),
+                "Metrics": latency,
+                **common,
+            }
+        )
     return requests
 
 

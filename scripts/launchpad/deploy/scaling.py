@@ -3,8 +3,9 @@ config's ``autoscaling``, and what an update has to release first.
 
 - A deploy that succeeds leaves each instance-based variant registered as a scalable target
   (``sagemaker:variant:DesiredInstanceCount``, ``min_capacity`` to ``max_capacity``) with a target-tracking
-  policy on ``SageMakerVariantInvocationsPerInstance``, named as the sagemaker-endpoint module names it
-  (``<endpoint>-<variant>-invocations``). With ``autoscaling.enabled: false`` the variants are deregistered.
+  policy on ``SageMakerVariantInvocationsPerInstance``, named and shaped as the sagemaker-endpoint module
+  makes it (``<endpoint>-<variant>-invocations``), from the definition both read (``definition``). With
+  ``autoscaling.enabled: false`` the variants are deregistered.
   Only what differs is written, so a deploy that changes nothing makes no call.
 - AWS refuses an UpdateEndpoint that changes the instance type of, or removes, a variant that is a scalable
   target ("deregister the variant ... before you update the endpoint"). ``release`` deregisters those
@@ -19,16 +20,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from launchpad.deploy import definition
 from launchpad.deploy.config import StageConfig
 
 LOG = logging.getLogger(__name__)
 
-NAMESPACE = "sagemaker"
-DIMENSION = "sagemaker:variant:DesiredInstanceCount"
-INVOCATIONS = "SageMakerVariantInvocationsPerInstance"
-# The sagemaker-endpoint module's defaults (its ``autoscaling`` variable): scale out fast, in slowly.
-SCALE_IN_COOLDOWN = 300
-SCALE_OUT_COOLDOWN = 60
 POLICY_KEYS = ("PolicyName", "PolicyType", "TargetTrackingScalingPolicyConfiguration")
 
 
@@ -42,47 +38,91 @@ class Scaling:
     policies: tuple[Mapping[str, Any], ...] = ()
 
 
+def _spec() -> Mapping[str, Any]:
+    """definition.json's ``autoscaling`` (read when first needed, not at import)."""
+    return definition.definition()["autoscaling"]
+
+
 def resource_id(endpoint: str, variant: str) -> str:
-    return f"endpoint/{endpoint}/variant/{variant}"
+    return definition.render("scalable_target", endpoint=endpoint, variant=variant)
+
+
+def target_key(endpoint: str, variant: str) -> dict[str, str]:
+    """ServiceNamespace, ResourceId and ScalableDimension of a variant's scalable target."""
+    spec = _spec()
+    return {
+        "ServiceNamespace": spec["service_namespace"],
+        "ResourceId": resource_id(endpoint, variant),
+        "ScalableDimension": spec["scalable_dimension"],
+    }
+
+
+def policy_request(endpoint: str, variant: str, policy: str, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """PutScalingPolicy's own fields for one of definition.json's target-tracking ``policies``
+    (``invocations`` for real-time endpoints, ``backlog`` for asynchronous ones), with the module's
+    ``autoscaling`` variable as ``settings`` (null cooldowns: definition.json's)."""
+    spec = _spec()["policies"][policy]
+    if "predefined_metric" in spec:
+        metric: dict[str, Any] = {
+            "PredefinedMetricSpecification": {"PredefinedMetricType": spec["predefined_metric"]}
+        }
+    else:
+        metric = {
+            "CustomizedMetricSpecification": {
+                "MetricName": spec["metric"],
+                "Namespace": spec["namespace"],
+                "Dimensions": [{"Name": "EndpointName", "Value": endpoint}],
+                "Statistic": spec["statistic"],
+            }
+        }
+    cooldowns = {
+        key: settings[field] if settings.get(field) is not None else _spec()[field]
+        for key, field in (
+            ("ScaleInCooldown", "scale_in_cooldown_seconds"),
+            ("ScaleOutCooldown", "scale_out_cooldown_seconds"),
+        )
+    }
+    return {
+        "PolicyName": definition.render("scaling_policy", endpoint=endpoint, variant=variant, policy=policy),
+        "PolicyType": "TargetTrackingScaling",
+        "TargetTrackingScalingPolicyConfiguration": {
+            "TargetValue": float(settings[spec["target"]]),
+            **metric,
+            **cooldowns,
+        },
+    }
 
 
 def desired(config: StageConfig) -> dict[str, Scaling]:
     """What the stage config asks for: each instance-based production variant, unless scaling is off."""
-    scaling = config.autoscaling
-    if not scaling.enabled:
+    inputs = definition.module_inputs(config)
+    scaling = inputs["autoscaling"]
+    if not scaling["enabled"]:
         return {}
     wanted: dict[str, Scaling] = {}
-    for variant in config.production_variants:
-        if variant.serverless is not None or variant.initial_instance_count is None:
+    for variant in inputs["variants"]:
+        if variant["serverless"] is not None or variant["initial_instance_count"] is None:
             continue
-        low = scaling.min_capacity or variant.initial_instance_count
-        high = scaling.max_capacity or 4 * low
-        policy = {
-            "PolicyName": f"{config.endpoint_name}-{variant.name}-invocations",
-            "PolicyType": "TargetTrackingScaling",
-            "TargetTrackingScalingPolicyConfiguration": {
-                "TargetValue": float(scaling.target_invocations_per_instance),
-                "PredefinedMetricSpecification": {"PredefinedMetricType": INVOCATIONS},
-                "ScaleInCooldown": SCALE_IN_COOLDOWN,
-                "ScaleOutCooldown": SCALE_OUT_COOLDOWN,
-            },
-        }
-        wanted[variant.name] = Scaling(variant.name, low, high, (policy,))
+        low = scaling["min_capacity"] or variant["initial_instance_count"]
+        high = scaling["max_capacity"] or _spec()["max_capacity_per_min_capacity"] * low
+        policy = policy_request(inputs["name"], variant["name"], "invocations", scaling)
+        wanted[variant["name"]] = Scaling(variant["name"], low, high, (policy,))
     return wanted
 
 
 def current(autoscaling: Any, endpoint: str) -> dict[str, Scaling]:
     """The endpoint's variants registered as scalable targets, with their policies."""
     prefix = resource_id(endpoint, "")
+    namespace, dimension = _spec()["service_namespace"], _spec()["scalable_dimension"]
     found: dict[str, Scaling] = {}
-    pages = autoscaling.get_paginator("describe_scalable_targets").paginate(ServiceNamespace=NAMESPACE)
+    pages = autoscaling.get_paginator("describe_scalable_targets").paginate(ServiceNamespace=namespace)
     for page in pages:
         for target in page.get("ScalableTargets", []):
             rid = target["ResourceId"]
-            if target["ScalableDimension"] != DIMENSION or not rid.startswith(prefix):
+            if target["ScalableDimension"] != dimension or not rid.startswith(prefix):
                 continue
             policies = autoscaling.describe_scaling_policies(
-                ServiceNamespace=NAMESPACE, ResourceId=rid, ScalableDimension=DIMENSION
+                ServiceNamespace=namespace, ResourceId=rid, ScalableDimension=dimension
             ).get("ScalingPolicies", [])
             variant = rid[len(prefix) :]
             found[variant] = Scaling(
@@ -141,15 +181,13 @@ def restore(
 def deregister(autoscaling: Any, endpoint: str, variant: str) -> None:
     """Deregister a variant (its policies go with it)."""
     LOG.info("deregistering %s from autoscaling", resource_id(endpoint, variant))
-    autoscaling.deregister_scalable_target(
-        ServiceNamespace=NAMESPACE, ResourceId=resource_id(endpoint, variant), ScalableDimension=DIMENSION
-    )
+    autoscaling.deregister_scalable_target(**target_key(endpoint, variant))
 
 
 def _register(autoscaling: Any, endpoint: str, scaling: Scaling, have: Scaling | None) -> bool:
     """Register ``scaling`` and put its policies, skipping what ``have`` already matches."""
-    rid = resource_id(endpoint, scaling.variant)
-    target = {"ServiceNamespace": NAMESPACE, "ResourceId": rid, "ScalableDimension": DIMENSION}
+    target = target_key(endpoint, scaling.variant)
+    rid = target["ResourceId"]
     bounds = (scaling.min_capacity, scaling.max_capacity)
     changed = False
     if have is None or (have.min_capacity, have.max_capacity) != bounds:

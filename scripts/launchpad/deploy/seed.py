@@ -323,7 +323,9 @@ def measure_guarded_update(target: AwsTarget, folder: Path, time_scale: float = 
     seeded = seed(target, folder)
     first = deploy(seeded.write(staging_canary(seeded, "1.0.0", time_scale)), target, poll_interval=0.1)
     path = seeded.write(staging_canary(seeded, "1.1.0", time_scale, rollback={"bake_seconds": 5}))
-    fire_alarm_during_bake(target, "churn-staging", "churn-staging-rollback-5xx", first.rollout.target_config)
+    fire_alarm_during_bake(
+        target, "churn-staging", "churn-staging-rollback-5xx-rate", first.rollout.target_config
+    )
     result = deploy(path, target, poll_interval=0.1, timeout=120)
     return {
         "mutating_calls": float(result.mutating_calls),

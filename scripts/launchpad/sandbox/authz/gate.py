@@ -4,7 +4,7 @@ A denial answers with the service's error code in its protocol's form (``AccessD
 ``UnauthorizedOperation`` for EC2, ``AuthorizationError`` for SNS, ``AccessDeniedException`` for JSON and
 REST-JSON services) and AWS's message: who, which action, which resource, and why
 (``User: arn:aws:sts::123456789012:assumed-role/deploy/build is not authorized to perform:
-cloudwatch:PutMetricAlarm on resource: arn:aws:cloudwatch:eu-west-1:123456789012:alarm:churn-rollback-5xx
+cloudwatch:PutMetricAlarm on resource: arn:aws:cloudwatch:eu-west-1:123456789012:alarm:churn-rollback-5xx-rate
 because no identity-based policy allows the cloudwatch:PutMetricAlarm action``). An access key the sandbox
 did not issue is ``InvalidClientTokenId`` (``InvalidAccessKeyId`` in S3, ``UnrecognizedClientException`` in
 JSON services). A call the sandbox cannot map to its authorization is refused with HTTP 501
