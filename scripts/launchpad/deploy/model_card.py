@@ -235,7 +235,7 @@ def _threshold_problems(accepted: Mapping[str, Any], stage: str, needs: CardRequ
                     f"{at([*path, 'threshold'])}: missing, required for {stage} (every result is judged "
                     "against a threshold); write the value it must reach, and its direction"
                 )
-            if not needs.thresholds_met or None in (threshold, value, direction):
+            if not needs.thresholds_met or threshold is None or value is None or direction is None:
                 continue
             met = value >= threshold if direction == "higher_is_better" else value <= threshold
             if not met:

@@ -9,6 +9,7 @@ Any problem is a ``PreflightError`` (exit 18) listing them all; nothing was chan
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,9 +145,8 @@ def preflight(config_path: Path | str, target: AwsTarget, artifact: Path | None 
             uri = config.model.artifact_s3_uri
             problems += _safely(lambda: artifacts.overwrite_problems(s3, artifact, uri), "the artifact")
     for source in sorted(sources, key=lambda s: s.artifact_s3_uri):
-        problems += _safely(
-            lambda uri=source.artifact_s3_uri: _artifact(s3, uri, config.kms_key_arn), "the artifact"
-        )
+        check = functools.partial(_artifact, s3, source.artifact_s3_uri, config.kms_key_arn)
+        problems += _safely(check, "the artifact")
     endpoint = describe_endpoint(sagemaker, config.endpoint_name)
     problems += endpoint_problems(endpoint, config.endpoint_name)
     problems += _safely(

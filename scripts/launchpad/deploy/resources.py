@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from launchpad.deploy import definition, watch
 from launchpad.deploy.config import ModelSource, StageConfig
+
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker.type_defs import DeploymentConfigTypeDef, TagTypeDef
 
 PREVIOUS_CONFIG_TAG = "launchpad:previous-config"
 
@@ -23,7 +26,7 @@ def alarm_names(endpoint: str) -> tuple[str, ...]:
     return definition.alarm_names(endpoint)
 
 
-def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+def tag_list(tags: Mapping[str, str]) -> list[TagTypeDef]:
     return [{"Key": key, "Value": value} for key, value in tags.items()]
 
 
@@ -220,7 +223,7 @@ def alarm_requests(config: StageConfig, endpoint_config: str) -> list[dict[str, 
 
 
 # -- the update ----------------------------------------------------------------------------------------------
-def deployment_config(config: StageConfig, alarms: Sequence[str]) -> dict[str, Any]:
+def deployment_config(config: StageConfig, alarms: Sequence[str]) -> DeploymentConfigTypeDef:
     """UpdateEndpoint's DeploymentConfig: blue/green (ALL_AT_ONCE, CANARY, LINEAR) or rolling, with
     auto-rollback on the rollback alarms."""
     d = config.deployment
@@ -231,20 +234,23 @@ def deployment_config(config: StageConfig, alarms: Sequence[str]) -> dict[str, A
             "WaitIntervalInSeconds": d.wait_interval_in_seconds,
             "MaximumExecutionTimeoutInSeconds": d.maximum_execution_timeout_in_seconds,
         }
-        return {"RollingUpdatePolicy": policy, "AutoRollbackConfiguration": rollback}
+        return cast(
+            "DeploymentConfigTypeDef", {"RollingUpdatePolicy": policy, "AutoRollbackConfiguration": rollback}
+        )
     routing: dict[str, Any] = {"Type": d.strategy, "WaitIntervalInSeconds": d.wait_interval_in_seconds}
     if d.strategy == "CANARY":
         routing["CanarySize"] = {"Type": d.canary_size.type, "Value": d.canary_size.value}
     elif d.strategy == "LINEAR":
         routing["LinearStepSize"] = {"Type": d.linear_step_size.type, "Value": d.linear_step_size.value}
-    return {
-        "BlueGreenUpdatePolicy": {
-            "TrafficRoutingConfiguration": routing,
-            "TerminationWaitInSeconds": d.termination_wait_in_seconds,
-            "MaximumExecutionTimeoutInSeconds": d.maximum_execution_timeout_in_seconds,
-        },
-        "AutoRollbackConfiguration": rollback,
+    blue_green = {
+        "TrafficRoutingConfiguration": routing,
+        "TerminationWaitInSeconds": d.termination_wait_in_seconds,
+        "MaximumExecutionTimeoutInSeconds": d.maximum_execution_timeout_in_seconds,
     }
+    return cast(
+        "DeploymentConfigTypeDef",
+        {"BlueGreenUpdatePolicy": blue_green, "AutoRollbackConfiguration": rollback},
+    )
 
 
 @dataclass

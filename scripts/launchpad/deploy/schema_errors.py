@@ -68,7 +68,7 @@ def read_yaml(path: Path, what: str) -> dict[str, Any]:
 
 @cache
 def _schema_text(name: str) -> str:
-    return resources.files("launchpad").joinpath("schemas", f"{name}.schema.json").read_text(encoding="utf-8")
+    return (resources.files("launchpad") / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
 
 
 def load_schema(name: str) -> dict[str, Any]:
@@ -176,13 +176,16 @@ _STRUCTURE_VALIDATORS = {
 
 def _describe(schema: Mapping[str, Any], error: ValidationError) -> Iterator[str]:
     path = list(error.absolute_path)
-    instance = error.instance
+    instance: Any = error.instance
+    # The stubs type these three as possibly unset; jsonschema sets both on every error it yields.
+    value: Any = error.validator_value
+    rule: Any = error.schema
     if error.validator == "required":
-        for name in error.validator_value:
+        for name in value:
             if isinstance(instance, dict) and name not in instance:
                 yield message([*path, name], "missing", _fix(schema, [*path, name]))
     elif error.validator == "dependentRequired":
-        for field, needs in error.validator_value.items():
+        for field, needs in value.items():
             for name in needs if isinstance(instance, dict) and field in instance else ():
                 if name not in instance:
                     yield message(
@@ -196,10 +199,10 @@ def _describe(schema: Mapping[str, Any], error: ValidationError) -> Iterator[str
                 hint = f"did you mean {close[0]}?" if close else f"the fields here are {', '.join(known)}"
                 yield message([*path, name], "unknown field", hint)
     elif error.validator == "propertyNames":
-        yield message(path, f"key {instance!r} is not allowed", error.schema.get("x-fix"))
+        yield message(path, f"key {instance!r} is not allowed", rule.get("x-fix"))
     elif error.validator == "type":
-        quote = " (quote it in YAML)" if error.validator_value == "string" and _scalar(instance) else ""
-        problem = f"expected {_type_name(error.validator_value)}, got {_kind(instance)}{quote}"
+        quote = " (quote it in YAML)" if value == "string" and _scalar(instance) else ""
+        problem = f"expected {_type_name(value)}, got {_kind(instance)}{quote}"
         yield message(path, problem, _fix(schema, path, error))
     elif error.validator in ("enum", "const"):
         yield message(path, f"{_show(instance)} is not allowed", _fix(schema, path, error))

@@ -14,12 +14,15 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 
 from launchpad.aws import AwsTarget
 from launchpad.paths import repo_root
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.literals import BucketLocationConstraintType
 
 TIME_SCALE_TAG = "launchpad:sandbox:time-scale"
 TRUST_POLICY = {
@@ -219,7 +222,10 @@ def seed(target: AwsTarget, folder: Path) -> Seeded:
     kms, s3, iam = target.client("kms"), target.client("s3"), target.client("iam")
     key_arn = kms.create_key(Description="churn artifacts")["KeyMetadata"]["Arn"]
     bucket = f"churn-artifacts-{target.account_id or 'real'}"
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": target.region})
+    s3.create_bucket(
+        Bucket=bucket,
+        CreateBucketConfiguration={"LocationConstraint": cast("BucketLocationConstraintType", target.region)},
+    )
     image, repository_arn = _image(target)
     role = iam.create_role(RoleName="churn-execution", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
     iam.put_role_policy(
@@ -281,9 +287,8 @@ def fire_alarm_when(
     attribute is the ``time.monotonic()`` of the SetAlarmState call, None until then."""
     # Clients of their own: the deploy counts the calls made on the shared ones.
     session = target.session()
-    sagemaker, cloudwatch = (
-        session.client(service, endpoint_url=target.endpoint_url) for service in ("sagemaker", "cloudwatch")
-    )
+    sagemaker = session.client("sagemaker", endpoint_url=target.endpoint_url)
+    cloudwatch = session.client("cloudwatch", endpoint_url=target.endpoint_url)
 
     def fire() -> None:
         ends = time.monotonic() + deadline

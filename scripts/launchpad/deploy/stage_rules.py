@@ -93,6 +93,10 @@ class _Resolved:
     count: int | None
     count_path: tuple[str | int, ...]
 
+    def at(self, field: str) -> list[str | int]:
+        """The path of this variant's own ``field`` (the unlisted default variant: variants)."""
+        return ["variants"] if self.index is None else ["variants", self.index, field]
+
 
 def _section(document: Mapping[str, Any], key: str) -> dict[str, Any]:
     value = document.get(key)
@@ -235,17 +239,17 @@ def _variant_rules(variants: list[_Resolved]) -> Iterator[str]:
             ["variants"], "every variant is a shadow", "list at least one variant without shadow: true"
         )
     for v in shadows[1:]:
-        yield message(["variants", v.index, "shadow"], "a second shadow variant", "keep one shadow variant")
+        yield message(v.at("shadow"), "a second shadow variant", "keep one shadow variant")
     for v in shadows[:1]:
         if len(production) != 1:
             yield message(
-                ["variants", v.index, "shadow"],
+                v.at("shadow"),
                 f"a shadow variant needs exactly one production variant, there are {len(production)}",
                 "keep one production variant beside the shadow, or drop the shadow",
             )
         if v.weight == 0:
             yield message(
-                ["variants", v.index, "weight"],
+                v.at("weight"),
                 "a shadow variant with weight 0 gets no traffic",
                 "write a weight above 0 (relative to the production variant's)",
             )
@@ -325,17 +329,24 @@ def _timeout_rules(deployment: Mapping[str, Any], strategy: str, percent: float 
         deployment.get("wait_interval_in_seconds"),
         deployment.get("termination_wait_in_seconds"),
     )
-    if None not in (timeout, wait, termination) and (percent or strategy not in ("LINEAR", "ROLLING")):
-        steps = {"ALL_AT_ONCE": 1, "CANARY": 2}.get(strategy) or math.ceil(100 / percent)
-        waits = steps * wait + (0 if strategy == "ROLLING" else termination)
-        if timeout <= waits:
-            end = "" if strategy == "ROLLING" else " + termination_wait_in_seconds"
-            yield message(
-                ["deployment", "maximum_execution_timeout_in_seconds"],
-                f"{timeout} s leaves no time for the rollout's waits: "
-                f"{steps} x wait_interval_in_seconds{end} = {waits} s",
-                f"write more than {waits}, or shorten the waits",
-            )
+    if timeout is None or wait is None or termination is None:
+        return
+    fixed = {"ALL_AT_ONCE": 1, "CANARY": 2}.get(strategy)
+    if fixed is not None:
+        steps = fixed
+    elif percent:
+        steps = math.ceil(100 / percent)
+    else:
+        return  # LINEAR or ROLLING whose step size is not known
+    waits = steps * wait + (0 if strategy == "ROLLING" else termination)
+    if timeout <= waits:
+        end = "" if strategy == "ROLLING" else " + termination_wait_in_seconds"
+        yield message(
+            ["deployment", "maximum_execution_timeout_in_seconds"],
+            f"{timeout} s leaves no time for the rollout's waits: "
+            f"{steps} x wait_interval_in_seconds{end} = {waits} s",
+            f"write more than {waits}, or shorten the waits",
+        )
 
 
 def _step_percent(step: Any, fleet: int | None) -> float | None:
@@ -408,7 +419,7 @@ def _placement_rules(
 
 def _stage_rules(document: Mapping[str, Any], variants: list[_Resolved]) -> Iterator[str]:
     stage = document.get("stage")
-    if stage not in STAGE_RULES:
+    if not isinstance(stage, str) or stage not in STAGE_RULES:
         return
     rules = STAGE_RULES[stage]
     deployment = _section(document, "deployment")

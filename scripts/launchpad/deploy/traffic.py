@@ -268,16 +268,16 @@ def decide(champion: VariantMetrics, challenger: VariantMetrics, thresholds: Thr
     """The rules of the module docstring: WAIT, else ABORT on errors or latency, else PROMOTE."""
     short = [m for m in (champion, challenger) if m.invocations < thresholds.min_invocations]
     if short:
-        reasons = tuple(
+        waiting = tuple(
             f"{m.variant} had {m.invocations:g} invocations, fewer than the {thresholds.min_invocations:g} "
             f"needed to judge it"
             for m in short
         )
-        return Verdict(Decision.WAIT, reasons, champion, challenger, thresholds)
+        return Verdict(Decision.WAIT, waiting, champion, challenger, thresholds)
     no_latency = [m for m in (champion, challenger) if m.latency is None]
     if no_latency:
-        reasons = tuple(f"{m.variant} has invocations but no ModelLatency data yet" for m in no_latency)
-        return Verdict(Decision.WAIT, reasons, champion, challenger, thresholds)
+        waiting = tuple(f"{m.variant} has invocations but no ModelLatency data yet" for m in no_latency)
+        return Verdict(Decision.WAIT, waiting, champion, challenger, thresholds)
     assert champion.latency is not None and challenger.latency is not None
     errors = challenger.error_rate_percent - champion.error_rate_percent
     latency = latency_increase_percent(champion.latency, challenger.latency)
@@ -305,7 +305,9 @@ def decide(champion: VariantMetrics, challenger: VariantMetrics, thresholds: Thr
 
 
 # -- metrics ----------------------------------------------------------------------------------------------
-def metric_queries(endpoint: str, variants: Sequence[str], period: int, latency_statistic: str) -> list[dict]:
+def metric_queries(
+    endpoint: str, variants: Sequence[str], period: int, latency_statistic: str
+) -> list[dict[str, Any]]:
     """GetMetricData queries: per variant the three sums and the latency statistic; ids ``v<i>_<field>``."""
     wanted = {**_METRICS, "latency": ("ModelLatency", latency_statistic)}
     return [
@@ -399,10 +401,10 @@ def pick_variants(
             f"endpoint {endpoint} has {len(known)} production variants ({', '.join(known) or 'none'}): name "
             f"both with --champion and --challenger"
         )
-    if champion or challenger:
-        named = champion or challenger
-        other = next(n for n in known if n != named)
-        return (named, other) if champion else (other, named)
+    if champion:
+        return champion, next(n for n in known if n != champion)
+    if challenger:
+        return next(n for n in known if n != challenger), challenger
     first, second = sorted(known, key=lambda name: -weights[name])
     if weights[first] == weights[second]:
         raise TrafficError(

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -96,7 +96,10 @@ def is_transient(error: Exception) -> bool:
     return False
 
 
-def described(describe: Callable[..., dict[str, Any]], **kwargs: Any) -> dict[str, Any] | None:
+_Answer = TypeVar("_Answer")
+
+
+def described(describe: Callable[..., _Answer], **kwargs: Any) -> _Answer | None:
     """A SageMaker Describe* answer, or None when the resource does not exist; other errors are raised."""
     try:
         return describe(**kwargs)
