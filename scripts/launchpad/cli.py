@@ -415,6 +415,57 @@ def rollback_command(
     _finish(result, as_json)
 
 
+# -- release -----------------------------------------------------------------------------------------
+@main.group("release")
+def release_group() -> None:
+    """Build a release's artifacts, and publish them for the platform's offline builds (RELEASING.md)."""
+
+
+@release_group.command("build")
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Where the artifacts go (it must be empty or absent).",
+)
+@click.option("--version", "version", help="The version to release (default: scripts/launchpad/VERSION's).")
+@friendly_errors
+def release_build_command(output_dir: Path, version: str | None) -> None:
+    """The wheel and sdist of every distribution, launchpad-modules-<version>.tar.gz, the CycloneDX SBOM and
+    SHA256SUMS over them, from this checkout's tracked files. Exit 23 (nothing written) on a version that is
+    not MAJOR.MINOR.PATCH or not VERSION's, a CHANGELOG without its entry, or a non-empty output folder."""
+    from launchpad.release import builder  # the maintainers' tools of the dev extra
+
+    made = builder.build_release(repo_root(), output_dir, version)
+    for path in (*made.artifacts, made.sums):
+        click.echo(f"wrote {path}")
+
+
+@release_group.command("publish")
+@click.option("--bucket", required=True, help="The platform's artifacts bucket the pipeline builds read.")
+@click.option(
+    "-d",
+    "--dist",
+    "release_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="The folder make release wrote.",
+)
+@click.option("--region", help="The bucket's region.  [default: the AWS environment's]")
+@friendly_errors
+def release_publish_command(bucket: str, release_dir: Path, region: str | None) -> None:
+    """Upload a verified release to s3://BUCKET/releases/launchpad/<version>/ (SHA256SUMS last). Exit 23
+    before any upload when its SHA256SUMS does not verify."""
+    from launchpad.release import publish
+
+    s3 = AwsTarget.from_env(region).client("s3")
+    for key in publish.publish(s3, bucket, release_dir, __version__):
+        click.echo(f"uploaded s3://{bucket}/{key}")
+
+
 # -- demo and bench ------------------------------------------------------------------------------------
 @main.command()
 @friendly_errors
