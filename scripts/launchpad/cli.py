@@ -302,14 +302,25 @@ def policy_command(
 )
 @click.option("--no-input", is_flag=True, help="Do not prompt: the template's defaults, with --set on top.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Answer a question (repeatable).")
+@click.option(
+    "--release-sums",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The launchpad release's SHA256SUMS: answers launchpad_wheel_sha256 with its wheel's line.",
+)
 @friendly_errors
-def new_command(output_dir: Path, no_input: bool, settings: tuple[str, ...]) -> None:
+def new_command(
+    output_dir: Path, no_input: bool, settings: tuple[str, ...], release_sums: Path | None
+) -> None:
     """Bake a new model project from launchpad's cookiecutter-model template.
 
-    Prompts for each answer (with help text), or takes the defaults with --no-input. Refused answers get one
-    line each and exit 8; nothing is left behind.
+    Prompts for each answer (with help text), or takes the defaults with --no-input. Where your organisation
+    keeps launchpad has no default: answer launchpad_git_url and launchpad_index_url (--set), and the wheel's
+    hash with --release-sums SHA256SUMS. Refused answers get one line each and exit 8; nothing is left behind.
     """
-    project = scaffold.bake(output_dir, scaffold.parse_settings(settings), no_input=no_input)
+    answers = scaffold.parse_settings(settings)
+    if release_sums is not None:
+        answers |= scaffold.release_sums_answer(release_sums, answers)
+    project = scaffold.bake(output_dir, answers, no_input=no_input)
     click.secho(f"baked {project}", fg="green")
     click.echo(f"next: cd {project} && make setup LAUNCHPAD={repo_root()} && make test")
 

@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -332,3 +333,45 @@ def _epoch(release: builder.Release) -> int:
 
 def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# -- a baked project's pin of this release ------------------------------------------------------------------
+@RELEASE_TESTS
+def test_a_project_baked_with_the_release_sums_installs_only_this_wheel(
+    release: builder.Release, tmp_path: Path
+) -> None:
+    """``launchpad new --release-sums dist/SHA256SUMS`` pins the wheel's hash; pip --require-hashes takes the
+    release's wheel from the release folder (as the offline builds do), and refuses a wheel of other bytes."""
+    from tests.cookiecutter.support import ORGANISATION
+
+    organisation = {k: v for k, v in ORGANISATION.items() if k != "launchpad_wheel_sha256"}
+    arguments = ["new", "--no-input", "--release-sums", str(release.sums), "--output-dir", str(tmp_path)]
+    for key, value in {**organisation, "project_slug": "fraud"}.items():
+        arguments += ["--set", f"{key}={value}"]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 0, result.output
+    requirements = tmp_path / "fraud" / "requirements-launchpad.txt"
+    wheel = f"launchpad-{release.version}-py3-none-any.whl"
+    assert f"--hash=sha256:{artifacts.read_sums(release.sums)[wheel]}" in requirements.read_text()
+
+    def download(find_links: Path) -> subprocess.CompletedProcess[str]:
+        pip = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--require-hashes"]
+        offline = ["--no-deps", "--no-index", "--find-links", str(find_links)]
+        return subprocess.run(
+            [*pip, *offline, "-r", str(requirements), "--dest", str(tmp_path / find_links.name / "got")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    done = download(release.out_dir)
+    assert done.returncode == 0, done.stderr
+    got = tmp_path / release.out_dir.name / "got" / wheel
+    assert got.read_bytes() == (release.out_dir / wheel).read_bytes()
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / wheel).write_bytes((release.out_dir / wheel).read_bytes() + b"\0")
+    refused = download(other)
+    assert refused.returncode != 0
+    assert "DO NOT MATCH THE HASHES" in refused.stderr
+    assert not list((tmp_path / "other").glob("got/*.whl"))
