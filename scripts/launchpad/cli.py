@@ -442,14 +442,21 @@ def release_group() -> None:
     help="Where the artifacts go (it must be empty or absent).",
 )
 @click.option("--version", "version", help="The version to release (default: scripts/launchpad/VERSION's).")
+@click.option(
+    "--checkout",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="launchpad's git checkout to release.",
+)
 @friendly_errors
-def release_build_command(output_dir: Path, version: str | None) -> None:
+def release_build_command(output_dir: Path, version: str | None, checkout: Path) -> None:
     """The wheel and sdist of every distribution, launchpad-modules-<version>.tar.gz, the CycloneDX SBOM and
     SHA256SUMS over them, from this checkout's tracked files. Exit 23 (nothing written) on a version that is
     not MAJOR.MINOR.PATCH or not VERSION's, a CHANGELOG without its entry, or a non-empty output folder."""
     from launchpad.release import builder  # the maintainers' tools of the dev extra
 
-    made = builder.build_release(repo_root(), output_dir, version)
+    made = builder.build_release(checkout.resolve(), output_dir, version)
     for path in (*made.artifacts, made.sums):
         click.echo(f"wrote {path}")
 

@@ -278,10 +278,19 @@ def test_an_output_folder_with_files_is_refused_and_left_as_it_was(tmp_path: Pat
     out = tmp_path / "dist"
     out.mkdir()
     (out / "old.whl").write_text("old")
-    result = CliRunner().invoke(main, ["release", "build", "--output-dir", str(out)])
+    result = CliRunner().invoke(main, ["release", "build", "--checkout", str(ROOT), "--output-dir", str(out)])
     assert result.exit_code == ReleaseError.exit_code, result.output
     assert "already holds files" in result.stderr
     assert [p.name for p in out.iterdir()] == ["old.whl"]
+
+
+def test_a_folder_that_is_not_a_checkout_is_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["release", "build", "--checkout", str(tmp_path), "-o", str(tmp_path / "d")]
+    )
+    assert result.exit_code == ReleaseError.exit_code, result.output
+    assert "has no scripts/launchpad/VERSION: run the release in launchpad's checkout" in result.stderr
+    assert not (tmp_path / "d").exists()
 
 
 def test_a_distribution_of_another_version_is_refused() -> None:

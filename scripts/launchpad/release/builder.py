@@ -43,7 +43,10 @@ class Release:
 
 def source_version(root: Path) -> str:
     """The version written in ``scripts/launchpad/VERSION`` of the checkout ``root``."""
-    return (root / VERSION_FILE).read_text(encoding="utf-8").strip()
+    path = root / VERSION_FILE
+    if not path.is_file():
+        raise ReleaseError(f"{root} has no {VERSION_FILE}: run the release in launchpad's checkout")
+    return path.read_text(encoding="utf-8").strip()
 
 
 def check(root: Path, version: str) -> changelog.Entry:
