@@ -19,7 +19,7 @@ LOCK_TMP := /tmp/launchpad-lock
 # The environment of `make plan|apply|destroy`: a terraform/platform/envs/<ENV>.tfvars (sandbox needs no account).
 ENV ?= sandbox
 
-.PHONY: help setup test test-fast test-aws lint fmt docs policy demo bench lock clean plan apply destroy
+.PHONY: help setup test test-fast test-aws lint fmt docs policy demo bench release lock clean plan apply destroy
 
 help: ## Show the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -85,6 +85,10 @@ demo: ## The platform on the sandbox: apply it, ship a baked model project (cana
 bench: ## Time init/apply/re-plan/destroy per module example; writes bench-results/*.json
 	$(BIN)/launchpad bench --output-dir bench-results
 
+release: ## Build this version's wheels, sdists, modules archive, SBOM and SHA256SUMS into dist/ (RELEASING.md)
+	rm -rf dist
+	$(BIN)/launchpad release build --output-dir dist
+
 lock: ## Re-pin requirements*.lock (after changing pyproject.toml or CHECKOV_VERSION; needs PyPI)
 	rm -rf $(LOCK_TMP) && $(PYTHON) -m venv $(LOCK_TMP)/app && $(PYTHON) -m venv $(LOCK_TMP)/checkov
 	$(LOCK_TMP)/app/bin/pip install --quiet -e '.[dev]'
@@ -96,4 +100,4 @@ lock: ## Re-pin requirements*.lock (after changing pyproject.toml or CHECKOV_VER
 
 clean: ## Remove the virtualenvs and local state (not your ~/.terraformrc: launchpad never touches it)
 	-$(BIN)/launchpad sandbox down
-	rm -rf $(VENV) .tools .launchpad bench-results .pytest_cache
+	rm -rf $(VENV) .tools .launchpad bench-results .pytest_cache dist

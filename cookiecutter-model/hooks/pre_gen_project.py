@@ -27,6 +27,9 @@ ANSWERS: dict[str, str] = {
     "deployment_strategy": {{ cookiecutter.deployment_strategy | tojson }},
     "data_classification": {{ cookiecutter.data_classification | tojson }},
     "launchpad_version": {{ cookiecutter.launchpad_version | tojson }},
+    "launchpad_git_url": {{ cookiecutter.launchpad_git_url | tojson }},
+    "launchpad_index_url": {{ cookiecutter.launchpad_index_url | tojson }},
+    "launchpad_wheel_sha256": {{ cookiecutter.launchpad_wheel_sha256 | tojson }},
 }
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -35,6 +38,15 @@ REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 TAG_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:/=+@-]{0,127}$")
 VERSION = re.compile(r"^\d+\.\d+\.\d+$")
+# Where the organisation keeps launchpad: https URLs of a git repository (no trailing / or .git: the modules'
+# sources add .git//modules/<name>) and of a package index.
+GIT_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~-]+)+$")
+INDEX_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~-]+)*/?$")
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# What marks an example rather than an organisation's own location: the domains reserved for examples
+# (RFC 2606), and the names templates and docs use for a made-up organisation.
+EXAMPLE_HOSTS = re.compile(r"(^|\.)(example\.(com|net|org)|example|invalid|localhost|test)$")
+EXAMPLE_NAMES = {"acme", "your-org", "your_org", "yourorg", "my-org", "example", "placeholder", "changeme"}
 # Characters that would break the YAML, TOML, HCL and Markdown the answers are written into.
 UNSAFE_TEXT = set('"\\`{}$\n\r\t')
 TEXT_LENGTH = {"project_name": 60, "description": 200}
@@ -147,6 +159,42 @@ def _version(answers: dict[str, str], _: Sequence[str] | None) -> Iterator[str]:
         )
 
 
+def _launchpad_source(answers: dict[str, str], _: Sequence[str] | None) -> Iterator[str]:
+    for key, shape, what in (
+        ("launchpad_git_url", GIT_URL, "https://<host>/<group>/launchpad, without .git"),
+        ("launchpad_index_url", INDEX_URL, "https://<host>/<path>/simple, a PEP 503 package index"),
+    ):
+        url = answers[key]
+        if not shape.match(url) or url.endswith(".git"):
+            yield f"{key}: {url!r} is not an https URL of the right shape; write {what}"
+        elif _is_example(url):
+            yield (
+                f"{key}: {url!r} is an example, not where your organisation keeps launchpad; write your "
+                f"platform team's {what} (launchpad's RELEASING.md says what a release publishes)"
+            )
+
+
+def _is_example(url: str) -> bool:
+    host, _, path = url.removeprefix("https://").partition("/")
+    labels = {host.split(":")[0].lower(), *host.lower().split("."), *path.lower().split("/")}
+    return bool(EXAMPLE_HOSTS.search(host.split(":")[0].lower())) or bool(labels & EXAMPLE_NAMES)
+
+
+def _wheel_hash(answers: dict[str, str], _: Sequence[str] | None) -> Iterator[str]:
+    digest = answers["launchpad_wheel_sha256"]
+    wheel = f"launchpad-{answers['launchpad_version']}-py3-none-any.whl"
+    if not SHA256.match(digest):
+        yield (
+            f"launchpad_wheel_sha256: {digest!r} is not a SHA-256; write the 64 lowercase hex digits of "
+            f"{wheel}'s line in the release's SHA256SUMS (launchpad new --release-sums SHA256SUMS reads it)"
+        )
+    elif len(set(digest)) == 1:
+        yield (
+            f"launchpad_wheel_sha256: {digest[:8]}... is a placeholder, not the hash of a wheel; write "
+            f"{wheel}'s line in the release's SHA256SUMS"
+        )
+
+
 CHECKS: tuple[Callable[[dict[str, str], Sequence[str] | None], Iterator[str]], ...] = (
     _text,
     _slug,
@@ -155,6 +203,8 @@ CHECKS: tuple[Callable[[dict[str, str], Sequence[str] | None], Iterator[str]], .
     _instance_type,
     _strategy,
     _version,
+    _launchpad_source,
+    _wheel_hash,
 )
 
 

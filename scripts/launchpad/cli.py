@@ -302,14 +302,25 @@ def policy_command(
 )
 @click.option("--no-input", is_flag=True, help="Do not prompt: the template's defaults, with --set on top.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Answer a question (repeatable).")
+@click.option(
+    "--release-sums",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The launchpad release's SHA256SUMS: answers launchpad_wheel_sha256 with its wheel's line.",
+)
 @friendly_errors
-def new_command(output_dir: Path, no_input: bool, settings: tuple[str, ...]) -> None:
+def new_command(
+    output_dir: Path, no_input: bool, settings: tuple[str, ...], release_sums: Path | None
+) -> None:
     """Bake a new model project from launchpad's cookiecutter-model template.
 
-    Prompts for each answer (with help text), or takes the defaults with --no-input. Refused answers get one
-    line each and exit 8; nothing is left behind.
+    Prompts for each answer (with help text), or takes the defaults with --no-input. Where your organisation
+    keeps launchpad has no default: answer launchpad_git_url and launchpad_index_url (--set), and the wheel's
+    hash with --release-sums SHA256SUMS. Refused answers get one line each and exit 8; nothing is left behind.
     """
-    project = scaffold.bake(output_dir, scaffold.parse_settings(settings), no_input=no_input)
+    answers = scaffold.parse_settings(settings)
+    if release_sums is not None:
+        answers |= scaffold.release_sums_answer(release_sums, answers)
+    project = scaffold.bake(output_dir, answers, no_input=no_input)
     click.secho(f"baked {project}", fg="green")
     click.echo(f"next: cd {project} && make setup LAUNCHPAD={repo_root()} && make test")
 
@@ -413,6 +424,64 @@ def rollback_command(
         on_progress=_progress,
     )
     _finish(result, as_json)
+
+
+# -- release -----------------------------------------------------------------------------------------
+@main.group("release")
+def release_group() -> None:
+    """Build a release's artifacts, and publish them for the platform's offline builds (RELEASING.md)."""
+
+
+@release_group.command("build")
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Where the artifacts go (it must be empty or absent).",
+)
+@click.option("--version", "version", help="The version to release (default: scripts/launchpad/VERSION's).")
+@click.option(
+    "--checkout",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="launchpad's git checkout to release.",
+)
+@friendly_errors
+def release_build_command(output_dir: Path, version: str | None, checkout: Path) -> None:
+    """The wheel and sdist of every distribution, launchpad-modules-<version>.tar.gz, the CycloneDX SBOM and
+    SHA256SUMS over them, from this checkout's tracked files. Exit 23 (nothing written) on a version that is
+    not MAJOR.MINOR.PATCH or not VERSION's, a CHANGELOG without its entry, or a non-empty output folder."""
+    from launchpad.release import builder  # the maintainers' tools of the dev extra
+
+    made = builder.build_release(checkout.resolve(), output_dir, version)
+    for path in (*made.artifacts, made.sums):
+        click.echo(f"wrote {path}")
+
+
+@release_group.command("publish")
+@click.option("--bucket", required=True, help="The platform's artifacts bucket the pipeline builds read.")
+@click.option(
+    "-d",
+    "--dist",
+    "release_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="The folder make release wrote.",
+)
+@click.option("--region", help="The bucket's region.  [default: the AWS environment's]")
+@friendly_errors
+def release_publish_command(bucket: str, release_dir: Path, region: str | None) -> None:
+    """Upload a verified release to s3://BUCKET/releases/launchpad/<version>/ (SHA256SUMS last). Exit 23
+    before any upload when its SHA256SUMS does not verify."""
+    from launchpad.release import publish
+
+    s3 = AwsTarget.from_env(region).client("s3")
+    for key in publish.publish(s3, bucket, release_dir, __version__):
+        click.echo(f"uploaded s3://{bucket}/{key}")
 
 
 # -- demo and bench ------------------------------------------------------------------------------------

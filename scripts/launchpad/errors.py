@@ -126,3 +126,11 @@ class ChallengerRejectedError(TrafficError):
 
 class DecisionPendingError(TrafficError):
     exit_code = 22
+
+
+class ReleaseError(LaunchpadError):
+    """A release that must not be made: a version that is not MAJOR.MINOR.PATCH or not the one in
+    ``scripts/launchpad/VERSION``, no CHANGELOG entry for it, a CHANGELOG that breaks its format, an output
+    folder that already holds files, or artifacts whose SHA256SUMS do not verify. Nothing is written."""
+
+    exit_code = 23

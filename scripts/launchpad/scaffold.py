@@ -24,7 +24,6 @@ JINJA_MARKS = ("{{", "{%", "{#")
 # The template's derived values a platform team sets for its organisation (the others follow from answers),
 # each with the shape it must have.
 PLATFORM_VALUES = {
-    "__launchpad_repo": (re.compile(r"^https://[^\s\"'{}$]+[^/]$"), "the launchpad repository's https URL"),
     "__platform_prefix": (re.compile(r"^[a-z][a-z0-9-]{1,30}$"), "the platform's name, no stage"),
     "__dev_account": (re.compile(r"^\d{12}$"), "a 12-digit AWS account id"),
     "__prod_account": (re.compile(r"^\d{12}$"), "a 12-digit AWS account id"),
@@ -125,6 +124,31 @@ def bake(
         cookiecutter_log.setLevel(level)
     log.debug("baked %s", baked)
     return Path(baked)
+
+
+def release_sums_answer(sums: Path, settings: Mapping[str, str]) -> dict[str, str]:
+    """``launchpad_wheel_sha256`` read from a release's ``SHA256SUMS`` (the line of the launchpad wheel of
+    the version the answers pin, by default this launchpad's), to add to the answers. ``ScaffoldError`` when
+    the file has no such line, or the answers already give another hash."""
+    from launchpad.release.artifacts import read_sums
+
+    version = settings.get("launchpad_version", __version__)
+    wheel = f"launchpad-{version}-py3-none-any.whl"
+    try:
+        listed = read_sums(sums)
+    except (OSError, ValueError) as exc:
+        raise ScaffoldError(f"--release-sums {sums}: cannot read it as a SHA256SUMS file: {exc}") from exc
+    if wheel not in listed:
+        raise ScaffoldError(
+            f"--release-sums {sums} has no line for {wheel} (it lists "
+            f"{', '.join(sorted(listed)) or 'nothing'}); give the launchpad {version} release's SHA256SUMS"
+        )
+    given = settings.get("launchpad_wheel_sha256")
+    if given is not None and given != listed[wheel]:
+        raise ScaffoldError(
+            f"launchpad_wheel_sha256 {given!r} is not the hash {sums} lists for {wheel}; give one of them"
+        )
+    return {"launchpad_wheel_sha256": listed[wheel]}
 
 
 def cookiecutter_config(replay_dir: Path) -> str:

@@ -3,6 +3,7 @@ baked project (its files, its region's partition, the environment for tools run 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,6 +14,14 @@ import pytest
 from launchpad import __version__
 from launchpad.scaffold import bake, questions
 
+# Where the bake tests' organisation keeps launchpad: the template has no default for it, and refuses its
+# examples. Nothing is fetched from these (the projects run with launchpad's own interpreter and their module
+# sources are resolved to this checkout); tests/unit/test_release.py installs a pin made from a real release.
+ORGANISATION: dict[str, str] = {
+    "launchpad_git_url": "https://git.platform.internal/ml/launchpad",
+    "launchpad_index_url": "https://pypi.platform.internal/simple",
+    "launchpad_wheel_sha256": hashlib.sha256(b"the bake tests install no launchpad release").hexdigest(),
+}
 QUESTIONS = questions()
 CHOICES: dict[str, list[str]] = {key: value for key, value in QUESTIONS.items() if isinstance(value, list)}
 # The answer --no-input takes for each question (project_slug's is a Jinja expression: every Bake sets it);
@@ -20,6 +29,7 @@ CHOICES: dict[str, list[str]] = {key: value for key, value in QUESTIONS.items() 
 DEFAULTS: dict[str, str] = {
     **{key: value[0] if isinstance(value, list) else value for key, value in QUESTIONS.items()},
     "launchpad_version": __version__,
+    **ORGANISATION,
 }
 TORCH_FRAMEWORKS = frozenset({"pytorch", "huggingface-llm"})  # their models are PyTorch
 STAGES = ("dev", "staging", "prod")
@@ -59,7 +69,7 @@ class Bakery:
 def bake_of(id: str, **settings: str) -> Bake:
     """A Bake with the slug set: its default, an expression over project_name, is baked once, in
     test_new_command.py."""
-    return Bake(id, {"project_slug": "churn_model", **settings})
+    return Bake(id, {"project_slug": "churn_model", **ORGANISATION, **settings})
 
 
 def partition(region: str) -> tuple[str, str]:

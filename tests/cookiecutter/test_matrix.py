@@ -41,6 +41,7 @@ COMMON = (
     "buildspec.yml",
     "model_card.yaml",
     "pyproject.toml",
+    "requirements-launchpad.txt",  # launchpad pinned by version and SHA-256
     *(f"deploy/config/{stage}.yaml" for stage in STAGES),
     "scripts/deploy.py",
     "scripts/policy_check.py",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from launchpad.errors import ScaffoldError
 from launchpad.paths import repo_root
 from launchpad.scaffold import bake
 
-from .support import CHOICES, QUESTIONS
+from .support import CHOICES, ORGANISATION, QUESTIONS
 
 EXIT = ScaffoldError.exit_code
 
@@ -33,9 +34,12 @@ def _root_logging() -> Iterator[None]:
     root.setLevel(level)
 
 
-def _new(output: Path, *settings: str) -> Result:
+def _new(output: Path, *settings: str, organisation: bool = True) -> Result:
+    """``launchpad new --no-input`` with ``settings``, answering where the organisation keeps launchpad
+    unless ``organisation`` is False."""
     arguments = ["new", "--output-dir", str(output), "--no-input"]
-    for setting in settings:
+    given = [f"{key}={value}" for key, value in ORGANISATION.items()] if organisation else []
+    for setting in [*given, *settings]:
         arguments += ["--set", setting]
     return CliRunner().invoke(main, arguments)
 
@@ -135,7 +139,83 @@ def test_platform_values_are_set_in_their_shape_and_others_refused(tmp_path: Pat
 
 def test_replay_dir_keeps_cookiecutters_replay_out_of_the_home_folder(tmp_path: Path) -> None:
     """``bake(replay_dir=...)`` (the demo's) writes cookiecutter's replay of the answers there."""
-    project = bake(tmp_path / "out", {"project_slug": "fraud"}, replay_dir=tmp_path / "replay")
+    project = bake(
+        tmp_path / "out", {"project_slug": "fraud", **ORGANISATION}, replay_dir=tmp_path / "replay"
+    )
     replay = json.loads((tmp_path / "replay" / "cookiecutter-model.json").read_text())
     assert project == tmp_path / "out" / "fraud"
     assert replay["cookiecutter"]["project_slug"] == "fraud"
+
+
+def test_without_where_launchpad_is_kept_nothing_is_baked(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """``--no-input`` alone takes the template's examples of where launchpad is kept, which the hook refuses,
+    one line each (git URL, package index, the wheel's hash); exit 8 and no project."""
+    output = tmp_path / "out"
+    result = _new(output, organisation=False)
+    assert result.exit_code == EXIT, result.output
+    err = capfd.readouterr().err
+    assert "cannot bake this project: 3 answer(s) to change" in err
+    assert f"  - launchpad_git_url: {QUESTIONS['launchpad_git_url']!r} is an example" in err
+    assert f"  - launchpad_index_url: {QUESTIONS['launchpad_index_url']!r} is an example" in err
+    assert "  - launchpad_wheel_sha256: '' is not a SHA-256" in err
+    assert list(output.iterdir()) == []
+
+
+def test_the_project_pins_launchpad_where_the_organisation_keeps_it(tmp_path: Path) -> None:
+    """The answers reach the pins: both module sources are the organisation's git URL at the tag
+    v<version>, and requirements-launchpad.txt pins the package by version and hash on its index; the
+    Makefile installs that file with --require-hashes."""
+    result = _new(tmp_path, "project_slug=fraud")
+    assert result.exit_code == 0, result.output
+    project = tmp_path / "fraud"
+    version = QUESTIONS["launchpad_version"]
+    sources = re.findall(r'source\s*=\s*"([^"]+)"', (project / "terraform" / "main.tf").read_text())
+    assert sources == [
+        f"git::{ORGANISATION['launchpad_git_url']}.git//modules/{module}?ref=v{version}"
+        for module in ("endpoint-monitoring", "sagemaker-endpoint")
+    ]
+    requirements = [
+        line
+        for line in (project / "requirements-launchpad.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert requirements == [
+        f"--index-url {ORGANISATION['launchpad_index_url']}",
+        f"launchpad=={version} --hash=sha256:{ORGANISATION['launchpad_wheel_sha256']}",
+    ]
+    makefile = (project / "Makefile").read_text()
+    assert "--require-hashes --no-deps" in makefile and "-r requirements-launchpad.txt" in makefile
+    assert "github.com/acme" not in "".join(p.read_text() for p in project.rglob("*") if p.is_file())
+
+
+def test_release_sums_answer_the_wheels_hash(tmp_path: Path) -> None:
+    """``--release-sums SHA256SUMS`` answers the hash with the line of the pinned version's wheel; a file
+    without that line, or a hash given that differs, exits 8 and bakes nothing."""
+    version = QUESTIONS["launchpad_version"]
+    digest = "ab" * 32
+    sums = tmp_path / "SHA256SUMS"
+    sums.write_text(
+        f"{'cd' * 32}  launchpad-{version}.tar.gz\n{digest}  launchpad-{version}-py3-none-any.whl\n"
+    )
+    given = [f"{key}={value}" for key, value in ORGANISATION.items() if key != "launchpad_wheel_sha256"]
+    arguments = ["new", "--no-input", "--release-sums", str(sums), *(a for g in given for a in ("--set", g))]
+    result = CliRunner().invoke(
+        main, [*arguments, "--output-dir", str(tmp_path / "ok"), "--set", "project_slug=fraud"]
+    )
+    assert result.exit_code == 0, result.output
+    pinned = (tmp_path / "ok" / "fraud" / "requirements-launchpad.txt").read_text()
+    assert f"launchpad=={version} --hash=sha256:{digest}" in pinned
+    other = CliRunner().invoke(
+        main, [*arguments, "--output-dir", str(tmp_path / "no"), "--set", "launchpad_version=9.9.9"]
+    )
+    assert other.exit_code == EXIT, other.output
+    assert "has no line for launchpad-9.9.9-py3-none-any.whl" in other.stderr
+    differs = CliRunner().invoke(
+        main,
+        [*arguments, "--output-dir", str(tmp_path / "no"), "--set", f"launchpad_wheel_sha256={'ef' * 32}"],
+    )
+    assert differs.exit_code == EXIT, differs.output
+    assert "is not the hash" in differs.stderr
+    assert not (tmp_path / "no").exists()

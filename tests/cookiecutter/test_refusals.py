@@ -13,6 +13,8 @@ import pytest
 from launchpad.errors import ScaffoldError
 from launchpad.scaffold import bake, template_dir
 
+from .support import ORGANISATION, QUESTIONS
+
 HOOK = template_dir() / "hooks" / "pre_gen_project.py"
 HEADER = "cannot bake this project: {count} answer(s) to change"
 
@@ -91,6 +93,61 @@ REFUSALS = {
     "version-prefixed": Refusal(
         "_version", "launchpad_version", {"launchpad_version": "v0.1.0"}, "is not a release version"
     ),
+    # Where the organisation keeps launchpad: the template's own examples, and every made-up location.
+    "git-url-template-example": Refusal(
+        "_launchpad_source",
+        "launchpad_git_url",
+        {"launchpad_git_url": QUESTIONS["launchpad_git_url"]},
+        "is an example, not where your organisation keeps launchpad",
+    ),
+    "git-url-acme": Refusal(
+        "_launchpad_source",
+        "launchpad_git_url",
+        {"launchpad_git_url": "https://github.com/acme/launchpad"},
+        "is an example, not where your organisation keeps launchpad",
+    ),
+    "git-url-dot-git": Refusal(
+        "_launchpad_source",
+        "launchpad_git_url",
+        {"launchpad_git_url": "https://git.platform.internal/ml/launchpad.git"},
+        "is not an https URL of the right shape; write https://<host>/<group>/launchpad, without .git",
+    ),
+    "git-url-ssh": Refusal(
+        "_launchpad_source",
+        "launchpad_git_url",
+        {"launchpad_git_url": "git@git.platform.internal:ml/launchpad"},
+        "is not an https URL of the right shape",
+    ),
+    "index-url-template-example": Refusal(
+        "_launchpad_source",
+        "launchpad_index_url",
+        {"launchpad_index_url": QUESTIONS["launchpad_index_url"]},
+        "is an example, not where your organisation keeps launchpad",
+    ),
+    "index-url-placeholder-path": Refusal(
+        "_launchpad_source",
+        "launchpad_index_url",
+        {"launchpad_index_url": "https://artifacts.platform.internal/your-org/simple"},
+        "is an example",
+    ),
+    "index-url-http": Refusal(
+        "_launchpad_source",
+        "launchpad_index_url",
+        {"launchpad_index_url": "http://pypi.platform.internal/simple"},
+        "is not an https URL of the right shape",
+    ),
+    "wheel-hash-template-default": Refusal(
+        "_wheel_hash",
+        "launchpad_wheel_sha256",
+        {"launchpad_wheel_sha256": QUESTIONS["launchpad_wheel_sha256"]},
+        "is not a SHA-256; write the 64 lowercase hex digits",
+    ),
+    "wheel-hash-upper-case": Refusal(
+        "_wheel_hash", "launchpad_wheel_sha256", {"launchpad_wheel_sha256": "AB" * 32}, "is not a SHA-256"
+    ),
+    "wheel-hash-zeros": Refusal(
+        "_wheel_hash", "launchpad_wheel_sha256", {"launchpad_wheel_sha256": "0" * 64}, "is a placeholder"
+    ),
 }
 
 
@@ -118,7 +175,7 @@ def _bake_refused(output: Path, settings: dict[str, str], capfd: pytest.CaptureF
     """Bake ``settings``, expecting the refusal; the hook's stderr lines, and nothing left in ``output``."""
     capfd.readouterr()
     with pytest.raises(ScaffoldError, match="pre-generation hook refused the answers"):
-        bake(output, settings)
+        bake(output, {**ORGANISATION, **settings})
     left = sorted(p.name for p in output.iterdir())
     assert not left, f"a refused bake left {left} in {output}"
     return capfd.readouterr().err.splitlines()
@@ -170,12 +227,12 @@ def test_two_refused_answers_get_two_lines_in_the_order_of_the_prompts(
 def test_a_second_bake_into_the_same_folder_is_refused_and_keeps_the_first(tmp_path: Path) -> None:
     """Baking a slug that already exists in the output folder is a ScaffoldError that says what to change,
     and the existing project is left as it was."""
-    project = bake(tmp_path, {"project_slug": "churn_model"})
+    project = bake(tmp_path, {"project_slug": "churn_model", **ORGANISATION})
     marker = project / "model_card.yaml"
     marker.write_text(marker.read_text() + "# edited by its team\n")
     before = sorted(p.relative_to(project) for p in project.rglob("*"))
     with pytest.raises(ScaffoldError, match="choose another --output-dir or project_slug"):
-        bake(tmp_path, {"project_slug": "churn_model"})
+        bake(tmp_path, {"project_slug": "churn_model", **ORGANISATION})
     assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
     assert marker.read_text().endswith("# edited by its team\n")
 
@@ -193,5 +250,5 @@ def test_the_slug_the_hook_suggests_is_accepted(
     lines = _bake_refused(tmp_path / "refused", {"project_slug": written}, capfd)
     (line,) = [line for line in lines if line.startswith("  - project_slug: ")]
     suggestion = line.rsplit("e.g. ", 1)[1]
-    project = bake(tmp_path / "followed", {"project_slug": suggestion})
+    project = bake(tmp_path / "followed", {"project_slug": suggestion, **ORGANISATION})
     assert project.name == suggestion

@@ -10,7 +10,7 @@ import click
 import jsonschema
 import pytest
 
-from launchpad import policy
+from launchpad import __version__, policy
 from launchpad.paths import repo_root
 from launchpad.policy import checkov
 from launchpad.policy.formats import (
@@ -115,7 +115,7 @@ def test_markdown_lists_failures_and_skip_reasons(report: PolicyReport) -> None:
     assert "## Failed checks (5)" in text
     assert f"| HIGH | CKV_AWS_27 | HIPAA 164.312(a)(2)(iv) | `aws_sqs_queue.bad` | `{APP}:9-12` |" in text
     assert f"| CKV_AWS_27 | `{APP}:14` | `aws_sqs_queue.skipped` | The queue carries only public" in text
-    assert "- Tools: launchpad-policy 0.1.0, checkov 3.3.30" in text
+    assert f"- Tools: launchpad-policy {__version__}, checkov 3.3.30" in text
 
 
 def test_the_table_groups_failures_by_severity_then_control(report: PolicyReport) -> None:

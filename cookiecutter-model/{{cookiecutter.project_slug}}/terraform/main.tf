@@ -67,7 +67,7 @@ resource "aws_security_group" "endpoint" {
 module "monitoring" {
   #checkov:skip=CKV_TF_1:Pinned to launchpad's release tag (ref=v<version>), the version its changelog and pyproject's launchpad== name; a bare commit hash would hide it.
   #checkov:skip=CKV_TF_2:The source is pinned to the release tag ref=v<version> (a local path only in the template's own tests, which rewrite it).
-  source = "git::{{ cookiecutter.__launchpad_repo }}.git//modules/endpoint-monitoring?ref=v{{ cookiecutter.launchpad_version }}"
+  source = "git::{{ cookiecutter.launchpad_git_url }}.git//modules/endpoint-monitoring?ref=v{{ cookiecutter.launchpad_version }}"
 
   name          = local.endpoint_name
   endpoint_name = local.endpoint_name
@@ -93,7 +93,7 @@ module "monitoring" {
 module "endpoint" {
   #checkov:skip=CKV_TF_1:Pinned to launchpad's release tag (ref=v<version>), the version its changelog and pyproject's launchpad== name; a bare commit hash would hide it.
   #checkov:skip=CKV_TF_2:The source is pinned to the release tag ref=v<version> (a local path only in the template's own tests, which rewrite it).
-  source = "git::{{ cookiecutter.__launchpad_repo }}.git//modules/sagemaker-endpoint?ref=v{{ cookiecutter.launchpad_version }}"
+  source = "git::{{ cookiecutter.launchpad_git_url }}.git//modules/sagemaker-endpoint?ref=v{{ cookiecutter.launchpad_version }}"
   count  = var.manage_endpoint ? 1 : 0
 
   name                = local.endpoint_name

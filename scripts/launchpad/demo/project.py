@@ -17,6 +17,7 @@ scikit-learn), and nothing is downloaded.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -46,6 +47,14 @@ from launchpad.sandbox import local_servers, workloads
 SLUG = "demo_model"
 SEEDS = {"v1": 7, "v2": 8}
 VERSIONS = {"v1": "0.1.0", "v2": "0.2.0"}
+# Where the demo's organisation keeps launchpad (the template has no default). The demo runs the project with
+# launchpad's own interpreter and resolves its module sources to this checkout, so nothing is fetched from
+# these: the hash stands in for a release's, which the demo does not build.
+DEMO_ORGANISATION = {
+    "launchpad_git_url": "https://git.demo.internal/platform/launchpad",
+    "launchpad_index_url": "https://pypi.demo.internal/simple",
+    "launchpad_wheel_sha256": hashlib.sha256(b"the demo installs no launchpad release").hexdigest(),
+}
 REQUEST = {"instances": [[0.5, 1.2, 2.0, -0.3, 0.0, -1.1, 0.4, 0.9]]}  # the project README's example
 
 
@@ -133,6 +142,7 @@ class ProjectDemo:
             "inference_mode": "real-time",
             "deployment_strategy": "canary",
             "aws_region": self.target.region,
+            **DEMO_ORGANISATION,
         }
         self.project = scaffold.bake(self.workdir, settings, replay_dir=self.workdir / ".cookiecutter")
         files = sum(1 for p in self.project.rglob("*") if p.is_file())

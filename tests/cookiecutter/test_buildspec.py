@@ -1,0 +1,95 @@
+"""The baked buildspec's install phase, run with stand-ins for ``aws`` and ``make``: online it runs
+``make setup``; given LAUNCHPAD_RELEASE_URI (the platform's copy of a release) it copies that folder, checks
+it against its SHA256SUMS and installs from it alone, and a folder that does not verify stops the build
+before anything is installed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from launchpad.scaffold import bake
+
+from .support import ORGANISATION, child_env
+
+URI = "s3://platform-artifacts/releases/launchpad/0.1.0/"
+FAKE_AWS = """#!/bin/bash
+# aws s3 cp --recursive --only-show-errors <uri> <folder>: copies $FAKE_S3_FOLDER, records the call.
+echo "aws $*" >> "$CALLS"
+[ "$1 $2 $3" = "s3 cp --recursive" ] || exit 9
+mkdir -p "${@: -1}" && cp -R "$FAKE_S3_FOLDER"/. "${@: -1}"
+"""
+FAKE_MAKE = """#!/bin/bash
+echo "make $*" >> "$CALLS"
+"""
+
+
+@pytest.fixture(scope="module")
+def install(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A baked project and its buildspec's install commands."""
+    project = bake(tmp_path_factory.mktemp("buildspec"), {"project_slug": "fraud", **ORGANISATION})
+    spec = yaml.safe_load((project / "buildspec.yml").read_text())
+    (script,) = spec["phases"]["install"]["commands"]
+    return project, script
+
+
+def _run(project: Path, script: str, tmp_path: Path, **env: str) -> tuple[int, list[str]]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name, text in (("aws", FAKE_AWS), ("make", FAKE_MAKE)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    calls = tmp_path / "calls"
+    calls.write_text("")
+    environ = {key: value for key, value in child_env().items() if key != "LAUNCHPAD_RELEASE_URI"}
+    environ |= {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "CALLS": str(calls), **env}
+    done = subprocess.run(["bash", "-c", script], cwd=project, env=environ, capture_output=True, check=False)
+    return done.returncode, calls.read_text().splitlines()
+
+
+def _release(folder: Path) -> Path:
+    folder.mkdir()
+    wheel = folder / "launchpad-0.1.0-py3-none-any.whl"
+    wheel.write_bytes(b"a wheel")
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    (folder / "SHA256SUMS").write_text(f"{digest}  {wheel.name}\n")
+    return wheel
+
+
+def test_online_the_install_is_make_setup(install: tuple[Path, str], tmp_path: Path) -> None:
+    project, script = install
+    code, calls = _run(project, script, tmp_path)
+    assert (code, calls) == (0, ["make setup"])
+
+
+def test_offline_the_install_verifies_the_platforms_copy_then_installs_from_it(
+    install: tuple[Path, str], tmp_path: Path
+) -> None:
+    project, script = install
+    _release(tmp_path / "s3")
+    code, calls = _run(
+        project, script, tmp_path, LAUNCHPAD_RELEASE_URI=URI, FAKE_S3_FOLDER=str(tmp_path / "s3")
+    )
+    assert code == 0
+    assert calls == [
+        f"aws s3 cp --recursive --only-show-errors {URI} .tools/launchpad-release/",
+        "make setup LAUNCHPAD_FIND_LINKS=.tools/launchpad-release",
+    ]
+
+
+def test_offline_a_copy_that_does_not_verify_stops_before_any_install(
+    install: tuple[Path, str], tmp_path: Path
+) -> None:
+    project, script = install
+    wheel = _release(tmp_path / "s3")
+    wheel.write_bytes(b"another wheel")
+    code, calls = _run(
+        project, script, tmp_path, LAUNCHPAD_RELEASE_URI=URI, FAKE_S3_FOLDER=str(tmp_path / "s3")
+    )
+    assert code != 0
+    assert not any(call.startswith("make") for call in calls), calls
