@@ -52,7 +52,7 @@ def problems(path: Path) -> list[str]:
             )
         if version != "unreleased" and not set(entry) & set(KINDS):
             found.append(f"{path}: [{version}] lists no change under any of the ### kinds")
-    dates = [_date(date) for _, date in headings[1:]]
+    dates = [day for _, date in headings[1:] if (day := _date(date or "")) is not None]
     if dates != sorted(dates, reverse=True):
         found.append(f"{path}: the releases must be listed newest first")
     return found

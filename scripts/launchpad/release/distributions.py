@@ -11,6 +11,7 @@ import tarfile
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Literal
 
 from build import BuildBackendException, ProjectBuilder
 from build.env import DefaultIsolatedEnv
@@ -48,16 +49,18 @@ def build_all(tree: Path, out_dir: Path, source_date_epoch: int) -> list[Path]:
 def _build(
     env: DefaultIsolatedEnv,
     project: Path,
-    distribution: str,
+    distribution: Literal["sdist", "wheel"],
     out_dir: Path,
     pins: Sequence[str],
     environ: Mapping[str, str],
 ) -> Path:
-    def runner(cmd: Sequence[str], cwd: str | None = None, extra: Mapping[str, str] | None = None) -> None:
+    def runner(
+        cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
+    ) -> None:
         subprocess.run(
             cmd,
             cwd=cwd,
-            env={**os.environ, **(extra or {}), **environ},
+            env={**os.environ, **(extra_environ or {}), **environ},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             check=True,
