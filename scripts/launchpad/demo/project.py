@@ -413,14 +413,17 @@ class ProjectDemo:
         return result
 
     def _serve(self, version: str) -> None:
-        url = self._processes.enter_context(
-            serving.serve_in_process(
-                f"{SLUG}.inference",
-                self._project / "build" / version / "model",
-                pythonpath=[self._project / "src"],
-                log=self.workdir / f"server-{version}.log",
+        try:
+            url = self._processes.enter_context(
+                serving.serve_in_process(
+                    f"{SLUG}.inference",
+                    self._project / "build" / version / "model",
+                    pythonpath=[self._project / "src"],
+                    log=self.workdir / f"server-{version}.log",
+                )
             )
-        )
+        except serving.ServerStartError as exc:  # launchpad_serving knows nothing of launchpad's errors
+            raise LaunchpadError(str(exc)) from exc
         self.servers[version] = LocalServer(version, url)
         if self.target.is_sandbox:  # in AWS the image serves; the local server is the reference
             local_servers.register(self.target, url, model_data_url=self._artifact_uri(version))
