@@ -291,6 +291,10 @@ def test_the_pins_are_the_versions_launchpad_tests_with(case: Bake, baked: Baker
     pins = dict(requirement.split("==", 1) for requirement in requirements)
     assert len(pins) == len(requirements), f"not all pinned exactly: {requirements}"
     assert pins["launchpad"] == case["launchpad_version"]
+    assert pins["launchpad-serving"] == case["launchpad_version"]  # all of launchpad the image installs
+    assert not [r for r in document["project"]["dependencies"] if r.startswith("launchpad==")], (
+        "launchpad is dev-only"
+    )
     assert FRAMEWORK_PACKAGE[case["framework"]] in pins
     lock = repo_root() / "requirements.lock"
     locked = dict(line.split("==", 1) for line in lock.read_text().splitlines() if "==" in line)
