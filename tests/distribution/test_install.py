@@ -98,13 +98,18 @@ def test_the_installed_launchpad_deploys_to_the_sandbox(
     assert status["status"] == "InService"
 
 
-def test_a_bad_stage_config_changes_nothing(installed: Installed, tmp_path: Path) -> None:
-    """``deploy`` of a config that breaks the packaged schema: exit 7 naming the problem, before any call."""
-    config = tmp_path / "stage.yaml"
-    config.write_text("stage: nowhere\n")
+def test_deploy_checks_a_stage_config_against_the_packaged_rules(installed: Installed) -> None:
+    """The packaged example stage config with an instance type off the allow-list of the packaged
+    ``policies/config.yaml``: ``deploy`` exits 7 naming the rule, before it would call AWS."""
+    example = installed.python(
+        "from launchpad.paths import examples_dir; print((examples_dir() / 'stage-dev.yaml').read_text())"
+    ).stdout
+    assert "instance_type: ml.m5.large" in example
+    config = installed.cwd / "stage-dev.yaml"
+    config.write_text(example.replace("instance_type: ml.m5.large", "instance_type: ml.p5.48xlarge"))
     result = installed.launchpad("deploy", "--config", str(config), check=False)
     assert result.returncode == 7, result.stdout + result.stderr
-    assert "stage" in result.stderr
+    assert "ml.p5.48xlarge is not in the platform's instance allow-list" in result.stderr
 
 
 def test_the_serving_wheel_alone_serves_without_launchpad(installed_serving: Installed) -> None:
