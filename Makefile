@@ -27,11 +27,13 @@ help: ## Show the commands
 setup: $(BIN)/.installed $(CHECKOV_ENV)/.installed $(SARIF_SCHEMA) ## Install pinned Python deps, checkov, and check terraform
 	@$(BIN)/launchpad doctor
 
-$(BIN)/.installed: requirements.lock pyproject.toml
+# Everything for development: the pinned lock, then launchpad-serving and launchpad editable from this
+# checkout with every extra (sandbox, test, dev); a user's `pip install launchpad` gets the base only.
+$(BIN)/.installed: requirements.lock pyproject.toml scripts/serving/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python >= 3.10"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e scripts/serving -e '.[sandbox,test,dev]'
 	@touch $@
 
 $(CHECKOV_ENV)/.installed: requirements-checkov.lock
@@ -91,7 +93,7 @@ release: ## Build this version's wheels, sdists, modules archive, SBOM and SHA25
 
 lock: ## Re-pin requirements*.lock (after changing pyproject.toml or CHECKOV_VERSION; needs PyPI)
 	rm -rf $(LOCK_TMP) && $(PYTHON) -m venv $(LOCK_TMP)/app && $(PYTHON) -m venv $(LOCK_TMP)/checkov
-	$(LOCK_TMP)/app/bin/pip install --quiet -e '.[dev]'
+	$(LOCK_TMP)/app/bin/pip install --quiet -e scripts/serving -e '.[sandbox,test,dev]'
 	$(LOCK_TMP)/checkov/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
 	{ head -2 requirements.lock; $(LOCK_TMP)/app/bin/pip freeze --exclude-editable; } > $(LOCK_TMP)/app.lock
 	{ head -2 requirements-checkov.lock; $(LOCK_TMP)/checkov/bin/pip freeze; } > $(LOCK_TMP)/checkov.lock

@@ -23,7 +23,7 @@ from launchpad.deploy import status as deploy_status
 from launchpad.deploy import traffic as deploy_traffic
 from launchpad.environments import Environment
 from launchpad.errors import LaunchpadError, ToolchainError
-from launchpad.paths import modules_dir, repo_root
+from launchpad.paths import assets_root, installed_from_checkout, modules_dir, repo_root
 from launchpad.policy import checkov as policy_checkov
 from launchpad.policy import formats as policy_formats
 from launchpad.sandbox import Sandbox
@@ -128,7 +128,7 @@ def doctor() -> None:
     click.echo(f"providers: {source}")
     click.echo(f"terraform CLI config: {terraform.ensure_cli_config()} (TF_CLI_CONFIG_FILE)")
     try:
-        click.echo(f"checkov: {policy_checkov.find_checkov(repo_root())}")
+        click.echo(f"checkov: {policy_checkov.find_checkov(assets_root())}")
     except ToolchainError as exc:
         click.echo(f"checkov: missing ({exc})")
 
@@ -322,7 +322,8 @@ def new_command(
         answers |= scaffold.release_sums_answer(release_sums, answers)
     project = scaffold.bake(output_dir, answers, no_input=no_input)
     click.secho(f"baked {project}", fg="green")
-    click.echo(f"next: cd {project} && make setup LAUNCHPAD={repo_root()} && make test")
+    setup = f"make setup LAUNCHPAD={repo_root()}" if installed_from_checkout() else "make setup"
+    click.echo(f"next: cd {project} && {setup} && make test")
 
 
 # -- deploy and rollback -------------------------------------------------------------------------------

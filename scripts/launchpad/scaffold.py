@@ -1,4 +1,4 @@
-"""`launchpad new`: bake a model project from the ``cookiecutter-model/`` template of this checkout.
+"""`launchpad new`: bake a model project from the ``cookiecutter-model/`` template (``paths.template_dir``).
 
 The answers come from the prompts, or with ``no_input`` from the template's defaults overridden by
 ``settings``. Keys and choices are checked here, before cookiecutter runs, so a typo gets a message that
@@ -17,7 +17,7 @@ from typing import Any
 
 from launchpad import __version__
 from launchpad.errors import ScaffoldError
-from launchpad.paths import repo_root
+from launchpad.paths import template_dir  # re-exported: tests import it from here
 
 log = logging.getLogger(__name__)
 JINJA_MARKS = ("{{", "{%", "{#")
@@ -28,10 +28,6 @@ PLATFORM_VALUES = {
     "__dev_account": (re.compile(r"^\d{12}$"), "a 12-digit AWS account id"),
     "__prod_account": (re.compile(r"^\d{12}$"), "a 12-digit AWS account id"),
 }
-
-
-def template_dir() -> Path:
-    return repo_root() / "cookiecutter-model"
 
 
 def questions(template: Path | None = None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ own ``make test``, ``terraform validate``, ``launchpad policy``) are in test_pro
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 import sys
@@ -292,6 +293,10 @@ def test_the_pins_are_the_versions_launchpad_tests_with(case: Bake, baked: Baker
     pins = dict(requirement.split("==", 1) for requirement in requirements)
     assert len(pins) == len(requirements), f"not all pinned exactly: {requirements}"
     assert pins["launchpad"] == case["launchpad_version"]
+    assert pins["launchpad-serving"] == case["launchpad_version"]  # all of launchpad the image installs
+    assert not [r for r in document["project"]["dependencies"] if r.startswith("launchpad==")], (
+        "launchpad is dev-only"
+    )
     assert FRAMEWORK_PACKAGE[case["framework"]] in pins
     lock = repo_root() / "requirements.lock"
     locked = dict(line.split("==", 1) for line in lock.read_text().splitlines() if "==" in line)
@@ -312,3 +317,21 @@ def test_the_name_and_description_read_as_written(case: Bake, baked: Bakery) -> 
     init = project / "src" / case["project_slug"] / "__init__.py"
     docstring = ast.get_docstring(ast.parse(init.read_text())) or ""
     assert " ".join(docstring.split()) == f"{case['project_name']}: {case['description']}"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_serving_image_installs_only_launchpad_serving_and_runs_gunicorn(
+    case: Bake, baked: Bakery
+) -> None:
+    """The Dockerfile installs launchpad-serving (by default the version the project pins) and the project,
+    never launchpad itself, and its entry point is launchpad_serving's gunicorn server on port 8080."""
+    dockerfile = (baked(case) / "Dockerfile").read_text()
+    assert f"ARG LAUNCHPAD_SERVING=launchpad-serving=={case['launchpad_version']}\n" in dockerfile
+    installs = [line for line in dockerfile.splitlines() if line.startswith("RUN ") and "pip install" in line]
+    assert len(installs) == 1, installs
+    assert installs[0].startswith('RUN pip install "${LAUNCHPAD_SERVING}" && pip install . && '), installs
+    assert "launchpad==" not in dockerfile and "moto" not in dockerfile.replace("no moto", "")
+    entrypoint = json.loads(dockerfile.split("\nENTRYPOINT ", 1)[1].splitlines()[0])
+    assert entrypoint[:3] == ["python", "-m", "launchpad_serving"]
+    assert entrypoint[entrypoint.index("--handler") + 1] == f"{case['project_slug']}.inference"
+    assert entrypoint[entrypoint.index("--port") + 1] == "8080"

@@ -26,7 +26,7 @@ def _input(body: bytes, content_type: str) -> Any:
     return json.loads(body)
 
 
-def _local_server(version: str) -> serving.ThreadingHTTPServer:
+def _local_server(version: str) -> serving.ThreadedServer:
     handlers = serving.Handlers(
         model_fn=lambda _: version,
         input_fn=_input,

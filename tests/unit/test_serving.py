@@ -1,8 +1,9 @@
-"""The inference contract server over a handler module written here: /ping, /invocations, and every error
-answer, over real HTTP."""
+"""The inference contract (launchpad_serving) over a handler module written here: /ping, /invocations, and
+every error answer, over real HTTP: in a thread, and on gunicorn as a serving image runs it."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import subprocess
@@ -14,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from launchpad import serving
+import launchpad_serving as serving
 
 HANDLERS = """
 import json
 from pathlib import Path
 
-from launchpad.serving import BadRequest, UnsupportedMediaType
+from launchpad_serving import BadRequest, UnsupportedMediaType
 
 
 def model_fn(model_dir):
@@ -121,7 +122,7 @@ def test_an_unacceptable_accept_is_406(url: str) -> None:
 def test_a_failing_handler_is_500_without_its_text_in_the_answer_or_the_log(
     url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="launchpad.serving"):
+    with caplog.at_level(logging.INFO, logger="launchpad_serving"):
         status, body = invoke(url, {"instances": [["boom", 4711]]})
     assert (status, body) == (500, {"error": "the model failed to answer; see the server log", "status": 500})
     assert "RuntimeError" in caplog.text and "toy_inference.py" in caplog.text
@@ -140,19 +141,80 @@ def test_a_module_without_the_handlers_is_refused(tmp_path: Path, monkeypatch: p
         serving.Handlers.from_module("half")
 
 
-def test_the_command_line_serves_as_a_container_would(handler_module: str, tmp_path: Path) -> None:
-    """``python -m launchpad.serving serve`` (SageMaker's container start) through ``serve_in_process``, on
-    the free port it logs: the handlers' 4xx answers survive the module running as ``__main__``, and the
-    process is gone afterwards."""
+def test_other_methods_are_405(url: str) -> None:
+    request = urllib.request.Request(f"{url}/ping", method="PUT")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 405 and refused.value.headers["Allow"] == "GET, POST"
+
+
+def test_a_body_without_a_content_length_is_400(url: str) -> None:
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5)
+    connection.request("POST", "/invocations", body=iter([b'{"instances": [[1]]}']), encode_chunked=True)
+    answer = connection.getresponse()
+    assert (answer.status, json.loads(answer.read())["error"]) == (
+        400,
+        "a POST /invocations needs a Content-Length",
+    )
+
+
+def test_gunicorn_serves_the_contract_as_a_container_would(handler_module: str, tmp_path: Path) -> None:
+    """``python -m launchpad_serving serve`` (SageMaker's container start: gunicorn, a free port) through
+    ``serve_in_process``: every answer of the contract over HTTP, a log with neither the failing input nor
+    query strings, and no process left afterwards."""
     log = tmp_path / "server.log"
     with serving.serve_in_process(handler_module, tmp_path / "model", pythonpath=[tmp_path], log=log) as url:
         assert url.startswith("http://127.0.0.1:")
-        assert call(f"{url}/ping")[0] == 200
+        assert call(f"{url}/ping?patient=4712")[0] == 200
         assert invoke(url, {"instances": [[4]]}) == (200, [8.0])
-        assert invoke(url, {"rows": []})[0] == 400
+        assert invoke(url, {"rows": []}) == (
+            400,
+            {"error": 'send {"instances": [[number, ...], ...]}', "status": 400},
+        )
         assert invoke(url, {"instances": []}, "text/csv")[0] == 415
+        headers = {"Content-Type": "application/json", "Accept": "text/csv"}
+        assert call(f"{url}/invocations", b'{"instances": [[1]]}', **headers)[0] == 406
+        oversized = b" " * (serving.MAX_PAYLOAD_BYTES + 1)
+        status, _, body = call(f"{url}/invocations", oversized, **{"Content-Type": "application/json"})
+        assert (status, json.loads(body)["status"]) == (413, 413)
+        assert invoke(url, {"instances": [["boom", 4711]]})[0] == 500
+        assert invoke(url, {"instances": [[1]]}) == (200, [2.0])  # still serving after each refusal
+        assert call(f"{url}/metrics")[0] == 404
     with pytest.raises(urllib.error.URLError):
         call(f"{url}/ping")
+    text = log.read_text()
+    assert "gunicorn" in text.lower() and "gthread" in text
+    assert "RuntimeError" in text and "toy_inference.py" in text
+    assert '"POST /invocations" 413' in text and '"GET /ping" 200' in text
+    assert "4711" not in text and "4712" not in text
+
+
+def test_launchpad_serving_still_runs_the_same_server(handler_module: str, tmp_path: Path) -> None:
+    """``python -m launchpad.serving`` (what a project's ``make serve`` ran before the split) starts the same
+    gunicorn server: launchpad.serving re-exports launchpad_serving, so the handlers' 4xx survive."""
+    from launchpad import serving as reexported
+
+    assert reexported.BadRequest is serving.BadRequest
+    assert reexported.serve_in_process is serving.serve_in_process
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "launchpad.serving",
+            "--handler",
+            "no_such_module",
+            "--model-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert (result.returncode, result.stderr.strip()) == (
+        1,
+        "error: cannot load the model: No module named 'no_such_module'",
+    )
 
 
 def test_a_server_that_cannot_start_is_reported_with_its_log(tmp_path: Path) -> None:
@@ -169,7 +231,7 @@ def test_a_model_that_cannot_load_exits_with_one_message(tmp_path: Path) -> None
         [
             sys.executable,
             "-m",
-            "launchpad.serving",
+            "launchpad_serving",
             "--handler",
             "no_such_module",
             "--model-dir",

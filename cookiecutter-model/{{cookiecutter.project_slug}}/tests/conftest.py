@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from launchpad.serving import serve_in_process
+from launchpad_serving import serve_in_process
 
 from {{ cookiecutter.project_slug }}.train import build
 
@@ -24,7 +24,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 @pytest.fixture(scope="session")
 def server(trained: Built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``python -m launchpad.serving serve`` in a process of its own, as ``make serve`` and the container
+    """``python -m launchpad_serving serve`` in a process of its own, as ``make serve`` and the container
     run it; a server that exits or stays silent fails with the end of its log."""
     log = tmp_path_factory.mktemp("server") / "server.log"
     with serve_in_process(HANDLER, trained.model_dir, pythonpath=[PROJECT / "src"], log=log) as url:

@@ -7,7 +7,7 @@ import json
 import tarfile
 
 import pytest
-from launchpad.serving import BadRequest, NotAcceptable, UnsupportedMediaType
+from launchpad_serving import BadRequest, NotAcceptable, UnsupportedMediaType
 
 from {{ cookiecutter.project_slug }} import inference
 from {{ cookiecutter.project_slug }}.prompt import EXAMPLE, MAX_NEW_TOKENS, GenerationRequest

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from launchpad.serving import MAX_PAYLOAD_BYTES
+from launchpad_serving import MAX_PAYLOAD_BYTES
 
 from {{ cookiecutter.project_slug }}.{{ 'prompt' if cookiecutter.__llm == 'yes' else 'features' }} import EXAMPLE
 

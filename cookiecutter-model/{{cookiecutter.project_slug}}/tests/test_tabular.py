@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from launchpad.serving import BadRequest, NotAcceptable, UnsupportedMediaType
+from launchpad_serving import BadRequest, NotAcceptable, UnsupportedMediaType
 
 from {{ cookiecutter.project_slug }} import inference
 from {{ cookiecutter.project_slug }}.features import EXAMPLE, MAX_ROWS, N_FEATURES

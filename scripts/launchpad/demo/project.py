@@ -6,7 +6,7 @@ staging config in with the platform's outputs (what the project's README asks a 
 v1 through the platform's pipeline: the source lands in the source bucket, EventBridge starts the pipeline
 (as its events role), CodePipeline runs the build and the policy check (as the pipeline's and each step's
 roles), and the Deploy-staging step deploys v1 with the step's own role. Each version is served from the
-project's own server (``python -m launchpad.serving``, the container's entry point) registered with the
+project's own server (``python -m launchpad_serving``, the container's entry point) registered with the
 sandbox, so ``InvokeEndpoint`` answers with the model's prediction; the Integration-test step invokes the
 endpoint with its role, and every request is captured to the data-capture bucket. v2 is released the same
 way and deployed as a canary while its rollback alarm fires, and the endpoint ends back on v1, answering as
@@ -60,7 +60,7 @@ REQUEST = {"instances": [[0.5, 1.2, 2.0, -0.3, 0.0, -1.1, 0.4, 0.9]]}  # the pro
 
 @dataclass(frozen=True)
 class LocalServer:
-    """One model version served by the project's own server process (``launchpad.serving``)."""
+    """One model version served by the project's own server process (``launchpad_serving`` on gunicorn)."""
 
     version: str
     url: str
@@ -423,14 +423,17 @@ class ProjectDemo:
         return result
 
     def _serve(self, version: str) -> None:
-        url = self._processes.enter_context(
-            serving.serve_in_process(
-                f"{SLUG}.inference",
-                self._project / "build" / version / "model",
-                pythonpath=[self._project / "src"],
-                log=self.workdir / f"server-{version}.log",
+        try:
+            url = self._processes.enter_context(
+                serving.serve_in_process(
+                    f"{SLUG}.inference",
+                    self._project / "build" / version / "model",
+                    pythonpath=[self._project / "src"],
+                    log=self.workdir / f"server-{version}.log",
+                )
             )
-        )
+        except serving.ServerStartError as exc:  # launchpad_serving knows nothing of launchpad's errors
+            raise LaunchpadError(str(exc)) from exc
         self.servers[version] = LocalServer(version, url)
         if self.target.is_sandbox:  # in AWS the image serves; the local server is the reference
             local_servers.register(self.target, url, model_data_url=self._artifact_uri(version))

@@ -159,9 +159,9 @@ class StageConfig:
 def policy_setting(key: str) -> Any:
     """``key`` of policies/config.yaml, or of the file LAUNCHPAD_POLICY_CONFIG names (its keys win): the
     settings launchpad's checkov checks read too."""
-    from launchpad.paths import repo_root
+    from launchpad.paths import policies_dir
 
-    merged = dict(read_yaml(repo_root() / "policies" / "config.yaml", "policy config"))
+    merged = dict(read_yaml(policies_dir() / "config.yaml", "policy config"))
     override = os.environ.get(POLICY_CONFIG_ENV)
     if override:
         merged.update(read_yaml(Path(override), "policy config"))

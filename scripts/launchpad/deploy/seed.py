@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 import yaml
 
 from launchpad.aws import AwsTarget
-from launchpad.paths import repo_root
+from launchpad.paths import examples_dir
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.literals import BucketLocationConstraintType
@@ -112,7 +112,7 @@ class Seeded:
     def stage_document(self, stage: str = "dev", version: str = "1.0.0", **overrides: Any) -> dict[str, Any]:
         """The docs' example for ``stage`` pointed at this account; ``overrides`` replace top-level keys."""
         example = "stage-prod.yaml" if stage == "prod" else "stage-dev.yaml"
-        document = yaml.safe_load((repo_root() / "docs" / "examples" / example).read_text())
+        document = yaml.safe_load((examples_dir() / example).read_text())
         document = copy.deepcopy(document)
         document.update(
             stage=stage,
@@ -235,7 +235,7 @@ def seed(target: AwsTarget, folder: Path) -> Seeded:
     )
     subnets, groups = _network(target)
     target.client("sagemaker").create_model_package_group(ModelPackageGroupName="churn")
-    card = (repo_root() / "docs" / "examples" / "model-card.yaml").read_text()
+    card = (examples_dir() / "model-card.yaml").read_text()
     (folder / "model-card.yaml").write_text(card)
     seeded = Seeded(
         target=target,

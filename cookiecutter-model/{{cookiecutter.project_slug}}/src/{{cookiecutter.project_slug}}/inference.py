@@ -1,8 +1,8 @@
-"""The model's SageMaker inference handlers, which ``python -m launchpad.serving`` calls.
+"""The model's SageMaker inference handlers, which ``python -m launchpad_serving`` calls.
 
 ``model_fn`` loads the model once at start; every ``POST /invocations`` then runs ``input_fn`` (parse and
 check the request against the schema of ``{{ 'prompt.py' if cookiecutter.__llm == 'yes' else 'features.py' }}``), ``predict_fn`` and ``output_fn``.
-A bad request raises launchpad.serving's ``BadRequest`` (400), ``UnsupportedMediaType`` (415) or
+A bad request raises launchpad_serving's ``BadRequest`` (400), ``UnsupportedMediaType`` (415) or
 ``NotAcceptable`` (406); the server answers with the message, and keeps request bodies out of its logs.
 
 Serve locally with ``make serve``; the container runs the same server (see the Dockerfile).

@@ -11,7 +11,7 @@ is an error rather than silently ignored.
 
 Response (``application/json``): ``{"generated_text": "..."}``, the continuation of the prompt.
 
-A request that breaks the schema raises launchpad.serving's ``BadRequest`` (400), another Content-Type
+A request that breaks the schema raises launchpad_serving's ``BadRequest`` (400), another Content-Type
 ``UnsupportedMediaType`` (415), an Accept other than JSON ``NotAcceptable`` (406).
 """
 
@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from launchpad.serving import BadRequest, NotAcceptable, UnsupportedMediaType
+from launchpad_serving import BadRequest, NotAcceptable, UnsupportedMediaType
 
 JSON = "application/json"
 MAX_PROMPT_CHARS = 500

@@ -9,7 +9,7 @@ a container answering other than 200 is ``ModelError`` (HTTP 424) with ``Origina
 ``OriginalMessage`` (the container's body).
 
 The sandbox has no containers. Instead, a model's server runs on the local machine
-(``python -m launchpad.serving``) and is registered with the sandbox for the model's artifact
+(``python -m launchpad_serving``) and is registered with the sandbox for the model's artifact
 (``ModelDataUrl``) or its image, in one account and region::
 
     POST /_launchpad/local-servers   {"account": "...", "region": "...", "url": "http://127.0.0.1:8081",
@@ -165,7 +165,7 @@ def invoke(
         message = (
             f'Received server error (503) from primary with message "the sandbox has no local server for '
             f"model {model} of variant {variant} ({', '.join(keys)}): start it with `python -m "
-            f'launchpad.serving` and register it with launchpad.sandbox.local_servers.register".'
+            f'launchpad_serving` and register it with launchpad.sandbox.local_servers.register".'
         )
         raise ModelError(message, 503, "no local server registered")
     try:
