@@ -57,7 +57,7 @@ test-fast: lint ## Only the tiers that do not apply anything
 test-aws: ## The same tests against the AWS account in your environment (opt-in, costs money)
 	LAUNCHPAD_AWS_TESTS=1 $(BIN)/pytest -m aws
 
-lint: ## ruff (lint and format check) over the package and tests; mypy over scripts/launchpad
+lint: ## ruff (lint and format check) over the package and tests; mypy over both packages
 	$(BIN)/ruff check scripts tests
 	$(BIN)/ruff format --check scripts tests
 	$(BIN)/mypy

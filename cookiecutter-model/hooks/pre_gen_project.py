@@ -30,6 +30,7 @@ ANSWERS: dict[str, str] = {
     "launchpad_git_url": {{ cookiecutter.launchpad_git_url | tojson }},
     "launchpad_index_url": {{ cookiecutter.launchpad_index_url | tojson }},
     "launchpad_wheel_sha256": {{ cookiecutter.launchpad_wheel_sha256 | tojson }},
+    "launchpad_serving_wheel_sha256": {{ cookiecutter.launchpad_serving_wheel_sha256 | tojson }},
 }
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -38,6 +39,8 @@ REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 TAG_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:/=+@-]{0,127}$")
 VERSION = re.compile(r"^\d+\.\d+\.\d+$")
+# The answers that pin a wheel by hash, and the wheel each pins (launchpad.scaffold.WHEEL_HASH_ANSWERS).
+WHEEL_HASHES = {"launchpad_wheel_sha256": "launchpad", "launchpad_serving_wheel_sha256": "launchpad_serving"}
 # Where the organisation keeps launchpad: https URLs of a git repository (no trailing / or .git: the modules'
 # sources add .git//modules/<name>) and of a package index.
 GIT_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~-]+)+$")
@@ -181,18 +184,19 @@ def _is_example(url: str) -> bool:
 
 
 def _wheel_hash(answers: dict[str, str], _: Sequence[str] | None) -> Iterator[str]:
-    digest = answers["launchpad_wheel_sha256"]
-    wheel = f"launchpad-{answers['launchpad_version']}-py3-none-any.whl"
-    if not SHA256.match(digest):
-        yield (
-            f"launchpad_wheel_sha256: {digest!r} is not a SHA-256; write the 64 lowercase hex digits of "
-            f"{wheel}'s line in the release's SHA256SUMS (launchpad new --release-sums SHA256SUMS reads it)"
-        )
-    elif len(set(digest)) == 1:
-        yield (
-            f"launchpad_wheel_sha256: {digest[:8]}... is a placeholder, not the hash of a wheel; write "
-            f"{wheel}'s line in the release's SHA256SUMS"
-        )
+    for answer, distribution in WHEEL_HASHES.items():
+        digest = answers[answer]
+        wheel = f"{distribution}-{answers['launchpad_version']}-py3-none-any.whl"
+        if not SHA256.match(digest):
+            yield (
+                f"{answer}: {digest!r} is not a SHA-256; write the 64 lowercase hex digits of {wheel}'s "
+                "line in the release's SHA256SUMS (launchpad new --release-sums SHA256SUMS reads it)"
+            )
+        elif len(set(digest)) == 1:
+            yield (
+                f"{answer}: {digest[:8]}... is a placeholder, not the hash of a wheel; write {wheel}'s line "
+                "in the release's SHA256SUMS"
+            )
 
 
 CHECKS: tuple[Callable[[dict[str, str], Sequence[str] | None], Iterator[str]], ...] = (

@@ -122,29 +122,39 @@ def bake(
     return Path(baked)
 
 
+# The answers that pin a wheel by hash, and the wheel of each (its file name's distribution part).
+WHEEL_HASH_ANSWERS = {
+    "launchpad_wheel_sha256": "launchpad",
+    "launchpad_serving_wheel_sha256": "launchpad_serving",
+}
+
+
 def release_sums_answer(sums: Path, settings: Mapping[str, str]) -> dict[str, str]:
-    """``launchpad_wheel_sha256`` read from a release's ``SHA256SUMS`` (the line of the launchpad wheel of
-    the version the answers pin, by default this launchpad's), to add to the answers. ``ScaffoldError`` when
-    the file has no such line, or the answers already give another hash."""
+    """The wheels' hashes (``WHEEL_HASH_ANSWERS``) read from a release's ``SHA256SUMS``: the lines of the
+    wheels of the version the answers pin (by default this launchpad's), to add to the answers.
+    ``ScaffoldError`` when the file lacks a line, or the answers already give another hash."""
     from launchpad.release.artifacts import read_sums
 
     version = settings.get("launchpad_version", __version__)
-    wheel = f"launchpad-{version}-py3-none-any.whl"
     try:
         listed = read_sums(sums)
     except (OSError, ValueError) as exc:
         raise ScaffoldError(f"--release-sums {sums}: cannot read it as a SHA256SUMS file: {exc}") from exc
-    if wheel not in listed:
-        raise ScaffoldError(
-            f"--release-sums {sums} has no line for {wheel} (it lists "
-            f"{', '.join(sorted(listed)) or 'nothing'}); give the launchpad {version} release's SHA256SUMS"
-        )
-    given = settings.get("launchpad_wheel_sha256")
-    if given is not None and given != listed[wheel]:
-        raise ScaffoldError(
-            f"launchpad_wheel_sha256 {given!r} is not the hash {sums} lists for {wheel}; give one of them"
-        )
-    return {"launchpad_wheel_sha256": listed[wheel]}
+    answers = {}
+    for answer, distribution in WHEEL_HASH_ANSWERS.items():
+        wheel = f"{distribution}-{version}-py3-none-any.whl"
+        if wheel not in listed:
+            raise ScaffoldError(
+                f"--release-sums {sums} has no line for {wheel} (it lists "
+                f"{', '.join(sorted(listed)) or 'nothing'}); give launchpad {version}'s SHA256SUMS"
+            )
+        given = settings.get(answer)
+        if given is not None and given != listed[wheel]:
+            raise ScaffoldError(
+                f"{answer} {given!r} is not the hash {sums} lists for {wheel}; give one of them"
+            )
+        answers[answer] = listed[wheel]
+    return answers
 
 
 def cookiecutter_config(replay_dir: Path) -> str:

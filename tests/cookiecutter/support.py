@@ -21,6 +21,7 @@ ORGANISATION: dict[str, str] = {
     "launchpad_git_url": "https://git.platform.internal/ml/launchpad",
     "launchpad_index_url": "https://pypi.platform.internal/simple",
     "launchpad_wheel_sha256": hashlib.sha256(b"the bake tests install no launchpad release").hexdigest(),
+    "launchpad_serving_wheel_sha256": hashlib.sha256(b"nor launchpad-serving").hexdigest(),
 }
 QUESTIONS = questions()
 CHOICES: dict[str, list[str]] = {key: value for key, value in QUESTIONS.items() if isinstance(value, list)}

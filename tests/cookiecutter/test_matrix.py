@@ -43,6 +43,7 @@ COMMON = (
     "model_card.yaml",
     "pyproject.toml",
     "requirements-launchpad.txt",  # launchpad pinned by version and SHA-256
+    "requirements-serving.txt",  # launchpad-serving, the same way (the serving image installs only it)
     *(f"deploy/config/{stage}.yaml" for stage in STAGES),
     "scripts/deploy.py",
     "scripts/policy_check.py",
@@ -323,13 +324,26 @@ def test_the_name_and_description_read_as_written(case: Bake, baked: Bakery) -> 
 def test_the_serving_image_installs_only_launchpad_serving_and_runs_gunicorn(
     case: Bake, baked: Bakery
 ) -> None:
-    """The Dockerfile installs launchpad-serving (by default the version the project pins) and the project,
-    never launchpad itself, and its entry point is launchpad_serving's gunicorn server on port 8080."""
-    dockerfile = (baked(case) / "Dockerfile").read_text()
-    assert f"ARG LAUNCHPAD_SERVING=launchpad-serving=={case['launchpad_version']}\n" in dockerfile
+    """The Dockerfile installs launchpad-serving pinned by version and hash (requirements-serving.txt, which
+    names nothing else) and the project, never launchpad itself, and its entry point is launchpad_serving's
+    gunicorn server on port 8080."""
+    project = baked(case)
+    dockerfile = (project / "Dockerfile").read_text()
+    pins = [
+        line
+        for line in (project / "requirements-serving.txt").read_text().splitlines()
+        if line and not line.startswith(("#", "--index-url "))
+    ]
+    assert pins == [
+        f"launchpad-serving=={case['launchpad_version']} "
+        f"--hash=sha256:{case['launchpad_serving_wheel_sha256']}"
+    ]
     installs = [line for line in dockerfile.splitlines() if line.startswith("RUN ") and "pip install" in line]
     assert len(installs) == 1, installs
-    assert installs[0].startswith('RUN pip install "${LAUNCHPAD_SERVING}" && pip install . && '), installs
+    assert installs[0] == "RUN pip install --require-hashes --no-deps -r requirements-serving.txt \\", (
+        installs
+    )
+    assert "    && pip install . && useradd" in dockerfile
     assert "launchpad==" not in dockerfile and "moto" not in dockerfile.replace("no moto", "")
     entrypoint = json.loads(dockerfile.split("\nENTRYPOINT ", 1)[1].splitlines()[0])
     assert entrypoint[:3] == ["python", "-m", "launchpad_serving"]

@@ -156,10 +156,11 @@ def test_without_where_launchpad_is_kept_nothing_is_baked(
     result = _new(output, organisation=False)
     assert result.exit_code == EXIT, result.output
     err = capfd.readouterr().err
-    assert "cannot bake this project: 3 answer(s) to change" in err
+    assert "cannot bake this project: 4 answer(s) to change" in err
     assert f"  - launchpad_git_url: {QUESTIONS['launchpad_git_url']!r} is an example" in err
     assert f"  - launchpad_index_url: {QUESTIONS['launchpad_index_url']!r} is an example" in err
     assert "  - launchpad_wheel_sha256: '' is not a SHA-256" in err
+    assert "  - launchpad_serving_wheel_sha256: '' is not a SHA-256" in err
     assert list(output.iterdir()) == []
 
 
@@ -182,8 +183,17 @@ def test_the_project_pins_launchpad_where_the_organisation_keeps_it(tmp_path: Pa
         if line and not line.startswith("#")
     ]
     assert requirements == [
-        f"--index-url {ORGANISATION['launchpad_index_url']}",
+        "-r requirements-serving.txt",
         f"launchpad=={version} --hash=sha256:{ORGANISATION['launchpad_wheel_sha256']}",
+    ]
+    serving = [
+        line
+        for line in (project / "requirements-serving.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert serving == [
+        f"--index-url {ORGANISATION['launchpad_index_url']}",
+        f"launchpad-serving=={version} --hash=sha256:{ORGANISATION['launchpad_serving_wheel_sha256']}",
     ]
     makefile = (project / "Makefile").read_text()
     assert "--require-hashes --no-deps" in makefile and "-r requirements-launchpad.txt" in makefile
@@ -196,10 +206,12 @@ def test_release_sums_answer_the_wheels_hash(tmp_path: Path) -> None:
     version = QUESTIONS["launchpad_version"]
     digest = "ab" * 32
     sums = tmp_path / "SHA256SUMS"
+    serving = "12" * 32
     sums.write_text(
         f"{'cd' * 32}  launchpad-{version}.tar.gz\n{digest}  launchpad-{version}-py3-none-any.whl\n"
+        f"{serving}  launchpad_serving-{version}-py3-none-any.whl\n"
     )
-    given = [f"{key}={value}" for key, value in ORGANISATION.items() if key != "launchpad_wheel_sha256"]
+    given = [f"{key}={value}" for key, value in ORGANISATION.items() if not key.endswith("wheel_sha256")]
     arguments = ["new", "--no-input", "--release-sums", str(sums), *(a for g in given for a in ("--set", g))]
     result = CliRunner().invoke(
         main, [*arguments, "--output-dir", str(tmp_path / "ok"), "--set", "project_slug=fraud"]
@@ -207,6 +219,8 @@ def test_release_sums_answer_the_wheels_hash(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     pinned = (tmp_path / "ok" / "fraud" / "requirements-launchpad.txt").read_text()
     assert f"launchpad=={version} --hash=sha256:{digest}" in pinned
+    serving_pin = (tmp_path / "ok" / "fraud" / "requirements-serving.txt").read_text()
+    assert f"launchpad-serving=={version} --hash=sha256:{serving}" in serving_pin
     other = CliRunner().invoke(
         main, [*arguments, "--output-dir", str(tmp_path / "no"), "--set", "launchpad_version=9.9.9"]
     )

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import tomllib
 
-from launchpad import paths
+from launchpad import __version__, paths
 from launchpad.errors import SandboxError
 from launchpad.paths import repo_root
 from launchpad.sandbox import Sandbox
@@ -27,8 +27,10 @@ def test_launchpad_pins_launchpad_serving_at_its_own_version() -> None:
     """One version for both: launchpad-serving's is launchpad's, and launchpad requires exactly it."""
     launchpad = _project(ROOT / "pyproject.toml")
     serving = _project(ROOT / "scripts" / "serving" / "pyproject.toml")
-    assert serving["version"] == launchpad["version"]
-    assert f"launchpad-serving=={launchpad['version']}" in launchpad["dependencies"]
+    assert launchpad["dynamic"] == serving["dynamic"] == ["version"]
+    version_file = ROOT / "scripts" / "serving" / "VERSION"
+    assert version_file.resolve() == (ROOT / "scripts" / "launchpad" / "VERSION").resolve()
+    assert f"launchpad-serving=={__version__}" in launchpad["dependencies"]
 
 
 def test_the_base_install_leaves_the_sandbox_and_test_harness_to_extras() -> None:

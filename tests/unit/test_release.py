@@ -349,11 +349,12 @@ def _canonical(name: str) -> str:
 def test_a_project_baked_with_the_release_sums_installs_only_this_wheel(
     release: builder.Release, tmp_path: Path
 ) -> None:
-    """``launchpad new --release-sums dist/SHA256SUMS`` pins the wheel's hash; pip --require-hashes takes the
-    release's wheel from the release folder (as the offline builds do), and refuses a wheel of other bytes."""
+    """``launchpad new --release-sums dist/SHA256SUMS`` pins the wheels' hashes; pip --require-hashes takes
+    the release's wheels from the release folder (as the offline builds do), and refuses a wheel of other
+    bytes."""
     from tests.cookiecutter.support import ORGANISATION
 
-    organisation = {k: v for k, v in ORGANISATION.items() if k != "launchpad_wheel_sha256"}
+    organisation = {k: v for k, v in ORGANISATION.items() if not k.endswith("wheel_sha256")}
     arguments = ["new", "--no-input", "--release-sums", str(release.sums), "--output-dir", str(tmp_path)]
     for key, value in {**organisation, "project_slug": "fraud"}.items():
         arguments += ["--set", f"{key}={value}"]
@@ -361,7 +362,10 @@ def test_a_project_baked_with_the_release_sums_installs_only_this_wheel(
     assert result.exit_code == 0, result.output
     requirements = tmp_path / "fraud" / "requirements-launchpad.txt"
     wheel = f"launchpad-{release.version}-py3-none-any.whl"
-    assert f"--hash=sha256:{artifacts.read_sums(release.sums)[wheel]}" in requirements.read_text()
+    serving = f"launchpad_serving-{release.version}-py3-none-any.whl"
+    sums = artifacts.read_sums(release.sums)
+    assert f"--hash=sha256:{sums[wheel]}" in requirements.read_text()
+    assert f"--hash=sha256:{sums[serving]}" in (requirements.parent / "requirements-serving.txt").read_text()
 
     def download(find_links: Path) -> subprocess.CompletedProcess[str]:
         pip = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--require-hashes"]
@@ -375,10 +379,12 @@ def test_a_project_baked_with_the_release_sums_installs_only_this_wheel(
 
     done = download(release.out_dir)
     assert done.returncode == 0, done.stderr
-    got = tmp_path / release.out_dir.name / "got" / wheel
-    assert got.read_bytes() == (release.out_dir / wheel).read_bytes()
+    for name in (wheel, serving):
+        got = tmp_path / release.out_dir.name / "got" / name
+        assert got.read_bytes() == (release.out_dir / name).read_bytes()
     other = tmp_path / "other"
     other.mkdir()
+    (other / serving).write_bytes((release.out_dir / serving).read_bytes())
     (other / wheel).write_bytes((release.out_dir / wheel).read_bytes() + b"\0")
     refused = download(other)
     assert refused.returncode != 0

@@ -54,6 +54,7 @@ DEMO_ORGANISATION = {
     "launchpad_git_url": "https://git.demo.internal/platform/launchpad",
     "launchpad_index_url": "https://pypi.demo.internal/simple",
     "launchpad_wheel_sha256": hashlib.sha256(b"the demo installs no launchpad release").hexdigest(),
+    "launchpad_serving_wheel_sha256": hashlib.sha256(b"nor launchpad-serving").hexdigest(),
 }
 REQUEST = {"instances": [[0.5, 1.2, 2.0, -0.3, 0.0, -1.1, 0.4, 0.9]]}  # the project README's example
 
