@@ -177,7 +177,7 @@ def test_the_release_holds_every_artifact_and_its_sums_verify(release: builder.R
 @RELEASE_TESTS
 def test_a_changed_or_unlisted_artifact_fails_verification(release: builder.Release, tmp_path: Path) -> None:
     copy = shutil.copytree(release.out_dir, tmp_path / "copy")
-    wheel = next(copy.glob("*.whl"))
+    wheel = copy / f"launchpad-{release.version}-py3-none-any.whl"
     wheel.write_bytes(wheel.read_bytes() + b"\0")
     (copy / "extra.txt").write_text("x")
     (copy / f"launchpad-modules-{release.version}.tar.gz").unlink()
