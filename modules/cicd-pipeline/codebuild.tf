@@ -54,6 +54,11 @@ locals {
     }
   }
 
+  # The release folder builds without internet install launchpad from (launchpad release publish's layout).
+  release_prefix = var.launchpad_release == null ? null : "${var.launchpad_release.prefix}/${var.launchpad_release.version}/"
+  release_bucket = var.launchpad_release == null ? null : split(":::", var.launchpad_release.bucket_arn)[1]
+  release_env    = var.launchpad_release == null ? {} : { LAUNCHPAD_RELEASE_URI = "s3://${local.release_bucket}/${local.release_prefix}" }
+
   # Stages after Source, in order; the manual approval sits between the staging tests and production.
   steps  = concat(["build-and-test", "policy-check", "deploy-staging", "integration-test"], local.approval ? ["approval"] : [], ["deploy-production"])
   stages = [for step in local.steps : { step = step, stage = step == "approval" ? "Approve-production" : local.projects[step].stage }]
@@ -108,7 +113,7 @@ resource "aws_codebuild_project" "this" {
     privileged_mode             = each.value.privileged
 
     dynamic "environment_variable" {
-      for_each = merge(var.environment_variables, { LAUNCHPAD_STEP = each.key, LAUNCHPAD_PIPELINE = var.name }, each.value.variables)
+      for_each = merge(var.environment_variables, { LAUNCHPAD_STEP = each.key, LAUNCHPAD_PIPELINE = var.name }, local.release_env, each.value.variables)
 
       content {
         name  = environment_variable.key

@@ -13,6 +13,9 @@ locals {
     "deploy-production" = { endpoint = var.deploy.production_endpoint_name, registers = false }
   }
   uses_registry = var.deploy.model_package_group_arn != null || var.deploy.model_package_group_name != null
+
+  # DecryptInputArtifacts already allows the pipeline key: a release bucket under that key needs nothing more.
+  release_key_needs_grant = try(var.launchpad_release.kms_key_arn != null && var.launchpad_release.kms_key_arn != var.kms_key_arn, false)
 }
 
 # -- what every CodeBuild step needs: its log group, its input artifact, and (a step with an output) the upload --
@@ -66,6 +69,49 @@ data "aws_iam_policy_document" "codebuild" {
       sid       = "EncryptOutputArtifacts"
       actions   = ["kms:GenerateDataKey"]
       resources = [var.kms_key_arn]
+    }
+  }
+
+  # launchpad_release: the install's `aws s3 cp --recursive` of the release folder lists it, then reads each file.
+  dynamic "statement" {
+    for_each = var.launchpad_release == null ? [] : [1]
+
+    content {
+      sid       = "ListLaunchpadRelease"
+      actions   = ["s3:ListBucket"]
+      resources = [var.launchpad_release.bucket_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "s3:prefix"
+        values   = [local.release_prefix]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.launchpad_release == null ? [] : [1]
+
+    content {
+      sid       = "ReadLaunchpadRelease"
+      actions   = ["s3:GetObject"]
+      resources = ["${var.launchpad_release.bucket_arn}/${local.release_prefix}*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.release_key_needs_grant ? [1] : []
+
+    content {
+      sid       = "DecryptLaunchpadRelease"
+      actions   = ["kms:Decrypt"]
+      resources = [var.launchpad_release.kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
     }
   }
 

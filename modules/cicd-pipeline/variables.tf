@@ -265,6 +265,44 @@ variable "environment_variables" {
   }
 }
 
+variable "launchpad_release" {
+  description = <<-EOT
+    Where builds without internet get launchpad: a release that `launchpad release publish` put at
+    s3://<bucket>/<prefix>/<version>/ (the wheels and SHA256SUMS). Every step gets LAUNCHPAD_RELEASE_URI set to
+    that folder (the baked project's buildspec.yml installs from it when set) and its role may list that folder
+    (s3:ListBucket with s3:prefix equal to it) and read its objects, nothing else of the bucket. kms_key_arn: the
+    bucket's KMS key, in the pipeline's region; the roles may decrypt with it through S3 only (not needed when it
+    is kms_key_arn, which they already use). Null (default): builds install launchpad from the project's index.
+  EOT
+  type = object({
+    bucket_arn  = string
+    version     = string
+    prefix      = optional(string, "releases/launchpad")
+    kms_key_arn = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.launchpad_release == null || can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.launchpad_release.bucket_arn))
+    error_message = "launchpad_release.bucket_arn must be an S3 bucket ARN (arn:<partition>:s3:::<bucket>) with no wildcard or key."
+  }
+
+  validation {
+    condition     = var.launchpad_release == null || can(regex("^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)((a|b|rc)(0|[1-9][0-9]*))?$", var.launchpad_release.version))
+    error_message = "launchpad_release.version must be a release version as launchpad release publish names its folder: MAJOR.MINOR.PATCH, optionally with a pre-release (1.2.0rc1), no \"v\" and no wildcard."
+  }
+
+  validation {
+    condition     = var.launchpad_release == null || can(regex("^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", var.launchpad_release.prefix))
+    error_message = "launchpad_release.prefix must be a key prefix of letters, digits, _ . - separated by single slashes, with no leading or trailing slash and no wildcard (default releases/launchpad)."
+  }
+
+  validation {
+    condition     = var.launchpad_release == null || try(var.launchpad_release.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.launchpad_release.kms_key_arn)), false)
+    error_message = "launchpad_release.kms_key_arn must be null (an SSE-S3 bucket) or a KMS key ARN (arn:<partition>:kms:<region>:<account-id>:key/<key-id>)."
+  }
+}
+
 variable "codebuild" {
   description = "The CodeBuild environment of every step. privileged_mode (Docker-in-Docker) applies to build-and-test only, and only when it builds a container image: it gives the build root on its host, so it is off by default."
   type = object({

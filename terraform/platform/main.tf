@@ -239,6 +239,13 @@ module "pipeline" {
     subscriptions = var.require_production_approval ? [for e in each.value.approver_emails : { protocol = "email", endpoint = e }] : []
   }
 
+  # Builds without internet install launchpad from the release published in the model-artifacts bucket.
+  launchpad_release = var.launchpad_version == null ? null : {
+    bucket_arn  = module.buckets["model-artifacts"].bucket_arn
+    version     = var.launchpad_version
+    kms_key_arn = module.keys["models"].key_arn
+  }
+
   environment_variables = {
     LP_ENVIRONMENT        = var.environment
     LP_MIN_INSTANCE_COUNT = tostring(var.endpoint_instance_counts.min)

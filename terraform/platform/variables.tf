@@ -111,6 +111,17 @@ variable "codebuild_in_vpc" {
   default     = false
 }
 
+variable "launchpad_version" {
+  description = "The launchpad release the pipelines' builds install from this environment's model-artifacts bucket (s3://<bucket>/releases/launchpad/<version>/, put there by `launchpad release publish --bucket`), for builds without internet (codebuild_in_vpc). Set it to the version the model projects pin (requirements-launchpad.txt). Null (default): builds install launchpad from the projects' package index."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.launchpad_version == null || can(regex("^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)((a|b|rc)(0|[1-9][0-9]*))?$", coalesce(var.launchpad_version, "-")))
+    error_message = "launchpad_version must be null or a launchpad release version: MAJOR.MINOR.PATCH, optionally with a pre-release (1.2.0rc1), without a \"v\"."
+  }
+}
+
 variable "endpoint_instance_counts" {
   description = "Instance counts the deploy steps give this environment's endpoints (LP_MIN_INSTANCE_COUNT, LP_MAX_INSTANCE_COUNT): guarded rollouts need at least 2."
   type = object({

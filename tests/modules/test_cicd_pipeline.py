@@ -1,11 +1,20 @@
 """cicd-pipeline example applied for real: the stages in order, the approval, and every artifact and log
-encrypted with the caller's keys; least-privilege roles; clean destroy."""
+encrypted with the caller's keys; least-privilege roles; builds without internet copy launchpad's release
+from the releases bucket with their own role, and need each statement that lets them; clean destroy."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
+import pytest
+from botocore.exceptions import ClientError
+
+from launchpad.aws import AwsTarget
 from launchpad.inventory import account_inventory
+from launchpad.release.artifacts import write_sums
+from launchpad.release.publish import publish, release_prefix
+from launchpad.sandbox import workloads
 from launchpad.sandbox.patches.iam_policy import as_list
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 
@@ -122,6 +131,96 @@ def test_a_new_source_upload_starts_the_pipeline(stack: Stack) -> None:
         Bucket=stack.outputs["source_bucket_name"]
     )
     assert "EventBridgeConfiguration" in notification
+
+
+VERSION = "0.1.0"  # the example's launchpad_version
+RELEASE_STATEMENTS = {  # what the copy of the release folder needs: the statement entry, the call it allows
+    "ListLaunchpadRelease": "s3:ListBucket",
+    "ReadLaunchpadRelease": "s3:GetObject",
+    "DecryptLaunchpadRelease": "kms:Decrypt",
+}
+
+
+@pytest.fixture(scope="module")
+def release_uri(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A (fake) launchpad release, published as `launchpad release publish` does, and a neighbour the builds
+    may not read: another version's folder in the same bucket."""
+    bucket = stack.outputs["release_bucket_name"]
+    for version in (VERSION, "0.0.9"):
+        folder = tmp_path_factory.mktemp(f"release-{version}")
+        wheel = folder / f"launchpad-{version}-py3-none-any.whl"
+        wheel.write_bytes(f"not really a wheel, version {version}".encode())
+        write_sums(folder, [wheel])
+        publish(stack.client("s3"), bucket, folder, version)
+    return f"s3://{bucket}/{release_prefix(VERSION)}"
+
+
+def _copy_release(build: AwsTarget, uri: str) -> str:
+    """The buildspec's `aws s3 cp --recursive <uri> .` and `sha256sum --check SHA256SUMS`, with the build's
+    credentials: list the folder, read every object, check the sums."""
+    bucket, prefix = uri.removeprefix("s3://").split("/", 1)
+    s3 = build.client("s3")
+    try:
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        keys = [o["Key"] for page in pages for o in page.get("Contents", [])]
+        files = {k.removeprefix(prefix): s3.get_object(Bucket=bucket, Key=k)["Body"].read() for k in keys}
+    except ClientError as refused:
+        return str(refused)
+    listed = dict(
+        line.split("  ", 1)[::-1] for line in files.pop("SHA256SUMS").decode().splitlines() if line.strip()
+    )
+    assert listed == {name: hashlib.sha256(body).hexdigest() for name, body in files.items()}
+    return f"copied {sorted(files)}"
+
+
+def _copy_in_build(stack: Stack, step: str, uri: str) -> str:
+    build = workloads.start_build(stack.target, stack.outputs["codebuild_project_names"][step])
+    try:
+        return _copy_release(build.target, uri)
+    finally:
+        workloads.complete_build(stack.target, build)
+
+
+def test_every_step_copies_the_release_folder_it_is_told_with_its_own_role(
+    stack: Stack, release_uri: str
+) -> None:
+    names = list(stack.outputs["codebuild_project_names"].values())
+    for project in stack.client("codebuild").batch_get_projects(names=names)["projects"]:
+        variables = {v["name"]: v["value"] for v in project["environment"]["environmentVariables"]}
+        assert variables["LAUNCHPAD_RELEASE_URI"] == release_uri
+    head = stack.client("s3").head_object(
+        Bucket=stack.outputs["release_bucket_name"], Key=f"{release_prefix(VERSION)}SHA256SUMS"
+    )
+    assert head["SSEKMSKeyId"] == stack.outputs["release_kms_key_arn"] != stack.outputs["kms_key_arn"]
+    for step in stack.outputs["codebuild_project_names"]:
+        assert _copy_in_build(stack, step, release_uri) == f"copied ['launchpad-{VERSION}-py3-none-any.whl']"
+    other = release_uri.replace(VERSION, "0.0.9")
+    assert "AccessDenied" in _copy_in_build(stack, "policy-check", other), (
+        "another version is not its to read"
+    )
+    bucket_root = release_uri.split("/releases/", 1)[0] + "/"
+    assert "AccessDenied" in _copy_in_build(stack, "policy-check", bucket_root), "nor the rest of the bucket"
+
+
+@pytest.mark.parametrize("sid", list(RELEASE_STATEMENTS))
+def test_a_copy_without_a_release_statement_is_denied_its_action(
+    stack: Stack, release_uri: str, sid: str
+) -> None:
+    """The record says the statement alone allowed the copy's call; taken out, the copy fails with AWS's
+    AccessDenied naming that action; put back, it copies again."""
+    if not stack.target.is_sandbox:
+        pytest.skip("the record is the sandbox's")
+    action = RELEASE_STATEMENTS[sid]
+    arn = stack.outputs["codebuild_role_arns"]["policy-check"]
+    role = arn.rsplit("/", 1)[1]
+    assert _copy_in_build(stack, "policy-check", release_uri).startswith("copied")
+    [entry] = [e for e in workloads.role_entries(stack.target, role) if e.statement == f'Sid "{sid}"']
+    assert entry.action == action
+    assert workloads.evidence(stack.target, arn).necessary[entry][0] == action
+    with workloads.without(stack.target, role, entry):
+        refused = _copy_in_build(stack, "policy-check", release_uri)
+    assert "AccessDenied" in refused and f"not authorized to perform: {action}" in refused, refused
+    assert _copy_in_build(stack, "policy-check", release_uri).startswith("copied")
 
 
 def test_replan_is_empty(stack: Stack) -> None:

@@ -4,6 +4,7 @@ builds). `launchpad plan --env` runs the same plan from the command line."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from launchpad import environments
+from launchpad import __version__, environments
 from launchpad.aws import AwsTarget
 from launchpad.cli import main
 from launchpad.environments import Environment
@@ -121,6 +122,27 @@ def test_prod_runs_builds_in_the_vpc_with_more_instances_and_zones(plans: Any) -
     assert not any(p["vpc_config"] for p in _of_type(plans("dev"), "aws_codebuild_project"))
     assert len(_of_type(plans("prod"), "aws_subnet")) == 3
     assert len(_of_type(plans("dev"), "aws_subnet")) == 2
+
+
+def test_prod_builds_install_this_launchpad_release_from_the_platform_and_dev_from_the_index(
+    plans: Any,
+) -> None:
+    """prod's VPC builds have no internet: they get LAUNCHPAD_RELEASE_URI (the model-artifacts bucket's
+    releases/launchpad/<launchpad_version>/, known after apply), for the version this checkout releases."""
+
+    def release_variables(env: str) -> list[dict[str, Any]]:
+        return [
+            v
+            for p in _of_type(plans(env), "aws_codebuild_project")
+            for v in p["environment"][0]["environment_variable"]
+            if v["name"] == "LAUNCHPAD_RELEASE_URI"
+        ]
+
+    assert len(release_variables("prod")) == 5
+    assert release_variables("dev") == [] and release_variables("staging") == []
+    tfvars = Environment("prod").var_file.read_text(encoding="utf-8")
+    pinned = re.search(r'^launchpad_version\s*=\s*"([^"]+)"', tfvars, re.M)
+    assert pinned and pinned[1] == __version__, "prod.tfvars launchpad_version: the version released here"
 
 
 def test_git_environments_use_the_connection_and_the_sandbox_an_s3_source(plans: Any) -> None:

@@ -1,6 +1,7 @@
 # prod: HIPAA-grade. Six years of logs (2192 days), the longest KMS deletion window, buckets never destroyed
-# with their contents, an approval before every production deploy, builds inside the private network, and
-# at least two instances per endpoint (guarded rollouts need them).
+# with their contents, an approval before every production deploy, builds inside the private network (they
+# install launchpad from the release published in the model-artifacts bucket), and at least two instances per
+# endpoint (guarded rollouts need them).
 name        = "acme-ml-prod"
 environment = "prod"
 region      = "eu-west-1"
@@ -12,6 +13,7 @@ kms_deletion_window_in_days      = 30
 force_destroy_buckets            = false
 require_production_approval      = true
 codebuild_in_vpc                 = true
+launchpad_version                = "0.1.0" # the release the VPC builds install: launchpad release publish
 endpoint_instance_counts         = { min = 2, max = 10 }
 availability_zones               = ["a", "b", "c"]
 

@@ -51,9 +51,32 @@ module "access_logs" {
   access_log_source_bucket_arns = [
     "arn:${data.aws_partition.current.partition}:s3:::${local.bucket_prefix}-pipeline-artifacts",
     "arn:${data.aws_partition.current.partition}:s3:::${local.bucket_prefix}-pipeline-source",
+    "arn:${data.aws_partition.current.partition}:s3:::${local.bucket_prefix}-releases",
   ]
   force_destroy = var.force_destroy_buckets
   tags          = var.tags
+}
+
+# Where the builds, which may have no internet, get launchpad: the folder `launchpad release publish` writes,
+# s3://<bucket>/releases/launchpad/<version>/, in a bucket with a key of its own (the platform's artifacts bucket).
+module "release_key" {
+  source = "../../../kms"
+
+  name                    = "${var.name}-releases"
+  description             = "${var.name}: launchpad releases for offline builds"
+  deletion_window_in_days = 7
+  tags                    = var.tags
+}
+
+module "releases" {
+  source = "../../../s3-bucket"
+
+  bucket            = "${local.bucket_prefix}-releases"
+  kms_key_arn       = module.release_key.key_arn
+  access_log_bucket = module.access_logs.bucket_id
+  access_log_prefix = "releases/"
+  force_destroy     = var.force_destroy_buckets
+  tags              = var.tags
 }
 
 module "sagemaker_role" {
@@ -90,6 +113,12 @@ module "pipeline" {
 
   approval = {
     subscriptions = [{ protocol = "email", endpoint = var.approver_email }]
+  }
+
+  launchpad_release = {
+    bucket_arn  = module.releases.bucket_arn
+    version     = var.launchpad_version
+    kms_key_arn = module.release_key.key_arn
   }
 
   environment_variables = { MODEL_NAME = var.name }

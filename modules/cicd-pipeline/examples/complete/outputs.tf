@@ -57,3 +57,13 @@ output "sagemaker_role_arn" {
   description = "The execution role the deploy steps may pass to SageMaker."
   value       = module.sagemaker_role.role_arn
 }
+
+output "release_bucket_name" {
+  description = "Bucket of the launchpad releases the builds install from (launchpad release publish --bucket)."
+  value       = module.releases.bucket_id
+}
+
+output "release_kms_key_arn" {
+  description = "Key of the releases bucket."
+  value       = module.release_key.key_arn
+}

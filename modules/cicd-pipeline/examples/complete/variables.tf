@@ -16,6 +16,12 @@ variable "approver_email" {
   default     = "ml-approvers@example.com"
 }
 
+variable "launchpad_version" {
+  description = "The launchpad release the builds install from the releases bucket (published there by launchpad release publish)."
+  type        = string
+  default     = "0.1.0"
+}
+
 variable "force_destroy_buckets" {
   description = "Let terraform destroy delete the buckets with their objects: an example's buckets go with it (S3 writes access logs into the log bucket). Set false for buckets that hold anything you keep."
   type        = bool
