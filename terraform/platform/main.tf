@@ -217,6 +217,9 @@ module "pipeline" {
     repository     = each.value.repository
     branch         = each.value.branch
   }
+  # Every baked model project ships buildspec.yml, one file for all steps (told apart by LAUNCHPAD_STEP); it is
+  # the one that installs launchpad from the platform's release copy when LAUNCHPAD_RELEASE_URI is set.
+  buildspec               = "buildspec.yml"
   artifact_bucket_name    = "${local.bucket_prefix}-${each.key}-pipeline"
   artifact_retention_days = var.pipeline_artifact_retention_days
   access_log_bucket       = module.access_logs.bucket_id

@@ -139,6 +139,9 @@ def test_prod_builds_install_this_launchpad_release_from_the_platform_and_dev_fr
         ]
 
     assert len(release_variables("prod")) == 5
+    # ... and they run the project's own buildspec.yml, the one that installs from that folder.
+    buildspecs = {p["source"][0]["buildspec"] for p in _of_type(plans("prod"), "aws_codebuild_project")}
+    assert buildspecs == {"buildspec.yml"}
     assert release_variables("dev") == [] and release_variables("staging") == []
     tfvars = Environment("prod").var_file.read_text(encoding="utf-8")
     pinned = re.search(r'^launchpad_version\s*=\s*"([^"]+)"', tfvars, re.M)
