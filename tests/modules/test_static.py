@@ -161,7 +161,10 @@ def _validation_cases() -> list[Any]:
         cases = yaml.safe_load(path.read_text())["cases"] if path.exists() else [{"name": "missing-cases"}]
         params += [
             pytest.param(
-                module, case["name"], id=f"{module}-{case['name']}", marks=pytest.mark.xdist_group("bad-input")
+                module,
+                case["name"],
+                id=f"{module}-{case['name']}",
+                marks=pytest.mark.xdist_group("bad-input"),
             )
             for case in cases
         ]
@@ -186,6 +189,8 @@ class BadInputPlans:
         self.index: dict[tuple[str, str], int] = {}
         self.expected: dict[tuple[str, str], str] = {}
         for module in modules:
+            if not (TESTS / module / "validation_cases.yaml").exists():
+                continue  # its test fails alone, below
             base_vars, cases = _load_cases(module)
             source = {"source": module_source(modules_dir() / module)}
             for case in cases:
@@ -234,6 +239,8 @@ def bad_input_plans(tmp_path_factory: pytest.TempPathFactory, sandbox_url: str) 
 @pytest.mark.parametrize(("module", "name"), _validation_cases())
 def test_bad_input_is_rejected_at_plan(module: str, name: str, bad_input_plans: BadInputPlans) -> None:
     plans = bad_input_plans
+    if (module, name) not in plans.index:
+        _load_cases(module)  # fails: the module ships no validation_cases.yaml
     errors = plans.errors_for(module, name)
     unattributed = "\n".join(plans.unattributed)
     assert errors, f"{name}: the plan succeeded; the input was accepted\n{unattributed}"
