@@ -1,4 +1,4 @@
-"""Several root modules validated by one Terraform process.
+"""Several root modules validated, or planned, by one Terraform process.
 
 Each ``terraform validate`` starts the AWS provider and loads its schema, which costs seconds of CPU before
 any work; validating every module, submodule, example and stack one by one pays that once per folder. Here
@@ -8,6 +8,9 @@ module's variables, so each folder is checked as it would be on its own. Terrafo
 diagnostic; an error belongs to the folder it is in and to every folder that calls that one (``source =
 "../x"``, at any depth), since validating such a folder alone would fail as well. An error in none of them
 (in the generated root, or without a file) belongs to all of them.
+
+``plan_together`` plans several examples the same way (each with its own variables) and hands each its part
+of the plan, with its own addresses: one plan and one ``show -json`` instead of one pair per example.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,16 +59,25 @@ def variables(folder: Path) -> list[str]:
     return sorted({name for text in _texts(folder) for name in _VARIABLE.findall(text)})
 
 
-def write_root(roots: Sequence[Path], workdir: Path) -> Path:
-    """``workdir/main.tf``: a call ``module.root_<i>`` of each of ``roots``, every variable unknown."""
-    blocks = [f'variable "{UNKNOWN}" {{\n  type = any\n}}\n']
+def write_root(
+    roots: Sequence[Path], workdir: Path, arguments: Callable[[Path], Mapping[str, Any]] | None = None
+) -> Path:
+    """``workdir/main.tf.json``: a call ``module.root_<i>`` of each of ``roots`` with ``arguments(root)``;
+    by default every variable the root declares, unknown (as ``terraform validate`` sees a root)."""
+
+    def unknowns(root: Path) -> dict[str, Any]:
+        return {name: f"${{var.{UNKNOWN}}}" for name in variables(root)}
+
+    calls = {}
     for index, root in enumerate(roots):
         relative = os.path.relpath(root.resolve(), workdir.resolve())
         source = relative if relative.startswith("..") else f"./{relative}"
-        arguments = "".join(f"  {name} = var.{UNKNOWN}\n" for name in variables(root))
-        blocks.append(f'module "root_{index}" {{\n  source = "{source}"\n{arguments}}}\n')
-    path = workdir / "main.tf"
-    path.write_text("\n".join(blocks))
+        calls[f"root_{index}"] = {"source": source, **(arguments or unknowns)(root)}
+    document: dict[str, Any] = {"module": calls}
+    if arguments is None:
+        document["variable"] = {UNKNOWN: {"type": "any"}}
+    path = workdir / "main.tf.json"
+    path.write_text(json.dumps(document, indent=1))
     return path
 
 
@@ -96,7 +108,7 @@ def attribute(
             for root, path in zip(roots, resolved, strict=True)
             if folder is not None and (folder == path or folder in local_modules(path))
         ]
-        if not owners and call is not None and folder == workdir.resolve():
+        if not owners and call is not None:
             owners = [roots[int(call.group(1))]]
         for root in owners or roots:
             if message not in errors[root]:  # a module called twice reports its error twice
@@ -130,3 +142,30 @@ def validate_together(roots: Sequence[Path], workdir: Path, env: Mapping[str, st
     if result.returncode != 0 and not any(d.get("severity") == "error" for d in diagnostics):
         raise TerraformError(f"terraform validate failed in {workdir}:\n{summarize_errors(result.stderr)}")
     return attribute(diagnostics, roots, workdir)
+
+
+def plan_together(
+    roots: Sequence[Path],
+    workdir: Path,
+    env: Mapping[str, str],
+    arguments: Callable[[Path], Mapping[str, Any]],
+) -> dict[Path, dict[str, Any]]:
+    """Plan ``roots`` (each with ``arguments(root)`` for its variables) in one init, one plan and one
+    ``show -json``; each root's part of the plan, shaped as its own plan would be: ``resource_changes``
+    with its addresses, and ``configuration.root_module`` (its outputs). A failing plan raises."""
+    write_root(roots, workdir, arguments)
+    terraform = Terraform(workdir, dict(env))
+    terraform.init()
+    plan = terraform.plan()
+    calls = plan.get("configuration", {}).get("root_module", {}).get("module_calls", {})
+    parts: dict[Path, dict[str, Any]] = {}
+    for index, root in enumerate(roots):
+        prefix = f"module.root_{index}."
+        changes = [
+            {**change, "address": change["address"].removeprefix(prefix)}
+            for change in plan.get("resource_changes", [])
+            if change["address"].startswith(prefix)
+        ]
+        module = calls.get(f"root_{index}", {}).get("module", {})
+        parts[root] = {"resource_changes": changes, "configuration": {"root_module": module}}
+    return parts

@@ -19,7 +19,6 @@ from launchpad.aws import AwsTarget
 from launchpad.inventory import account_inventory
 from launchpad.paths import modules_dir, repo_root
 from launchpad.terraform import Terraform, module_source, terraform_env
-from launchpad.workspace import Workspace
 
 MODULES = sorted(p.name for p in modules_dir().iterdir() if (p / "main.tf").exists())
 ROOT_MODULES = sorted(  # every module, submodule, example and root stack: each must validate on its own
@@ -108,17 +107,33 @@ def _subset_mismatches(expected: Any, actual: Any, path: str) -> list[str]:
     return [] if expected == actual else [f"{path}: expected {expected!r}, got {actual!r}"]
 
 
-@pytest.mark.parametrize("module", MODULES)
-def test_plan_matches_inventory(module: str, sandbox_target: AwsTarget) -> None:
+def _inventory_example(module: str) -> Path:
+    path = TESTS / module / "inventory.yaml"
+    example = yaml.safe_load(path.read_text()).get("example", "complete") if path.exists() else "complete"
+    return modules_dir() / module / "examples" / example
+
+
+@pytest.fixture(scope="module")
+def inventory_plans(tmp_path_factory: pytest.TempPathFactory, sandbox_url: str) -> dict[Path, dict[str, Any]]:
+    """Every module's inventoried example planned together (``launchpad.combined``): one init, one plan,
+    one ``show -json``, in one fresh sandbox account; each example's part of the plan."""
+    target = AwsTarget.sandbox(sandbox_url)
+    examples = sorted({_inventory_example(m) for m in MODULES if _inventory_example(m).is_dir()})
+
+    def region(example: Path) -> dict[str, Any]:  # the example's own defaults otherwise
+        return {"region": target.region} if "region" in combined.variables(example) else {}
+
+    workdir = tmp_path_factory.mktemp("inventory-plans")
+    return combined.plan_together(examples, workdir, terraform_env(target.env()), region)
+
+
+@pytest.mark.parametrize(
+    "module", [pytest.param(m, marks=pytest.mark.xdist_group("inventory")) for m in MODULES]
+)
+def test_plan_matches_inventory(module: str, inventory_plans: dict[Path, dict[str, Any]]) -> None:
     inventory = _load(module, "inventory.yaml")
     # The example's own defaults: the inventory documents what a user gets from it as written.
-    example = modules_dir() / module / "examples" / inventory.get("example", "complete")
-    workspace = Workspace(example, sandbox_target, {"region": sandbox_target.region})
-    try:
-        workspace.init()
-        plan = workspace.plan()
-    finally:
-        workspace.cleanup()
+    plan = inventory_plans[_inventory_example(module)]
     changes = [c for c in plan.get("resource_changes", []) if c["mode"] == "managed"]
     counts: dict[str, int] = {}
     for change in changes:

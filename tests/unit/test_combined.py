@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,10 @@ def test_every_declared_variable_is_passed_an_unknown_value(tmp_path: Path) -> N
     root = _folder(tmp_path / "root", 'variable "a" {}\nvariable "b" {\n  default = 1\n}\n')
     workdir = tmp_path / "work"
     workdir.mkdir()
-    text = combined.write_root([root], workdir).read_text()
-    assert 'source = "../root"' in text
-    assert "a = var.unknown" in text and "b = var.unknown" in text
+    document = json.loads(combined.write_root([root], workdir).read_text())
+    unknown = "${var.unknown}"
+    assert document["module"] == {"root_0": {"source": "../root", "a": unknown, "b": unknown}}
+    assert document["variable"] == {"unknown": {"type": "any"}}
 
 
 def test_local_modules_are_followed_at_any_depth_but_not_remote_ones(tmp_path: Path) -> None:
@@ -67,7 +69,7 @@ def test_an_error_no_folder_owns_fails_every_folder_and_a_call_site_error_its_ca
     workdir.mkdir()
     diagnostics = [
         _error("no file"),
-        _error("at the call", "main.tf", "module.root_1"),
+        _error("at the call", "main.tf.json", "module.root_1"),
         {"severity": "warning", "summary": "ignored", "range": {"filename": "../one/main.tf"}},
     ]
     errors = combined.attribute(diagnostics, [one, two], workdir)
