@@ -195,8 +195,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     example is applied once; every other test is spread freely.
 
     Applied stacks are also moved to the front, root stacks first (the longest), then the examples that
-    wait on S3 lifecycle configurations (55 s each in the provider): xdist hands out work in collection
-    order, and a long apply that starts last would keep the run waiting on one worker."""
+    wait on S3 lifecycle configurations (55 s each in the provider), then the other groups (each shares one
+    expensive fixture: every bad-input case in one plan, every root in one validate): xdist hands out work in
+    collection order, and a long group that starts last would keep the run waiting on one worker."""
     sources = {id(item): _applied_source(item) for item in items}
     for item in items:
         if sources[id(item)] is not None:
@@ -204,8 +205,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     def order(item: pytest.Item) -> tuple[bool, bool, bool]:
         source = sources[id(item)]
-        if source is None:
-            return True, True, True
+        if source is None:  # a group shares an expensive fixture (one plan of many cases): start it early
+            return True, True, item.get_closest_marker("xdist_group") is None
         return False, not item.nodeid.startswith("tests/stacks/"), not waits_on_lifecycle(source)
 
     items.sort(key=order)
