@@ -9,8 +9,9 @@ diagnostic; an error belongs to the folder it is in and to every folder that cal
 "../x"``, at any depth), since validating such a folder alone would fail as well. An error in none of them
 (in the generated root, or without a file) belongs to all of them.
 
-``plan_together`` plans several examples the same way (each with its own variables) and hands each its part
-of the plan, with its own addresses: one plan and one ``show -json`` instead of one pair per example.
+``plan_together`` plans several calls the same way (each a root with its own variables: an example with its
+defaults, a stack with an environment's .tfvars) and hands each its part of the plan, with its own
+addresses: one plan and one ``show -json`` instead of one pair per call.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,26 +61,50 @@ def variables(folder: Path) -> list[str]:
     return sorted({name for text in _texts(folder) for name in _VARIABLE.findall(text)})
 
 
-def write_root(
-    roots: Sequence[Path], workdir: Path, arguments: Callable[[Path], Mapping[str, Any]] | None = None
-) -> Path:
-    """``workdir/main.tf.json``: a call ``module.root_<i>`` of each of ``roots`` with ``arguments(root)``;
-    by default every variable the root declares, unknown (as ``terraform validate`` sees a root)."""
+@dataclass(frozen=True)
+class Expression:
+    """An argument written as a Terraform expression (``var.unknown``), not as a value."""
 
-    def unknowns(root: Path) -> dict[str, Any]:
-        return {name: f"${{var.{UNKNOWN}}}" for name in variables(root)}
+    text: str
 
-    calls = {}
-    for index, root in enumerate(roots):
-        relative = os.path.relpath(root.resolve(), workdir.resolve())
+
+@dataclass(frozen=True)
+class Call:
+    """One call of ``root`` in the generated root module: its arguments as values (or ``Expression``), and
+    ``body``, more arguments as HCL (an environment's .tfvars, whose syntax is that of arguments)."""
+
+    root: Path
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    body: str = ""
+
+
+def _render(value: Any) -> str:
+    """A value as an HCL literal (JSON's syntax is HCL's for values; templates are escaped)."""
+    if isinstance(value, Expression):
+        return value.text
+    return json.dumps(value).replace("${", "$${").replace("%{", "%%{")
+
+
+def unknown_call(root: Path) -> Call:
+    """``root`` as ``terraform validate`` sees it: every variable it declares unknown."""
+    return Call(root, {name: Expression(f"var.{UNKNOWN}") for name in variables(root)})
+
+
+def write_root(calls: Sequence[Call], workdir: Path) -> list[range]:
+    """``workdir/main.tf``: ``module "root_<i>"`` for each call; the lines of each call's block."""
+    lines = [f'variable "{UNKNOWN}" {{', "  type    = any", "  default = null", "}"]
+    spans = []
+    for index, call in enumerate(calls):
+        relative = os.path.relpath(call.root.resolve(), workdir.resolve())
         source = relative if relative.startswith("..") else f"./{relative}"
-        calls[f"root_{index}"] = {"source": source, **(arguments or unknowns)(root)}
-    document: dict[str, Any] = {"module": calls}
-    if arguments is None:
-        document["variable"] = {UNKNOWN: {"type": "any"}}
-    path = workdir / "main.tf.json"
-    path.write_text(json.dumps(document, indent=1))
-    return path
+        first = len(lines) + 2  # 1-based, after a blank line
+        lines += ["", f'module "root_{index}" {{', f"  source = {json.dumps(source)}"]
+        lines += [f"  {name} = {_render(value)}" for name, value in call.arguments.items()]
+        lines += call.body.splitlines()
+        lines.append("}")
+        spans.append(range(first, len(lines) + 1))
+    (workdir / "main.tf").write_text("\n".join(lines) + "\n")
+    return spans
 
 
 def _folder_of(diagnostic: Mapping[str, Any], workdir: Path) -> Path | None:
@@ -89,7 +115,10 @@ def _folder_of(diagnostic: Mapping[str, Any], workdir: Path) -> Path | None:
 
 
 def attribute(
-    diagnostics: Sequence[Mapping[str, Any]], roots: Sequence[Path], workdir: Path
+    diagnostics: Sequence[Mapping[str, Any]],
+    roots: Sequence[Path],
+    workdir: Path,
+    spans: Sequence[range] = (),
 ) -> dict[Path, list[str]]:
     """Each root's errors (see the module's docstring); every root is a key."""
     errors: dict[Path, list[str]] = {root: [] for root in roots}
@@ -110,6 +139,9 @@ def attribute(
         ]
         if not owners and call is not None:
             owners = [roots[int(call.group(1))]]
+        if not owners and folder == workdir.resolve():  # at a call site: the call's block
+            line = where.get("start", {}).get("line", 0)
+            owners = [root for root, span in zip(roots, spans, strict=False) if line in span]
         for root in owners or roots:
             if message not in errors[root]:  # a module called twice reports its error twice
                 errors[root].append(message)
@@ -119,7 +151,7 @@ def attribute(
 def validate_together(roots: Sequence[Path], workdir: Path, env: Mapping[str, str]) -> dict[Path, list[str]]:
     """Validate ``roots`` in one init and one ``terraform validate -json`` in ``workdir``; each root's
     errors (an empty list: it validates)."""
-    write_root(roots, workdir)
+    spans = write_root([unknown_call(root) for root in roots], workdir)
     terraform = Terraform(workdir, dict(env))
     try:
         terraform.init()
@@ -141,31 +173,26 @@ def validate_together(roots: Sequence[Path], workdir: Path, env: Mapping[str, st
         ) from exc
     if result.returncode != 0 and not any(d.get("severity") == "error" for d in diagnostics):
         raise TerraformError(f"terraform validate failed in {workdir}:\n{summarize_errors(result.stderr)}")
-    return attribute(diagnostics, roots, workdir)
+    return attribute(diagnostics, roots, workdir, spans)
 
 
-def plan_together(
-    roots: Sequence[Path],
-    workdir: Path,
-    env: Mapping[str, str],
-    arguments: Callable[[Path], Mapping[str, Any]],
-) -> dict[Path, dict[str, Any]]:
-    """Plan ``roots`` (each with ``arguments(root)`` for its variables) in one init, one plan and one
-    ``show -json``; each root's part of the plan, shaped as its own plan would be: ``resource_changes``
-    with its addresses, and ``configuration.root_module`` (its outputs). A failing plan raises."""
-    write_root(roots, workdir, arguments)
+def plan_together(calls: Sequence[Call], workdir: Path, env: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Plan ``calls`` in one init, one plan and one ``show -json``; each call's part of the plan, shaped as
+    its own plan would be: ``resource_changes`` with its own addresses, and ``configuration.root_module``
+    (its outputs). A failing plan raises."""
+    write_root(calls, workdir)
     terraform = Terraform(workdir, dict(env))
     terraform.init()
     plan = terraform.plan()
-    calls = plan.get("configuration", {}).get("root_module", {}).get("module_calls", {})
-    parts: dict[Path, dict[str, Any]] = {}
-    for index, root in enumerate(roots):
+    modules = plan.get("configuration", {}).get("root_module", {}).get("module_calls", {})
+    parts = []
+    for index in range(len(calls)):
         prefix = f"module.root_{index}."
         changes = [
             {**change, "address": change["address"].removeprefix(prefix)}
             for change in plan.get("resource_changes", [])
             if change["address"].startswith(prefix)
         ]
-        module = calls.get(f"root_{index}", {}).get("module", {})
-        parts[root] = {"resource_changes": changes, "configuration": {"root_module": module}}
+        module = modules.get(f"root_{index}", {}).get("module", {})
+        parts.append({"resource_changes": changes, "configuration": {"root_module": module}})
     return parts

@@ -119,12 +119,14 @@ def inventory_plans(tmp_path_factory: pytest.TempPathFactory, sandbox_url: str) 
     one ``show -json``, in one fresh sandbox account; each example's part of the plan."""
     target = AwsTarget.sandbox(sandbox_url)
     examples = sorted({_inventory_example(m) for m in MODULES if _inventory_example(m).is_dir()})
-
-    def region(example: Path) -> dict[str, Any]:  # the example's own defaults otherwise
-        return {"region": target.region} if "region" in combined.variables(example) else {}
-
+    # The example's own defaults otherwise: what a user gets from it as written.
+    calls = [
+        combined.Call(e, {"region": target.region} if "region" in combined.variables(e) else {})
+        for e in examples
+    ]
     workdir = tmp_path_factory.mktemp("inventory-plans")
-    return combined.plan_together(examples, workdir, terraform_env(target.env()), region)
+    parts = combined.plan_together(calls, workdir, terraform_env(target.env()))
+    return dict(zip(examples, parts, strict=True))
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +36,25 @@ def test_every_declared_variable_is_passed_an_unknown_value(tmp_path: Path) -> N
     root = _folder(tmp_path / "root", 'variable "a" {}\nvariable "b" {\n  default = 1\n}\n')
     workdir = tmp_path / "work"
     workdir.mkdir()
-    document = json.loads(combined.write_root([root], workdir).read_text())
-    unknown = "${var.unknown}"
-    assert document["module"] == {"root_0": {"source": "../root", "a": unknown, "b": unknown}}
-    assert document["variable"] == {"unknown": {"type": "any"}}
+    [span] = combined.write_root([combined.unknown_call(root)], workdir)
+    lines = (workdir / "main.tf").read_text().splitlines()
+    block = lines[span.start - 1 : span.stop - 1]
+    assert block == [
+        'module "root_0" {',
+        '  source = "../root"',
+        "  a = var.unknown",
+        "  b = var.unknown",
+        "}",
+    ]
+
+
+def test_values_are_written_as_literals_and_a_body_as_it_is(tmp_path: Path) -> None:
+    root = _folder(tmp_path / "root", "")
+    call = combined.Call(root, {"name": "x-${y}", "counts": {"min": 1}}, body='region = "eu-west-2"\n')
+    combined.write_root([call], tmp_path)
+    text = (tmp_path / "main.tf").read_text()
+    assert '  name = "x-$${y}"' in text and '  counts = {"min": 1}' in text
+    assert 'region = "eu-west-2"' in text
 
 
 def test_local_modules_are_followed_at_any_depth_but_not_remote_ones(tmp_path: Path) -> None:
@@ -54,10 +68,12 @@ def test_local_modules_are_followed_at_any_depth_but_not_remote_ones(tmp_path: P
     assert combined.local_modules(root) == {bucket.resolve(), pipeline.resolve()}
 
 
-def _error(summary: str, filename: str | None = None, context: str | None = None) -> dict[str, Any]:
+def _error(
+    summary: str, filename: str | None = None, context: str | None = None, line: int = 1
+) -> dict[str, Any]:
     diagnostic: dict[str, Any] = {"severity": "error", "summary": summary, "detail": ""}
     if filename:
-        diagnostic["range"] = {"filename": filename, "start": {"line": 1}}
+        diagnostic["range"] = {"filename": filename, "start": {"line": line}}
     if context:
         diagnostic["snippet"] = {"context": context}
     return diagnostic
@@ -69,9 +85,9 @@ def test_an_error_no_folder_owns_fails_every_folder_and_a_call_site_error_its_ca
     workdir.mkdir()
     diagnostics = [
         _error("no file"),
-        _error("at the call", "main.tf.json", "module.root_1"),
+        _error("at the call", "main.tf", None, line=12),
         {"severity": "warning", "summary": "ignored", "range": {"filename": "../one/main.tf"}},
     ]
-    errors = combined.attribute(diagnostics, [one, two], workdir)
+    errors = combined.attribute(diagnostics, [one, two], workdir, [range(6, 10), range(11, 15)])
     assert [e.splitlines()[0] for e in errors[one]] == ["Error: no file"]
     assert [e.splitlines()[0] for e in errors[two]] == ["Error: no file", "Error: at the call"]
