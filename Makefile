@@ -80,8 +80,8 @@ destroy: ## Destroy terraform/platform in ENV
 demo: ## The platform on the sandbox: apply it, ship a baked model project (canary rolls back), tear down
 	$(BIN)/launchpad demo
 
-bench: ## Time init/apply/re-plan/destroy per module example; writes bench-results/*.json
-	$(BIN)/launchpad bench --output-dir bench-results
+bench: ## Time examples, stacks, policy, sandbox, and profile the suite (ONLY=suite/profile); bench-results/
+	$(BIN)/launchpad bench --output-dir bench-results $(if $(ONLY),--only $(ONLY))
 
 lock: ## Re-pin requirements*.lock (after changing pyproject.toml or CHECKOV_VERSION; needs PyPI)
 	rm -rf $(LOCK_TMP) && $(PYTHON) -m venv $(LOCK_TMP)/app && $(PYTHON) -m venv $(LOCK_TMP)/checkov
