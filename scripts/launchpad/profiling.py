@@ -10,7 +10,8 @@ document to PATH. CPU seconds do not depend on how busy the machine is the way w
 terraform invocation counts do not depend on it at all: compare runs by those.
 
 Terraform is counted by a shim put first on ``PATH`` for the run: a two-line shell script that appends the
-subcommand to a log of its worker and ``exec``s the real binary (so children of children are counted too).
+subcommand to a log of its worker and ``exec``s the real binary without the log's name (so a shim of a
+profiled run inside a profiled run counts once), and children of children are counted too.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ KINDS: tuple[tuple[str, str], ...] = (
 SHIM = """#!/bin/sh
 for word in "$@"; do case "$word" in -*) ;; *) break ;; esac; done
 [ -n "${LAUNCHPAD_PROFILE_TF_LOG:-}" ] && printf '%s\\n' "${word:-none}" >> "$LAUNCHPAD_PROFILE_TF_LOG"
-exec "REAL" "$@"
+LAUNCHPAD_PROFILE_TF_LOG= exec "REAL" "$@"
 """
 
 
