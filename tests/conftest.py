@@ -1,1 +1,1 @@
-pytest_plugins = ["launchpad.testing"]
+pytest_plugins = ["launchpad.testing", "launchpad.profiling"]

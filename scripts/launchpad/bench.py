@@ -12,7 +12,10 @@ and reports their ratio. Results are JSON, written under ``--output-dir`` with a
 seconds from a rollback alarm entering ALARM to the rollback call (sandbox). ``sandbox/authorization`` is
 what the sandbox's authorization costs per call: its own timer's median and p99 (ms) over a role's calls to
 an SSE-KMS bucket with a TLS-only policy, against the median round trip of those calls (their ratio is the
-authorization's share of a call).
+authorization's share of a call). ``suite/profile`` runs the test suite as `make test` does (without ruff)
+with the profiler (``launchpad.profiling``) and reports its wall seconds, CPU seconds (total, per tier and
+per kind of test) and terraform runs; the whole profile (by directory, function and the slowest tests) is
+written beside the results as ``suite-profile.json``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -61,6 +66,9 @@ POLICY_ROUNDS = 2  # best of: a cold file cache or a busy second must not decide
 AUTHORIZATION = "sandbox/authorization"
 AUTHORIZATION_ROUNDS = 100  # of PutObject, GetObject and ListObjectsV2: 300 calls
 STATS_ROUTE = "/_launchpad/authz/stats"
+SUITE_PROFILE = "suite/profile"
+SUITE_WORKERS = 3  # as `make test` (WORKERS)
+SUITE_PROFILE_FILE = "suite-profile.json"
 
 
 @dataclass(frozen=True)
@@ -237,17 +245,64 @@ def measure_policy() -> dict[str, float]:
     }
 
 
-def run(endpoint_url: str, only: tuple[str, ...] = ()) -> Iterator[tuple[str, dict[str, float]]]:
-    """Yield (name, timings) for the floor, every module example and root stack, and the policy run (those
-    whose name contains one of ``only``, if given)."""
+def suite_command(profile: Path, workers: int = SUITE_WORKERS) -> list[str]:
+    """`make test`'s pytest line, profiled into ``profile``."""
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-n",
+        str(workers),
+        "--dist",
+        "loadgroup",
+        "-m",
+        "not aws",
+        f"--launchpad-profile={profile}",
+    ]
+
+
+def suite_results(profile: dict[str, Any]) -> dict[str, float]:
+    """The numbers of a suite profile that runs are compared by: wall and CPU seconds, terraform runs, in
+    total, per tier (fast, sandbox) and per kind of test (validate, plan, apply, bake, ...)."""
+    results = {
+        "wall_seconds": profile["wall_seconds"],
+        "cpu_seconds": round(profile["cpu_minutes"] * 60, 1),
+        "tests": float(profile["total"]["tests"]),
+        "terraform_runs": float(profile["total"]["terraform"]),
+    }
+    for section in ("tiers", "kinds"):
+        for name, cost in profile[section].items():
+            results[f"{name}_cpu_seconds"] = round(cost["cpu"], 1)
+            results[f"{name}_terraform_runs"] = float(cost["terraform"])
+    return results
+
+
+def measure_suite(profile_dir: Path) -> dict[str, float]:
+    """Run the suite (its own sandbox, as a fresh `make test` would) with the profiler; the profile is kept
+    in ``profile_dir``."""
+    profile_dir.mkdir(parents=True, exist_ok=True)
+    path = (profile_dir / SUITE_PROFILE_FILE).resolve()
+    env = {k: v for k, v in os.environ.items() if k not in ("LAUNCHPAD_SANDBOX_URL", "PYTEST_ADDOPTS")}
+    result = subprocess.run(suite_command(path), cwd=repo_root(), env=env, check=False)
+    if result.returncode != 0:
+        raise LaunchpadError(f"the suite failed (exit {result.returncode}); its profile would mislead")
+    return suite_results(json.loads(path.read_text()))
+
+
+def run(
+    endpoint_url: str, only: tuple[str, ...] = (), profile_dir: Path = Path("bench-results")
+) -> Iterator[tuple[str, dict[str, float]]]:
+    """Yield (name, timings) for the floor, every module example and root stack, the policy run and the
+    suite profile (those whose name contains one of ``only``, if given)."""
 
     def wanted(name: str) -> bool:
         return not only or any(text in name for text in only)
 
     every = subjects()
     selected = [s for s in every if wanted(s.name)]
-    if not selected and not any(wanted(n) for n in (POLICY, GUARDED_UPDATE, AUTHORIZATION)):
-        names = ", ".join([*(s.name for s in every), GUARDED_UPDATE, AUTHORIZATION, POLICY])
+    if not selected and not any(wanted(n) for n in (POLICY, GUARDED_UPDATE, AUTHORIZATION, SUITE_PROFILE)):
+        names = ", ".join([*(s.name for s in every), GUARDED_UPDATE, AUTHORIZATION, POLICY, SUITE_PROFILE])
         raise LaunchpadError(f"nothing matches {' or '.join(only)}; choose from: {names}")
     if selected:
         yield "provider-floor", measure_floor(endpoint_url)
@@ -259,6 +314,8 @@ def run(endpoint_url: str, only: tuple[str, ...] = ()) -> Iterator[tuple[str, di
         yield AUTHORIZATION, measure_authorization(endpoint_url)
     if wanted(POLICY):
         yield POLICY, measure_policy()
+    if wanted(SUITE_PROFILE):
+        yield SUITE_PROFILE, measure_suite(profile_dir)
 
 
 def report(results: dict[str, dict[str, float]], started: float) -> dict[str, Any]:
@@ -286,7 +343,7 @@ def write(document: dict[str, Any], output_dir: Path) -> Path:
 
 
 UNITLESS = frozenset({"ratio"})
-COUNTS = frozenset({"mutating_calls", "calls"})
+COUNTS = frozenset({"mutating_calls", "calls", "tests"})
 
 
 def format_value(name: str, value: float) -> str:
@@ -294,7 +351,7 @@ def format_value(name: str, value: float) -> str:
     measured in milliseconds (``*_ms``) with three decimals; a ratio and a count have no unit."""
     if name in UNITLESS:
         return f"{name} {value:5.2f}"
-    if name in COUNTS:
+    if name in COUNTS or name.endswith("_runs"):
         return f"{name} {value:4.0f}"
     if name.endswith("_ms"):
         return f"{name} {value:7.3f}ms"

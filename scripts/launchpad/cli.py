@@ -523,19 +523,18 @@ def demo() -> None:
     multiple=True,
     metavar="TEXT",
     help="Measure only what contains TEXT: <module>/<example>, stack/<name>, deploy/guarded-update, "
-    "sandbox/authorization or policy "
-    "(repeatable).",
+    "sandbox/authorization, policy or suite/profile (repeatable).",
 )
 @friendly_errors
 def bench_command(output_dir: Path, only: tuple[str, ...]) -> None:
-    """Time init/apply/re-plan/destroy of every module example and stack on a sandbox, and `launchpad policy`
-    against bare checkov; write JSON."""
+    """Time init/apply/re-plan/destroy of every module example and stack on a sandbox, `launchpad policy`
+    against bare checkov, and profile the test suite (CPU and terraform runs per tier); write JSON."""
     previous_file = output_dir / "latest.json"
     previous = json.loads(previous_file.read_text()) if previous_file.exists() else None
     started = time.monotonic()
     results: dict[str, dict[str, float]] = {}
     with Sandbox().running() as info:
-        for name, timings in bench.run(info.url, only):
+        for name, timings in bench.run(info.url, only, profile_dir=output_dir):
             results[name] = timings
             click.echo(f"{name:32} " + "  ".join(bench.format_value(k, v) for k, v in timings.items()))
     document = bench.report(results, started)

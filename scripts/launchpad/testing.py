@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -26,6 +25,7 @@ import boto3
 import pytest
 
 from launchpad.aws import AwsTarget
+from launchpad.combined import local_modules
 from launchpad.paths import modules_dir
 from launchpad.sandbox import Sandbox
 from launchpad.workspace import Workspace
@@ -178,7 +178,6 @@ def _applied_source(item: pytest.Item) -> Path | None:
     return None
 
 
-_LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE)
 LIFECYCLE_RESOURCE = "aws_s3_bucket_lifecycle_configuration"
 
 
@@ -186,11 +185,8 @@ LIFECYCLE_RESOURCE = "aws_s3_bucket_lifecycle_configuration"
 def waits_on_lifecycle(source: Path) -> bool:
     """Whether applying ``source`` creates an S3 lifecycle configuration (itself or through a local module):
     hashicorp/aws waits at least 55 s for each (docs/sandbox-s3-lifecycle.md)."""
-    texts = [f.read_text() for f in sorted(source.glob("*.tf"))]
-    if any(LIFECYCLE_RESOURCE in text for text in texts):
-        return True
-    modules = {(source / m.split("//")[0]).resolve() for t in texts for m in _LOCAL_SOURCE.findall(t)}
-    return any(waits_on_lifecycle(m) for m in sorted(modules) if m.is_dir() and m != source.resolve())
+    folders = [source, *sorted(local_modules(source))]
+    return any(LIFECYCLE_RESOURCE in path.read_text() for folder in folders for path in folder.glob("*.tf"))
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist turns the marks into groups
@@ -199,8 +195,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     example is applied once; every other test is spread freely.
 
     Applied stacks are also moved to the front, root stacks first (the longest), then the examples that
-    wait on S3 lifecycle configurations (55 s each in the provider): xdist hands out work in collection
-    order, and a long apply that starts last would keep the run waiting on one worker."""
+    wait on S3 lifecycle configurations (55 s each in the provider), then the other groups (each shares one
+    expensive fixture: every bad-input case in one plan, every root in one validate): xdist hands out work in
+    collection order, and a long group that starts last would keep the run waiting on one worker."""
     sources = {id(item): _applied_source(item) for item in items}
     for item in items:
         if sources[id(item)] is not None:
@@ -208,8 +205,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     def order(item: pytest.Item) -> tuple[bool, bool, bool]:
         source = sources[id(item)]
-        if source is None:
-            return True, True, True
+        if source is None:  # a group shares an expensive fixture (one plan of many cases): start it early
+            return True, True, item.get_closest_marker("xdist_group") is None
         return False, not item.nodeid.startswith("tests/stacks/"), not waits_on_lifecycle(source)
 
     items.sort(key=order)

@@ -14,12 +14,11 @@ from typing import Any
 import pytest
 import yaml
 
-from launchpad import docs, policy
+from launchpad import combined, docs, policy
 from launchpad.aws import AwsTarget
 from launchpad.inventory import account_inventory
 from launchpad.paths import modules_dir, repo_root
-from launchpad.terraform import Terraform, copy_module_dir, module_source, terraform_env
-from launchpad.workspace import Workspace
+from launchpad.terraform import Terraform, module_source, terraform_env
 
 MODULES = sorted(p.name for p in modules_dir().iterdir() if (p / "main.tf").exists())
 ROOT_MODULES = sorted(  # every module, submodule, example and root stack: each must validate on its own
@@ -51,12 +50,22 @@ def test_terraform_fmt_is_clean() -> None:
     assert result.returncode == 0, f"run `make fmt`; unformatted files:\n{result.stdout}{result.stderr}"
 
 
-@pytest.mark.parametrize("root", ROOT_MODULES, ids=lambda p: str(p.relative_to(repo_root())))
-def test_module_validates(root: Path, tmp_path: Path) -> None:
-    copy = copy_module_dir(root, tmp_path / root.name)
-    terraform = Terraform(copy, terraform_env({"AWS_REGION": "eu-west-1"}))
-    terraform.init()
-    terraform.validate()
+@pytest.fixture(scope="module")
+def validated(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, list[str]]:
+    """Every root module validated in one Terraform process (``launchpad.combined``): one provider start
+    for all of them instead of one per folder; each folder's errors."""
+    workdir = tmp_path_factory.mktemp("validate-all")
+    return combined.validate_together(ROOT_MODULES, workdir, terraform_env({"AWS_REGION": "eu-west-1"}))
+
+
+@pytest.mark.parametrize(
+    "root",
+    [pytest.param(r, marks=pytest.mark.xdist_group("validate-all")) for r in ROOT_MODULES],
+    ids=lambda p: str(p.relative_to(repo_root())),
+)
+def test_module_validates(root: Path, validated: dict[Path, list[str]]) -> None:
+    errors = validated[root]
+    assert not errors, f"{root.relative_to(repo_root())} does not validate:\n" + "\n\n".join(errors)
 
 
 @pytest.mark.parametrize(
@@ -98,17 +107,35 @@ def _subset_mismatches(expected: Any, actual: Any, path: str) -> list[str]:
     return [] if expected == actual else [f"{path}: expected {expected!r}, got {actual!r}"]
 
 
-@pytest.mark.parametrize("module", MODULES)
-def test_plan_matches_inventory(module: str, sandbox_target: AwsTarget) -> None:
+def _inventory_example(module: str) -> Path:
+    path = TESTS / module / "inventory.yaml"
+    example = yaml.safe_load(path.read_text()).get("example", "complete") if path.exists() else "complete"
+    return modules_dir() / module / "examples" / example
+
+
+@pytest.fixture(scope="module")
+def inventory_plans(tmp_path_factory: pytest.TempPathFactory, sandbox_url: str) -> dict[Path, dict[str, Any]]:
+    """Every module's inventoried example planned together (``launchpad.combined``): one init, one plan,
+    one ``show -json``, in one fresh sandbox account; each example's part of the plan."""
+    target = AwsTarget.sandbox(sandbox_url)
+    examples = sorted({_inventory_example(m) for m in MODULES if _inventory_example(m).is_dir()})
+    # The example's own defaults otherwise: what a user gets from it as written.
+    calls = [
+        combined.Call(e, {"region": target.region} if "region" in combined.variables(e) else {})
+        for e in examples
+    ]
+    workdir = tmp_path_factory.mktemp("inventory-plans")
+    parts = combined.plan_together(calls, workdir, terraform_env(target.env()))
+    return dict(zip(examples, parts, strict=True))
+
+
+@pytest.mark.parametrize(
+    "module", [pytest.param(m, marks=pytest.mark.xdist_group("inventory")) for m in MODULES]
+)
+def test_plan_matches_inventory(module: str, inventory_plans: dict[Path, dict[str, Any]]) -> None:
     inventory = _load(module, "inventory.yaml")
     # The example's own defaults: the inventory documents what a user gets from it as written.
-    example = modules_dir() / module / "examples" / inventory.get("example", "complete")
-    workspace = Workspace(example, sandbox_target, {"region": sandbox_target.region})
-    try:
-        workspace.init()
-        plan = workspace.plan()
-    finally:
-        workspace.cleanup()
+    plan = inventory_plans[_inventory_example(module)]
     changes = [c for c in plan.get("resource_changes", []) if c["mode"] == "managed"]
     counts: dict[str, int] = {}
     for change in changes:
@@ -129,12 +156,12 @@ def test_plan_matches_inventory(module: str, sandbox_target: AwsTarget) -> None:
 
 
 # -- bad input fails at plan with a clear message ---------------------------------------------------
-# All of a module's bad-input cases are planned together, in a root module holding one `module "case_<i>"`
-# call per case. Terraform checks every call's variables in the same plan and names the call in each
-# diagnostic (the snippet context `module.case_<i>`). Preconditions run only once every variable of the plan
-# is valid, so the cases that drew no diagnostic are planned once more, together; a failed precondition names
-# its call by the file it fails in (Terraform's copy of the module under .terraform/modules/case_<i>/). So a
-# module's cases cost two plans, however many there are.
+# Every module's bad-input cases are planned together, in one root module holding one `module "case_<i>"` call
+# per case. Terraform checks every call's variables in the same plan and names the call in each diagnostic
+# (the snippet context `module.case_<i>`). Preconditions run only once every variable of the plan is valid, so
+# the cases that drew no diagnostic are planned once more, together; a failed precondition names its call by
+# the file it fails in (Terraform's copy of the module under .terraform/modules/case_<i>/). So all the cases
+# cost two plans (each starts the provider once), however many modules and cases there are.
 _CASE_CONTEXT = re.compile(r"^module\.case_(\d+)\b")
 _CASE_FILE = re.compile(r"\.terraform/modules/case_(\d+)/")
 
@@ -154,7 +181,7 @@ def _validation_cases() -> list[Any]:
                 module,
                 case["name"],
                 id=f"{module}-{case['name']}",
-                marks=pytest.mark.xdist_group(f"validation-{module}"),
+                marks=pytest.mark.xdist_group("bad-input"),
             )
             for case in cases
         ]
@@ -169,20 +196,30 @@ def _case_of(diagnostic: dict[str, Any]) -> int | None:
 
 
 class BadInputPlans:
-    """Plans one module's bad-input cases together (see above) and remembers each case's errors."""
+    """Plans every module's bad-input cases together (see above) and remembers each case's errors, and what
+    the account holds afterwards."""
 
-    def __init__(self, module: str, root: Path, target: AwsTarget) -> None:
-        self.source = modules_dir() / module
+    def __init__(self, modules: list[str], root: Path, target: AwsTarget) -> None:
         self.root = root
         self.target = target
-        self.base_vars, self.cases = _load_cases(module)
-        self.index = {case["name"]: i for i, case in enumerate(self.cases)}
+        self.calls: list[dict[str, Any]] = []  # one per case: the module call's arguments
+        self.index: dict[tuple[str, str], int] = {}
+        self.expected: dict[tuple[str, str], str] = {}
+        for module in modules:
+            if not (TESTS / module / "validation_cases.yaml").exists():
+                continue  # its test fails alone, below
+            base_vars, cases = _load_cases(module)
+            source = {"source": module_source(modules_dir() / module)}
+            for case in cases:
+                self.index[module, case["name"]] = len(self.calls)
+                self.expected[module, case["name"]] = case["error"]
+                self.calls.append({**source, **base_vars, **case["vars"]})
         self.unattributed: list[str] = []
         self._errors: dict[int, list[str]] | None = None
+        self.inventory: dict[str, list[str]] | None = None
 
     def _plan(self, indexes: list[int]) -> dict[int, list[str]]:
-        source = {"source": module_source(self.source)}
-        calls = {f"case_{i}": {**source, **self.base_vars, **self.cases[i]["vars"]} for i in indexes}
+        calls = {f"case_{i}": self.calls[i] for i in indexes}
         (self.root / "main.tf.json").write_text(json.dumps({"module": calls}, indent=1))
         terraform = Terraform(self.root, terraform_env(self.target.env()))
         terraform.init()
@@ -198,39 +235,35 @@ class BadInputPlans:
                 errors.setdefault(case, []).append(message)
         return errors
 
-    def errors_for(self, name: str) -> list[str]:
+    def errors_for(self, module: str, name: str) -> list[str]:
         if self._errors is None:
-            every = list(range(len(self.cases)))
+            every = list(range(len(self.calls)))
             self._errors = self._plan(every)
             rest = [i for i in every if i not in self._errors]
             if rest:
                 self._errors.update(self._plan(rest))
-        return self._errors.get(self.index[name], [])
+            # What the account holds once every case was planned: nothing else uses this account.
+            self.inventory = account_inventory(self.target)
+        return self._errors.get(self.index[module, name], [])
 
 
 @pytest.fixture(scope="module")
-def bad_input_plans(tmp_path_factory: pytest.TempPathFactory, sandbox_url: str) -> Any:
-    """Each module's planned cases, in a fresh sandbox account per module."""
-    cache: dict[str, BadInputPlans] = {}
-
-    def get(module: str) -> BadInputPlans:
-        if module not in cache:
-            root = tmp_path_factory.mktemp(f"validate-{module}")
-            cache[module] = BadInputPlans(module, root, AwsTarget.sandbox(sandbox_url))
-        return cache[module]
-
-    return get
+def bad_input_plans(tmp_path_factory: pytest.TempPathFactory, sandbox_url: str) -> BadInputPlans:
+    """Every module's cases, planned in one fresh sandbox account."""
+    return BadInputPlans(MODULES, tmp_path_factory.mktemp("bad-input"), AwsTarget.sandbox(sandbox_url))
 
 
 @pytest.mark.parametrize(("module", "name"), _validation_cases())
-def test_bad_input_is_rejected_at_plan(module: str, name: str, bad_input_plans: Any) -> None:
-    plans = bad_input_plans(module)
-    errors = plans.errors_for(name)
+def test_bad_input_is_rejected_at_plan(module: str, name: str, bad_input_plans: BadInputPlans) -> None:
+    plans = bad_input_plans
+    if (module, name) not in plans.index:
+        _load_cases(module)  # fails: the module ships no validation_cases.yaml
+    errors = plans.errors_for(module, name)
     unattributed = "\n".join(plans.unattributed)
     assert errors, f"{name}: the plan succeeded; the input was accepted\n{unattributed}"
     message = " ".join(" ".join(errors).split())
     kinds = ("Invalid value for variable", "Resource precondition failed")
     assert any(kind in message for kind in kinds), f"not a validation error:\n{errors}"
-    expected = " ".join(plans.cases[plans.index[name]]["error"].split())
+    expected = " ".join(plans.expected[module, name].split())
     assert expected in message, f"unexpected error for {name}:\n" + "\n".join(errors)
-    assert account_inventory(plans.target) == {}, "bad input must leave the account untouched"
+    assert plans.inventory == {}, "bad input must leave the account untouched"

@@ -5,51 +5,52 @@ builds). `launchpad plan --env` runs the same plan from the command line."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from launchpad import __version__, environments
+from launchpad import __version__, combined, environments
 from launchpad.aws import AwsTarget
 from launchpad.cli import main
 from launchpad.environments import Environment
 from launchpad.errors import LaunchpadError
 from launchpad.paths import STATE_DIR_ENV
-from launchpad.workspace import Workspace
+from launchpad.terraform import terraform_env
 
 ENVIRONMENTS = ["dev", "staging", "prod", "sandbox"]
-# One worker makes the plans: the module-scoped cache below is per worker, and each plan costs ~12 s of CPU.
+# One worker makes the plans: the module-scoped fixture below (per worker) plans every environment at once.
 pytestmark = pytest.mark.xdist_group("platform-environments")
 
 
+_REGION = re.compile(r"^region\s*=.*$", re.MULTILINE)
+
+
 @pytest.fixture(scope="module")
-def plans(sandbox_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Each environment's plan, made once per module, in a fresh sandbox account."""
-    cache: dict[str, list[dict[str, Any]]] = {}
-
-    def plan(env: str) -> list[dict[str, Any]]:
-        if env not in cache:
-            target = AwsTarget.sandbox(sandbox_url)
-            stack = Environment(env).stack_dir
-            workspace = Workspace(
-                stack,
-                target,
-                {"region": target.region},
-                parent=tmp_path_factory.mktemp(env),
-                var_file=Environment(env).var_file,
-            )
-            try:
-                workspace.init()
-                document = workspace.plan()
-            finally:
-                workspace.cleanup()
-            cache[env] = [c for c in document["resource_changes"] if c["mode"] == "managed"]
-        return cache[env]
-
-    yield plan
+def plans(
+    sandbox_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], list[dict[str, Any]]]:
+    """Every environment's plan, all made together (``launchpad.combined``: one init, one plan, one
+    ``show -json`` for the four), in one fresh sandbox account: each environment calls the stack with its
+    .tfvars, and ``region`` from the target (which wins over the file's, as ``Workspace`` gives it)."""
+    target = AwsTarget.sandbox(sandbox_url)
+    calls = [
+        combined.Call(
+            Environment(env).stack_dir,
+            {"region": target.region},
+            body=_REGION.sub("", Environment(env).var_file.read_text()),
+        )
+        for env in ENVIRONMENTS
+    ]
+    workdir = tmp_path_factory.mktemp("environments")
+    parts = combined.plan_together(calls, workdir, terraform_env(target.env()))
+    by_env = {
+        env: [c for c in part["resource_changes"] if c["mode"] == "managed"]
+        for env, part in zip(ENVIRONMENTS, parts, strict=True)
+    }
+    return by_env.__getitem__
 
 
 def _of_type(plan: list[dict[str, Any]], resource_type: str) -> list[dict[str, Any]]:

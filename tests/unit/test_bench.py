@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from launchpad import bench
@@ -114,3 +119,51 @@ def test_an_authorization_bench_without_authorization_is_an_error(monkeypatch: p
     monkeypatch.setattr(bench.control, "request", lambda *args, **kwargs: {"enabled": False})
     with pytest.raises(LaunchpadError, match="timed no authorization"):
         bench.measure_authorization("http://127.0.0.1:9")
+
+
+def test_the_suite_is_profiled_as_make_test_runs_it_and_compared_by_its_numbers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    profile = {
+        "wall_seconds": 300.0,
+        "cpu_minutes": 10.0,
+        "total": {"tests": 2000, "terraform": 150},
+        "tiers": {"sandbox": {"cpu": 280.0, "terraform": 100}, "fast": {"cpu": 300.0, "terraform": 50}},
+        "kinds": {"validate": {"cpu": 20.04, "terraform": 2}},
+    }
+    commands = []
+
+    def fake_run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        commands.append(command)
+        assert "LAUNCHPAD_SANDBOX_URL" not in kwargs["env"], "its own sandbox, as in a fresh clone"
+        path = Path(next(a for a in command if a.startswith("--launchpad-profile=")).split("=", 1)[1])
+        path.write_text(json.dumps(profile))
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setenv("LAUNCHPAD_SANDBOX_URL", "http://127.0.0.1:9")
+    monkeypatch.setattr(bench.subprocess, "run", fake_run)
+    results = dict(bench.run("http://127.0.0.1:9", ("suite/profile",), profile_dir=tmp_path))
+    [command] = commands
+    assert command[command.index("-m", 3) + 1] == "not aws" and "loadgroup" in command
+    assert results == {
+        "suite/profile": {
+            "wall_seconds": 300.0,
+            "cpu_seconds": 600.0,
+            "tests": 2000.0,
+            "terraform_runs": 150.0,
+            "sandbox_cpu_seconds": 280.0,
+            "sandbox_terraform_runs": 100.0,
+            "fast_cpu_seconds": 300.0,
+            "fast_terraform_runs": 50.0,
+            "validate_cpu_seconds": 20.0,
+            "validate_terraform_runs": 2.0,
+        }
+    }
+    assert (tmp_path / bench.SUITE_PROFILE_FILE).exists(), "the whole profile is kept beside the results"
+    assert bench.format_value("terraform_runs", 150.0) == "terraform_runs  150"
+
+
+def test_a_failing_suite_gives_no_profile(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(bench.subprocess, "run", lambda command, **_: subprocess.CompletedProcess(command, 1))
+    with pytest.raises(LaunchpadError, match="the suite failed"):
+        bench.measure_suite(tmp_path)

@@ -9,6 +9,8 @@ import pytest
 from launchpad import testing
 from launchpad.paths import modules_dir
 
+pytest_plugins = ["pytester"]
+
 
 def test_applied_example_tests_are_grouped_on_one_worker(request: pytest.FixtureRequest) -> None:
     """Under `--dist loadgroup`, xdist marks grouped tests by suffixing their node id with `@<group>`;
@@ -45,3 +47,16 @@ def test_the_repos_bucket_examples_are_the_ones_that_wait() -> None:
     assert testing.waits_on_lifecycle(examples / "s3-bucket" / "examples" / "complete")
     assert testing.waits_on_lifecycle(examples / "cicd-pipeline" / "examples" / "complete")  # via s3-bucket
     assert not testing.waits_on_lifecycle(examples / "kms" / "examples" / "complete")
+
+
+def test_groups_start_before_single_tests(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A group shares one expensive fixture (one plan of every case): xdist hands out work in collection
+    order, so a group collected last would keep the run waiting on one worker."""
+    monkeypatch.setenv(testing.SANDBOX_URL_ENV, "http://127.0.0.1:9")  # no sandbox is started
+    pytester.makepyfile(
+        test_a="def test_single():\n    pass\n",
+        test_b="import pytest\n\n@pytest.mark.xdist_group('g')\ndef test_grouped():\n    pass\n",
+    )
+    result = pytester.runpytest_inprocess("--collect-only", "-q", "-p", "launchpad.testing")
+    ids = [line for line in result.outlines if "::" in line]
+    assert ids == ["test_b.py::test_grouped", "test_a.py::test_single"]
