@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from launchpad import policy
 from launchpad.aws import AwsTarget
@@ -44,6 +44,10 @@ from launchpad.paths import modules_dir, repo_root
 from launchpad.sandbox import control, workloads
 from launchpad.terraform import terraform_version
 from launchpad.workspace import Workspace
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.literals import BucketLocationConstraintType
+    from mypy_boto3_s3.type_defs import ServerSideEncryptionRuleTypeDef
 
 FLOOR_STACK = """\
 terraform {
@@ -173,8 +177,11 @@ def _authorization_workload(target: AwsTarget) -> AwsTarget:
     bucket, name = f"lp-bench-authz-{target.account_id}", "lp-bench-authz"
     key = target.client("kms").create_key(Description="bench")["KeyMetadata"]["Arn"]
     s3 = target.client("s3")
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": target.region})
-    rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}}
+    region = cast("BucketLocationConstraintType", target.region)
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    rule: ServerSideEncryptionRuleTypeDef = {
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}
+    }
     s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [rule]})
     tls_only = {
         "Effect": "Deny",

@@ -286,9 +286,10 @@ class Profiler:
         if self.worker_id is not None or report.when != "teardown":
             return
         for name, value in report.user_properties:
-            if name == _PROPERTY:
-                sandbox = value.pop("sandbox")
-                self.measured.append(Measured(report.nodeid, sandbox, Cost(**value)))
+            if name == _PROPERTY and isinstance(value, dict):
+                measured = dict(value)
+                sandbox = bool(measured.pop("sandbox"))
+                self.measured.append(Measured(report.nodeid, sandbox, Cost(**measured)))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.worker_id is not None:  # the worker's CPU outside its tests: start-up and collection
