@@ -36,7 +36,8 @@ RUN_SECONDS = 900
 
 
 def version() -> str:
-    return str(tomllib.loads((CHECKOUT / "pyproject.toml").read_text())["project"]["version"])
+    """The version both distributions are built at: scripts/launchpad/VERSION, the one version source."""
+    return (CHECKOUT / "scripts" / "launchpad" / "VERSION").read_text(encoding="utf-8").strip()
 
 
 def dependencies(pyproject: Path) -> list[str]:

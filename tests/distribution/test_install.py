@@ -9,6 +9,7 @@ the package index once per machine.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 
 from launchpad.aws import AwsTarget
 from launchpad.deploy.seed import seed
+from tests.cookiecutter.support import ORGANISATION
 
 from .support import Installed
 
@@ -59,8 +61,19 @@ def test_new_then_policy_then_the_projects_own_make_test(installed: Installed, c
     """``launchpad new`` bakes from the packaged template; ``launchpad policy`` over the baked stack resolves
     its pinned modules to the packaged ones and runs the packaged checks; the project's ``make test`` (ruff,
     training, the serving contract over gunicorn) passes against the installed wheels."""
-    baked = installed.launchpad("new", "--output-dir", str(installed.cwd / "projects"), "--no-input")
+    # Where the organisation keeps launchpad, and the SHA256SUMS of the wheels built here (as a release's).
+    sums = installed.cwd / "SHA256SUMS"
+    built = sorted((installed.venv.parent / "dist").glob("*.whl"))
+    sums.write_text("".join(f"{hashlib.sha256(w.read_bytes()).hexdigest()}  {w.name}\n" for w in built))
+    where = [f"{key}={ORGANISATION[key]}" for key in ("launchpad_git_url", "launchpad_index_url")]
+    baked = installed.launchpad(
+        "new", "--output-dir", str(installed.cwd / "projects"), "--no-input", "--release-sums", str(sums),
+        *(arg for answer in where for arg in ("--set", answer)),
+    )  # fmt: skip
     project = Path(re.search(r"^baked (.+)$", baked.stdout, re.MULTILINE)[1])  # type: ignore[index]
+    pinned = "".join((project / f"requirements-{n}.txt").read_text() for n in ("launchpad", "serving"))
+    for wheel in built:
+        assert f"--hash=sha256:{hashlib.sha256(wheel.read_bytes()).hexdigest()}" in pinned, wheel.name
     assert f"next: cd {project} && make setup && make test" in baked.stdout
 
     report = installed.cwd / "policy"

@@ -57,20 +57,22 @@ def test_the_root_stacks_are_found() -> None:
     assert {stack.name for stack in STACKS} >= {"bootstrap", "platform"}
 
 
-@pytest.mark.parametrize("stack", STACKS, ids=lambda p: p.name)
-def test_root_stack_commits_a_lock_file_pinning_the_aws_provider(stack: Path) -> None:
-    locked = _locked(stack)
+@pytest.mark.parametrize("root_stack", STACKS, ids=lambda p: p.name)
+def test_root_stack_commits_a_lock_file_pinning_the_aws_provider(root_stack: Path) -> None:
+    locked = _locked(root_stack)
     assert _unquote(locked[PROVIDER]["version"]) == PROVIDER_VERSION
     hashes = [_unquote(h) for h in locked[PROVIDER]["hashes"]]
     assert hashes and all(h.startswith(("h1:", "zh:")) for h in hashes)
 
 
-@pytest.mark.parametrize("stack", STACKS, ids=lambda p: p.name)
-def test_lock_file_selects_every_provider_the_stack_and_its_modules_require(stack: Path) -> None:
+@pytest.mark.parametrize("root_stack", STACKS, ids=lambda p: p.name)
+def test_lock_file_selects_every_provider_the_stack_and_its_modules_require(root_stack: Path) -> None:
     # `init -lockfile=readonly` fails on a provider the lock does not select: add one here by re-locking.
-    required = _required_providers(stack.resolve())
+    required = _required_providers(root_stack.resolve())
     assert PROVIDER in required
-    assert required <= set(_locked(stack)), f"re-lock {stack.name}: see CONTRIBUTING.md, 'Providers'"
+    assert required <= set(_locked(root_stack)), (
+        f"re-lock {root_stack.name}: see CONTRIBUTING.md, 'Providers'"
+    )
 
 
 def test_copy_of_a_stack_keeps_its_lock_file(tmp_path: Path) -> None:
