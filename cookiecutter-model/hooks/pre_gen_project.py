@@ -39,8 +39,8 @@ REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 TAG_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:/=+@-]{0,127}$")
 VERSION = re.compile(r"^\d+\.\d+\.\d+$")
-# The answers that pin a wheel by hash, and the wheel each pins (launchpad.scaffold.WHEEL_HASH_ANSWERS).
-WHEEL_HASHES = {"launchpad_wheel_sha256": "launchpad", "launchpad_serving_wheel_sha256": "launchpad_serving"}
+# The answers that pin a wheel by hash: <distribution>_wheel_sha256 (launchpad.scaffold.WHEEL_HASH_SUFFIX).
+WHEEL_HASH_SUFFIX = "_wheel_sha256"
 # Where the organisation keeps launchpad: https URLs of a git repository (no trailing / or .git: the modules'
 # sources add .git//modules/<name>) and of a package index.
 GIT_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~-]+)+$")
@@ -184,9 +184,9 @@ def _is_example(url: str) -> bool:
 
 
 def _wheel_hash(answers: dict[str, str], _: Sequence[str] | None) -> Iterator[str]:
-    for answer, distribution in WHEEL_HASHES.items():
+    for answer in (key for key in answers if key.endswith(WHEEL_HASH_SUFFIX)):
         digest = answers[answer]
-        wheel = f"{distribution}-{answers['launchpad_version']}-py3-none-any.whl"
+        wheel = f"{answer.removesuffix(WHEEL_HASH_SUFFIX)}-{answers['launchpad_version']}-py3-none-any.whl"
         if not SHA256.match(digest):
             yield (
                 f"{answer}: {digest!r} is not a SHA-256; write the 64 lowercase hex digits of {wheel}'s "

@@ -122,16 +122,14 @@ def bake(
     return Path(baked)
 
 
-# The answers that pin a wheel by hash, and the wheel of each (its file name's distribution part).
-WHEEL_HASH_ANSWERS = {
-    "launchpad_wheel_sha256": "launchpad",
-    "launchpad_serving_wheel_sha256": "launchpad_serving",
-}
+# The template's answers that pin a wheel by hash are named <distribution>_wheel_sha256 (its wheel file name's
+# distribution part): the pre-generation hook reads them the same way.
+WHEEL_HASH_SUFFIX = "_wheel_sha256"
 
 
 def release_sums_answer(sums: Path, settings: Mapping[str, str]) -> dict[str, str]:
-    """The wheels' hashes (``WHEEL_HASH_ANSWERS``) read from a release's ``SHA256SUMS``: the lines of the
-    wheels of the version the answers pin (by default this launchpad's), to add to the answers.
+    """The template's wheel hashes (its ``<distribution>_wheel_sha256`` questions) read from a release's
+    ``SHA256SUMS``: the lines of the wheels of the version the answers pin (by default this launchpad's).
     ``ScaffoldError`` when the file lacks a line, or the answers already give another hash."""
     from launchpad.release.artifacts import read_sums
 
@@ -141,8 +139,8 @@ def release_sums_answer(sums: Path, settings: Mapping[str, str]) -> dict[str, st
     except (OSError, ValueError) as exc:
         raise ScaffoldError(f"--release-sums {sums}: cannot read it as a SHA256SUMS file: {exc}") from exc
     answers = {}
-    for answer, distribution in WHEEL_HASH_ANSWERS.items():
-        wheel = f"{distribution}-{version}-py3-none-any.whl"
+    for answer in (key for key in questions() if key.endswith(WHEEL_HASH_SUFFIX)):
+        wheel = f"{answer.removesuffix(WHEEL_HASH_SUFFIX)}-{version}-py3-none-any.whl"
         if wheel not in listed:
             raise ScaffoldError(
                 f"--release-sums {sums} has no line for {wheel} (it lists "
