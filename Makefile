@@ -6,6 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CHECKOV_ENV := .tools/checkov
+# The SBOM generator of `make release` (cyclonedx-bom), kept out of .venv: see pyproject.toml's dev extra.
+SBOM_ENV := .tools/cyclonedx
+SBOM_VERSION := 7.5.0
 # pytest-xdist workers. The machines we target have 2 cores, but applies spend long stretches in provider
 # waiters (S3 lifecycle: 55 s), so a third worker fills them: 6.0 min with 3, 7.9 min with 2 (383 tests);
 # at 506 tests 9.1 min with 3 and 9.5 min with 4 (the suite is CPU-bound by then).
@@ -24,7 +27,7 @@ ENV ?= sandbox
 help: ## Show the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-setup: $(BIN)/.installed $(CHECKOV_ENV)/.installed $(SARIF_SCHEMA) ## Install pinned Python deps, checkov, and check terraform
+setup: $(BIN)/.installed $(CHECKOV_ENV)/.installed $(SBOM_ENV)/.installed $(SARIF_SCHEMA) ## Install pinned Python deps, checkov, the SBOM tool; check terraform
 	@$(BIN)/launchpad doctor
 
 # Everything for development: the pinned lock, then launchpad-serving and launchpad editable from this
@@ -39,6 +42,11 @@ $(BIN)/.installed: requirements.lock pyproject.toml scripts/serving/pyproject.to
 $(CHECKOV_ENV)/.installed: requirements-checkov.lock
 	$(PYTHON) -m venv $(CHECKOV_ENV)
 	$(CHECKOV_ENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.lock
+	@touch $@
+
+$(SBOM_ENV)/.installed: requirements-sbom.lock
+	$(PYTHON) -m venv $(SBOM_ENV)
+	$(SBOM_ENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sbom.lock
 	@touch $@
 
 $(SARIF_SCHEMA):
@@ -91,13 +99,18 @@ release: ## Build this version's wheels, sdists, modules archive, SBOM and SHA25
 	rm -rf dist
 	$(BIN)/launchpad release build --output-dir dist
 
-lock: ## Re-pin requirements*.lock (after changing pyproject.toml or CHECKOV_VERSION; needs PyPI)
+lock: ## Re-pin requirements*.lock (after changing pyproject.toml, CHECKOV_VERSION or SBOM_VERSION; needs PyPI)
 	rm -rf $(LOCK_TMP) && $(PYTHON) -m venv $(LOCK_TMP)/app && $(PYTHON) -m venv $(LOCK_TMP)/checkov
+	$(PYTHON) -m venv $(LOCK_TMP)/sbom
 	$(LOCK_TMP)/app/bin/pip install --quiet -e scripts/serving -e '.[sandbox,test,dev]'
 	$(LOCK_TMP)/checkov/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
-	{ head -2 requirements.lock; $(LOCK_TMP)/app/bin/pip freeze --exclude-editable; } > $(LOCK_TMP)/app.lock
+	$(LOCK_TMP)/app/bin/pip freeze --exclude-editable > $(LOCK_TMP)/app.freeze
+	$(LOCK_TMP)/sbom/bin/pip install --quiet -c $(LOCK_TMP)/app.freeze cyclonedx-bom==$(SBOM_VERSION)
+	{ head -2 requirements.lock; cat $(LOCK_TMP)/app.freeze; } > $(LOCK_TMP)/app.lock
 	{ head -2 requirements-checkov.lock; $(LOCK_TMP)/checkov/bin/pip freeze; } > $(LOCK_TMP)/checkov.lock
+	{ head -2 requirements-sbom.lock; $(LOCK_TMP)/sbom/bin/pip freeze; } > $(LOCK_TMP)/sbom.lock
 	mv $(LOCK_TMP)/app.lock requirements.lock && mv $(LOCK_TMP)/checkov.lock requirements-checkov.lock
+	mv $(LOCK_TMP)/sbom.lock requirements-sbom.lock
 	rm -rf $(LOCK_TMP)
 
 clean: ## Remove the virtualenvs and local state (not your ~/.terraformrc: launchpad never touches it)

@@ -131,6 +131,13 @@ def doctor() -> None:
         click.echo(f"checkov: {policy_checkov.find_checkov(assets_root())}")
     except ToolchainError as exc:
         click.echo(f"checkov: missing ({exc})")
+    if installed_from_checkout():  # make release builds from a checkout
+        from launchpad.release.sbom import find_tool
+
+        try:
+            click.echo(f"SBOM generator (make release): {find_tool(repo_root())}")
+        except ToolchainError as exc:
+            click.echo(f"SBOM generator (make release): missing ({exc})")
 
 
 # -- docs --------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from launchpad.errors import ReleaseError
 from launchpad.release import changelog
 from launchpad.release.artifacts import SUMS, modules_archive, verify_sums, write_sums
 from launchpad.release.distributions import build_all
-from launchpad.release.sbom import write_sbom
+from launchpad.release.sbom import find_tool, write_sbom
 
 log = logging.getLogger(__name__)
 RELEASE_VERSION = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
@@ -75,6 +75,7 @@ def build_release(root: Path, out_dir: Path, version: str | None = None) -> Rele
     if out_dir.exists() and any(out_dir.iterdir()):
         raise ReleaseError(f"{out_dir} already holds files (an earlier release?): remove them first")
     epoch = source_date_epoch(entry.date)
+    sbom_tool = find_tool(root)
     files = tracked_files(root)
     with tempfile.TemporaryDirectory(prefix="launchpad-release-") as scratch:
         tree = _export(root, files, Path(scratch) / "tree")
@@ -83,7 +84,7 @@ def build_release(root: Path, out_dir: Path, version: str | None = None) -> Rele
         built = build_all(tree, staging, epoch)
         _check_versions(built, version)
         artifacts = [*built, modules_archive(tree, files, version, staging, epoch)]
-        artifacts.append(write_sbom(tree, version, staging, epoch))
+        artifacts.append(write_sbom(tree, version, staging, epoch, sbom_tool))
         write_sums(staging, artifacts)
         problems = verify_sums(staging)
         if problems:
