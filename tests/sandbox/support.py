@@ -14,9 +14,7 @@ from launchpad.aws import AwsTarget
 
 def unchecked_client(target: AwsTarget, service: str) -> Any:
     """A client that sends what it is given, as the Go SDK under Terraform does: the server must check."""
-    return target.session().client(
-        service, endpoint_url=target.endpoint_url, config=Config(parameter_validation=False)
-    )
+    return target.new_client(service, Config(parameter_validation=False))
 
 
 def client_error(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:

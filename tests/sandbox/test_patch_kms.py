@@ -33,9 +33,7 @@ def test_rotation_period_defaults_to_365_days(kms) -> None:
 def test_rotation_period_outside_90_to_2560_days_is_rejected(kms, sandbox_target: AwsTarget) -> None:
     key = kms.create_key()["KeyMetadata"]
     # boto3 checks the range itself; the Go SDK under Terraform does not, so the server must.
-    unchecked = sandbox_target.session().client(
-        "kms", endpoint_url=sandbox_target.endpoint_url, config=Config(parameter_validation=False)
-    )
+    unchecked = sandbox_target.new_client("kms", Config(parameter_validation=False))
     with pytest.raises(ClientError) as raised:
         unchecked.enable_key_rotation(KeyId=key["KeyId"], RotationPeriodInDays=30)
     assert raised.value.response["Error"]["Code"] == "ValidationException"

@@ -286,9 +286,8 @@ def fire_alarm_when(
     sandbox does not evaluate alarms, so tests and the demo play CloudWatch). The thread's ``fired_at``
     attribute is the ``time.monotonic()`` of the SetAlarmState call, None until then."""
     # Clients of their own: the deploy counts the calls made on the shared ones.
-    session = target.session()
-    sagemaker = session.client("sagemaker", endpoint_url=target.endpoint_url)
-    cloudwatch = session.client("cloudwatch", endpoint_url=target.endpoint_url)
+    sagemaker = target.new_client("sagemaker")
+    cloudwatch = target.new_client("cloudwatch")
 
     def fire() -> None:
         ends = time.monotonic() + deadline

@@ -399,9 +399,7 @@ def test_an_unknown_access_key_is_refused_by_cloudwatch(sandbox_target: AwsTarge
 # -- TLS-only bucket policies --------------------------------------------------------------------------------
 def marked(target: AwsTarget, transport: str | None) -> Any:
     """An S3 client of the account's administrative caller whose requests say they came over ``transport``."""
-    client = target.session().client(
-        "s3", endpoint_url=target.endpoint_url, config=Config(retries={"max_attempts": 1})
-    )
+    client = target.new_client("s3", Config(retries={"max_attempts": 1}))
     if transport is not None:
 
         def mark(request: Any, **_: Any) -> None:
