@@ -104,6 +104,16 @@ def test_terraform_env_overrides_the_cli_config_and_drops_foreign_aws_vars(
     assert os.environ["AWS_PROFILE"] == "production"
 
 
+def test_terraform_env_tunes_the_go_collector_unless_the_user_did(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("LAUNCHPAD_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("GOGC", raising=False)
+    assert terraform.terraform_env({})["GOGC"] == terraform.GO_GC_PERCENT
+    monkeypatch.setenv("GOGC", "off")
+    assert terraform.terraform_env({})["GOGC"] == "off"
+
+
 def test_error_summary_keeps_terraform_error_blocks() -> None:
     output = (
         "Planning...\n\n"
