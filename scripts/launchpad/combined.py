@@ -20,14 +20,13 @@ import functools
 import json
 import os
 import re
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from launchpad.errors import TerraformError
-from launchpad.terraform import Terraform, summarize_errors
+from launchpad.terraform import Terraform
 
 _VARIABLE = re.compile(r'^variable\s+"([^"]+)"', re.MULTILINE)
 _LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE)
@@ -157,23 +156,7 @@ def validate_together(roots: Sequence[Path], workdir: Path, env: Mapping[str, st
         terraform.init()
     except TerraformError as exc:  # a module that cannot even be installed fails every root
         return {root: [str(exc)] for root in roots}
-    result = subprocess.run(
-        ["terraform", "validate", "-json", "-no-color"],
-        cwd=workdir,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    try:
-        diagnostics = json.loads(result.stdout)["diagnostics"]
-    except (ValueError, KeyError) as exc:
-        raise TerraformError(
-            f"terraform validate failed in {workdir}:\n{summarize_errors(result.stderr)}"
-        ) from exc
-    if result.returncode != 0 and not any(d.get("severity") == "error" for d in diagnostics):
-        raise TerraformError(f"terraform validate failed in {workdir}:\n{summarize_errors(result.stderr)}")
-    return attribute(diagnostics, roots, workdir, spans)
+    return attribute(terraform.validate_diagnostics(), roots, workdir, spans)
 
 
 def plan_together(calls: Sequence[Call], workdir: Path, env: Mapping[str, str]) -> list[dict[str, Any]]:

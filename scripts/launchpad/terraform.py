@@ -244,20 +244,38 @@ class Terraform:
     def plan_diagnostics(self) -> list[dict[str, Any]]:
         """Plan without saving it and return Terraform's diagnostics (``plan -json``): each error or warning
         with its summary, detail, source range and snippet. Empty when the plan succeeds cleanly."""
-        result = subprocess.run(
-            ["terraform", "plan", "-input=false", "-lock=false", "-json"],
-            cwd=self.workdir,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = self._json_run("plan", "-input=false", "-lock=false")
         messages = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
         diagnostics = [m["diagnostic"] for m in messages if m.get("type") == "diagnostic"]
         if result.returncode != 0 and not diagnostics:
             summary = summarize_errors(result.stderr)
             raise TerraformError(f"terraform plan failed in {self.workdir}:\n{summary}")
         return diagnostics
+
+    def validate_diagnostics(self) -> list[dict[str, Any]]:
+        """``validate -json``'s diagnostics, shaped as ``plan_diagnostics``'. Validate needs no provider
+        configuration and calls no API, yet it checks every value it knows: a module call's literal
+        arguments against the module's variable types and validation rules."""
+        result = self._json_run("validate")
+        try:
+            diagnostics: list[dict[str, Any]] = json.loads(result.stdout)["diagnostics"]
+        except (ValueError, KeyError) as exc:
+            summary = summarize_errors(result.stderr)
+            raise TerraformError(f"terraform validate failed in {self.workdir}:\n{summary}") from exc
+        if result.returncode != 0 and not any(d.get("severity") == "error" for d in diagnostics):
+            summary = summarize_errors(result.stderr)
+            raise TerraformError(f"terraform validate failed in {self.workdir}:\n{summary}")
+        return diagnostics
+
+    def _json_run(self, command: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["terraform", command, *args, "-json", "-no-color"],
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
     def apply(self, saved_plan: bool = False) -> str:
         """Apply (the plan saved by the last ``plan()`` if ``saved_plan``, which skips planning again);

@@ -156,14 +156,21 @@ def test_plan_matches_inventory(module: str, inventory_plans: dict[Path, dict[st
 
 
 # -- bad input fails at plan with a clear message ---------------------------------------------------
-# Every module's bad-input cases are planned together, in one root module holding one `module "case_<i>"` call
-# per case. Terraform checks every call's variables in the same plan and names the call in each diagnostic
-# (the snippet context `module.case_<i>`). Preconditions run only once every variable of the plan is valid, so
-# the cases that drew no diagnostic are planned once more, together; a failed precondition names its call by
-# the file it fails in (Terraform's copy of the module under .terraform/modules/case_<i>/). So all the cases
-# cost two plans (each starts the provider once), however many modules and cases there are.
-_CASE_CONTEXT = re.compile(r"^module\.case_(\d+)\b")
+# Every module's bad-input cases are checked together, in one root module holding one `module "case_<i>"` call
+# per case, in two steps:
+# 1. Variables: each call goes to a copy of its module's variables.tf alone (every variable a module declares
+#    is there, and no validation rule reads anything but variables). `terraform validate` checks every call's
+#    literal arguments against their types and rules, and names the call in each diagnostic (the snippet
+#    context `module "case_<i>"`): the same check, with the same message, that starts every plan of the real
+#    module, without its resources (evaluating those for 229 calls cost ~30 CPU-s).
+# 2. The rest: the cases no rule refused are planned with their real modules, together. Preconditions run only
+#    once every variable of the plan is valid, so the cases that drew no diagnostic are planned once more; a
+#    failed precondition names its call by the file it fails in (Terraform's copy of the module under
+#    .terraform/modules/case_<i>/). One validate without a provider and at most two plans, however many
+#    modules and cases there are.
+_CASE_CONTEXT = re.compile(r'^module(?:\.| ")case_(\d+)\b')
 _CASE_FILE = re.compile(r"\.terraform/modules/case_(\d+)/")
+_VARIABLE = re.compile(r'^\s*variable\s+"', re.MULTILINE)
 
 
 def _load_cases(module: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -203,28 +210,48 @@ class BadInputPlans:
         self.root = root
         self.target = target
         self.calls: list[dict[str, Any]] = []  # one per case: the module call's arguments
+        self.modules: list[str] = []  # one per case: its module
         self.index: dict[tuple[str, str], int] = {}
         self.expected: dict[tuple[str, str], str] = {}
         for module in modules:
             if not (TESTS / module / "validation_cases.yaml").exists():
                 continue  # its test fails alone, below
             base_vars, cases = _load_cases(module)
-            source = {"source": module_source(modules_dir() / module)}
             for case in cases:
                 self.index[module, case["name"]] = len(self.calls)
                 self.expected[module, case["name"]] = case["error"]
-                self.calls.append({**source, **base_vars, **case["vars"]})
+                self.calls.append({**base_vars, **case["vars"]})
+                self.modules.append(module)
         self.unattributed: list[str] = []
         self._errors: dict[int, list[str]] | None = None
         self.inventory: dict[str, list[str]] | None = None
 
-    def _plan(self, indexes: list[int]) -> dict[int, list[str]]:
-        calls = {f"case_{i}": self.calls[i] for i in indexes}
-        (self.root / "main.tf.json").write_text(json.dumps({"module": calls}, indent=1))
-        terraform = Terraform(self.root, terraform_env(self.target.env()))
-        terraform.init()
+    def _write(self, folder: Path, indexes: list[int], sources: dict[str, str]) -> None:
+        calls = {f"case_{i}": {**self.calls[i], "source": sources[self.modules[i]]} for i in indexes}
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "main.tf.json").write_text(json.dumps({"module": calls}, indent=1))
+
+    def _variables_only(self) -> dict[str, str]:
+        """A copy of each module's variables.tf alone, in a folder of its own; the module's other files
+        must declare no variable (step 1 above)."""
+        sources = {}
+        for module in sorted(set(self.modules)):
+            folder = modules_dir() / module
+            elsewhere = [
+                p.name
+                for p in folder.glob("*.tf")
+                if p.name != "variables.tf" and _VARIABLE.search(p.read_text())
+            ]
+            assert not elsewhere, f"{module} declares variables outside variables.tf: {elsewhere}"
+            copy = self.root / "variables" / module
+            copy.mkdir(parents=True)
+            (copy / "variables.tf").write_text((folder / "variables.tf").read_text())
+            sources[module] = str(copy)
+        return sources
+
+    def _errors_of(self, diagnostics: list[dict[str, Any]]) -> dict[int, list[str]]:
         errors: dict[int, list[str]] = {}
-        for diagnostic in terraform.plan_diagnostics():
+        for diagnostic in diagnostics:
             if diagnostic["severity"] != "error":
                 continue
             message = f"Error: {diagnostic['summary']}\n{diagnostic.get('detail', '')}"
@@ -237,12 +264,28 @@ class BadInputPlans:
 
     def errors_for(self, module: str, name: str) -> list[str]:
         if self._errors is None:
+            env = terraform_env(self.target.env())
             every = list(range(len(self.calls)))
-            self._errors = self._plan(every)
-            rest = [i for i in every if i not in self._errors]
-            if rest:
-                self._errors.update(self._plan(rest))
-            # What the account holds once every case was planned: nothing else uses this account.
+            checked = self.root / "variables-only"
+            self._write(checked, every, self._variables_only())
+            variables = Terraform(checked, env)
+            variables.init()
+            self._errors = self._errors_of(variables.validate_diagnostics())
+            planned = self.root / "modules"
+            real = {m: module_source(modules_dir() / m) for m in set(self.modules)}
+            terraform = Terraform(planned, env)
+            for attempt in range(2):
+                rest = [i for i in every if i not in self._errors]
+                if not rest:
+                    break
+                self._write(planned, rest, real)  # the second time, a subset of the calls init installed
+                if attempt == 0:
+                    terraform.init()
+                found = self._errors_of(terraform.plan_diagnostics())
+                if not found:
+                    break
+                self._errors.update(found)
+            # What the account holds once every case was checked: nothing else uses this account.
             self.inventory = account_inventory(self.target)
         return self._errors.get(self.index[module, name], [])
 
