@@ -8,6 +8,10 @@
 - ``example_stack(module)``: a module-scoped fixture that copies ``modules/<module>/examples/<example>``,
   inits it (shared provider mirror/cache: nothing is copied), applies it, yields a ``Stack`` and always
   destroys it. ``assert_replan_empty(stack)`` is the drift check.
+- ``example_stack(module, shared=True)``: the example is applied together with every other shared example
+  of the run (``launchpad.shared_apply``: one init, apply, re-plan and destroy for all, in one account). Their
+  tests form one xdist group, in which the re-plan tests run after every other test and the destroy tests
+  last (the first destroy is everyone's); each example keeps its outputs and its own re-plan verdict.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import functools
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +32,7 @@ from launchpad.aws import AwsTarget
 from launchpad.combined import local_modules
 from launchpad.paths import modules_dir
 from launchpad.sandbox import Sandbox
+from launchpad.shared_apply import Member, MemberWorkspace, SharedApply
 from launchpad.workspace import Workspace
 
 SANDBOX_URL_ENV = "LAUNCHPAD_SANDBOX_URL"
@@ -110,7 +115,7 @@ def sandbox_target(sandbox_url: str) -> AwsTarget:
 class Stack:
     """An applied root module: its outputs, its AWS target (for boto3) and its workspace."""
 
-    workspace: Workspace
+    workspace: Workspace | MemberWorkspace
     outputs: dict[str, Any]
     target: AwsTarget
     name: str
@@ -159,23 +164,113 @@ def applied_stack(
 
 
 def example_stack(
-    module: str, example: str = "complete", tf_vars: Mapping[str, Any] | None = None
+    module: str,
+    example: str = "complete",
+    tf_vars: Mapping[str, Any] | None = None,
+    shared: bool = False,
 ) -> Callable[..., Iterator[Stack]]:
-    """``modules/<module>/examples/<example>`` as an ``applied_stack`` fixture."""
+    """``modules/<module>/examples/<example>`` as an ``applied_stack`` fixture; with ``shared``, applied
+    together with the run's other shared examples (see the module's docstring)."""
     prefix = f"lp-{module}" if example == "complete" else f"lp-{example}"
-    return applied_stack(modules_dir() / module / "examples" / example, prefix, tf_vars)
+    source = modules_dir() / module / "examples" / example
+    if not shared:
+        return applied_stack(source, prefix, tf_vars)
+    key = f"{module}/{example}"
+
+    def _stack(request: pytest.FixtureRequest, shared_applies: SharedApplies) -> Iterator[Stack]:
+        apply = shared_applies.get(request.param)
+        yield Stack(
+            workspace=MemberWorkspace(apply, key),
+            outputs=apply.outputs(key),
+            target=apply.target,
+            name=shared_applies.names[request.param][key],
+        )
+
+    _stack._launchpad_example = True  # type: ignore[attr-defined]
+    _stack._launchpad_source = source  # type: ignore[attr-defined]
+    _stack._launchpad_shared = SharedExample(key, source, prefix[:20].rstrip("-"), dict(tf_vars or {}))  # type: ignore[attr-defined]
+    # Function scope: a module-scoped parametrized fixture would make pytest keep each file's tests together
+    # again after the ordering below; this one only reads the session's shared apply.
+    return pytest.fixture(params=TARGETS)(_stack)
 
 
-def _applied_source(item: pytest.Item) -> Path | None:
-    """The root module the item's applied-stack fixture applies, if it uses one."""
+@dataclass(frozen=True)
+class SharedExample:
+    """An example declared ``shared``: what its member of a shared apply is made from."""
+
+    key: str
+    source: Path
+    name_prefix: str
+    tf_vars: Mapping[str, Any]
+
+
+SHARED_GROUP = "shared-apply"
+# In the shared group these run after every other test, in this order (the re-plan, then the destroy).
+SHARED_LAST = ("test_replan_is_empty", "test_destroy_leaves_nothing_behind")
+
+
+class SharedApplies:
+    """The run's shared apply per target kind, applied on first use; ``names`` has each member's name."""
+
+    def __init__(self, config: pytest.Config, examples: Sequence[SharedExample], parent: Path) -> None:
+        self._config = config
+        self._examples = list(examples)
+        self._parent = parent
+        self._applies: dict[str, SharedApply] = {}
+        self.names: dict[str, dict[str, str]] = {}
+
+    def get(self, kind: str) -> SharedApply:
+        if kind not in self._applies:
+            target = make_target(self._config, kind)
+            names = {e.key: unique_name(e.name_prefix, target) for e in self._examples}
+            members = [
+                Member(e.key, e.source, {"name": names[e.key], "region": target.region, **e.tf_vars})
+                for e in self._examples
+            ]
+            apply = SharedApply(members, target, self._parent / kind)
+            self._applies[kind] = apply
+            self.names[kind] = names
+            apply.apply()
+        return self._applies[kind]
+
+    def cleanup(self) -> None:
+        for apply in self._applies.values():
+            apply.cleanup()
+
+
+@pytest.fixture(scope="session")
+def shared_applies(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SharedApplies]:
+    examples = getattr(request.config, "_launchpad_shared_examples", [])
+    applies = SharedApplies(request.config, examples, tmp_path_factory.mktemp("shared-apply"))
+    try:
+        yield applies
+    finally:
+        applies.cleanup()
+
+
+def _applied_fixture(item: pytest.Item) -> Callable[..., Any] | None:
+    """The applied-stack fixture function the item uses, if it uses one."""
     fixture_info = getattr(item, "_fixtureinfo", None)
     if fixture_info is None:
         return None
     for definitions in fixture_info.name2fixturedefs.values():
         func = definitions[-1].func
         if getattr(func, "_launchpad_example", False):
-            return Path(getattr(func, "_launchpad_source", "."))
+            return func
     return None
+
+
+def _applied_source(item: pytest.Item) -> Path | None:
+    """The root module the item's applied-stack fixture applies, if it uses one."""
+    func = _applied_fixture(item)
+    return None if func is None else Path(getattr(func, "_launchpad_source", "."))
+
+
+def _shared_example(item: pytest.Item) -> SharedExample | None:
+    func = _applied_fixture(item)
+    return None if func is None else getattr(func, "_launchpad_shared", None)
 
 
 LIFECYCLE_RESOURCE = "aws_s3_bucket_lifecycle_configuration"
@@ -189,25 +284,39 @@ def waits_on_lifecycle(source: Path) -> bool:
     return any(LIFECYCLE_RESOURCE in path.read_text() for folder in folders for path in folder.glob("*.tf"))
 
 
+def _shared_rank(item: pytest.Item) -> int:
+    name = getattr(item, "originalname", item.name)
+    return SHARED_LAST.index(name) + 1 if name in SHARED_LAST else 0
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist turns the marks into groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep every test of one applied example on one xdist worker (``--dist loadgroup``), so the
-    example is applied once; every other test is spread freely.
+    example is applied once; the shared examples' tests are one group. Every other test is spread freely.
 
     Applied stacks are also moved to the front, root stacks first (the longest), then the examples that
     wait on S3 lifecycle configurations (55 s each in the provider), then the other groups (each shares one
     expensive fixture: every bad-input case in one plan, every root in one validate): xdist hands out work in
-    collection order, and a long group that starts last would keep the run waiting on one worker."""
+    collection order, and a long group that starts last would keep the run waiting on one worker. In the
+    shared group the re-plan tests follow every other test and the destroy tests come last."""
     sources = {id(item): _applied_source(item) for item in items}
+    shared = {id(item): _shared_example(item) for item in items}
+    examples = {e.key: e for e in shared.values() if e is not None}
+    config._launchpad_shared_examples = [examples[key] for key in sorted(examples)]  # type: ignore[attr-defined]
+    shared_waits = any(waits_on_lifecycle(e.source) for e in examples.values())
     for item in items:
-        if sources[id(item)] is not None:
+        if shared[id(item)] is not None:
+            item.add_marker(pytest.mark.xdist_group(SHARED_GROUP))
+        elif sources[id(item)] is not None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
-    def order(item: pytest.Item) -> tuple[bool, bool, bool]:
+    def order(item: pytest.Item) -> tuple[bool, bool, bool, int]:
         source = sources[id(item)]
         if source is None:  # a group shares an expensive fixture (one plan of many cases): start it early
-            return True, True, item.get_closest_marker("xdist_group") is None
-        return False, not item.nodeid.startswith("tests/stacks/"), not waits_on_lifecycle(source)
+            return True, True, item.get_closest_marker("xdist_group") is None, 0
+        if shared[id(item)] is not None:
+            return False, True, not shared_waits, _shared_rank(item)
+        return False, not item.nodeid.startswith("tests/stacks/"), not waits_on_lifecycle(source), 0
 
     items.sort(key=order)
 

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from launchpad.inventory import account_inventory
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 
-stack = example_stack("ecr-repository")
+stack = example_stack("ecr-repository", shared=True)
 
 PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 PUSH = [*PULL, "ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"]

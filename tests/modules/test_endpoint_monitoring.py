@@ -9,7 +9,7 @@ from launchpad.inventory import account_inventory
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 from tests.modules import endpoint_checks as check
 
-stack = example_stack("endpoint-monitoring")
+stack = example_stack("endpoint-monitoring", shared=True)
 
 
 def test_alarms_notify_the_encrypted_topic_and_the_log_group_is_encrypted(stack: Stack) -> None:

@@ -10,7 +10,7 @@ from launchpad.inventory import account_inventory
 from launchpad.sandbox.patches.iam_policy import as_list
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 
-stack = example_stack("iam")
+stack = example_stack("iam", shared=True)
 
 
 def _inline_statements(stack: Stack, role: str) -> list[dict[str, Any]]:

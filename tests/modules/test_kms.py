@@ -7,7 +7,7 @@ import json
 from launchpad.inventory import account_inventory
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 
-stack = example_stack("kms")
+stack = example_stack("kms", shared=True)
 
 
 def _policy(stack: Stack) -> dict:

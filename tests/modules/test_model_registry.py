@@ -9,7 +9,7 @@ from typing import Any
 from launchpad.inventory import account_inventory
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 
-stack = example_stack("model-registry")
+stack = example_stack("model-registry", shared=True)
 
 
 def _register(stack: Stack, version_image: str) -> str:

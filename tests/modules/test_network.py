@@ -5,7 +5,7 @@ from __future__ import annotations
 from launchpad.inventory import account_inventory
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 
-stack = example_stack("network")
+stack = example_stack("network", shared=True)
 INTERFACE_SERVICES = {"sagemaker.api", "sagemaker.runtime", "sts", "logs", "ecr.api", "ecr.dkr"}
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from launchpad.inventory import account_inventory
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 
-stack = example_stack("s3-bucket")
+stack = example_stack("s3-bucket", shared=True)
 
 
 def _policy(stack: Stack, bucket: str) -> list[dict[str, Any]]:

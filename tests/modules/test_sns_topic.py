@@ -8,7 +8,7 @@ import json
 from launchpad.inventory import account_inventory
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 
-stack = example_stack("sns-topic")
+stack = example_stack("sns-topic", shared=True)
 
 
 def _policy(stack: Stack) -> dict:

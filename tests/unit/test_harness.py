@@ -60,3 +60,45 @@ def test_groups_start_before_single_tests(pytester: pytest.Pytester, monkeypatch
     result = pytester.runpytest_inprocess("--collect-only", "-q", "-p", "launchpad.testing")
     ids = [line for line in result.outlines if "::" in line]
     assert ids == ["test_b.py::test_grouped", "test_a.py::test_single"]
+
+
+SHARED_TEST_FILE = """
+from launchpad.testing import example_stack
+
+stack = example_stack({module!r}, shared=True)
+
+
+def test_destroy_leaves_nothing_behind(stack):
+    pass
+
+
+def test_replan_is_empty(stack):
+    pass
+
+
+def test_reads_the_outputs(stack):
+    pass
+"""
+
+
+def test_shared_examples_are_one_group_that_replans_then_destroys_last(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever order the files write them in: the first destroy is every member's, so every member's
+    other tests must have run by then, and the re-plans come before it."""
+    monkeypatch.setenv(testing.SANDBOX_URL_ENV, "http://127.0.0.1:9")  # no sandbox is started
+    pytester.makepyfile(
+        test_a=SHARED_TEST_FILE.format(module="kms"),
+        test_b=SHARED_TEST_FILE.format(module="sns-topic"),
+        test_c="def test_single():\n    pass\n",
+    )
+    result = pytester.runpytest_inprocess("--collect-only", "-q", "-p", "launchpad.testing", "-m", "sandbox")
+    ids = [line.split("::", 1)[1] for line in result.outlines if "::" in line and "[sandbox]" in line]
+    assert ids == [
+        "test_reads_the_outputs[sandbox]",
+        "test_reads_the_outputs[sandbox]",
+        "test_replan_is_empty[sandbox]",
+        "test_replan_is_empty[sandbox]",
+        "test_destroy_leaves_nothing_behind[sandbox]",
+        "test_destroy_leaves_nothing_behind[sandbox]",
+    ]

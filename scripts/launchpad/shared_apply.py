@@ -1,0 +1,161 @@
+"""Several examples applied by one root module: one init, apply, re-plan and destroy for all of them.
+
+Each Terraform command that loads the AWS provider pays ~2.5 s of CPU for its schema before any work, and
+the small examples (a key, a topic, a bucket) spend most of their apply, re-plan and destroy on it. Here one
+generated root calls each example as a child module (``launchpad.combined.write_root``, the way the fast
+tier validates and plans many roots at once) with the variables it would get on its own, re-exports each
+call's outputs as one output per call, and attributes a re-plan's changes to the call they are in
+(``module.root_<i>.``): each example keeps its own outputs and its own empty-re-plan check.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from launchpad.aws import AwsTarget
+from launchpad.combined import Call, write_root
+from launchpad.errors import TerraformError
+from launchpad.terraform import Terraform, summarize_errors, terraform_env
+
+log = logging.getLogger(__name__)
+OUTPUTS_FILE = "outputs.tf"
+_CHANGES = frozenset({"create", "update", "delete", "replace", "read"})
+
+
+@dataclass(frozen=True)
+class Member:
+    """One example of a shared apply: its folder and the variables it gets (``name``, ``region``, ...)."""
+
+    key: str
+    source: Path
+    tf_vars: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _call_of(address: str) -> int | None:
+    """The index ``i`` of ``module.root_<i>`` an address (``module.root_3.aws_kms_key.this``) is in."""
+    head = address.split(".", 2)
+    if len(head) >= 2 and head[0] == "module" and head[1].startswith("root_"):
+        index = head[1].removeprefix("root_")
+        return int(index) if index.isdigit() else None
+    return None
+
+
+def attribute_replan(messages: Sequence[Mapping[str, Any]], calls: int) -> list[list[str]]:
+    """Each call's changes in ``plan -json``'s messages: the planned changes of resources under
+    ``module.root_<i>`` and a changed ``root_<i>`` output; a change outside every call belongs to all."""
+    found: list[list[str]] = [[] for _ in range(calls)]
+    for message in messages:
+        if message.get("type") == "planned_change":
+            change = message.get("change", {})
+            if change.get("action") not in _CHANGES:
+                continue
+            index = _call_of(change.get("resource", {}).get("addr", ""))
+            owners = [index] if index is not None and index < calls else list(range(calls))
+            for owner in owners:
+                found[owner].append(str(message.get("@message", change)))
+        elif message.get("type") == "outputs":
+            for name, output in message.get("outputs", {}).items():
+                if output.get("action", "noop") == "noop":
+                    continue
+                index = int(name.removeprefix("root_")) if name.removeprefix("root_").isdigit() else None
+                owners = [index] if index is not None and index < calls else list(range(calls))
+                for owner in owners:
+                    found[owner].append(f"output {name}: {output['action']}")
+    return found
+
+
+class SharedApply:
+    """The members applied together in ``parent/shared`` against ``target``; destroyed at most once."""
+
+    def __init__(self, members: Sequence[Member], target: AwsTarget, parent: Path) -> None:
+        if not members:
+            raise ValueError("a shared apply needs at least one member")
+        self.members = list(members)
+        self.target = target
+        self.dir = parent / "shared"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._index = {member.key: index for index, member in enumerate(self.members)}
+        write_root([Call(m.source, dict(m.tf_vars)) for m in self.members], self.dir)
+        (self.dir / OUTPUTS_FILE).write_text(
+            "".join(
+                f'output "root_{i}" {{\n  value = module.root_{i}\n}}\n' for i in range(len(self.members))
+            )
+        )
+        self.tf = Terraform(self.dir, terraform_env(target.env()))
+        self.applied = False
+        self.destroyed = False
+        self._outputs: dict[str, Any] = {}
+        self._replan: list[list[str]] | None = None
+
+    def apply(self) -> None:
+        """Init and apply every member (a failed apply still counts as applied, to be destroyed)."""
+        self.tf.init()
+        self.applied = True
+        self.tf.apply()
+        self._outputs = self.tf.outputs()
+
+    def outputs(self, key: str) -> dict[str, Any]:
+        return dict(self._outputs[f"root_{self._index[key]}"])
+
+    def replan(self, key: str) -> tuple[int, str]:
+        """``key``'s part of one ``plan -detailed-exitcode`` of the whole root (made on the first ask): 0
+        when nothing of it would change, 2 and its changes otherwise."""
+        if self._replan is None:
+            code, messages = self._plan_messages()
+            self._replan = attribute_replan(messages, len(self.members))
+            if code == 2 and not any(self._replan):  # a change no message names: everyone's
+                self._replan = [["the re-plan exited 2 (changes) without naming them"]] * len(self.members)
+        changes = self._replan[self._index[key]]
+        return (2, "\n".join(changes)) if changes else (0, "")
+
+    def _plan_messages(self) -> tuple[int, list[dict[str, Any]]]:
+        done = subprocess.run(
+            ["terraform", "plan", "-input=false", "-lock=false", "-detailed-exitcode", "-json", "-no-color"],
+            cwd=self.dir,
+            env=self.tf.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        messages = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+        if done.returncode not in (0, 2):
+            errors = [m["@message"] for m in messages if m.get("@level") == "error"]
+            reason = "\n".join(errors) or summarize_errors(done.stderr)
+            raise TerraformError(f"terraform plan failed in {self.dir}:\n{reason}")
+        return done.returncode, messages
+
+    def destroy(self) -> None:
+        """Destroy every member, once: the members share one account, so the first destroy is everyone's."""
+        if self.destroyed:
+            return
+        self.tf.destroy()
+        self.destroyed = True
+
+    def cleanup(self) -> None:
+        """Destroy what was applied and not destroyed yet (a failed destroy raises); remove the folder."""
+        try:
+            if self.applied and not self.destroyed:
+                self.destroy()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@dataclass
+class MemberWorkspace:
+    """What a ``Stack`` of a shared apply offers its tests in place of its own workspace."""
+
+    shared: SharedApply
+    key: str
+
+    def replan(self) -> tuple[int, str]:
+        return self.shared.replan(self.key)
+
+    def destroy(self) -> None:
+        self.shared.destroy()
