@@ -10,9 +10,9 @@ CHECKOV_ENV := .tools/checkov
 SBOM_ENV := .tools/cyclonedx
 SBOM_VERSION := 7.5.0
 # pytest-xdist workers. The machines we target have 2 cores, but applies spend long stretches in provider
-# waiters (S3 lifecycle: 55 s), so a third worker fills them: 6.0 min with 3, 7.9 min with 2 (383 tests);
-# at 506 tests 9.1 min with 3 and 9.5 min with 4 (the suite is CPU-bound by then).
-WORKERS ?= 3
+# waiters (S3 lifecycle: 55 s each) and rollouts, so more workers than cores fill them: at 2462 tests and
+# 18.3 CPU-minutes, 12.1 min with 3 workers and 9.9 min with 4 (README, "What the suite costs").
+WORKERS ?= 4
 CHECKOV_VERSION := 3.3.30
 # The SARIF 2.1.0 JSON schema the policy tests validate against, from an npm package (MIT) pinned by sha256.
 SARIF_SCHEMA := .tools/schemas/sarif-2.1.0.json

@@ -140,6 +140,8 @@ def main() -> None:
     parser.add_argument("--ready-file", type=Path, required=True)
     parser.add_argument("--owner-pid", type=int, help="exit when this process is gone")
     args = parser.parse_args()
+    # No public AMI catalogue in new accounts' EC2 backends (patches/dispatch.py says why).
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     serve(args.host, args.port, args.ready_file, args.owner_pid)
 
