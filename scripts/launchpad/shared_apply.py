@@ -135,7 +135,7 @@ class SharedApply:
         """Destroy every member, once: the members share one account, so the first destroy is everyone's."""
         if self.destroyed:
             return
-        self.tf.destroy()
+        self.tf.destroy(refresh=False)  # the re-plan read the state; no member changes what it holds
         self.destroyed = True
 
     def cleanup(self) -> None:

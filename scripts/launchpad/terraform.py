@@ -297,8 +297,10 @@ class Terraform:
         result = self._run("state", "list")
         return [line for line in result.out.splitlines() if line.strip()]
 
-    def destroy(self) -> None:
-        self._run("destroy", "-input=false", "-auto-approve")
+    def destroy(self, refresh: bool = True) -> None:
+        """Destroy everything in the state; without ``refresh``, from the state as it is, skipping the read
+        of every resource first (a third of a destroy's CPU), for a state known to be current."""
+        self._run("destroy", "-input=false", "-auto-approve", *(() if refresh else ("-refresh=false",)))
 
 
 def module_source(path: Path) -> str:

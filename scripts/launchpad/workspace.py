@@ -29,10 +29,12 @@ class Workspace:
         parent: Path | None = None,
         var_file: Path | None = None,
         backend_config: Path | None = None,
+        refresh_on_destroy: bool = True,
     ) -> None:
         """``var_file``: a .tfvars file (an environment's) loaded before ``tf_vars``, which win.
         ``backend_config``: the stack's remote backend settings; without it, a stack that declares a
-        backend keeps its state locally in the copy."""
+        backend keeps its state locally in the copy. ``refresh_on_destroy=False`` destroys from the state
+        as it is (the test harness: nothing but Terraform changes what its stacks' states hold)."""
         self.source = source
         self.target = target
         self.backend_config = backend_config
@@ -47,6 +49,7 @@ class Workspace:
         self.apply_log = ""
         self.tf_vars: dict[str, Any] = dict(tf_vars or {})
         self.tf.set_vars(self.tf_vars)
+        self.refresh_on_destroy = refresh_on_destroy
 
     def _timed(self, step: str, func: Callable[[], Any]) -> Any:
         start = time.monotonic()
@@ -76,7 +79,7 @@ class Workspace:
         return self._timed("replan", self.tf.replan_exit_code)
 
     def destroy(self) -> None:
-        self._timed("destroy", self.tf.destroy)
+        self._timed("destroy", lambda: self.tf.destroy(refresh=self.refresh_on_destroy))
         self.applied = False
 
     def cleanup(self) -> None:
