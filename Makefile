@@ -56,10 +56,10 @@ $(SARIF_SCHEMA):
 	tar -xzOf $(@D)/sarif.tgz package/lib/schemas/sarif-2.1.0-rtm.5.json > $@.tmp && mv $@.tmp $@
 	@rm -f $(@D)/sarif.tgz
 
-test: lint ## Fast and sandbox tiers (one sandbox per run, parallel)
+test: ## Fast and sandbox tiers (one sandbox per run, parallel); `make lint` is one of the tests
 	$(BIN)/pytest -n $(WORKERS) --dist loadgroup -m "not aws"
 
-test-fast: lint ## Only the tiers that do not apply anything
+test-fast: ## Only the tiers that do not apply anything (`make lint` included)
 	$(BIN)/pytest -n $(WORKERS) --dist loadgroup -m "not aws and not sandbox"
 
 test-aws: ## The same tests against the AWS account in your environment (opt-in, costs money)
