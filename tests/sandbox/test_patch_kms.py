@@ -55,3 +55,36 @@ def test_keys_behind_reserved_aliases_are_aws_managed(kms) -> None:
     own = kms.create_key()["KeyMetadata"]
     kms.create_alias(AliasName="alias/mine", TargetKeyId=own["KeyId"])
     assert kms.describe_key(KeyId="alias/mine")["KeyMetadata"]["KeyManager"] == "CUSTOMER"
+
+
+def test_a_key_pair_made_on_first_use_signs_and_verifies(kms) -> None:
+    """The private key is made when first used, not when the key is created; an asymmetric key still
+    signs, verifies its signature, and gives the public key that checks it."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    key = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    message = b"launchpad release 0.1.0"
+    signature = kms.sign(KeyId=key, Message=message, SigningAlgorithm="RSASSA_PKCS1_V1_5_SHA_256")[
+        "Signature"
+    ]
+    verified = kms.verify(
+        KeyId=key, Message=message, Signature=signature, SigningAlgorithm="RSASSA_PKCS1_V1_5_SHA_256"
+    )
+    assert verified["SignatureValid"] is True
+    public = serialization.load_der_public_key(kms.get_public_key(KeyId=key)["PublicKey"])
+    public.verify(  # raises if the public key is not the signer's
+        signature,
+        message,
+        padding.PKCS1v15(),
+        hashes.SHA256(),
+    )
+
+
+def test_the_private_key_is_made_only_when_used() -> None:
+    from launchpad.sandbox.patches.kms import LazyPrivateKey
+
+    lazy = LazyPrivateKey("SYMMETRIC_DEFAULT")
+    assert not lazy.generated
+    assert lazy.public_key() is not None  # delegated to the key it makes now
+    assert lazy.generated
