@@ -31,6 +31,15 @@ from launchpad.terraform import Terraform
 _VARIABLE = re.compile(r'^variable\s+"([^"]+)"', re.MULTILINE)
 _LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE)
 _CALL = re.compile(r"^module\.root_(\d+)\b")
+CALL_NAME = "root_{}"  # the generated root's module call of the i-th root
+
+
+def call_index(address: str) -> int | None:
+    """The ``i`` of the ``module.root_<i>`` an address (``module.root_3.aws_kms_key.this``) is in."""
+    match = _CALL.match(address)
+    return int(match.group(1)) if match else None
+
+
 UNKNOWN = "unknown"
 
 
@@ -97,7 +106,7 @@ def write_root(calls: Sequence[Call], workdir: Path) -> list[range]:
         relative = os.path.relpath(call.root.resolve(), workdir.resolve())
         source = relative if relative.startswith("..") else f"./{relative}"
         first = len(lines) + 2  # 1-based, after a blank line
-        lines += ["", f'module "root_{index}" {{', f"  source = {json.dumps(source)}"]
+        lines += ["", f'module "{CALL_NAME.format(index)}" {{', f"  source = {json.dumps(source)}"]
         lines += [f"  {name} = {_render(value)}" for name, value in call.arguments.items()]
         lines += call.body.splitlines()
         lines.append("}")
@@ -170,12 +179,12 @@ def plan_together(calls: Sequence[Call], workdir: Path, env: Mapping[str, str]) 
     modules = plan.get("configuration", {}).get("root_module", {}).get("module_calls", {})
     parts = []
     for index in range(len(calls)):
-        prefix = f"module.root_{index}."
+        prefix = f"module.{CALL_NAME.format(index)}."
         changes = [
             {**change, "address": change["address"].removeprefix(prefix)}
             for change in plan.get("resource_changes", [])
             if change["address"].startswith(prefix)
         ]
-        module = modules.get(f"root_{index}", {}).get("module", {})
+        module = modules.get(CALL_NAME.format(index), {}).get("module", {})
         parts.append({"resource_changes": changes, "configuration": {"root_module": module}})
     return parts

@@ -10,21 +10,17 @@ call's outputs as one output per call, and attributes a re-plan's changes to the
 
 from __future__ import annotations
 
-import json
-import logging
 import shutil
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from launchpad.aws import AwsTarget
-from launchpad.combined import Call, write_root
+from launchpad.combined import CALL_NAME, Call, call_index, write_root
 from launchpad.errors import TerraformError
 from launchpad.terraform import Terraform, summarize_errors, terraform_env
 
-log = logging.getLogger(__name__)
 OUTPUTS_FILE = "outputs.tf"
 _CHANGES = frozenset({"create", "update", "delete", "replace", "read"})
 
@@ -38,36 +34,25 @@ class Member:
     tf_vars: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _call_of(address: str) -> int | None:
-    """The index ``i`` of ``module.root_<i>`` an address (``module.root_3.aws_kms_key.this``) is in."""
-    head = address.split(".", 2)
-    if len(head) >= 2 and head[0] == "module" and head[1].startswith("root_"):
-        index = head[1].removeprefix("root_")
-        return int(index) if index.isdigit() else None
-    return None
-
-
 def attribute_replan(messages: Sequence[Mapping[str, Any]], calls: int) -> list[list[str]]:
     """Each call's changes in ``plan -json``'s messages: the planned changes of resources under
     ``module.root_<i>`` and a changed ``root_<i>`` output; a change outside every call belongs to all."""
     found: list[list[str]] = [[] for _ in range(calls)]
+
+    def record(index: int | None, change: str) -> None:
+        for owner in [index] if index is not None and index < calls else range(calls):
+            found[owner].append(change)
+
     for message in messages:
         if message.get("type") == "planned_change":
             change = message.get("change", {})
-            if change.get("action") not in _CHANGES:
-                continue
-            index = _call_of(change.get("resource", {}).get("addr", ""))
-            owners = [index] if index is not None and index < calls else list(range(calls))
-            for owner in owners:
-                found[owner].append(str(message.get("@message", change)))
+            if change.get("action") in _CHANGES:
+                address = change.get("resource", {}).get("addr", "")
+                record(call_index(address), str(message.get("@message", change)))
         elif message.get("type") == "outputs":
             for name, output in message.get("outputs", {}).items():
-                if output.get("action", "noop") == "noop":
-                    continue
-                index = int(name.removeprefix("root_")) if name.removeprefix("root_").isdigit() else None
-                owners = [index] if index is not None and index < calls else list(range(calls))
-                for owner in owners:
-                    found[owner].append(f"output {name}: {output['action']}")
+                if output.get("action", "noop") != "noop":
+                    record(call_index(f"module.{name}"), f"output {name}: {output['action']}")
     return found
 
 
@@ -85,7 +70,8 @@ class SharedApply:
         write_root([Call(m.source, dict(m.tf_vars)) for m in self.members], self.dir)
         (self.dir / OUTPUTS_FILE).write_text(
             "".join(
-                f'output "root_{i}" {{\n  value = module.root_{i}\n}}\n' for i in range(len(self.members))
+                f'output "{CALL_NAME.format(i)}" {{\n  value = module.{CALL_NAME.format(i)}\n}}\n'
+                for i in range(len(self.members))
             )
         )
         self.tf = Terraform(self.dir, terraform_env(target.env()))
@@ -102,7 +88,11 @@ class SharedApply:
         self._outputs = self.tf.outputs()
 
     def outputs(self, key: str) -> dict[str, Any]:
-        return dict(self._outputs[f"root_{self._index[key]}"])
+        return dict(self._outputs[CALL_NAME.format(self._index[key])])
+
+    def variables(self, key: str) -> dict[str, Any]:
+        """The variables ``key`` is applied with (its ``name``, ``region``, ...)."""
+        return dict(self.members[self._index[key]].tf_vars)
 
     def replan(self, key: str) -> tuple[int, str]:
         """``key``'s part of one ``plan -detailed-exitcode`` of the whole root (made on the first ask): 0
@@ -116,15 +106,7 @@ class SharedApply:
         return (2, "\n".join(changes)) if changes else (0, "")
 
     def _plan_messages(self) -> tuple[int, list[dict[str, Any]]]:
-        done = subprocess.run(
-            ["terraform", "plan", "-input=false", "-lock=false", "-detailed-exitcode", "-json", "-no-color"],
-            cwd=self.dir,
-            env=self.tf.env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        messages = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+        done, messages = self.tf.plan_messages("-detailed-exitcode")
         if done.returncode not in (0, 2):
             errors = [m["@message"] for m in messages if m.get("@level") == "error"]
             reason = "\n".join(errors) or summarize_errors(done.stderr)

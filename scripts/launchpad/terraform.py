@@ -244,13 +244,18 @@ class Terraform:
     def plan_diagnostics(self) -> list[dict[str, Any]]:
         """Plan without saving it and return Terraform's diagnostics (``plan -json``): each error or warning
         with its summary, detail, source range and snippet. Empty when the plan succeeds cleanly."""
-        result = self._json_run("plan", "-input=false", "-lock=false")
-        messages = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+        result, messages = self.plan_messages()
         diagnostics = [m["diagnostic"] for m in messages if m.get("type") == "diagnostic"]
         if result.returncode != 0 and not diagnostics:
             summary = summarize_errors(result.stderr)
             raise TerraformError(f"terraform plan failed in {self.workdir}:\n{summary}")
         return diagnostics
+
+    def plan_messages(self, *args: str) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
+        """``plan -json`` (with ``args``): the finished process and Terraform's machine-readable messages
+        (planned changes, outputs, diagnostics), one per line of its output."""
+        result = self._json_run("plan", "-input=false", "-lock=false", *args)
+        return result, [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
 
     def validate_diagnostics(self) -> list[dict[str, Any]]:
         """``validate -json``'s diagnostics, shaped as ``plan_diagnostics``'. Validate needs no provider

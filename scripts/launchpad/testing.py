@@ -133,6 +133,15 @@ def unique_name(prefix: str, target: AwsTarget) -> str:
     return f"{prefix}-{suffix}"
 
 
+def stack_variables(
+    name_prefix: str, target: AwsTarget, tf_vars: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """What an applied root gets: ``name`` (unique per account, from ``name_prefix``) and ``region``, plus
+    ``tf_vars``, which win."""
+    name = unique_name(name_prefix[:20].rstrip("-"), target)
+    return {"name": name, "region": target.region, **(tf_vars or {})}
+
+
 def applied_stack(
     source: Path,
     name_prefix: str,
@@ -147,8 +156,8 @@ def applied_stack(
 
     def _stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         target = make_target(request.config, request.param)
-        name = unique_name(name_prefix[:20].rstrip("-"), target)
-        variables = {"name": name, "region": target.region, **(tf_vars or {})}
+        variables = stack_variables(name_prefix, target, tf_vars)
+        name = variables["name"]
         parent = tmp_path_factory.mktemp(source.name)
         # The state is current when the stack is destroyed (the re-plan read it; the tests change what
         # Terraform does not manage): no refresh, a third of a destroy's CPU.
@@ -187,12 +196,12 @@ def example_stack(
             workspace=MemberWorkspace(apply, key),
             outputs=apply.outputs(key),
             target=apply.target,
-            name=shared_applies.names[request.param][key],
+            name=apply.variables(key)["name"],
         )
 
     _stack._launchpad_example = True  # type: ignore[attr-defined]
     _stack._launchpad_source = source  # type: ignore[attr-defined]
-    _stack._launchpad_shared = SharedExample(key, source, prefix[:20].rstrip("-"), dict(tf_vars or {}))  # type: ignore[attr-defined]
+    _stack._launchpad_shared = SharedExample(key, source, prefix, dict(tf_vars or {}))  # type: ignore[attr-defined]
     # Function scope: a module-scoped parametrized fixture would make pytest keep each file's tests together
     # again after the ordering below; this one only reads the session's shared apply.
     return pytest.fixture(params=TARGETS)(_stack)
@@ -214,26 +223,23 @@ SHARED_LAST = ("test_replan_is_empty", "test_destroy_leaves_nothing_behind")
 
 
 class SharedApplies:
-    """The run's shared apply per target kind, applied on first use; ``names`` has each member's name."""
+    """The run's shared apply per target kind, applied on first use."""
 
     def __init__(self, config: pytest.Config, examples: Sequence[SharedExample], parent: Path) -> None:
         self._config = config
         self._examples = list(examples)
         self._parent = parent
         self._applies: dict[str, SharedApply] = {}
-        self.names: dict[str, dict[str, str]] = {}
 
     def get(self, kind: str) -> SharedApply:
         if kind not in self._applies:
             target = make_target(self._config, kind)
-            names = {e.key: unique_name(e.name_prefix, target) for e in self._examples}
             members = [
-                Member(e.key, e.source, {"name": names[e.key], "region": target.region, **e.tf_vars})
+                Member(e.key, e.source, stack_variables(e.name_prefix, target, e.tf_vars))
                 for e in self._examples
             ]
             apply = SharedApply(members, target, self._parent / kind)
             self._applies[kind] = apply
-            self.names[kind] = names
             apply.apply()
         return self._applies[kind]
 
