@@ -13,6 +13,7 @@ import copy
 import datetime
 import difflib
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from importlib import resources
@@ -24,10 +25,54 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from launchpad.errors import ConfigError
+from launchpad.quoting import LIMIT, shown
+
+PLAIN_KEY = re.compile(r"[A-Za-z0-9_:.-]{1,64}")
+MAX_YAML_BYTES = 1 << 20  # a stage config or model card is a few KB; a bigger file is a mistake
+MAX_YAML_DEPTH = 32  # mappings and lists within each other; the schemas go 5 deep
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys and keeps dates as the strings they were written as."""
+    """SafeLoader that rejects duplicate keys, aliases, deep nesting and numbers Python will not convert, and
+    keeps dates as the strings they were written as.
+
+    Aliases are refused before anything is built from them: nine lines of ``&a [*b, *b, ...]`` expand to
+    billions of nodes (the "billion laughs"), and none of launchpad's files needs one.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"*{shown(event.anchor, 40)} is a YAML alias; launchpad's files take no aliases or anchors "
+                "(a few lines of them expand to gigabytes): write the value out where it is used",
+                event.start_mark,
+            )
+        if self._depth >= MAX_YAML_DEPTH:
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"values nested more than {MAX_YAML_DEPTH} deep; launchpad's files need a few levels",
+                event.start_mark,
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError as error:  # more digits than Python converts (sys.get_int_max_str_digits)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of {len(node.value)} characters is not a usable value", node.start_mark
+            ) from error
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -36,13 +81,14 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[An
         key = loader.construct_object(key_node)
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}: write each key once", key_node.start_mark
+                None, None, f"duplicate key {shown(key, 40)}: write each key once", key_node.start_mark
             )
         seen.add(key)
     return loader.construct_mapping(node)
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
 _StrictLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -50,13 +96,32 @@ _StrictLoader.yaml_implicit_resolvers = {
 
 
 def read_yaml(path: Path, what: str) -> dict[str, Any]:
-    """A YAML file holding one mapping; ConfigError if it is missing, malformed or not a mapping."""
+    """A YAML file holding one mapping; ConfigError if it is missing, too big, not UTF-8, malformed (or uses
+    what ``_StrictLoader`` refuses) or not a mapping. Nothing is built from a file before that all holds."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_YAML_BYTES + 1)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read the {what}: {error.strerror or error}") from error
+    if len(raw) > MAX_YAML_BYTES:
+        raise ConfigError(
+            f"{path}: the {what} is over {MAX_YAML_BYTES // 1024} KiB; it should be a few KB of YAML "
+            "(is this the right file?)"
+        )
     try:
-        document = yaml.load(text, Loader=_StrictLoader)
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}: the {what} is not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start}); "
+            "save it as UTF-8"
+        ) from error
+    try:
+        loader = _StrictLoader(text)
+        loader.name = str(path)  # the file, where PyYAML's messages would say "<unicode string>"
+        try:
+            document = loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: the {what} is not valid YAML: {error}") from error
     if not isinstance(document, dict):
@@ -77,8 +142,15 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 def at(path: Sequence[str | int]) -> str:
-    """A JSON-path-like location: ``$.variants[1].name``."""
-    return "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+    """A JSON-path-like location: ``$.variants[1].name``; a key that is not a plain name (a user's typo may
+    hold anything) is quoted: ``$.tags['a\\nb']``."""
+    return "$" + "".join(_step(part) for part in path)
+
+
+def _step(part: str | int) -> str:
+    if isinstance(part, int):
+        return f"[{part}]"
+    return f".{part}" if PLAIN_KEY.fullmatch(str(part)) else f"[{shown(part, 40)}]"
 
 
 def raise_problems(problems: Sequence[str], subject: str) -> None:
@@ -199,7 +271,7 @@ def _describe(schema: Mapping[str, Any], error: ValidationError) -> Iterator[str
                 hint = f"did you mean {close[0]}?" if close else f"the fields here are {', '.join(known)}"
                 yield message([*path, name], "unknown field", hint)
     elif error.validator == "propertyNames":
-        yield message(path, f"key {instance!r} is not allowed", rule.get("x-fix"))
+        yield message(path, f"key {shown(instance)} is not allowed", rule.get("x-fix"))
     elif error.validator == "type":
         quote = " (quote it in YAML)" if value == "string" and _scalar(instance) else ""
         problem = f"expected {_type_name(value)}, got {_kind(instance)}{quote}"
@@ -236,7 +308,16 @@ def _scalar(value: Any) -> bool:
 
 
 def _show(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else json.dumps(value, default=str)
+    return shown(value) if isinstance(value, str) else shown_json(value)
+
+
+def shown_json(value: Any) -> str:
+    """A non-text value as JSON, bounded as ``shown`` bounds text."""
+    try:
+        text = json.dumps(value, default=str)
+    except ValueError:  # an int past Python's digit limit (from a JSON document; YAML refuses them)
+        return shown(value)
+    return text if len(text) <= LIMIT else f"{text[:LIMIT]}... ({len(text)} characters)"
 
 
 def _kind(value: Any) -> str:
