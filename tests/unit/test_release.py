@@ -15,6 +15,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+import tomllib
 from click.testing import CliRunner
 
 from launchpad import __version__
@@ -48,7 +49,6 @@ GOOD = """# Changelog
 def test_the_version_is_written_once_and_every_other_place_reads_it() -> None:
     """scripts/launchpad/VERSION is the version: the package's __version__, pyproject.toml's dynamic version,
     the CLI's --version and the template's launchpad_version default."""
-    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     written = (ROOT / "scripts" / "launchpad" / "VERSION").read_text().strip()
     assert builder.RELEASE_VERSION.match(written), written
     assert __version__ == written
@@ -161,7 +161,6 @@ def test_the_release_holds_every_artifact_and_its_sums_verify(release: builder.R
         f"launchpad-{version}.cdx.json",
         "SHA256SUMS",
     }
-    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     for project in distributions.distributions(ROOT)[1:]:  # launchpad-serving, once it is here
         name = re.sub(
             r"[-_.]+", "_", tomllib.loads((project / "pyproject.toml").read_text())["project"]["name"]
@@ -252,8 +251,20 @@ def test_the_wheel_carries_the_version_source(release: builder.Release) -> None:
         (f"v{__version__}", "is not a release version"),
         ("01.2.3", "is not a release version"),
         ("9.9.9", "and scripts/launchpad/VERSION says"),
+        (f"{__version__}\n", "is not a release version"),
+        (f"{__version__}\u202e", "is not a release version"),
+        ("\u0661.2.3", "is not a release version"),
     ],
-    ids=["local-dirty", "dev", "v-prefix", "leading-zero", "not-the-source"],
+    ids=[
+        "local-dirty",
+        "dev",
+        "v-prefix",
+        "leading-zero",
+        "not-the-source",
+        "trailing-newline",
+        "bidi",
+        "arabic-indic-digit",
+    ],
 )
 def test_a_bad_version_is_refused_and_nothing_is_written(version: str, says: str, tmp_path: Path) -> None:
     out = tmp_path / "dist"

@@ -22,13 +22,14 @@ from packaging.utils import parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
 from launchpad.errors import ReleaseError
+from launchpad.quoting import shown
 from launchpad.release import changelog
 from launchpad.release.artifacts import SUMS, modules_archive, verify_sums, write_sums
 from launchpad.release.distributions import build_all
 from launchpad.release.sbom import find_tool, write_sbom
 
 log = logging.getLogger(__name__)
-RELEASE_VERSION = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+RELEASE_VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)", re.ASCII)
 VERSION_FILE = Path("scripts/launchpad/VERSION")
 CHANGELOG = Path("CHANGELOG.md")
 
@@ -51,10 +52,10 @@ def source_version(root: Path) -> str:
 
 def check(root: Path, version: str) -> changelog.Entry:
     """The CHANGELOG entry of ``version``, after every check a release makes before it writes anything."""
-    if not RELEASE_VERSION.match(version):
+    if not RELEASE_VERSION.fullmatch(version):
         raise ReleaseError(
-            f"{version!r} is not a release version: write MAJOR.MINOR.PATCH (e.g. 1.2.0), without a 'v', "
-            "a pre-release, a .dev or a +local part, in scripts/launchpad/VERSION"
+            f"{shown(version)} is not a release version: write MAJOR.MINOR.PATCH (e.g. 1.2.0), without a "
+            "'v', a pre-release, a .dev or a +local part, in scripts/launchpad/VERSION"
         )
     written = source_version(root)
     if version != written:

@@ -16,7 +16,7 @@ from launchpad.errors import ReleaseError
 # The kinds of change Keep a Changelog 1.1.0 names; the package lower-cases the ### headings.
 KINDS = ("added", "changed", "deprecated", "removed", "fixed", "security")
 RELEASE_HEADING = re.compile(r"^## \[(?P<version>[^\]]+)\](?: - (?P<date>\S+))?\s*$", re.MULTILINE)
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def problems(path: Path) -> list[str]:
     if not headings or headings[0] != ("Unreleased", None):
         found.append(f"{path}: the first section must be '## [Unreleased]' (changes not released yet)")
     for version, date in headings[1:]:
-        if date is None or not ISO_DATE.match(date) or _date(date) is None:
+        if date is None or not ISO_DATE.fullmatch(date) or _date(date) is None:
             found.append(f"{path}: '## [{version}]' needs ' - YYYY-MM-DD', an ISO 8601 release date")
     if found:
         return found

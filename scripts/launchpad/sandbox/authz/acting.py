@@ -23,7 +23,7 @@ from launchpad.sandbox.authz.principals import Principal
 from launchpad.sandbox.authz.requests import Check
 
 SIGNING_NAMES = {"cloudwatch": "monitoring", "sagemaker-runtime": "sagemaker"}
-ROLE_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/(?:[\w+=,.@/-]+/)?[\w+=,.@-]+$")
+ROLE_ARN = re.compile(r"arn:(aws[a-z-]*):iam::(\d{12}):role/(?:[\w+=,.@/-]+/)?[\w+=,.@-]+", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def assume(
     role exists and its trust policy allows it."""
     from launchpad.sandbox.authz.gate import decide
 
-    found = ROLE_ARN.match(role_arn)
+    found = ROLE_ARN.fullmatch(role_arn)
     if not found:
         raise Refused(f"{role_arn!r} is not an IAM role ARN")
     partition, account = found.group(1), found.group(2)

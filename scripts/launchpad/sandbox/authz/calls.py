@@ -30,8 +30,8 @@ from werkzeug.exceptions import NotFound
 
 TRANSPORT_HEADER = "x-launchpad-transport"
 _TLS_VERSIONS = {"tls1.0": "1.0", "tls1.1": "1.1", "tls1.2": "1.2", "tls1.3": "1.3"}
-_SCOPE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
-_QUERY_SCOPE = re.compile(r"^([^/]+)/(\d{8})/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request$")
+_SCOPE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request", re.ASCII)
+_QUERY_SCOPE = re.compile(r"([^/]+)/(\d{8})/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request", re.ASCII)
 # Signing names that are not botocore's service name.
 SERVICE_BY_SIGNING_NAME = {"monitoring": "cloudwatch", "states": "stepfunctions", "email": "ses"}
 _RUNTIME_PATHS = ("/invocations", "/async-invocations", "/invocations-response-stream")
@@ -73,7 +73,7 @@ def _credential_scope(environ: Mapping[str, Any]) -> tuple[str, str, str] | None
         return match.group(1), match.group(3), match.group(4)
     query = parse_qs(environ.get("QUERY_STRING", ""))
     credential = (query.get("X-Amz-Credential") or [""])[0]
-    match = _QUERY_SCOPE.match(credential)
+    match = _QUERY_SCOPE.fullmatch(credential)
     return (match.group(1), match.group(3), match.group(4)) if match else None
 
 

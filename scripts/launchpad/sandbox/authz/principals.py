@@ -24,7 +24,7 @@ ROLE = "role"
 USER = "user"
 SERVICE = "service"
 
-_ACCOUNT_KEY = re.compile(r"^\d{12}$")
+_ACCOUNT_KEY = re.compile(r"\d{12}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class Keys:
             self._by_key.clear()
 
     def identify(self, access_key: str, partition: str = "aws") -> Principal:
-        if _ACCOUNT_KEY.match(access_key):
+        if _ACCOUNT_KEY.fullmatch(access_key):
             return admin(access_key, partition)
         with self._lock:
             principal = self._by_key.get(access_key)

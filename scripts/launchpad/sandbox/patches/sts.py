@@ -25,7 +25,6 @@ service (wrong principal, ``aws:SourceArn``/``aws:SourceAccount`` conditions unm
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +40,6 @@ from launchpad.sandbox.patches.accounts import account_from_headers
 
 ROUTE = "/_launchpad/service-session"
 _MARK = "_launchpad_sts_patch"
-_ROLE_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/(?:.+/)?([\w+=,.@-]+)$")
 
 
 @dataclass(frozen=True)
