@@ -37,11 +37,11 @@ from launchpad.terraform import Terraform, module_source, terraform_env
 
 log = logging.getLogger(__name__)
 
-_FENCE = re.compile(r"^```(hcl|terraform)\s*$")
-_NOT_PLANNED = re.compile(r"^<!--\s*not planned:\s*(?P<reason>.*?)\s*-->\s*$")
-_SOURCE = re.compile(r'^(?P<head>\s*source\s*=\s*")(?P<address>[^"]+)(?P<tail>".*)$')
+_FENCE = re.compile(r"```(hcl|terraform)\s*")
+_NOT_PLANNED = re.compile(r"<!--\s*not planned:\s*(?P<reason>.*?)\s*-->\s*")
+_SOURCE = re.compile(r'^(?P<head>\s*source\s*=\s*")(?P<address>[^"]+)(?P<tail>".*)\Z')
 _MODULE_CALL = re.compile(r'^\s*module\s+"([^"]+)"', re.MULTILINE)
-_BLOCK_FILE = re.compile(r"(?:^|/)readme/(?P<slug>[\w-]+)/block_(?P<line>\d+)\.tf$")
+_BLOCK_FILE = re.compile(r"(?:^|/)readme/(?P<slug>[\w-]+)/block_(?P<line>\d+)\.tf\Z")
 _MODULE_COPY = re.compile(r"\.terraform/modules/(?P<slug>[\w-]+)\.(?P<call>[\w-]+)")
 _ERROR_START = re.compile(r"^(?=Error: )", re.MULTILINE)
 _ON_FILE = re.compile(r"\bon (\S+\.tf) line (\d+)")
@@ -84,13 +84,13 @@ def extract_blocks(readme: Path) -> list[Block]:
     blocks: list[Block] = []
     index = 0
     while index < len(lines):
-        if not _FENCE.match(lines[index]):
+        if not _FENCE.fullmatch(lines[index]):
             index += 1
             continue
         start = index
         end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("```")), len(lines))
         before = next((lines[i] for i in range(start - 1, -1, -1) if lines[i].strip()), "")
-        marker = _NOT_PLANNED.match(before.strip())
+        marker = _NOT_PLANNED.fullmatch(before.strip())
         reason = marker.group("reason") if marker else None
         blocks.append(Block(readme, start + 1, "\n".join(lines[start + 1 : end]) + "\n", reason))
         index = end + 1

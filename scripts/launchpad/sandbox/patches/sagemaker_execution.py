@@ -71,8 +71,9 @@ SERVICE = "sagemaker.amazonaws.com"
 LOG_GROUP = "/aws/sagemaker/Endpoints/{endpoint}"
 METRIC_NAMESPACE = "/aws/sagemaker/Endpoints"
 _ECR_IMAGE = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
-    r"(?P<repository>[^:@]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
+    r"(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
+    r"(?P<repository>[^:@]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?",
+    re.ASCII,
 )
 _LAYER = "sha256:" + "0" * 64  # the layer the sandbox pretends each image has
 
@@ -120,7 +121,7 @@ def _artifact(container: Mapping[str, Any]) -> str | None:
 
 
 def _pull(principal: Principal, role: str, image: str, region: str) -> None:
-    found = _ECR_IMAGE.match(image)
+    found = _ECR_IMAGE.fullmatch(image)
     if found is None:
         return
     registry, repository_name = found.group("account"), found.group("repository")
@@ -155,7 +156,7 @@ def _pull(principal: Principal, role: str, image: str, region: str) -> None:
 
 
 def _private_image(image: str, account: str) -> bool:
-    found = _ECR_IMAGE.match(image)
+    found = _ECR_IMAGE.fullmatch(image)
     return found is not None and found.group("account") == account
 
 
