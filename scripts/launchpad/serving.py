@@ -18,6 +18,7 @@ from launchpad_serving import (
     UnsupportedMediaType,
     json_output,
     main,
+    read_json,
     serve_in_process,
     serve_in_thread,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "UnsupportedMediaType",
     "json_output",
     "main",
+    "read_json",
     "serve_in_process",
     "serve_in_thread",
 ]

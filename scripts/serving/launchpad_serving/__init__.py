@@ -5,15 +5,21 @@ containers run. A model project writes the handlers (``contract``) and serves th
 
     python -m launchpad_serving [serve] --handler churn.inference --model-dir build/model --port 8080
 
-What the server guarantees, whatever the handlers do (AWS, "Use your own inference code with hosting
-services": the container answers ``/ping`` with 200 once it can serve, ``/invocations`` with the inference,
-on port 8080, within 60 s; real-time payloads are at most 6 MB):
-- a body over ``--max-payload-bytes`` is refused with 413 before it is kept;
+What the server guarantees, whatever the handlers and the clients do (AWS, "Use your own inference code
+with hosting services": the container answers ``/ping`` with 200 once it can serve, ``/invocations`` with
+the inference, on port 8080, within 60 s; real-time payloads are at most 6 MB):
+- a client cannot cause a 5xx (SageMaker counts them; a canary rolls back on them): a request either server
+  cannot parse, a POST without a Content-Length (411) or with a malformed one, a chunked body (411), a body
+  over ``--max-payload-bytes`` (413, refused before it is kept), shorter than announced, or slower than
+  ``--read-timeout`` (408) are each answered with one 4xx, and the connection is closed after every answer
+  other than 2xx;
 - a handler's ``BadRequest`` is 400, ``UnsupportedMediaType`` 415, ``NotAcceptable`` 406, each with its
-  message;
-- anything else a handler raises is 500 with a generic message; the log gets the exception's type and
-  where it was raised, never its text or the request (either may quote the input: PHI stays out of
-  responses and logs); the access log has no query strings.
+  message; ``read_json`` turns every malformed JSON body into a ``BadRequest``;
+- anything else a handler raises is 500 with a generic message (a bug in the model must reach the canary's
+  alarm); the log gets the exception's type and where it was raised, never its text;
+- no answer and no log line holds request content: messages name what is wrong and what to send, logs name
+  the client's address, the contract's own method and path, status, size and time, never a query string,
+  header value, body or made-up path (any of them may be a patient's data).
 Errors are JSON: ``{"error": "<message>", "status": <code>}``.
 """
 
@@ -21,6 +27,7 @@ from launchpad_serving.app import InferenceApp
 from launchpad_serving.contract import (
     DEFAULT_MODEL_DIR,
     DEFAULT_PORT,
+    DEFAULT_READ_TIMEOUT,
     JSON,
     MAX_PAYLOAD_BYTES,
     BadRequest,
@@ -30,7 +37,10 @@ from launchpad_serving.contract import (
     PayloadTooLarge,
     ServingError,
     UnsupportedMediaType,
+    accepts,
     json_output,
+    media_type,
+    read_json,
 )
 from launchpad_serving.local import ServerStartError, ThreadedServer, serve_in_process, serve_in_thread
 from launchpad_serving.server import main
@@ -38,6 +48,7 @@ from launchpad_serving.server import main
 __all__ = [
     "DEFAULT_MODEL_DIR",
     "DEFAULT_PORT",
+    "DEFAULT_READ_TIMEOUT",
     "JSON",
     "MAX_PAYLOAD_BYTES",
     "BadRequest",
@@ -50,8 +61,11 @@ __all__ = [
     "ServingError",
     "ThreadedServer",
     "UnsupportedMediaType",
+    "accepts",
     "json_output",
     "main",
+    "media_type",
+    "read_json",
     "serve_in_process",
     "serve_in_thread",
 ]

@@ -13,7 +13,9 @@ Responses (Accept): ``application/json`` (the default),
 
 A request that breaks the schema raises launchpad_serving's ``BadRequest`` (400) naming the row and what to
 send, an unknown Content-Type ``UnsupportedMediaType`` (415), an Accept it cannot write ``NotAcceptable``
-(406).
+(406). JSON is read by launchpad_serving's ``read_json``, so every malformed body (not UTF-8, not JSON, nested
+too deeply, NaN, a number no float holds) is a 400 too, never a 500: a 500 means the model is broken. The
+messages name rows, columns and keys by position, never a value: a request may hold a patient's data.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import math
 from typing import Any
 
 import numpy as np
-from launchpad_serving import BadRequest, NotAcceptable, UnsupportedMediaType
+from launchpad_serving import BadRequest, NotAcceptable, UnsupportedMediaType, accepts, media_type, read_json
 
 FEATURE_NAMES = (
     "tenure_years",
@@ -49,22 +51,15 @@ EXAMPLE = {
 }
 
 
-def media_type(header: str) -> str:
-    """``application/json; charset=utf-8`` -> ``application/json``."""
-    return header.split(";", 1)[0].strip().lower()
-
-
 def decode(body: bytes, content_type: str) -> np.ndarray:
     """The rows of a request as a float array of shape (rows, N_FEATURES)."""
     kind = media_type(content_type)
     if kind == JSON:
-        rows = _json_rows(_text(body))
+        rows = _json_rows(read_json(body, content_type, hint=JSON_HINT))
     elif kind == CSV:
         rows = _csv_rows(_text(body))
     else:
-        raise UnsupportedMediaType(
-            f"Content-Type {content_type or '(none)'} is not one this model reads; send {JSON} or {CSV}"
-        )
+        raise UnsupportedMediaType(f"this model reads Content-Type {JSON} or {CSV}; send one of them")
     return _checked(rows)
 
 
@@ -79,13 +74,10 @@ def encode(probabilities: np.ndarray, accept: str) -> tuple[bytes, str]:
 
 
 def _negotiate(accept: str) -> str:
-    for offered in accept.split(",") if accept.strip() else ["*/*"]:
-        kind = media_type(offered)
-        if kind in (JSON, "*/*", "application/*"):
-            return JSON
-        if kind in (CSV, "text/*"):
-            return CSV
-    raise NotAcceptable(f"Accept {accept} names no format this model writes; ask for {JSON} or {CSV}")
+    kind = accepts(accept, JSON, CSV)
+    if kind is None:
+        raise NotAcceptable(f"the Accept header names no format this model writes; ask for {JSON} or {CSV}")
+    return kind
 
 
 def _text(body: bytes) -> str:
@@ -95,18 +87,11 @@ def _text(body: bytes) -> str:
         raise BadRequest(f"the body is not UTF-8 text (byte {exc.start}); send UTF-8") from None
 
 
-def _json_rows(text: str) -> Any:
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno} column {exc.colno}"
-        raise BadRequest(f"the body is not valid JSON ({exc.msg} at {where}); send {JSON_HINT}") from None
+def _json_rows(document: Any) -> Any:
     if isinstance(document, dict):
-        extra = sorted(set(document) - {"instances"})
-        if extra or "instances" not in document:
-            raise BadRequest(
-                f"the JSON object has {', '.join(extra) or 'no instances'}; send only {JSON_HINT}"
-            )
+        if set(document) != {"instances"}:
+            found = "no instances" if "instances" not in document else "keys other than instances"
+            raise BadRequest(f"the JSON object has {found}; send only {JSON_HINT}")
         return document["instances"]
     return document
 
@@ -122,7 +107,7 @@ def _csv_rows(text: str) -> list[list[Any]]:
                 row.append(float(cell))
             except ValueError:
                 raise BadRequest(
-                    f"line {number}, column {column}: {cell.strip()[:20]!r} is not a number; "
+                    f"line {number}, column {column} is not a number; "
                     f"send {N_FEATURES} comma-separated numbers per line, no header"
                 ) from None
         rows.append(row)
@@ -143,7 +128,17 @@ def _checked(rows: Any) -> np.ndarray:
         for column, value in enumerate(row, start=1):
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
                 raise BadRequest(
-                    f"row {index}, column {column} ({FEATURE_NAMES[column - 1]}): {value!r} is not a finite "
-                    "number; send numbers only (no text, null, NaN or infinity)"
+                    f"row {index}, column {column} ({FEATURE_NAMES[column - 1]}) is {_kind(value)}, not a "
+                    "finite number; send numbers only (no text, null, NaN or infinity)"
                 )
     return np.asarray(rows, dtype=np.float64)
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, in words, without its content."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "infinite or NaN"
+    names = {str: "text", type(None): "null", list: "a list", dict: "an object"}
+    return names.get(type(value), "not a number")

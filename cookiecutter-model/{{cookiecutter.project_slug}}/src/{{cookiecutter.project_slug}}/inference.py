@@ -3,7 +3,9 @@
 ``model_fn`` loads the model once at start; every ``POST /invocations`` then runs ``input_fn`` (parse and
 check the request against the schema of ``{{ 'prompt.py' if cookiecutter.__llm == 'yes' else 'features.py' }}``), ``predict_fn`` and ``output_fn``.
 A bad request raises launchpad_serving's ``BadRequest`` (400), ``UnsupportedMediaType`` (415) or
-``NotAcceptable`` (406); the server answers with the message, and keeps request bodies out of its logs.
+``NotAcceptable`` (406), JSON bodies are parsed by its ``read_json``; the server answers with the message,
+and keeps requests out of its logs. Anything else raised here is answered 500 and counts against a canary:
+keep it for the model's own failures.
 
 Serve locally with ``make serve``; the container runs the same server (see the Dockerfile).
 """
