@@ -26,7 +26,8 @@ from launchpad.errors import LaunchpadError, ToolchainError
 from launchpad.paths import assets_root, installed_from_checkout, modules_dir, repo_root
 from launchpad.policy import checkov as policy_checkov
 from launchpad.policy import formats as policy_formats
-from launchpad.sandbox import Sandbox
+from launchpad.sandbox import Sandbox, SandboxInfo
+from launchpad.sandbox import manager as sandbox_manager
 from launchpad.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,6 +47,10 @@ def friendly_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# Libraries whose INFO logging the CLI shows only with --verbose.
+QUIET_LIBRARIES = ("botocore", "boto3", "urllib3", "s3transfer")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="launchpad")
 @click.option("-v", "--verbose", is_flag=True, help="Show debug logging (every terraform command).")
@@ -59,6 +64,9 @@ def main(verbose: bool) -> None:
     )
     if verbose:
         terraform.TFTEST_LOGGER.setLevel(logging.DEBUG)  # every line terraform prints
+    else:  # their INFO lines ("Found credentials in environment variables.") are noise to a CLI user
+        for name in QUIET_LIBRARIES:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 # -- sandbox ---------------------------------------------------------------------------------------
@@ -75,12 +83,22 @@ def sandbox() -> None:
     show_default=True,
     help="Port to listen on; 0 picks a free one.",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print pid, port, url, log and environment as JSON.")
 @friendly_errors
-def up(port: int) -> None:
-    """Start the sandbox (or report the one already running) and print its endpoint."""
-    info = Sandbox().up(port=port)
-    click.echo(f"# sandbox pid {info.pid}; point terraform, boto3 or the aws CLI at it with:")
-    click.echo(info.export_line())
+def up(port: int, as_json: bool) -> None:
+    """Start the sandbox (or report the one already running) and print the shell variables that point
+    terraform, boto3 and the aws CLI at it: eval "$(launchpad sandbox up)"."""
+    box = Sandbox()
+    _print_sandbox(box, box.up(port=port), as_json)
+
+
+def _print_sandbox(box: Sandbox, info: SandboxInfo, as_json: bool) -> None:
+    """The running sandbox as eval-able shell lines (remarks as comments), or as JSON."""
+    environment = info.environment(environments.SANDBOX_ACCOUNT_ID)
+    if as_json:
+        click.echo(json.dumps(sandbox_manager.description(info, environment, box.log_file), indent=2))
+    else:
+        click.echo("\n".join(sandbox_manager.shell_lines(info, environment, box.log_file)))
 
 
 @sandbox.command()
@@ -92,16 +110,21 @@ def down() -> None:
 
 
 @sandbox.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
 @friendly_errors
-def status() -> None:
-    """Say whether the sandbox is running; exit 1 if it is not."""
+def status(as_json: bool) -> None:
+    """Say whether the sandbox is running, with the same shell variables as `up`; exit 1 if it is not."""
     box = Sandbox()
     info = box.status()
     if info is None:
-        click.echo("sandbox: not running (start it with `launchpad sandbox up`)")
+        # A comment, so an `eval "$(launchpad sandbox status)"` runs nothing.
+        click.echo(
+            json.dumps({"running": False})
+            if as_json
+            else "# sandbox: not running; start it with: launchpad sandbox up"
+        )
         sys.exit(1)
-    click.echo(f"sandbox: running, pid {info.pid}, log {box.log_file}")
-    click.echo(info.export_line())
+    _print_sandbox(box, info, as_json)
 
 
 @sandbox.command()

@@ -20,7 +20,7 @@ import boto3
 
 from launchpad.aws import AwsTarget
 from launchpad.errors import LaunchpadError
-from launchpad.paths import repo_root, state_dir
+from launchpad.paths import checkout_state_dir, repo_root
 from launchpad.sandbox import Sandbox
 from launchpad.workspace import Workspace
 
@@ -86,7 +86,7 @@ class Environment:
     def workspace(self, target: AwsTarget) -> Workspace:
         """The environment's working copy of the stack (its configuration refreshed, its state kept)."""
         self.check()
-        parent = state_dir() / "stacks" / self.stack / self.name
+        parent = checkout_state_dir() / "stacks" / self.stack / self.name
         parent.mkdir(parents=True, exist_ok=True)
         return Workspace(
             self.stack_dir,

@@ -14,11 +14,10 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 import venv
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import tomllib
 
 from launchpad.paths import repo_root
 
@@ -172,7 +171,9 @@ def clean_env(venv_dir: Path, home: Path) -> dict[str, str]:
     config.write_text(f'{{"replay_dir": "{home}", "cookiecutters_dir": "{home}/cookiecutters"}}')
     path = os.pathsep.join([str(venv_dir / "bin"), kept.get("PATH", "")])
     python = str(venv_dir / "bin" / "python")  # what the baked project's Makefile runs
-    return kept | {"PATH": path, "COOKIECUTTER_CONFIG": str(config), "PYTHON": python}
+    # The sandbox's per-user state goes to the run's folder, never the user's ~/.local/state.
+    state = {"XDG_STATE_HOME": str(home / "state")}
+    return kept | {"PATH": path, "COOKIECUTTER_CONFIG": str(config), "PYTHON": python} | state
 
 
 def install(

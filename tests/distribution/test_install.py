@@ -52,6 +52,7 @@ def test_commands_without_their_extra_or_checkout_say_what_to_install(installed:
     assert sandbox.returncode == 4, sandbox.stderr
     assert "pip install 'launchpad[sandbox]'" in sandbox.stderr
     assert not (installed.cwd / ".launchpad").exists()
+    assert not (Path(installed.env["XDG_STATE_HOME"]) / "launchpad").exists()
     plan = installed.launchpad("plan", "--env", "dev", check=False)
     assert plan.returncode == 3, plan.stderr
     assert "needs a launchpad checkout" in plan.stderr

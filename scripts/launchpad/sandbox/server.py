@@ -133,12 +133,26 @@ def serve(host: str, port: int, ready_file: Path, owner_pid: int | None = None) 
     server.stop()
 
 
+def _process_id(text: str) -> int:
+    """``--owner-pid``: a process id of 2 or more (0, -1 and 1 would make ``kill(pid, 0)`` probe a process
+    group, every process, or init, none of which ends with the run that started the sandbox)."""
+    try:
+        pid = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a process id") from None
+    if pid < 2:
+        raise argparse.ArgumentTypeError(f"{pid} is not the pid of a run: give a process id of 2 or more")
+    return pid
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--ready-file", type=Path, required=True)
-    parser.add_argument("--owner-pid", type=int, help="exit when this process is gone")
+    parser.add_argument(
+        "--owner-pid", type=_process_id, help="exit when this process is gone (a pid of 2 or more)"
+    )
     args = parser.parse_args()
     # No public AMI catalogue in new accounts' EC2 backends (patches/dispatch.py says why).
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
