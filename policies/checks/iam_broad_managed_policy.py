@@ -32,7 +32,7 @@ ARN_ATTRIBUTES = {
     "aws_iam_role": "managed_policy_arns",
     "aws_iam_role_policy_attachments_exclusive": "policy_arns",
 }
-_AWS_MANAGED = re.compile(r"^arn:[^:]*:iam::aws:policy/(?:.*/)?([^/]+)$")
+_AWS_MANAGED = re.compile(r"^arn:[^:]*:iam::aws:policy/(?:.*/)?([^/]+)\Z")
 
 
 class IamBroadManagedPolicy(ResourceCheck):
@@ -55,7 +55,7 @@ class IamBroadManagedPolicy(ResourceCheck):
             arns = [a for a in arns if a not in lookups] + looked_up
         unknown = False
         for arn in arns:
-            match = _AWS_MANAGED.match(arn)
+            match = _AWS_MANAGED.match(str(arn).strip())  # padding does not make a policy narrower
             if match and not is_unresolved(match.group(1)):
                 if matches_any(match.group(1), setting("broad_managed_policies")):
                     return CheckResult.FAILED

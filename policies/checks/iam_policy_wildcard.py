@@ -29,7 +29,9 @@ from _helpers.values import attr, blocks, is_unresolved
 from checkov.common.models.enums import CheckCategories, CheckResult
 
 NAME = 'Ensure no IAM policy allows "*" or "<service>:*" actions on Resource "*"'
-_SERVICE_WILDCARD = re.compile(r"^(\*|[a-z0-9-]+:\*|\*:\*)$", re.IGNORECASE)
+# Matched on the action with surrounding whitespace stripped: "s3:*\n" or " * " is as broad as "s3:*" (where
+# AWS accepts it at all), so it fails too.
+_SERVICE_WILDCARD = re.compile(r"^(\*|[a-z0-9-]+:\*|\*:\*)\Z", re.IGNORECASE)
 POLICY_RESOURCES = ["aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"]
 
 
@@ -45,7 +47,7 @@ def _statement_too_broad(statement: Statement) -> bool | None:
     broad_action = (
         True
         if statement.not_actions
-        else tri_any(statement.actions, lambda a: bool(_SERVICE_WILDCARD.match(a)))
+        else tri_any(statement.actions, lambda a: bool(_SERVICE_WILDCARD.match(str(a).strip())))
     )
     if every_resource is False or broad_action is False:
         return False

@@ -305,10 +305,15 @@ def policy_command(
     """Run checkov and launchpad's checks over PATHS (default: modules/ and terraform/); exit 1 on failures.
 
     Inline skips count only with a reason (#checkov:skip=CKV_ID:reason). Exit codes: 0 no failed check,
-    1 failed checks, 2 usage, 3 checkov missing or crashed, 6 malformed skip or controls file.
+    1 failed checks, 2 usage (an --output-dir that cannot be written), 3 checkov missing or crashed, or a
+    check raised or did not load, 6 a malformed skip, controls file or policy settings file
+    (LAUNCHPAD_POLICY_CONFIG), a path with no .tf file, a .tf file that is not UTF-8. Nothing is written
+    unless the scan ran.
     """
     if len(set(format_names)) > 1 and output_dir is None:
         raise click.UsageError("several --format values need --output-dir (one file per format)")
+    if output_dir is not None and (problem := policy_formats.unwritable(output_dir)):
+        raise click.BadParameter(problem, param_hint="'--output-dir'")
     report = policy.run(list(paths), jobs=jobs, controls_path=controls_path, split=split)
     if output_dir is None and format_names:
         click.echo(policy_formats.FORMATS[format_names[0]].render(report), nl=False)

@@ -58,7 +58,7 @@ def test_a_malformed_skip_exits_6_naming_the_file_and_line(fake: Path, tmp_path:
     )
     result = _policy(str(stack), *CONTROLS)
     assert result.exit_code == 6
-    assert f"{stack}/main.tf:2: checkov:skip=CKV_AWS_27 forgot the colon" in result.output
+    assert f"{stack}/main.tf:2: 'checkov:skip=CKV_AWS_27 forgot the colon'" in result.output
 
 
 def test_a_bad_controls_file_exits_6(fake: Path, tmp_path: Path) -> None:

@@ -86,6 +86,6 @@ def test_run_rejects_a_malformed_skip_before_starting_checkov(
     scanned = tmp_path / "stack"
     scanned.mkdir()
     (scanned / "main.tf").write_text(MALFORMED)
-    with pytest.raises(PolicyError, match=r"stack/main.tf:3: checkov:skip CKV_AWS_18"):
+    with pytest.raises(PolicyError, match=r"stack/main.tf:3: 'checkov:skip CKV_AWS_18"):
         policy.run([scanned], controls_path=canned.CONTROLS)
     assert not (tmp_path / "calls.txt").exists()

@@ -15,7 +15,6 @@ of pass 2 are ``stage_rules``; this module holds the typed result and the loadin
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,11 +28,11 @@ from launchpad.deploy.schema_errors import (
     with_defaults,
 )
 from launchpad.deploy.stage_rules import DEFAULT_VARIANT, GUARDED_STRATEGIES, STEP_FIELDS, rules
-from launchpad.errors import ConfigError
+from launchpad.policy import settings as policy_settings
 
 # policies/config.yaml (or the file LAUNCHPAD_POLICY_CONFIG names, its keys winning) holds the instance
-# allow-list, shared with the checkov check CKV_LP_008.
-POLICY_CONFIG_ENV = "LAUNCHPAD_POLICY_CONFIG"
+# allow-list, shared with the checkov check CKV_LP_008; launchpad.policy.settings reads and checks it.
+POLICY_CONFIG_ENV = policy_settings.CONFIG_ENV
 
 
 # -- the typed result ----------------------------------------------------------------------------------------
@@ -158,16 +157,9 @@ class StageConfig:
 
 def policy_setting(key: str) -> Any:
     """``key`` of policies/config.yaml, or of the file LAUNCHPAD_POLICY_CONFIG names (its keys win): the
-    settings launchpad's checkov checks read too."""
-    from launchpad.paths import policies_dir
-
-    merged = dict(read_yaml(policies_dir() / "config.yaml", "policy config"))
-    override = os.environ.get(POLICY_CONFIG_ENV)
-    if override:
-        merged.update(read_yaml(Path(override), "policy config"))
-    if key not in merged:
-        raise ConfigError(f"policy setting {key!r} is missing from policies/config.yaml")
-    return merged[key]
+    settings launchpad's checkov checks read too. Both files are checked against policies/config.schema.json
+    first, as `launchpad policy` checks them, so a deploy never trusts settings the policy scan refuses."""
+    return policy_settings.load()[key]
 
 
 def instance_allow_list() -> tuple[str, ...]:

@@ -12,13 +12,14 @@ import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from launchpad.errors import PolicyError
+from launchpad.errors import ConfigError, PolicyError
 from launchpad.paths import assets_root
-from launchpad.policy import checkov, controls, parse, provenance, release_modules, skips
+from launchpad.policy import checkov, controls, parse, provenance, release_modules, settings, skips
 from launchpad.policy.model import FAILED, PASSED, SKIPPED, Finding, PolicyReport
+from launchpad.quoting import shown
 
 __all__ = ["FAILED", "PASSED", "SKIPPED", "Finding", "PolicyReport", "default_paths", "run"]
 
@@ -33,14 +34,33 @@ def default_paths(root: Path | None = None) -> list[Path]:
 
 
 def _targets(paths: Sequence[Path]) -> list[Path]:
-    """Absolute, existing, and none inside another (a nested path would be scanned twice)."""
+    """Absolute, existing, holding Terraform, and none inside another (a nested path would be scanned twice).
+
+    A path with no .tf file (or only hidden ones) is an error: checkov would report nothing failed over it,
+    which reads as a pass.
+    """
     resolved = []
     for path in paths:
         if not path.is_dir():
-            raise PolicyError(f"{path}: no such directory to scan")
+            raise PolicyError(f"{shown(str(path), 200)}: no such directory to scan")
         resolved.append(path.resolve())
+    empty = [shown(str(p), 200) for p in paths if not checkov.tf_files(p)]
+    if empty:
+        raise PolicyError(
+            "nothing to scan: no .tf file under " + ", ".join(empty) + " (hidden files and folders such as "
+            ".terraform are left out); pass folders that hold Terraform"
+        )
     unique = sorted(set(resolved))
     return [p for p in unique if not any(other != p and p.is_relative_to(other) for other in unique)]
+
+
+def _check_settings() -> None:
+    """The policy settings launchpad's checks will read, checked before checkov starts: a check that
+    cannot read them raises inside checkov, which drops its results without failing the run."""
+    try:
+        settings.load()
+    except ConfigError as error:
+        raise PolicyError(str(error)) from error
 
 
 def run(
@@ -52,11 +72,16 @@ def run(
 ) -> PolicyReport:
     """Scan ``paths`` (default: modules/ and terraform/ of the repo) and return the rated report.
 
-    Raises PolicyError for a malformed skip comment, an invalid controls file or a file checkov cannot parse,
-    and ToolchainError when checkov is missing or crashes. Failed checks are in the report, not raised.
+    Raises PolicyError for policy settings, a controls file or a skip comment that breaks its rules, a path
+    with no Terraform, a .tf file that is not UTF-8 or a file checkov cannot parse; ToolchainError when
+    checkov is missing or crashes, or a check raised or did not load. Failed checks are in the report, not
+    raised.
     """
     root = assets_root()
+    _check_settings()
     targets = _targets(paths or default_paths(root))
+    # Before the slow part, and before anything else reads the files: each is UTF-8, each skip well-formed.
+    skips.check_comments(sorted({f for target in targets for f in checkov.tf_files(target)}), root)
     with ExitStack() as copies:
         # Stacks that pin launchpad's modules to a release are scanned as copies whose sources are this
         # checkout's modules/ (release_modules), and reported under their own paths.
@@ -78,11 +103,10 @@ def run(
 def _scan(
     root: Path, targets: list[Path], jobs: int | None, controls_path: Path | None, split: bool
 ) -> PolicyReport:
-    started_at, started = datetime.now(timezone.utc), time.monotonic()
+    started_at, started = datetime.now(UTC), time.monotonic()
     controls_file = controls_path or root / CONTROLS_FILE
     mapping = controls.load(controls_file, parse.display_path(controls_file.resolve(), root))
-    scanned = {f for target in targets for f in checkov.tf_files(target)}
-    skips.check_comments(sorted(scanned), root)  # before the slow part
+    scanned = {f for target in targets for f in checkov.tf_files(target)}  # checked by run()
     planned = checkov.units(targets, split)
     results = checkov.scan(root, planned, jobs or os.cpu_count() or 1)
     documents = [d for r in results for d in r.documents]

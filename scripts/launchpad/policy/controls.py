@@ -6,23 +6,28 @@ Format::
     controls:   {"HIPAA 164.312(b)": {framework: HIPAA, title: "..."}, ...}
     checks:     {CKV_LP_003: {severity: HIGH, controls: ["HIPAA 164.312(b)", ...]}, ...}
 
-Loading validates it and reports every problem at once: a control of an unknown framework, a check naming a
-control that is not defined, a control no check maps to, a severity other than CRITICAL, HIGH, MEDIUM, LOW or
-INFO. A check that ran but is not listed keeps checkov's own severity (else UNRATED) and no control.
+Loading reads it as strictly as launchpad reads any YAML (UTF-8, no YAML aliases, no duplicate keys:
+``launchpad.deploy.schema_errors.read_yaml``), then validates it and reports every problem at once: text a
+reader cannot see as written (a bidi override or control character in an id or title, which the evidence
+reports would carry), a control of an unknown framework, a check naming a control that is not defined, a
+control no check maps to, a severity other than CRITICAL, HIGH, MEDIUM, LOW or INFO. A check that ran but is
+not listed keeps checkov's own severity (else UNRATED) and no control.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from launchpad.errors import PolicyError
+from launchpad.deploy.schema_errors import at, read_yaml
+from launchpad.errors import ConfigError, PolicyError
 from launchpad.policy.model import SEVERITIES, Finding
+from launchpad.quoting import hidden_characters, shown
 
 RATINGS = SEVERITIES[:-1]  # UNRATED is what a check gets when nobody rated it; the file may not say it
+MAX_KEY = 200  # characters of an id (a check, control or framework id is a few dozen)
 
 
 @dataclass(frozen=True)
@@ -106,9 +111,11 @@ def _checks(raw: dict[str, Any], controls: dict[str, Control], problems: list[st
 
 def parse(raw: Any, source: str = "") -> ControlMap:
     """Validate a loaded controls document; one PolicyError lists every problem."""
-    problems: list[str] = []
     if not isinstance(raw, dict):
         raise PolicyError(f"controls file {source}: expected a mapping with frameworks, controls and checks")
+    problems = list(_unreadable_text(raw))
+    if problems:  # the checks below would quote these ids in their own messages
+        raise PolicyError(f"controls file {source} is invalid:\n  " + "\n  ".join(problems))
     frameworks = {
         k: str(v.get("title") or k)
         for k, v in _mapping(raw.get("frameworks"), "frameworks", problems).items()
@@ -129,11 +136,24 @@ def parse(raw: Any, source: str = "") -> ControlMap:
 def load(path: Path, label: str | None = None) -> ControlMap:
     """Read and validate a controls file; ``label`` is how reports name it (default: the path)."""
     try:
-        raw = yaml.safe_load(path.read_text())
-    except FileNotFoundError as exc:
-        raise PolicyError(
-            f"controls file {path} not found (pass --controls, or restore it from git)"
-        ) from exc
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"controls file {path} is not valid YAML: {exc}") from exc
+        raw = read_yaml(path, "controls file")
+    except ConfigError as error:
+        raise PolicyError(f"{error} (pass --controls, or restore policies/controls.yaml from git)") from error
     return parse(raw, label or str(path))
+
+
+def _unreadable_text(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[str]:
+    """Every text in ``value`` a reader cannot see as written, and every key that cannot be an id."""
+    if isinstance(value, str) and hidden_characters(value):
+        hidden = ", ".join(hidden_characters(value)[:5])
+        yield f"{at(path)}: holds {hidden}, which a reader cannot see as written; write plain text"
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unreadable_text(item, (*path, index))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = str(key)
+            if len(name) > MAX_KEY or hidden_characters(name):
+                yield f"{at(path)}: key {shown(name, 60)} is no id; write at most {MAX_KEY} plain characters"
+            else:
+                yield from _unreadable_text(item, (*path, name))

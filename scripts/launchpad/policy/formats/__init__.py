@@ -6,8 +6,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from launchpad.paths import unwritable_folder
 from launchpad.policy.formats import evidence, json_report, junit, markdown, sarif, table
 from launchpad.policy.model import PolicyReport
+from launchpad.quoting import shown
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ FORMATS = {
 }
 EVIDENCE = Format("evidence", "evidence.md", evidence.render)  # written with every --output-dir
 
-__all__ = ["EVIDENCE", "FORMATS", "Format", "table", "write"]
+__all__ = ["EVIDENCE", "FORMATS", "Format", "table", "unwritable", "write"]
 
 
 def write(report: PolicyReport, output_dir: Path, names: Iterable[str]) -> list[Path]:
@@ -40,3 +42,16 @@ def write(report: PolicyReport, output_dir: Path, names: Iterable[str]) -> list[
         path.write_text(chosen.render(report), encoding="utf-8")
         written.append(path)
     return written
+
+
+def unwritable(output_dir: Path) -> str | None:
+    """Why the reports cannot go to ``output_dir`` (None when they can): a file, or a folder under a file, a
+    dangling link, or a folder not writable. Asked before the scan, so a refusal writes nothing."""
+    found = unwritable_folder(output_dir)
+    if found is None:
+        return None
+    existing, problem = found
+    where = shown(str(existing), 200)
+    if problem == "not a folder":
+        return f"{where} is not a folder (a file or a dangling link); write the reports to a folder"
+    return f"{where} is not writable; write the reports to a folder you can write to"
