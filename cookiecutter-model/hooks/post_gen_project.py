@@ -10,9 +10,10 @@ import shutil
 import sys
 from pathlib import Path
 
-FRAMEWORK = "{{ cookiecutter.framework }}"
-MODE = "{{ cookiecutter.inference_mode }}"
-PACKAGE = "src/{{ cookiecutter.project_slug }}"
+# Filled in by cookiecutter; tojson writes each answer as a valid Python string literal, whatever it holds.
+FRAMEWORK: str = {{ cookiecutter.framework | tojson }}
+MODE: str = {{ cookiecutter.inference_mode | tojson }}
+PACKAGE = "src/" + {{ cookiecutter.project_slug | tojson }}
 
 TABULAR = FRAMEWORK != "huggingface-llm"
 

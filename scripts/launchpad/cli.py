@@ -326,14 +326,23 @@ def policy_command(
     sys.exit(1 if report.failed else 0)
 
 
+def _new_output_dir(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """A usage error (exit 2) for an --output-dir no project can be made in (a file, under one, read-only)."""
+    problem = scaffold.output_dir_problem(value)
+    if problem is not None:
+        raise click.BadParameter(problem, ctx, param)
+    return value
+
+
 @main.command("new")
 @click.option(
     "-o",
     "--output-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=Path("."),
     show_default=True,
-    help="Where the project folder is made.",
+    callback=_new_output_dir,
+    help="Where the project folder is made (and the folder itself, if it does not exist).",
 )
 @click.option("--no-input", is_flag=True, help="Do not prompt: the template's defaults, with --set on top.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Answer a question (repeatable).")
@@ -350,7 +359,8 @@ def new_command(
 
     Prompts for each answer (with help text), or takes the defaults with --no-input. Where your organisation
     keeps launchpad has no default: answer launchpad_git_url and launchpad_index_url (--set), and the wheel's
-    hash with --release-sums SHA256SUMS. Refused answers get one line each and exit 8; nothing is left behind.
+    hash with --release-sums SHA256SUMS. Refused answers get one line each and exit 8, an --output-dir that is
+    a file, under a file or read-only exits 2; either way nothing is made (no folder, no replay file).
     """
     answers = scaffold.parse_settings(settings)
     if release_sums is not None:

@@ -14,6 +14,7 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -283,7 +284,6 @@ def test_the_pins_are_the_versions_launchpad_tests_with(case: Bake, baked: Baker
     """pyproject.toml names the project, pins every dependency exactly (launchpad, the framework's package),
     and each pin launchpad's own environment also holds is the version of requirements.lock, so `make test`
     run with launchpad's interpreter (test_project.py) tests the versions the serving image installs."""
-    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     document: dict[str, Any] = tomllib.loads((baked(case) / "pyproject.toml").read_text())
     assert document["project"]["name"] == case.project
     assert document["project"]["description"] == case["description"]
@@ -349,3 +349,55 @@ def test_the_serving_image_installs_only_launchpad_serving_and_runs_gunicorn(
     assert entrypoint[:3] == ["python", "-m", "launchpad_serving"]
     assert entrypoint[entrypoint.index("--handler") + 1] == f"{case['project_slug']}.inference"
     assert entrypoint[entrypoint.index("--port") + 1] == "8080"
+
+
+# One bake of each framework (the matrix's first): what its package imports and pins.
+EACH_FRAMEWORK = [next(c for c in MATRIX if c["framework"] == name) for name in CHOICES["framework"]]
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in EACH_FRAMEWORK])
+def test_no_module_the_project_imports_or_pins_is_a_slug_the_hook_accepts(case: Bake, baked: Bakery) -> None:
+    """Every top-level module a bake's Python imports (the standard library's, its dependencies', its own
+    folders'), and every module its pinned dependencies install here, is refused as the slug: a package of
+    that name would hide it. The hook reads the names from the template; this checks them against a bake."""
+    from importlib import metadata
+
+    from launchpad.scaffold import hook_platform, hook_rules, template_dir
+
+    from .support import DEFAULTS
+
+    project = baked(case)
+    imported = set()
+    for path in project.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.partition(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.partition(".")[0])
+    document = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    requirements = [
+        *document["dependencies"],
+        *(r for group in document["optional-dependencies"].values() for r in group),
+    ]
+    pinned = {normal(re.split(r"[=<>!~;\[ ]", requirement, maxsplit=1)[0]) for requirement in requirements}
+    installed = {
+        module
+        for module, owners in metadata.packages_distributions().items()
+        if module.isidentifier() and {normal(owner) for owner in owners} & pinned
+    }
+    assert {"numpy", "launchpad_serving", "pytest"} <= imported | installed
+    rules, platform = hook_rules(), hook_platform(template_dir())
+    accepted = {
+        name
+        for name in (imported | installed) - {case["project_slug"], "__future__"}
+        if not any(
+            line.startswith("project_slug: ")
+            for line in rules.problems({**DEFAULTS, "project_slug": name}, platform)
+        )
+    }
+    assert not accepted, f"slugs the hook accepts though {case.id} imports them: {sorted(accepted)}"
+
+
+def normal(distribution: str) -> str:
+    """A distribution's name as pip compares them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", distribution).lower()

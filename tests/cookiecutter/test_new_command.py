@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +35,11 @@ def _root_logging() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+def _files(folder: Path) -> dict[str, int]:
+    """Every file under ``folder`` with its modification time: what a run must leave as it was."""
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
 
 
 def _new(output: Path, *settings: str, organisation: bool = True) -> Result:
@@ -80,17 +88,19 @@ def test_a_choice_the_template_does_not_offer_is_refused_with_the_choices(tmp_pa
     assert not output.exists()
 
 
-def test_a_refusal_of_the_hook_exits_8_and_makes_no_project(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+def test_a_refusal_of_the_hooks_rules_exits_8_and_makes_nothing(
+    tmp_path: Path, cookiecutter_home: Path
 ) -> None:
-    """An answer the template's hook refuses (all-at-once) exits 8; the hook's line is on stderr and the
-    output folder holds no project."""
+    """An answer the template's hook refuses (all-at-once) exits 8 with the hook's line, checked before
+    cookiecutter runs: no output folder is made and no replay file written."""
     output = tmp_path / "out"
+    replays = _files(cookiecutter_home)
     result = _new(output, "deployment_strategy=all-at-once")
     assert result.exit_code == EXIT, result.output
-    assert "pre-generation hook refused the answers" in result.stderr
-    assert "  - deployment_strategy: all-at-once cannot ship to staging and prod" in capfd.readouterr().err
-    assert list(output.iterdir()) == []
+    assert "error: cannot bake this project: 1 answer(s) to change" in result.stderr
+    assert "  - deployment_strategy: all-at-once cannot ship to staging and prod" in result.stderr
+    assert not output.exists()
+    assert _files(cookiecutter_home) == replays
 
 
 def test_new_bakes_the_project_with_the_answers_given(tmp_path: Path) -> None:
@@ -125,11 +135,15 @@ def test_template_syntax_in_an_answer_is_refused_before_cookiecutter_renders_it(
 def test_platform_values_are_set_in_their_shape_and_others_refused(tmp_path: Path) -> None:
     """A platform team's values (``PLATFORM_VALUES``) reach the configs; a wrong shape, and a derived value
     that follows from the answers (``__project``), are refused."""
-    refused = _new(tmp_path / "no", "__dev_account=1234", "__project=other")
-    assert refused.exit_code == EXIT, refused.output
-    assert "__dev_account: '1234' is not a 12-digit AWS account id" in refused.stderr
-    assert "__project: not a question of the template" in refused.stderr
-    assert not (tmp_path / "no").exists()
+    for setting, says in (
+        ("__dev_account=1234", "__dev_account: '1234' is not a 12-digit AWS account id"),
+        ("__dev_account=123456789012\n", "__dev_account: '123456789012\\n' contains U+000A LINE FEED"),
+        ("__project=other", "__project: not a question of the template"),
+    ):
+        refused = _new(tmp_path / "no", setting)
+        assert refused.exit_code == EXIT, refused.output
+        assert says in refused.stderr
+        assert not (tmp_path / "no").exists()
     output = tmp_path / "out"
     result = _new(output, "project_slug=fraud", "__dev_account=123456789012", "__platform_prefix=corp-ml")
     assert result.exit_code == 0, result.output
@@ -147,21 +161,19 @@ def test_replay_dir_keeps_cookiecutters_replay_out_of_the_home_folder(tmp_path: 
     assert replay["cookiecutter"]["project_slug"] == "fraud"
 
 
-def test_without_where_launchpad_is_kept_nothing_is_baked(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str]
-) -> None:
+def test_without_where_launchpad_is_kept_nothing_is_baked(tmp_path: Path) -> None:
     """``--no-input`` alone takes the template's examples of where launchpad is kept, which the hook refuses,
-    one line each (git URL, package index, the wheel's hash); exit 8 and no project."""
+    one line each (git URL, package index, the wheel's hash); exit 8 and nothing made."""
     output = tmp_path / "out"
     result = _new(output, organisation=False)
     assert result.exit_code == EXIT, result.output
-    err = capfd.readouterr().err
+    err = result.stderr
     assert "cannot bake this project: 4 answer(s) to change" in err
     assert f"  - launchpad_git_url: {QUESTIONS['launchpad_git_url']!r} is an example" in err
     assert f"  - launchpad_index_url: {QUESTIONS['launchpad_index_url']!r} is an example" in err
     assert "  - launchpad_wheel_sha256: '' is not a SHA-256" in err
     assert "  - launchpad_serving_wheel_sha256: '' is not a SHA-256" in err
-    assert list(output.iterdir()) == []
+    assert not output.exists()
 
 
 def test_the_project_pins_launchpad_where_the_organisation_keeps_it(tmp_path: Path) -> None:
@@ -233,3 +245,185 @@ def test_release_sums_answer_the_wheels_hash(tmp_path: Path) -> None:
     assert differs.exit_code == EXIT, differs.output
     assert "is not the hash" in differs.stderr
     assert not (tmp_path / "no").exists()
+
+
+def test_a_key_given_twice_with_two_values_is_refused(tmp_path: Path) -> None:
+    """``--set framework=xgboost --set framework=pytorch``: which one was meant? Exit 8 naming both values,
+    rather than the last silently winning; nothing is made."""
+    output = tmp_path / "out"
+    result = _new(output, "framework=xgboost", "framework=pytorch")
+    assert result.exit_code == EXIT, result.output
+    assert "--set framework is given twice, 'xgboost' and 'pytorch'; give it once" in result.stderr
+    assert not output.exists()
+
+
+def test_an_answer_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    """A byte that is not UTF-8 in an argument (Python reads it as a lone surrogate) exits 8 naming it, before
+    cookiecutter could fail writing it into a file; nothing is made."""
+    output = tmp_path / "out"
+    result = _new(output, "project_slug=fraud", "description=Scores claims \udcff")
+    assert result.exit_code == EXIT, result.output
+    assert (
+        "  - description: 'Scores claims \\udcff' contains U+DCFF, a byte that is not UTF-8" in result.stderr
+    )
+    assert not output.exists()
+
+
+@pytest.fixture
+def read_only(tmp_path: Path) -> Iterator[Path]:
+    """An empty folder this process cannot write to: chmod 555, and for root (which ignores modes) the
+    immutable attribute; skipped where neither holds."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    immutable = False
+    if os.access(folder, os.W_OK) and shutil.which("chattr"):
+        immutable = subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("cannot make a folder read-only for this user here")
+        yield folder
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+        folder.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    ("where", "says"),
+    [
+        ("file", "{output!r} is not a folder; give a folder (or one to be made) for the project folder"),
+        ("file/sub", "{output!r} is under {file!r}, which is not a folder; give a folder"),
+        ("read-only", "{output!r} is read-only; give a folder you can write to"),
+        ("read-only/sub", "{output!r} would be made in {read_only!r}, which is read-only"),
+    ],
+    ids=["a-file", "under-a-file", "read-only", "under-read-only"],
+)
+def test_an_output_dir_no_project_can_be_made_in_is_a_usage_error(
+    where: str, says: str, tmp_path: Path, cookiecutter_home: Path, request: pytest.FixtureRequest
+) -> None:
+    """An --output-dir that is a file, lies under a file, or is (or would be made in) a read-only folder
+    exits 2 with the usage line and what to give instead; nothing is made, no replay file written."""
+    file = tmp_path / "file"
+    file.write_text("notes\n")
+    read_only = (
+        request.getfixturevalue("read_only") if where.startswith("read-only") else tmp_path / "read-only"
+    )
+    output = tmp_path / where
+    before, replays = _files(tmp_path), _files(cookiecutter_home)
+    result = _new(output, "project_slug=fraud")
+    assert result.exit_code == 2, result.output
+    assert "Usage: " in result.stderr
+    assert "Invalid value for '-o' / '--output-dir': " in result.stderr
+    assert says.format(output=str(output), file=str(file), read_only=str(read_only)) in result.stderr
+    assert _files(tmp_path) == before
+    assert not read_only.exists() or list(read_only.iterdir()) == []
+    assert _files(cookiecutter_home) == replays
+
+
+def test_bake_refuses_an_output_dir_under_a_file(tmp_path: Path) -> None:
+    """The library says the same as the CLI (a ScaffoldError naming --output-dir), and makes nothing."""
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ScaffoldError, match=r"--output-dir .* is under .*, which is not a folder"):
+        bake(tmp_path / "file" / "out", {"project_slug": "fraud", **ORGANISATION})
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
+
+
+def _prompted(output: Path, typed: str | bytes) -> Result:
+    """``launchpad new`` answering the prompts with ``typed`` (where launchpad is kept given with --set)."""
+    arguments = ["new", "--output-dir", str(output)]
+    for key, value in ORGANISATION.items():
+        arguments += ["--set", f"{key}={value}"]
+    return CliRunner().invoke(main, arguments, input=typed)
+
+
+def test_answers_typed_at_the_prompts_bake_the_project(tmp_path: Path) -> None:
+    """Without --no-input every question is asked (the --set answers as defaults); the answers typed reach
+    the project: a name, and the slug derived from it."""
+    typed = "Fraud Model\n" + "\n" * (len(QUESTIONS) - 1)
+    result = _prompted(tmp_path, typed)
+    assert result.exit_code == 0, result.output
+    project = tmp_path / "fraud_model"
+    assert f"baked {project}" in result.stdout
+    assert (project / "README.md").read_text().startswith("# Fraud Model\n")
+
+
+def test_a_refused_answer_typed_at_the_prompts_makes_nothing(tmp_path: Path, cookiecutter_home: Path) -> None:
+    """Answers typed at the prompts pass the same rules before anything is written: a slug typed as a path
+    exits 8 with its line, and no folder is made (there or where the path points), no replay file written."""
+    output = tmp_path / "out"
+    replays = _files(cookiecutter_home)
+    result = _prompted(output, "\n../escape\n" + "\n" * len(QUESTIONS))
+    assert result.exit_code == EXIT, result.output
+    assert "  - project_slug: '../escape' is not a lowercase Python identifier" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    assert _files(cookiecutter_home) == replays
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("", "the input ended before every question was answered; nothing was made"),
+        (b"Churn \xff Model\n", "an answer typed at the prompt is not UTF-8"),
+    ],
+    ids=["end-of-input", "not-utf-8"],
+)
+def test_prompts_that_cannot_be_read_exit_8_and_make_nothing(
+    typed: str | bytes, says: str, tmp_path: Path
+) -> None:
+    """Input that ends before the last question, or is not UTF-8, exits 8 with one line saying so (not a
+    traceback), and nothing is made."""
+    result = _prompted(tmp_path / "out", typed)
+    assert result.exit_code == EXIT, result.output
+    assert says in result.stderr
+    assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("written", "says"),
+    [
+        (b"default_context: [\n", "Unable to parse YAML file"),
+        (b"default_context:\n  owner_team: \xff\n", "'utf-8' codec can't decode byte 0xff"),
+        (b"default_context: [owner_team]\n", "has a default_context that is not a mapping"),
+    ],
+    ids=["not-yaml", "not-utf-8", "not-a-mapping"],
+)
+def test_a_cookiecutter_config_that_cannot_be_read_exits_8_naming_it(
+    written: bytes, says: str, tmp_path: Path
+) -> None:
+    """The user's cookiecutter config (COOKIECUTTER_CONFIG) gives defaults too: one that cannot be read exits
+    8 naming the file and what is wrong, not a traceback, and nothing is made."""
+    config = tmp_path / "cookiecutter.yaml"
+    config.write_bytes(written)
+    arguments = ["new", "--output-dir", str(tmp_path / "out"), "--no-input", "--set", "project_slug=fraud"]
+    result = CliRunner(env={"COOKIECUTTER_CONFIG": str(config)}).invoke(main, arguments)
+    assert result.exit_code == EXIT, result.output
+    assert f"error: your cookiecutter config {config} " in result.stderr or (
+        f"error: cannot read your cookiecutter config {config}: " in result.stderr
+    )
+    assert says in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["cookiecutter.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("allowed_instance_types: [", "is not valid YAML"),
+        ("allowed_instance_typos: ['ml.m5.*']", "did you mean allowed_instance_types"),
+    ],
+    ids=["malformed", "typo"],
+)
+def test_a_bad_policy_config_stops_new_instead_of_skipping_the_instance_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, says: str
+) -> None:
+    """The hook's instance allow-list comes from the policy settings: a file launchpad cannot trust is an
+    error naming it, never a check left out."""
+    config = tmp_path / "policy.yaml"
+    config.write_text(content)
+    monkeypatch.setenv("LAUNCHPAD_POLICY_CONFIG", str(config))
+    output = tmp_path / "out"
+    result = _new(output)
+    assert result.exit_code == 7, result.output
+    assert str(config) in result.stderr and says in result.stderr
+    assert not output.exists()

@@ -4,25 +4,38 @@ STAGE is dev, staging or prod; ``production``, which the pipeline's Deploy-produ
 The stage config is deploy/config/<stage>.yaml. dev and staging upload build/model.tar.gz first (``make
 package`` writes it) and register it as a new model version; prod deploys the registry's latest Approved
 version. Everything else is launchpad's: ``launchpad deploy --help`` lists the options and the exit codes.
+A missing or unknown STAGE is a usage error (exit 2), before launchpad is imported or AWS is called.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from launchpad.cli import main as launchpad
-
 PROJECT = Path(__file__).resolve().parents[1]
 CONFIGS = {"dev": "dev", "staging": "staging", "prod": "prod", "production": "prod"}
 UPLOADING = ("dev", "staging")  # prod ships what the registry approved
+NO_LAUNCHPAD = 3  # launchpad's exit code for a missing tool (launchpad.errors.ToolchainError)
+
+
+def parser() -> argparse.ArgumentParser:
+    summary, _, details = (__doc__ or "").partition("\n\n")
+    command = argparse.ArgumentParser(
+        prog="python scripts/deploy.py",
+        usage="%(prog)s [-h] STAGE [launchpad deploy options ...]",
+        description=summary,
+        epilog=details,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    command.add_argument("stage", metavar="STAGE", choices=CONFIGS, help="dev, staging, prod or production")
+    return command
 
 
 def arguments(stage: str, options: Sequence[str]) -> list[str]:
-    """The ``launchpad deploy`` command line for ``stage``."""
-    if stage not in CONFIGS:
-        raise SystemExit(f"error: unknown stage {stage!r}; write dev, staging or prod (or production)")
+    """The ``launchpad deploy`` command line for ``stage`` (one of CONFIGS)."""
     name = CONFIGS[stage]
     command = ["deploy", "--config", str(PROJECT / "deploy" / "config" / f"{name}.yaml")]
     if name in UPLOADING:
@@ -31,10 +44,16 @@ def arguments(stage: str, options: Sequence[str]) -> list[str]:
 
 
 def main(argv: Sequence[str]) -> None:
-    if not argv or argv[0] in ("-h", "--help"):
-        print(__doc__)
-        return
-    launchpad.main(arguments(argv[0], argv[1:]), prog_name="launchpad")
+    # The other options are launchpad deploy's: it answers one it does not take with its usage and exit 2.
+    given, options = parser().parse_known_args(argv)
+    try:
+        from launchpad.cli import main as launchpad
+    except ImportError as exc:
+        print(
+            f"error: launchpad is not installed in {sys.executable} ({exc}); run make setup", file=sys.stderr
+        )
+        sys.exit(NO_LAUNCHPAD)
+    launchpad.main(arguments(given.stage, options), prog_name="launchpad")
 
 
 if __name__ == "__main__":

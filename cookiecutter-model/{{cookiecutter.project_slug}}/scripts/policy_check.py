@@ -2,20 +2,33 @@
 
 checkov plus launchpad's own checks (CKV_LP_*), rated and mapped to HIPAA, CIS and EU AI Act controls; the
 reports a reviewer files (JSON, SARIF, JUnit, Markdown and the control evidence) go to build/policy/. Exit
-code 0: no check failed; 1: a check failed; ``launchpad policy --help`` lists the others.
+code 0: no check failed; 1: a check failed; 2: an option launchpad policy does not take (a usage error);
+``launchpad policy --help`` lists the others and the options.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from launchpad.cli import main as launchpad
-
 PROJECT = Path(__file__).resolve().parents[1]
 REPORTS = PROJECT / "build" / "policy"
 FORMATS = ("json", "sarif", "junit", "markdown")
+NO_LAUNCHPAD = 3  # launchpad's exit code for a missing tool (launchpad.errors.ToolchainError)
+
+
+def parser() -> argparse.ArgumentParser:
+    summary, _, details = (__doc__ or "").partition("\n\n")
+    return argparse.ArgumentParser(
+        prog="python scripts/policy_check.py",
+        usage="%(prog)s [-h] [launchpad policy options ...]",
+        description=summary,
+        epilog=details,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
 
 
 def arguments(options: Sequence[str]) -> list[str]:
@@ -24,5 +37,18 @@ def arguments(options: Sequence[str]) -> list[str]:
     return ["policy", str(PROJECT / "terraform"), "--output-dir", str(REPORTS), *formats, *options]
 
 
+def main(argv: Sequence[str]) -> None:
+    # The options are launchpad policy's: it answers one it does not take with its usage line and exit 2.
+    _, options = parser().parse_known_args(argv)
+    try:
+        from launchpad.cli import main as launchpad
+    except ImportError as exc:
+        print(
+            f"error: launchpad is not installed in {sys.executable} ({exc}); run make setup", file=sys.stderr
+        )
+        sys.exit(NO_LAUNCHPAD)
+    launchpad.main(arguments(options), prog_name="launchpad")
+
+
 if __name__ == "__main__":
-    launchpad.main(arguments(sys.argv[1:]), prog_name="launchpad")
+    main(sys.argv[1:])
