@@ -199,6 +199,16 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
+  dynamic "statement" {
+    for_each = var.deploy.capture_bucket_arn == null ? [] : [1]
+
+    content {
+      sid       = "CheckCaptureBucket"
+      actions   = ["s3:ListBucket"]
+      resources = [var.deploy.capture_bucket_arn]
+    }
+  }
+
   statement {
     sid       = "ReadModelArtifacts"
     actions   = each.value.registers ? ["s3:GetObject", "s3:PutObject"] : ["s3:GetObject"]

@@ -139,7 +139,9 @@ variable "deploy" {
     sagemaker:ListModelPackages, which AWS authorizes on "*", when a registry is named. Name it with
     model_package_group_name, a plain string shared with the model-registry module: the registry's
     model_package_group_arn output depends on these roles, so passing it here is a dependency cycle.
-    model_package_group_arn (an ARN known beforehand) is equivalent.
+    model_package_group_arn (an ARN known beforehand) is equivalent. capture_bucket_arn, the bucket the stages'
+    data capture writes to, lets the deploy steps check it exists and is this account's before anything is
+    created (s3:ListBucket on it, for HeadBucket; nothing in it is read).
   EOT
   type = object({
     staging_endpoint_name    = string
@@ -149,8 +151,14 @@ variable "deploy" {
     model_kms_key_arn        = string
     model_package_group_arn  = optional(string)
     model_package_group_name = optional(string)
+    capture_bucket_arn       = optional(string)
   })
   nullable = false
+
+  validation {
+    condition     = var.deploy.capture_bucket_arn == null || can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.deploy.capture_bucket_arn, "-")))
+    error_message = "deploy.capture_bucket_arn must be null or an S3 bucket ARN (arn:<partition>:s3:::<bucket>) with no wildcard or key."
+  }
 
   validation {
     condition = alltrue([for e in [var.deploy.staging_endpoint_name, var.deploy.production_endpoint_name] :

@@ -16,6 +16,7 @@ import click
 from launchpad import __version__, bench, docs, environments, policy, scaffold, terraform
 from launchpad.aws import AwsTarget
 from launchpad.demo import Demo
+from launchpad.deploy import cli_support as deploy_cli
 from launchpad.deploy import engine as deploy_engine
 from launchpad.deploy import rollback as deploy_rollback
 from launchpad.deploy import rollout as deploy_rollout
@@ -375,14 +376,14 @@ def new_command(
 def _rollout_options(func: F) -> F:
     func = click.option(
         "--poll",
-        type=click.FloatRange(min=0.01),
+        type=deploy_cli.Number(low=0.01),
         default=deploy_rollout.DEFAULT_POLL_INTERVAL,
         show_default=True,
         help="Seconds between polls of the endpoint and its alarms.",
     )(func)
     func = click.option(
         "--timeout",
-        type=click.FloatRange(min=1),
+        type=deploy_cli.Number(low=1),
         default=deploy_rollout.DEFAULT_TIMEOUT,
         show_default=True,
         help="Seconds for the endpoint to reach InService (and again for the bake).",
@@ -409,7 +410,7 @@ def _finish(result: deploy_engine.DeployResult, as_json: bool) -> None:
     result.raise_for_outcome()  # a failed outcome: friendly_errors prints its message and exit code
 
 
-@main.command("deploy")
+@main.command("deploy", cls=deploy_cli.JsonCommand)
 @_rollout_options
 @click.option(
     "--artifact",
@@ -422,28 +423,35 @@ def deploy_command(
 ) -> None:
     """Deploy a stage config: preflight, register, create the model and endpoint config, update, watch.
 
-    Exit codes: 0 deployed, 7 bad stage config, 18 preflight failed (nothing changed), 10 AWS error,
+    Exit codes: 0 deployed, 2 usage, 7 bad stage config, 18 preflight failed (nothing changed), 10 AWS error,
     11 endpoint Failed, 12 UpdateRollbackFailed, 13 SageMaker rolled back, 14 an alarm fired and launchpad
-    rolled back, 15 that rollback failed, 16 timed out, 17 endpoint deleted.
+    rolled back, 15 that rollback failed, 16 timed out, 17 endpoint deleted. With --json, stdout is one
+    JSON document whatever the exit code.
     """
-    result = deploy_engine.deploy(
-        config_path,
-        deploy_engine.target_for(config_path),
-        timeout=timeout,
-        poll_interval=poll,
-        on_progress=_progress,
-        on_step=lambda line: click.echo(line, err=True),
-        artifact=artifact,
-    )
+    with deploy_cli.json_errors(as_json):
+        result = deploy_engine.deploy(
+            config_path,
+            deploy_engine.target_for(config_path),
+            timeout=timeout,
+            poll_interval=poll,
+            on_progress=_progress,
+            on_step=lambda line: click.echo(line, err=True),
+            artifact=artifact,
+        )
     _finish(result, as_json)
 
 
-@main.command("rollback")
+@main.command("rollback", cls=deploy_cli.JsonCommand)
 @_rollout_options
-@click.option("--to-config", metavar="NAME", help="Roll back to this endpoint config.")
+@click.option(
+    "--to-config",
+    type=deploy_cli.ENDPOINT_CONFIG_NAME,
+    metavar="NAME",
+    help="Roll back to this endpoint config: one of the endpoint's own (<endpoint>-<hash>).",
+)
 @click.option(
     "--to-package-version",
-    type=click.IntRange(min=1),
+    type=deploy_cli.Number(low=1, integer=True),
     metavar="N",
     help="Roll back to version N of the model package group (a model and config are made for it).",
 )
@@ -457,18 +465,19 @@ def rollback_command(
     to_package_version: int | None,
 ) -> None:
     """Put the stage's endpoint back on its previous config (the launchpad:previous-config tag), a named
-    config, or a model package version, and wait for it. Exit codes as for deploy."""
-    if to_config and to_package_version:
-        raise click.UsageError("give at most one of --to-config and --to-package-version")
-    result = deploy_rollback.rollback(
-        config_path,
-        deploy_engine.target_for(config_path),
-        to_config=to_config,
-        to_package_version=to_package_version,
-        timeout=timeout,
-        poll_interval=poll,
-        on_progress=_progress,
-    )
+    config of its own history, or a model package version, and wait for it. Exit codes as for deploy."""
+    with deploy_cli.json_errors(as_json):
+        if to_config is not None and to_package_version is not None:
+            raise click.UsageError("give at most one of --to-config and --to-package-version")
+        result = deploy_rollback.rollback(
+            config_path,
+            deploy_engine.target_for(config_path),
+            to_config=to_config,
+            to_package_version=to_package_version,
+            timeout=timeout,
+            poll_interval=poll,
+            on_progress=_progress,
+        )
     _finish(result, as_json)
 
 
@@ -594,7 +603,9 @@ def _endpoint_options(func: F) -> F:
         func
     )
     func = click.option(
-        "--region", help="The endpoint's region.  [default: the stage config's, else the AWS environment's]"
+        "--region",
+        type=deploy_cli.REGION,
+        help="The endpoint's region.  [default: the stage config's, else the AWS environment's]",
     )(func)
     func = click.option(
         "--config",
@@ -602,16 +613,14 @@ def _endpoint_options(func: F) -> F:
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
         help="A stage config (STAGE.yaml): its endpoint_name and region name the endpoint.",
     )(func)
-    return click.argument("endpoint", required=False)(func)
+    return click.argument("endpoint", required=False, type=deploy_cli.ENDPOINT_NAME)(func)
 
 
 def _endpoint_clients(
     endpoint: str | None, config_path: Path | None, region: str | None
 ) -> tuple[str, str, Any, Any]:
     """The endpoint's name and region, and SageMaker and CloudWatch clients there (AWS_* environment)."""
-    name, region = deploy_status.locate(endpoint, config_path, region)
-    target = AwsTarget.real(region)
-    return name, target.region, target.client("sagemaker"), target.client("cloudwatch")
+    return deploy_status.clients(endpoint, config_path, region)
 
 
 def _echo_status(status: deploy_status.EndpointStatus, as_json: bool) -> None:
@@ -621,20 +630,23 @@ def _echo_status(status: deploy_status.EndpointStatus, as_json: bool) -> None:
         click.echo(deploy_status.render(status))
 
 
-@main.command("status")
+@main.command("status", cls=deploy_cli.JsonCommand)
 @_endpoint_options
 @friendly_errors
 def status_command(endpoint: str | None, config_path: Path | None, region: str | None, as_json: bool) -> None:
     """Show an endpoint: status, variants and their traffic shares, rollback alarms, last deployment config.
 
-    Exit codes: 0 shown, 1 endpoint named twice or not at all, 7 bad stage config, 10 AWS refused the read,
-    17 no such endpoint.
+    Exit codes: 0 shown, 1 endpoint named twice or not at all, 2 usage (a name or region AWS would refuse),
+    7 bad stage config, 10 AWS refused the read, 17 no such endpoint. With --json, stdout is one JSON
+    document whatever the exit code.
     """
-    name, region, sagemaker, cloudwatch = _endpoint_clients(endpoint, config_path, region)
-    _echo_status(deploy_status.read_status(sagemaker, cloudwatch, name, region), as_json)
+    with deploy_cli.json_errors(as_json):
+        name, region, sagemaker, cloudwatch = _endpoint_clients(endpoint, config_path, region)
+        shown = deploy_status.read_status(sagemaker, cloudwatch, name, region)
+    _echo_status(shown, as_json)
 
 
-@main.command("traffic")
+@main.command("traffic", cls=deploy_cli.JsonCommand)
 @_endpoint_options
 @click.option(
     "--weights", metavar="VARIANT=WEIGHT,...", help="Set relative weights, e.g. champion=90,challenger=10."
@@ -648,21 +660,21 @@ def status_command(endpoint: str | None, config_path: Path | None, region: str |
 @click.option("--challenger", metavar="VARIANT", help="--decide: the candidate.  [default: the other one]")
 @click.option(
     "--window-minutes",
-    type=click.IntRange(min=1),
+    type=deploy_cli.Number(low=1, high=deploy_traffic.MAX_WINDOW_MINUTES, integer=True),
     default=60,
     show_default=True,
-    help="--decide: the metrics window, ending now.",
+    help="--decide: the metrics window, ending now (at most 15 days).",
 )
 @click.option(
     "--min-invocations",
-    type=click.IntRange(min=1),
+    type=deploy_cli.Number(low=1, integer=True),
     default=100,
     show_default=True,
     help="--decide: fewer invocations on either variant means WAIT.",
 )
 @click.option(
     "--max-error-rate-increase",
-    type=click.FloatRange(min=0),
+    type=deploy_cli.Number(low=0),
     default=1.0,
     show_default=True,
     metavar="POINTS",
@@ -670,7 +682,7 @@ def status_command(endpoint: str | None, config_path: Path | None, region: str |
 )
 @click.option(
     "--max-latency-increase-percent",
-    type=click.FloatRange(min=0),
+    type=deploy_cli.Number(low=0),
     default=10.0,
     show_default=True,
     metavar="PERCENT",
@@ -686,7 +698,7 @@ def status_command(endpoint: str | None, config_path: Path | None, region: str |
 @click.option("--apply", is_flag=True, help="--decide: send all traffic to the winner (nothing on WAIT).")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=1),
+    type=deploy_cli.Number(low=1),
     default=deploy_traffic.DEFAULT_TIMEOUT,
     show_default=True,
     help="Seconds to wait for the new weights to show.",
@@ -715,30 +727,38 @@ def traffic_command(
     rate is more than --max-error-rate-increase points above the champion's, or its latency more than
     --max-latency-increase-percent above; else PROMOTE. --apply moves all traffic to the winner.
 
-    Exit codes: 0 weights set / PROMOTE, 21 ABORT, 22 WAIT, 20 bad weights, unknown variant or endpoint not
-    InService (nothing changed), 16 new weights not shown in time, 17 no such endpoint.
+    A weight of 0 takes a variant out of the traffic (champion=1,challenger=0 stops an A/B test); the
+    weights may not all end up 0. Exit codes: 0 weights set / PROMOTE, 21 ABORT, 22 WAIT, 20 bad weights
+    (not VARIANT=WEIGHT, negative, not a finite number, a variant named twice or unknown, all 0) or endpoint
+    not InService (nothing changed), 2 usage, 16 new weights not shown in time, 17 no such endpoint. With
+    --json, stdout is one JSON document whatever the exit code.
     """
-    if (weights is None) == (not decide):
-        raise click.UsageError("give exactly one of --weights and --decide")
-    name, region, sagemaker, cloudwatch = _endpoint_clients(endpoint, config_path, region)
+    with deploy_cli.json_errors(as_json):
+        if (weights is None) == (not decide):
+            raise click.UsageError("give exactly one of --weights and --decide")
+        name, region, sagemaker, cloudwatch = _endpoint_clients(endpoint, config_path, region)
+        if weights is not None:
+            wanted = deploy_traffic.parse_weights(weights)
+            deploy_traffic.set_weights(sagemaker, name, wanted, timeout=timeout)
+            shown = deploy_status.read_status(sagemaker, cloudwatch, name, region)
+        else:
+            report = deploy_traffic.decide_endpoint(
+                sagemaker,
+                cloudwatch,
+                name,
+                champion=champion,
+                challenger=challenger,
+                thresholds=deploy_traffic.Thresholds(
+                    min_invocations, max_error_rate_increase, max_latency_increase_percent
+                ),
+                window_minutes=window_minutes,
+                latency_statistic=latency_statistic,
+                apply=apply,
+                timeout=timeout,
+            )
     if weights is not None:
-        deploy_traffic.set_weights(sagemaker, name, deploy_traffic.parse_weights(weights), timeout=timeout)
-        _echo_status(deploy_status.read_status(sagemaker, cloudwatch, name, region), as_json)
+        _echo_status(shown, as_json)
         return
-    report = deploy_traffic.decide_endpoint(
-        sagemaker,
-        cloudwatch,
-        name,
-        champion=champion,
-        challenger=challenger,
-        thresholds=deploy_traffic.Thresholds(
-            min_invocations, max_error_rate_increase, max_latency_increase_percent
-        ),
-        window_minutes=window_minutes,
-        latency_statistic=latency_statistic,
-        apply=apply,
-        timeout=timeout,
-    )
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True))
     else:

@@ -235,6 +235,7 @@ module "pipeline" {
     model_bucket_arn         = module.buckets["model-artifacts"].bucket_arn
     model_kms_key_arn        = module.keys["models"].key_arn
     model_package_group_arn  = "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:model-package-group/${each.key}"
+    capture_bucket_arn       = module.buckets["data-capture"].bucket_arn
   }
 
   approval = {

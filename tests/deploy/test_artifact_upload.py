@@ -46,7 +46,7 @@ def test_the_artifact_is_uploaded_sse_kms_once_and_deployed(seeded: Seeded, tmp_
 @pytest.mark.parametrize(
     ("case", "message"),
     [
-        ("missing", "model.tar.gz does not exist; build it first (make package)"),
+        ("missing", "model.tar.gz' does not exist; build it first (make package)"),
         ("not_a_tar", "is not a tar archive"),
         ("different_file_there", "already holds a different model.tar.gz, and artifacts are immutable"),
         ("prod", "prod deploys the latest Approved version of churn, not a local artifact"),

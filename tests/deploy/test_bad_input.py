@@ -79,6 +79,21 @@ def endpoint_updating(seeded: Seeded) -> None:
     assert sagemaker.describe_endpoint(EndpointName="churn-dev")["EndpointStatus"] == "Updating"
 
 
+def other_endpoints_config(seeded: Seeded, name: str) -> None:
+    """churn-dev deployed, and an existing endpoint config made for another endpoint (churn-staging), with the
+    dev model."""
+    deployed_dev(seeded)
+    sagemaker = seeded.target.client("sagemaker")
+    model = sagemaker.list_models()["Models"][0]["ModelName"]
+    variant = {
+        "VariantName": "primary",
+        "ModelName": model,
+        "InstanceType": "ml.m5.large",
+        "InitialInstanceCount": 1,
+    }
+    sagemaker.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[variant])
+
+
 def upload(version: str, **encryption: Any) -> Callable[[Seeded], None]:
     return lambda seeded: seeded.upload(version, **encryption) and None
 
@@ -174,13 +189,47 @@ CASES = [
         setup=alarm_firing,
     ),
     Case(
-        "rollback_to_an_unknown_config",
+        "instance_type_the_allow_list_matches_but_sagemaker_does_not_host",
+        dev(compute={"instance_type": "ml.m5.huge", "initial_instance_count": 1}),
+        7,
+        "ml.m5.huge matches the allow-list but is not a SageMaker hosting instance type",
+    ),
+    Case(
+        "rollback_to_a_config_of_no_endpoint",
         dev(),
         18,
-        "endpoint config nope does not exist",
+        "endpoint config nope is not one of endpoint churn-dev's configs (they are named "
+        "churn-dev-{hash} by its deploys): its newest configs are churn-dev-",
         setup=deployed_dev,
         command=("rollback",),
         extra=("--to-config", "nope"),
+    ),
+    Case(
+        "rollback_to_another_endpoints_config",
+        dev(),
+        18,
+        "endpoint config churn-staging-0a1b2c3d is not one of endpoint churn-dev's configs",
+        setup=lambda s: other_endpoints_config(s, "churn-staging-0a1b2c3d"),
+        command=("rollback",),
+        extra=("--to-config", "churn-staging-0a1b2c3d"),
+    ),
+    Case(
+        "rollback_to_a_config_of_its_name_that_does_not_exist",
+        dev(),
+        18,
+        "endpoint config churn-dev-0a1b2c3d does not exist",
+        setup=deployed_dev,
+        command=("rollback",),
+        extra=("--to-config", "churn-dev-0a1b2c3d"),
+    ),
+    Case(
+        "rollback_to_a_name_sagemaker_refuses",
+        dev(),
+        2,
+        "endpoint config name 'churn-dev\\n' holds U+000A",
+        setup=deployed_dev,
+        command=("rollback",),
+        extra=("--to-config", "churn-dev\n"),
     ),
     Case(
         "rollback_to_an_unknown_package_version",
@@ -219,8 +268,11 @@ def test_bad_input_is_refused_with_one_message_and_changes_nothing(
     result = CliRunner().invoke(main, [*case.command, "--config", str(path), "--poll", POLL, *case.extra])
     assert result.exit_code == case.exit_code, result.output
     assert case.message in result.output, result.output
-    assert "1 problem" in result.output, result.output
-    assert result.output.count("error: ") == 1
+    if case.exit_code != 2:  # a usage error is click's one message
+        assert "1 problem" in result.output, result.output
+        assert result.output.count("error: ") == 1
+    else:
+        assert result.output.count("Error: ") == 1
     assert snapshot(seeded.target, endpoint) == before
 
 

@@ -17,7 +17,14 @@ from launchpad.deploy import resources
 from launchpad.deploy.engine import deploy
 from launchpad.deploy.rollback import rollback
 from launchpad.deploy.rollout import Outcome
-from launchpad.deploy.seed import Seeded, fire_alarm_during_bake, measure_guarded_update, staging_canary
+from launchpad.deploy.seed import (
+    TIME_SCALE_TAG,
+    Seeded,
+    bake_lasting,
+    fire_alarm_during_bake,
+    measure_guarded_update,
+    staging_canary,
+)
 
 pytestmark = pytest.mark.sandbox
 
@@ -107,7 +114,8 @@ def test_a_rollback_alarm_during_the_bake_makes_the_guard_roll_back(seeded: Seed
         seeded.write(staging_canary(seeded, "1.0.0", TIME_SCALE)), seeded.target, poll_interval=POLL
     )
     before = first.rollout.target_config
-    path = seeded.write(staging_canary(seeded, "1.1.0", TIME_SCALE, rollback={"bake_seconds": 5}))
+    bake = {"bake_seconds": bake_lasting(5, TIME_SCALE)}  # the engine bakes at the sandbox's time scale
+    path = seeded.write(staging_canary(seeded, "1.1.0", TIME_SCALE, rollback=bake))
     fire_alarm_during_bake(seeded.target, "churn-staging", "churn-staging-rollback-5xx-rate", before)
     result = deploy(path, seeded.target, poll_interval=POLL)
     assert result.rollout.outcome is Outcome.ROLLED_BACK_BY_GUARD, result.rollout.message
@@ -131,6 +139,29 @@ def test_rollback_returns_to_the_previous_config_and_to_a_package_version(seeded
     forward = rollback(path, seeded.target, to_package_version=2, poll_interval=POLL)
     assert forward.rollout.outcome is Outcome.SUCCEEDED, forward.rollout.message
     assert endpoint(seeded.target, "churn-staging")["EndpointConfigName"] == second.rollout.target_config
+
+
+def test_rollback_takes_the_previous_config_tag_whatever_its_name(seeded: Seeded) -> None:
+    """The tag names a config the endpoint served (a deploy wrote it on leaving it), so it is the endpoint's
+    history even when it was named by hand; --to-config may name it too."""
+    first = deploy(seeded.write(seeded.stage_document("dev")), seeded.target, poll_interval=POLL)
+    sagemaker = seeded.target.client("sagemaker")
+    model = (first.created.models or [])[0]
+    variant = {
+        "VariantName": "primary",
+        "ModelName": model,
+        "InstanceType": "ml.m5.large",
+        "InitialInstanceCount": 1,
+    }
+    sagemaker.create_endpoint_config(EndpointConfigName="by-hand", ProductionVariants=[variant])
+    arn = endpoint(seeded.target, "churn-dev")["EndpointArn"]
+    sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": resources.PREVIOUS_CONFIG_TAG, "Value": "by-hand"}])
+    path = seeded.write(seeded.stage_document("dev"))
+    back = rollback(path, seeded.target, to_config="by-hand", poll_interval=POLL)
+    assert back.rollout.outcome is Outcome.SUCCEEDED, back.rollout.message
+    assert endpoint(seeded.target, "churn-dev")["EndpointConfigName"] == "by-hand"
+    forward = rollback(path, seeded.target, poll_interval=POLL)  # the tag now names the deploy's config
+    assert forward.rollout.settled_on(first.rollout.target_config), forward.rollout.message
 
 
 def test_the_cli_deploys_and_prints_one_json_document(
@@ -168,6 +199,19 @@ class FakeTime:
         self.now += seconds
 
 
+def test_on_a_scaled_sandbox_the_engine_bakes_at_the_sandbox_scale(seeded: Seeded) -> None:
+    """A prod-like 900 s bake rehearsed on a sandbox at time scale 0.01 lasts 9 s (on a fake clock: the
+    engine's own wait, not the sandbox's), the scale the sandbox rolls the endpoint's updates out at."""
+    fake = FakeTime()
+    document = staging_canary(seeded, "1.0.0", 0.01, rollback={"bake_seconds": 900})
+    result = deploy(
+        seeded.write(document), seeded.target, poll_interval=30, clock=fake.clock, sleep=fake.sleep
+    )
+    assert result.rollout.outcome is Outcome.SUCCEEDED, result.rollout.message
+    assert fake.now == 9 and result.rollout.time_scale == 0.01
+    assert "for the 900 s bake (9 s at the sandbox's time scale 0.01)." in result.rollout.message
+
+
 def test_prod_deploys_the_latest_approved_version_and_bakes_its_whole_window(seeded: Seeded) -> None:
     sagemaker = seeded.target.client("sagemaker")
     for version in ("1.0.0", "1.1.0"):  # staging registers both; only 1.0.0 is approved
@@ -178,6 +222,7 @@ def test_prod_deploys_the_latest_approved_version_and_bakes_its_whole_window(see
             sagemaker.update_model_package(ModelPackageArn=approved, ModelApprovalStatus="Approved")
     fake = FakeTime()
     document = seeded.stage_document("prod", "1.1.0")
+    document["tags"][TIME_SCALE_TAG] = "1"  # the sandbox at AWS's own pace: the engine bakes AWS's seconds
     bake = document["rollback"]["bake_seconds"]
     assert bake >= 300  # prod's rule
     result = deploy(

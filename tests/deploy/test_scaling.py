@@ -13,7 +13,7 @@ from launchpad.deploy import scaling
 from launchpad.deploy.engine import deploy
 from launchpad.deploy.rollback import rollback
 from launchpad.deploy.rollout import Outcome
-from launchpad.deploy.seed import Seeded, fire_alarm_during_bake, staging_canary
+from launchpad.deploy.seed import Seeded, bake_lasting, fire_alarm_during_bake, staging_canary
 
 pytestmark = pytest.mark.sandbox
 
@@ -97,7 +97,7 @@ def test_a_guard_rollback_of_an_instance_type_change_gives_the_old_variant_its_s
 
     first = deploy(canary("1.0.0", "ml.m5.large"), seeded.target, poll_interval=POLL)
     assert first.rollout.outcome is Outcome.SUCCEEDED, first.rollout.message
-    path = canary("1.1.0", "ml.m5.xlarge", rollback={"bake_seconds": 5})
+    path = canary("1.1.0", "ml.m5.xlarge", rollback={"bake_seconds": bake_lasting(5, TIME_SCALE)})
     fire_alarm_during_bake(
         seeded.target, "churn-staging", "churn-staging-rollback-5xx-rate", first.rollout.target_config
     )

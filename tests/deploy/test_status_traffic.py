@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -114,7 +114,7 @@ def _weights(sm: Any) -> dict[str, float]:
 
 
 def _put_metrics(cw: Any, variant: str, invocations: float, errors: float, latency: float) -> None:
-    when = datetime.now(timezone.utc) - timedelta(minutes=2)
+    when = datetime.now(UTC) - timedelta(minutes=2)
     dimensions = [{"Name": "EndpointName", "Value": ENDPOINT}, {"Name": "VariantName", "Value": variant}]
     cw.put_metric_data(
         Namespace="AWS/SageMaker",
@@ -182,6 +182,35 @@ def test_traffic_sets_the_weights_and_waits_for_them(endpoint, cli):
     assert result.exit_code == 0, result.output
     assert _weights(endpoint["sagemaker"]) == {"champion": 80.0, "challenger": 20.0}
     assert "80 (80%)" in result.output
+
+
+def test_a_zero_weight_stops_the_ab_test_and_all_zero_is_refused(endpoint, cli):
+    sm = endpoint["sagemaker"]
+    result = cli("traffic", ENDPOINT, "--weights", "champion=9,challenger=0", "--json")
+    assert result.exit_code == 0, result.output
+    assert _weights(sm) == {"champion": 9.0, "challenger": 0.0}
+    shares = {v["name"]: v["current_share_percent"] for v in json.loads(result.stdout)["variants"]}
+    assert shares == {"champion": 100.0, "challenger": 0.0}
+    refused = cli("traffic", ENDPOINT, "--weights", "champion=0", "--json")
+    assert refused.exit_code == TrafficError.exit_code, refused.output
+    document = json.loads(refused.stdout)
+    assert document["error"] == "traffic"
+    assert "every production variant of churn-ab would have weight 0 (" in document["message"]
+    assert _weights(sm) == {"champion": 9.0, "challenger": 0.0}
+    again = cli("traffic", ENDPOINT, "--weights", "challenger=1")  # the champion keeps its 9
+    assert again.exit_code == 0, again.output
+    assert _weights(sm) == {"champion": 9.0, "challenger": 1.0}
+
+
+def test_errors_of_status_and_traffic_print_one_json_document(endpoint, cli):
+    gone = cli("status", "nope", "--json")
+    assert gone.exit_code == EndpointGoneError.exit_code
+    document = json.loads(gone.stdout)
+    assert (document["error"], document["exit_code"]) == ("endpoint_gone", 17)
+    assert "endpoint nope does not exist" in document["message"] and "endpoint nope" in gone.stderr
+    unknown = cli("traffic", ENDPOINT, "--weights", "champion=1,canary=1", "--json")
+    assert unknown.exit_code == 20
+    assert "no production variant canary" in json.loads(unknown.stdout)["message"]
 
 
 def test_an_unknown_variant_is_refused_and_nothing_changes(endpoint, cli):

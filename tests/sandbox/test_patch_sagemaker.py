@@ -127,16 +127,25 @@ def test_instance_types_are_the_current_api_enum() -> None:
     assert all(t.startswith("ml.") for t in types)
 
 
-def test_unknown_instance_types_are_rejected_on_every_variant(sm: Any) -> None:
+# ml.m5.huge: the allow-list's glob ml.m5.* matches it, and only SageMaker's list can refuse it
+@pytest.mark.parametrize("instance_type", ["ml.g99.xlarge", "ml.m5.huge"])
+def test_unknown_instance_types_are_rejected_on_every_variant_as_aws_words_it(
+    sm: Any, instance_type: str
+) -> None:
     _model(sm, "m")
     with pytest.raises(ClientError) as raised:
-        _config(sm, "c", _variant("v", "m", "ml.g99.xlarge"))
+        _config(sm, "c", _variant("v", "m"), _variant("w", "m", instance_type))
     code, message = client_error(raised)
     assert code == "ValidationException"
-    assert "Value 'ml.g99.xlarge' at 'instanceType'" in message and "enum value set" in message
+    assert message.startswith(
+        f"1 validation error detected: Value '{instance_type}' at 'productionVariants.2.member.instanceType' "
+        f"failed to satisfy constraint: Member must satisfy enum value set: [ml."
+    )
     with pytest.raises(ClientError) as raised:
-        _config(sm, "c", _variant("v", "m"), ShadowProductionVariants=[_variant("s", "m", "ml.g99.xlarge")])
-    assert client_error(raised)[0] == "ValidationException"
+        _config(sm, "c", _variant("v", "m"), ShadowProductionVariants=[_variant("s", "m", instance_type)])
+    code, message = client_error(raised)
+    assert code == "ValidationException"
+    assert f"Value '{instance_type}' at 'shadowProductionVariants.1.member.instanceType'" in message
     assert sm.list_endpoint_configs()["EndpointConfigs"] == []
 
 
@@ -467,6 +476,29 @@ def test_weights_and_capacities_update_keeps_what_it_leaves_out(sm: Any) -> None
         2,
         2,
     )
+
+
+def test_a_weight_of_0_stops_a_variants_traffic_but_not_every_variants(sm: Any) -> None:
+    _two_variant_endpoint(sm)
+    sm.update_endpoint_weights_and_capacities(
+        EndpointName="ep", DesiredWeightsAndCapacities=[{"VariantName": "secondary", "DesiredWeight": 0}]
+    )
+    weights = {
+        v["VariantName"]: v["CurrentWeight"]
+        for v in sm.describe_endpoint(EndpointName="ep")["ProductionVariants"]
+    }
+    assert weights == {"primary": 9, "secondary": 0}
+    with pytest.raises(ClientError) as raised:
+        sm.update_endpoint_weights_and_capacities(
+            EndpointName="ep", DesiredWeightsAndCapacities=[{"VariantName": "primary", "DesiredWeight": 0}]
+        )
+    code, message = client_error(raised)
+    assert code == "ValidationException" and "would all have a DesiredWeight of 0" in message
+    after = {
+        v["VariantName"]: v["CurrentWeight"]
+        for v in sm.describe_endpoint(EndpointName="ep")["ProductionVariants"]
+    }
+    assert after == weights
 
 
 def test_only_in_service_endpoints_can_be_updated() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -133,6 +133,28 @@ def test_create_model_refuses_a_role_that_does_not_exist_and_takes_one_sagemaker
     role = execution_role(sandbox_target, "trusting-exec")
     sm.create_model(ModelName="m", ExecutionRoleArn=role, PrimaryContainer={"Image": OTHER_REGISTRY_IMAGE})
     assert sm.describe_model(ModelName="m")["ExecutionRoleArn"] == role
+
+
+def test_create_model_refuses_a_role_of_another_account_even_one_that_trusts_sagemaker(
+    sandbox_target: AwsTarget,
+) -> None:
+    """The caller passes the role, and no policy of the caller's account can let it pass another account's
+    (the authorization gate's iam:PassRole check, before SageMaker looks at the trust policy)."""
+    assert sandbox_target.endpoint_url is not None
+    other = AwsTarget.sandbox(sandbox_target.endpoint_url, sandbox_target.region)
+    role = execution_role(other, "trusting-exec")
+    sm = sandbox_target.client("sagemaker")
+    with pytest.raises(ClientError) as raised:
+        sm.create_model(
+            ModelName="m", ExecutionRoleArn=role, PrimaryContainer={"Image": OTHER_REGISTRY_IMAGE}
+        )
+    code, message = client_error(raised)
+    assert code == "AccessDeniedException"
+    assert f"is not authorized to perform: iam:PassRole on resource: {role}" in message
+    assert sm.list_models()["Models"] == []
+    other.client("sagemaker").create_model(
+        ModelName="m", ExecutionRoleArn=role, PrimaryContainer={"Image": OTHER_REGISTRY_IMAGE}
+    )  # its own account may
 
 
 # -- the model artifact -------------------------------------------------------------------------------------
@@ -446,9 +468,9 @@ def test_each_invocation_is_captured_as_a_jsonl_record_encrypted_with_the_config
         _allow("kms:GenerateDataKey", key),
     ]
     _captured_endpoint(sandbox_target, "captured", model_server, key, bucket, write)
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     answers = [_invoke(sandbox_target, "captured", {"n": n}) for n in (1, 2)]
-    after = datetime.now(timezone.utc)
+    after = datetime.now(UTC)
     assert answers == [{"model": "v1", "got": {"n": 1}}, {"model": "v1", "got": {"n": 2}}]
 
     objects = _records(sandbox_target, bucket)

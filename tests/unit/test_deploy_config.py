@@ -504,6 +504,29 @@ STAGE_CASES = [
         ["$.compute.instance_type: ml.p4d.24xlarge is not in the platform's instance allow-list"],
     ),
     (
+        "instance_type_the_allow_list_matches_but_sagemaker_does_not_host",
+        "stage-dev.yaml",
+        {"compute.instance_type": "ml.m5.huge"},
+        [
+            "$.compute.instance_type: ml.m5.huge matches the allow-list but is not a SageMaker hosting "
+            "instance type (CreateEndpointConfig refuses it); use one of the ml.m5 sizes: ml.m5.12xlarge, "
+            "ml.m5.24xlarge, ml.m5.2xlarge, ml.m5.4xlarge, ml.m5.large, ml.m5.xlarge"
+        ],
+    ),
+    (
+        "variant_instance_type_of_no_family_sagemaker_hosts",
+        "stage-prod.yaml",
+        {
+            "variants": [
+                {"name": "a", "weight": 1, "instance_type": "ml.q9.large", "initial_instance_count": 2}
+            ]
+        },
+        [
+            "$.variants[0].instance_type: ml.q9.large is not a SageMaker hosting instance type "
+            "(CreateEndpointConfig refuses it); write an instance type SageMaker hosts, such as ml.m5.large"
+        ],
+    ),
+    (
         "shadow_beside_two_production_variants",
         "stage-prod.yaml",
         {
@@ -535,6 +558,18 @@ STAGE_CASES = [
         "stage-dev.yaml",
         {"model.kms_key_arn": "arn:aws:kms:us-east-1:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"},
         ["$.model.kms_key_arn: the key is in us-east-1, the endpoint in eu-west-1"],
+    ),
+    (
+        "capture_key_in_another_region",
+        "stage-prod.yaml",
+        {
+            "data_capture.kms_key_arn": "arn:aws:kms:us-east-1:444455556666:key/0f1e2d3c-4b5a-6978-8796-"
+            "a5b4c3d2e1f0"
+        },
+        [
+            "$.data_capture.kms_key_arn: the key is in us-east-1, the endpoint in eu-west-1; use a key in "
+            "eu-west-1 (SageMaker encrypts the captures in the endpoint's region)"
+        ],
     ),
     (
         "stage_tag_naming_another_stage",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from launchpad.deploy import resources
+from launchpad.deploy import definition, resources
 from launchpad.deploy.config import StageConfig, StepSize, load_stage_config
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
@@ -90,3 +90,21 @@ def test_the_deployment_config_follows_the_strategy(
         assert {k: v for k, v in shown.items() if k != "WaitIntervalInSeconds"} == routing
     else:
         assert built[key]["MaximumBatchSize"] == {"Type": "CAPACITY_PERCENT", "Value": 25}
+
+
+@pytest.mark.parametrize(
+    ("name", "of_churn_dev"),
+    [
+        ("churn-dev-0a1b2c3d", True),
+        ("churn-dev-0a1b2c3d\n", False),  # the newline a $ anchor would let through
+        ("churn-dev-0A1B2C3D", False),
+        ("churn-dev-0a1b2c3", False),
+        ("churn-0a1b2c3d", False),  # endpoint churn's
+        ("churn-dev-prod-0a1b2c3d", False),  # endpoint churn-dev-prod's
+        ("xchurn-dev-0a1b2c3d", False),
+        ("churn-dev-0a1b2c3d" + "0" * 100_000, False),
+    ],
+)
+def test_an_endpoints_configs_are_named_after_it_and_no_other(name: str, of_churn_dev: bool) -> None:
+    """``<endpoint>-<hash>``, matched whole: what `launchpad rollback --to-config` accepts as its history."""
+    assert (definition.endpoint_config_pattern("churn-dev").fullmatch(name) is not None) is of_churn_dev

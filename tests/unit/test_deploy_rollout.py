@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -25,7 +25,7 @@ ENDPOINT = "churn"
 V1, V2, V3 = "churn-v1", "churn-v2", "churn-v3"
 ALARMS = ("churn-5xx", "churn-latency")
 ARN = f"arn:aws:sagemaker:{REGION}:123456789012:endpoint/{ENDPOINT}"
-WHEN = datetime(2026, 1, 1, tzinfo=timezone.utc)
+WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 BREACH = "Threshold Crossed: 1 datapoint [12.0] was greater than the threshold (5.0)."
 DESCRIBE_ALARMS = {
     "AlarmNames": list(ALARMS),
@@ -96,9 +96,7 @@ class Aws:
         for alarm in metric_alarms:
             if entered and alarm["AlarmName"] in entered:
                 seconds = entered[alarm["AlarmName"]]
-                alarm["StateTransitionedTimestamp"] = datetime.fromtimestamp(
-                    WHEN.timestamp() + seconds, timezone.utc
-                )
+                alarm["StateTransitionedTimestamp"] = datetime.fromtimestamp(WHEN.timestamp() + seconds, UTC)
         self.cw.add_response("describe_alarms", {"MetricAlarms": metric_alarms}, DESCRIBE_ALARMS)
 
     def alarms_error(self, code: str, message: str, http: int) -> None:
@@ -556,6 +554,40 @@ def test_sleeps_end_at_the_bake_and_back_off_on_failures() -> None:
 def test_a_rollout_that_changes_nothing_is_refused() -> None:
     with pytest.raises(ValueError, match="nothing would change"):
         Rollout(ENDPOINT, V1, V1)
+
+
+# -- the sandbox's time scale: the bake is AWS seconds, waited at the scale the sandbox rolls out at ---------
+def test_on_a_scaled_sandbox_the_bake_lasts_its_aws_seconds_at_the_time_scale(aws: Aws) -> None:
+    aws.poll("InService", V2)  # t=0: the bake of 600 AWS seconds starts: 6 real seconds at 0.01
+    aws.poll("InService", V2)  # t=6: over, after one sleep cut short at the bake's end
+    result = aws.wait(bake_seconds=600, time_scale=0.01)
+    assert result.outcome is Outcome.SUCCEEDED, result.message
+    assert aws.time.sleeps == [6] and result.seconds == 6 and result.time_scale == 0.01
+    assert result.message.endswith("for the 600 s bake (6 s at the sandbox's time scale 0.01).")
+    bake = next(e for e in aws.events if e.kind == "bake")
+    assert bake.details == {"bake_seconds": 600, "time_scale": 0.01}
+    assert result.as_dict()["time_scale"] == 0.01
+
+
+def test_on_aws_the_bake_lasts_its_own_seconds(aws: Aws) -> None:
+    for _ in range(21):  # t=0 to t=600, a poll every 30 s
+        aws.poll("InService", V2)
+    result = aws.wait(bake_seconds=600)
+    assert result.outcome is Outcome.SUCCEEDED and result.seconds == 600 and result.time_scale == 1
+    assert result.message.endswith("for the 600 s bake.")
+
+
+@pytest.mark.parametrize("scale", [-0.5, float("nan"), float("inf")])
+def test_a_time_scale_that_is_not_a_non_negative_finite_number_is_refused(scale: float) -> None:
+    with pytest.raises(ValueError, match="time scale"):
+        Rollout(ENDPOINT, V2, V1, time_scale=scale)
+
+
+@pytest.mark.parametrize("poll", [0.0, float("nan"), float("inf")])
+def test_a_poll_interval_that_is_not_a_positive_finite_number_is_refused(aws: Aws, poll: float) -> None:
+    with pytest.raises(ValueError, match="poll_interval"):
+        aws.wait(poll_interval=poll)
+    assert aws.time.sleeps == []
 
 
 # -- classifying AWS errors ----------------------------------------------------------------------------------

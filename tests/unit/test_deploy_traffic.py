@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from botocore.exceptions import ClientError
@@ -149,24 +149,67 @@ def test_three_variants_need_both_named():
 def test_weights_are_parsed():
     assert parse_weights("champion=90, challenger=10") == {"champion": 90.0, "challenger": 10.0}
     assert parse_weights("a=0.5,b=0,") == {"a": 0.5, "b": 0.0}
+    assert parse_weights("a = .5 , b-2=+3.") == {"a": 0.5, "b-2": 3.0}
 
 
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("", "none given"),
-        ("champion", "is not VARIANT=WEIGHT"),
-        ("a=ten", "a=ten: the weight is not a number"),
-        ("a=-1", "a=-1: a weight must be a number of 0 or more"),
-        ("a=nan", "a weight must be a number of 0 or more"),
-        ("a=inf", "a weight must be a number of 0 or more"),
-        ("a=1,a=2", "variant a is named twice"),
-        ("a=0,b=0", "at least one weight must be above 0"),
-    ],
-)
-def test_bad_weights_are_refused_with_a_message(text, message):
-    with pytest.raises(TrafficError, match=message):
+def test_a_zero_weight_is_how_an_ab_test_is_stopped_and_is_parsed_as_it_was_written():
+    """Whether every weight would end up 0 depends on the variants not named: set_weights decides."""
+    assert parse_weights("champion=9,challenger=0") == {"champion": 9.0, "challenger": 0.0}
+    assert parse_weights("challenger=0") == {"challenger": 0.0}
+    assert parse_weights("a=0,b=0") == {"a": 0.0, "b": 0.0}
+
+
+LONG = "v" * 100_000
+BAD_WEIGHTS = [
+    ("", "weights: none given; e.g. --weights champion=90,challenger=10"),
+    (" , ,", "weights: none given"),
+    ("champion", "weights: 'champion' is not VARIANT=WEIGHT"),
+    ("a=ten", "weights: a='ten' is not a number; write digits with at most one decimal point"),
+    ("a=", "weights: a='' is not a number"),
+    ("a=1e3", "weights: a='1e3' is not a number"),
+    ("a=1_000", "weights: a='1_000' is not a number"),
+    ("a=\u0661", "weights: a='\u0661' is not a number"),  # an Arabic-Indic one: float() takes it
+    ("a=0x10", "weights: a='0x10' is not a number"),
+    ("a=1.2.3", "weights: a='1.2.3' is not a number"),
+    ("a=" + "9" * 400, "(400 characters)"),  # float() makes it inf
+    ("a=-1", "weights: a='-1' is negative; write 0 or more (0 sends a no traffic)"),
+    ("a=-0.5", "is negative"),
+    ("a=nan", "weights: a='nan' is not a finite number; write 0 or more"),
+    ("a=-NaN", "is not a finite number"),
+    ("a=inf", "weights: a='inf' is not a finite number"),
+    ("a=Infinity", "is not a finite number"),
+    ("a=1,a=2", "weights: variant a is named twice; name each variant once"),
+    ("=1", "weights: variant name is empty"),
+    ("a b=1", "weights: variant name 'a b' is not a SageMaker name; write 1 to 63 ASCII letters"),
+    ("-a=1", "variant name '-a' is not a SageMaker name"),
+    ("a-=1", "variant name 'a-' is not a SageMaker name"),
+    ("it's=1", "variant name 'it\\'s' is not a SageMaker name"),
+    ("a/b=1", "variant name 'a/b' is not a SageMaker name"),
+    ("champi\u00f3n=1", "variant name 'champi\u00f3n' is not a SageMaker name"),
+    ("a\u202eb=1", "weights: 'a\\u202eb=1' holds U+202E (control, format or bidi characters)"),
+    ("a=1\n", "weights: 'a=1\\n' holds U+000A"),
+    ("a=1\x1f", "holds U+001F"),  # str.strip() would have dropped it
+    ("a\tb=1", "holds U+0009"),
+    (LONG + "=1", "variant name 'vvvv"),
+    (",".join(f"v{i}=1" for i in range(11)), "weights: 11 variants named; an endpoint has at most 10"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_WEIGHTS, ids=range(len(BAD_WEIGHTS)))
+def test_bad_weights_are_refused_with_one_bounded_message(text, message):
+    with pytest.raises(TrafficError) as raised:
         parse_weights(text)
+    said = str(raised.value)
+    assert message in said, said
+    assert raised.value.exit_code == 20
+    assert len(said) < 400  # a 100 000-character value is quoted cut, not whole
+    assert not any(c in said for c in "\n\t\x1f\u202e")  # escaped, never acted on by a terminal
+
+
+def test_a_100000_character_name_costs_one_length_check():
+    """The name is measured before any pattern runs: no regular expression sees it."""
+    with pytest.raises(TrafficError, match="has 100000 characters; write at most 63"):
+        parse_weights(LONG + "=1")
 
 
 # -- metrics ----------------------------------------------------------------------------------------------
@@ -194,7 +237,7 @@ def test_metrics_sum_the_counts_and_take_the_worst_latency():
             "v1_invocations": [7.0],
         }
     )
-    end = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+    end = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     found = fetch_metrics(
         cloudwatch, "ep", ["a", "b"], window_minutes=30, latency_statistic="Average", end=end
     )
@@ -272,6 +315,76 @@ def test_weights_are_not_sent_to_an_endpoint_that_is_not_in_service():
 
 def test_set_weights_returns_the_weights_now_serving():
     assert set_weights(FakeSageMaker(), "ep", {"b": 3.0}) == {"a": 1.0, "b": 3.0}
+
+
+def test_a_zero_weight_stops_an_ab_test():
+    sagemaker = FakeSageMaker()
+    assert set_weights(sagemaker, "ep", {"a": 9.0, "b": 0.0}) == {"a": 9.0, "b": 0.0}
+    assert sagemaker.updates == [
+        [{"VariantName": "a", "DesiredWeight": 9.0}, {"VariantName": "b", "DesiredWeight": 0.0}]
+    ]
+    assert set_weights(FakeSageMaker(), "ep", {"b": 0.0}) == {"a": 1.0, "b": 0.0}  # a keeps serving
+
+
+@pytest.mark.parametrize(
+    ("before", "weights"),
+    [({}, {"a": 0.0, "b": 0.0}), ({"b": 0.0}, {"a": 0.0})],
+    ids=["both named", "the other already at 0"],
+)
+def test_weights_that_would_all_be_zero_are_refused_and_nothing_is_sent(before, weights):
+    sagemaker = FakeSageMaker()
+    for variant in sagemaker.variants:
+        if variant["VariantName"] in before:
+            variant["CurrentWeight"] = variant["DesiredWeight"] = before[variant["VariantName"]]
+    with pytest.raises(TrafficError) as raised:
+        set_weights(sagemaker, "ep", weights)
+    assert "every production variant of ep would have weight 0 (a=0, b=0)" in str(raised.value)
+    assert "give one a weight above 0" in str(raised.value) and raised.value.exit_code == 20
+    assert sagemaker.updates == []
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ({"a": float("nan")}, "a weight must be a finite number of 0 or more"),
+        ({"a": float("inf")}, "a weight must be a finite number of 0 or more"),
+        ({"a": -1.0}, "a weight must be a finite number of 0 or more"),
+        ({}, "none given"),
+        ({"a\n": 1.0}, "holds U+000A"),
+        ({"c": 1.0}, "endpoint ep has no production variant c; its variants are a, b"),
+    ],
+)
+def test_weights_given_to_the_library_are_checked_before_anything_is_sent(weights, message):
+    sagemaker = FakeSageMaker()
+    with pytest.raises(TrafficError, match=re.escape(message)):
+        set_weights(sagemaker, "ep", weights)
+    assert sagemaker.updates == []
+
+
+@pytest.mark.parametrize("name", ["b\n", "b\u202e", "", "b" * 64])
+def test_a_champion_or_challenger_that_is_no_variant_name_is_refused(name):
+    with pytest.raises(TrafficError, match="variant name"):
+        pick_variants("ep", {"a": 1.0, "b": 2.0}, name, None)
+    with pytest.raises(TrafficError, match="variant name"):
+        pick_variants("ep", {"a": 1.0, "b": 2.0}, None, name)
+
+
+@pytest.mark.parametrize(
+    "thresholds",
+    [
+        {"max_error_rate_increase": float("nan")},
+        {"max_latency_increase_percent": float("inf")},
+        {"min_invocations": float("nan")},
+    ],
+)
+def test_a_threshold_that_is_not_finite_is_refused_since_nan_would_promote_anything(thresholds):
+    with pytest.raises(TrafficError, match="thresholds must be finite numbers"):
+        Thresholds(**thresholds)
+
+
+def test_a_window_longer_than_cloudwatchs_minute_data_is_refused():
+    with pytest.raises(TrafficError, match="--window-minutes 21601: write 1 to 21600"):
+        fetch_metrics(FakeCloudWatch({}), "ep", ["a"], window_minutes=21601)
 
 
 # -- status, with a fake SageMaker ---------------------------------------------------------------------

@@ -23,8 +23,13 @@ from botocore.exceptions import ClientError
 
 from launchpad.deploy.config import ModelSource, StageConfig
 from launchpad.deploy.watch import error_code
+from launchpad.quoting import shown
 
 S3_MISSING_CODES = frozenset({"404", "NoSuchKey", "NoSuchBucket", "NotFound"})
+# How S3 refuses a request: no permission, or (with ExpectedBucketOwner) a bucket of another account. A HEAD
+# answer has no body, so its code is the bare status.
+S3_REFUSED_CODES = frozenset({"403", "AccessDenied", "Forbidden"})
+PATH_LIMIT = 4096  # characters of a local path a message quotes (Linux's PATH_MAX)
 SHA256_METADATA = "sha256"  # x-amz-meta-sha256: the local file's digest, to skip an identical upload
 APPROVED = "Approved"
 PENDING = "PendingManualApproval"
@@ -100,10 +105,11 @@ def register(sagemaker: Any, config: StageConfig) -> str:
 
 def local_problems(path: Path) -> Iterator[str]:
     """What is wrong with a local model.tar.gz (``--artifact``), if anything."""
+    quoted = shown(str(path), limit=PATH_LIMIT)  # a path from the command line: escaped, but whole
     if not path.is_file():
-        yield f"artifact {path} does not exist; build it first (make package)"
+        yield f"artifact {quoted} does not exist; build it first (make package)"
     elif path.stat().st_size == 0 or not tarfile.is_tarfile(path):
-        yield f"artifact {path} is not a tar archive; SageMaker unpacks model.tar.gz into /opt/ml/model"
+        yield f"artifact {quoted} is not a tar archive; SageMaker unpacks model.tar.gz into /opt/ml/model"
 
 
 def sha256(path: Path) -> str:
@@ -114,26 +120,36 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def head(s3: Any, uri: str) -> dict[str, Any] | None:
-    """HeadObject of ``uri``, or None when the object (or its bucket) does not exist."""
+def owned_by(owner: str | None) -> dict[str, str]:
+    """``ExpectedBucketOwner`` for an S3 call: S3 then refuses (403) a bucket of any other account."""
+    return {"ExpectedBucketOwner": owner} if owner else {}
+
+
+def is_refused(error: ClientError) -> bool:
+    return error_code(error) in S3_REFUSED_CODES
+
+
+def head(s3: Any, uri: str, owner: str | None = None) -> dict[str, Any] | None:
+    """HeadObject of ``uri``, or None when the object (or its bucket) does not exist. With ``owner``, a bucket
+    of another account is refused (a ClientError ``is_refused`` says yes to), as no permission is."""
     bucket, key = split_s3_uri(uri)
     try:
-        return s3.head_object(Bucket=bucket, Key=key)
+        return s3.head_object(Bucket=bucket, Key=key, **owned_by(owner))
     except ClientError as exc:
         if error_code(exc) in S3_MISSING_CODES:
             return None
         raise
 
 
-def remote_sha256(s3: Any, uri: str) -> str | None:
+def remote_sha256(s3: Any, uri: str, owner: str | None = None) -> str | None:
     """The sha256 launchpad recorded on the object at ``uri``; "" if it has none; None if there is none."""
-    found = head(s3, uri)
+    found = head(s3, uri, owner)
     return None if found is None else str(found.get("Metadata", {}).get(SHA256_METADATA, ""))
 
 
-def overwrite_problems(s3: Any, path: Path, uri: str) -> Iterator[str]:
+def overwrite_problems(s3: Any, path: Path, uri: str, owner: str | None = None) -> Iterator[str]:
     """A different file already at ``uri`` (artifacts are immutable)."""
-    there = remote_sha256(s3, uri)
+    there = remote_sha256(s3, uri, owner)
     if there is not None and there != sha256(path):
         yield (
             f"{uri} already holds a different model.tar.gz, and artifacts are immutable (the models and "
@@ -141,12 +157,18 @@ def overwrite_problems(s3: Any, path: Path, uri: str) -> Iterator[str]:
         )
 
 
-def upload(s3: Any, path: Path, uri: str, key_arn: str) -> bool:
-    """Put ``path`` at ``uri``, SSE-KMS with ``key_arn``; False if it is there already."""
+def upload(s3: Any, path: Path, uri: str, key_arn: str, owner: str | None = None) -> bool:
+    """Put ``path`` at ``uri``, SSE-KMS with ``key_arn``; False if it is there already. With ``owner``, only
+    into a bucket of that account (S3 refuses another's)."""
     digest = sha256(path)
-    if remote_sha256(s3, uri) == digest:
+    if remote_sha256(s3, uri, owner) == digest:
         return False
     bucket, key = split_s3_uri(uri)
-    extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key_arn, "Metadata": {SHA256_METADATA: digest}}
+    extra = {
+        "ServerSideEncryption": "aws:kms",
+        "SSEKMSKeyId": key_arn,
+        "Metadata": {SHA256_METADATA: digest},
+        **owned_by(owner),
+    }
     s3.upload_file(str(path), bucket, key, ExtraArgs=extra)
     return True

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -286,6 +287,15 @@ def endpoint_config_name(inputs: Mapping[str, Any], models: Mapping[str, str]) -
         "capture_kms_key_arn": inputs.get("capture_kms_key_arn"),
     }
     return render("endpoint_config", endpoint=inputs["name"], hash=content_hash(content))
+
+
+def endpoint_config_pattern(endpoint: str) -> re.Pattern[str]:
+    """The names ``local.endpoint_config_name`` gives the configs of ``endpoint`` (``<endpoint>-<hash>``), to
+    match whole: the endpoint's history, as far as names tell it. The hash has a fixed length, so a config
+    name matches the pattern of one endpoint only: the name less its ``-<hash>`` tail."""
+    length = definition()["names"]["hash_length"]
+    template = re.escape(render("endpoint_config", endpoint=endpoint))
+    return re.compile(template.replace(re.escape("{hash}"), f"[0-9a-f]{{{length}}}"), re.ASCII)
 
 
 def alarm_kinds() -> tuple[str, ...]:

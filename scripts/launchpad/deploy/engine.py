@@ -12,11 +12,12 @@
    Variants whose instance type the update changes are released from autoscaling first (AWS refuses the
    update otherwise).
 5. ``wait_for_rollout``: the bake window, and the client-side guard (UpdateEndpoint back to the previous
-   config when an alarm fires).
+   config when an alarm fires). On the sandbox the bake lasts its AWS seconds at the sandbox's time scale,
+   the one its rollout runs at (``launchpad.deploy.timescale``); on AWS, AWS's seconds.
 6. On success, the stage's autoscaling (``scaling``); after a rollback, the released variants' scaling back.
 
-An AWS error on the way is a ``DeployError`` (exit 10) naming the call, what was created, and where the
-endpoint stands.
+An AWS error on the way is an ``AwsRefusedError`` (a ``DeployError``, exit 10) naming the call, what was
+created, and where the endpoint stands.
 
 Every mutating AWS call of the deploy is counted (a botocore ``before-call`` hook on the clients used).
 """
@@ -34,7 +35,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from launchpad.aws import AwsTarget
 from launchpad.deploy import artifacts, resources, scaling, watch
-from launchpad.deploy.config import StageConfig, load_stage_config
+from launchpad.deploy.config import load_stage_config
 from launchpad.deploy.preflight import Preflight, preflight
 from launchpad.deploy.resources import Created
 from launchpad.deploy.rollout import (
@@ -107,11 +108,27 @@ class CallCounter:
 
 
 def target_for(config_path: Path | str) -> AwsTarget:
-    """Where a stage config deploys: its region, on the sandbox or AWS account the environment names."""
-    return AwsTarget.from_env(load_stage_config(config_path).region)
+    """Where a stage config deploys: its region, on the sandbox or AWS account the environment names. An
+    environment boto3 cannot use (a profile that does not exist, a sandbox that is not running) is a
+    ``DeployError`` naming it, before anything is read."""
+    region = load_stage_config(config_path).region
+    return usable(lambda: AwsTarget.from_env(region))
 
 
-def _unchanged(endpoint: str, config: str, started: float) -> RolloutResult:
+def usable(make: Callable[[], AwsTarget]) -> AwsTarget:
+    """``make()``'s target, with an STS client made on it: the AWS environment works enough to call AWS."""
+    try:
+        target = make()
+        target.client("sts")
+    except (ClientError, BotoCoreError) as exc:
+        raise DeployError(
+            f"cannot use the AWS environment: {watch.describe_error(exc)}; check AWS_PROFILE, the "
+            f"credentials and AWS_ENDPOINT_URL (`launchpad sandbox status` says where the sandbox is)"
+        ) from exc
+    return target
+
+
+def _unchanged(endpoint: str, config: str, started: float, time_scale: float) -> RolloutResult:
     return RolloutResult(
         outcome=Outcome.SUCCEEDED,
         message=f"endpoint {endpoint} already serves {config}: nothing to deploy.",
@@ -126,6 +143,7 @@ def _unchanged(endpoint: str, config: str, started: float) -> RolloutResult:
         mutating_calls=0,
         polls=0,
         seconds=time.monotonic() - started,
+        time_scale=time_scale,
     )
 
 
@@ -151,7 +169,7 @@ def deploy(
     created = Created()
     with counter.watching(target), aws_errors(f"the deploy of {checked.config.endpoint_name}", created):
         if artifact is not None:
-            _upload(target, checked.config, artifact, say)
+            _upload(target, checked, artifact, say)
         waiting = Waiting(timeout, poll_interval, on_progress, clock, sleep)
         result = _deploy(checked, target, created, waiting, say, started)
     return DeployResult(
@@ -162,21 +180,32 @@ def deploy(
     )
 
 
+class AwsRefusedError(DeployError):
+    """AWS refused a call of a deploy or rollback after preflight (exit 10, as any ``DeployError``);
+    ``created`` is what had been created before it (for the ``--json`` document)."""
+
+    def __init__(self, message: str, created: Created) -> None:
+        super().__init__(message)
+        self.created = created
+
+
 @contextlib.contextmanager
 def aws_errors(doing: str, created: Created) -> Iterator[None]:
-    """Turn an AWS error into a ``DeployError`` that names the call and what was created before it."""
+    """Turn an AWS error into an ``AwsRefusedError`` that names the call and what was created before it."""
     try:
         yield
     except (ClientError, BotoCoreError) as exc:
-        raise DeployError(
+        raise AwsRefusedError(
             f"AWS refused {doing}: {watch.describe_error(exc)}. Created before it: {created.summary()}. "
-            f"Check the endpoint with `launchpad status`, fix the cause, and run the command again."
+            f"Check the endpoint with `launchpad status`, fix the cause, and run the command again.",
+            created,
         ) from exc
 
 
-def _upload(target: AwsTarget, config: StageConfig, artifact: Path, say: Callable[[str], None]) -> None:
+def _upload(target: AwsTarget, checked: Preflight, artifact: Path, say: Callable[[str], None]) -> None:
+    config = checked.config
     uri = config.model.artifact_s3_uri
-    if artifacts.upload(target.client("s3"), artifact, uri, config.kms_key_arn):
+    if artifacts.upload(target.client("s3"), artifact, uri, config.kms_key_arn, checked.account):
         say(f"uploaded {artifact} to {uri} (SSE-KMS)")
     else:
         say(f"{uri} already holds {artifact}")
@@ -209,7 +238,7 @@ def _deploy(
     have = scaling.current(autoscaling, name) if checked.endpoint is not None else {}
     if previous == target_config:  # nothing changed: register nothing, touch nothing but its scaling
         _scale(autoscaling, config, have, say)
-        return _unchanged(name, target_config, started)
+        return _unchanged(name, target_config, started, checked.time_scale)
     # The models first: SageMaker checks the execution role there, before anything else is made.
     resources.ensure_models(sagemaker, models, created)
     if checked.approved is not None:
@@ -264,6 +293,7 @@ def _deploy(
         on_progress=waiting.on_progress,
         clock=waiting.clock,
         sleep=waiting.sleep,
+        time_scale=checked.time_scale,
     )
     if result.succeeded:
         _scale(autoscaling, config, scaling.current(autoscaling, name), say)

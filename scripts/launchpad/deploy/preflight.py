@@ -1,40 +1,61 @@
 """Everything a deploy needs, checked before its first mutating call; every problem reported at once.
 
 ``preflight`` reads the stage config (``load_stage_config``: schema, cross-field and stage rules, the
-instance allow-list and the guardrail limits; a bad config is a ConfigError, exit 7, and nothing else is
-checked), then only reads AWS: the model card, the artifact and its encryption, the execution role, the
-model package group (and in prod its latest Approved version), the endpoint's state and its rollback alarms.
-Any problem is a ``PreflightError`` (exit 18) listing them all; nothing was changed.
+instance allow-list, the SageMaker instance types and the guardrail limits; a bad config is a ConfigError,
+exit 7, and nothing else is checked), then only reads AWS:
+
+- who deploys: the account of the deploying identity (STS GetCallerIdentity, which needs no permission).
+  The execution role and the KMS keys must be that account's: SageMaker takes only a role of the caller's
+  own account (iam:PassRole does not cross accounts), and launchpad keeps the artifacts, volumes and captures
+  under the deploying account's keys (their ARNs say whose they are);
+- the model card, the model package group (and in prod its latest Approved version);
+- each artifact: it exists, in a bucket of the deploying account (HeadObject with ``ExpectedBucketOwner``:
+  S3 refuses another account's bucket), SSE-KMS with the configured key;
+- the data-capture destination: its bucket exists and is the deploying account's (HeadBucket with
+  ``ExpectedBucketOwner``; an identity that may not read the bucket cannot tell, and a warning says so);
+- the endpoint's state, its rollback alarms, and on the sandbox the time scale the rollout will run at.
+
+Any problem is a ``PreflightError`` (exit 18) listing them all; nothing was changed. A read that AWS refuses
+unexpectedly is one more problem, not a crash.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+import logging
+import os
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from launchpad.aws import AwsTarget
-from launchpad.deploy import artifacts, resources, watch
-from launchpad.deploy.artifacts import PackageVersion
+from launchpad.deploy import artifacts, resources, timescale, watch
+from launchpad.deploy.artifacts import PackageVersion, split_s3_uri
 from launchpad.deploy.config import StageConfig, load_stage_config
 from launchpad.deploy.model_card import load_model_card
-from launchpad.deploy.watch import describe_error, described, is_endpoint_gone
+from launchpad.deploy.watch import describe_error, described, error_code, is_endpoint_gone
 from launchpad.errors import ConfigError, PreflightError
 
+LOG = logging.getLogger(__name__)
+
 IN_SERVICE = "InService"
+_Value = TypeVar("_Value")
 
 
 @dataclass(frozen=True)
 class Preflight:
-    """What preflight found: the config, the endpoint now (None: none yet), the package prod deploys."""
+    """What preflight found: the config, the endpoint now (None: none yet), the package prod deploys, the
+    deploying account, and the real seconds one AWS second of the bake lasts (1 on AWS; the sandbox's time
+    scale there)."""
 
     config: StageConfig
     endpoint: dict[str, Any] | None
     approved: PackageVersion | None
+    time_scale: float = timescale.UNSCALED
+    account: str | None = None
 
     @property
     def current_config(self) -> str | None:
@@ -57,8 +78,68 @@ def _safely(check: Callable[[], Iterator[str]], what: str) -> Iterator[str]:
         yield f"cannot check {what}: {describe_error(exc)}"
 
 
-def _artifact(s3: Any, uri: str, key_arn: str) -> Iterator[str]:
-    head = artifacts.head(s3, uri)
+def _read(problems: list[str], what: str, read: Callable[[], _Value]) -> _Value | None:
+    """``read()``; an AWS error is one more problem (and None), not a crash."""
+    try:
+        return read()
+    except (ClientError, BotoCoreError) as exc:
+        problems.append(f"cannot check {what}: {describe_error(exc)}")
+        return None
+
+
+# -- whose resources -----------------------------------------------------------------------------------------
+def caller_account(target: AwsTarget) -> str:
+    """The deploying identity's account (GetCallerIdentity: anyone may call it, even under a Deny)."""
+    return str(target.client("sts").get_caller_identity()["Account"])
+
+
+def _arn_account(arn: str) -> str:
+    return arn.split(":")[4] if arn.count(":") >= 5 else ""
+
+
+def account_problems(config: StageConfig, account: str) -> Iterator[str]:
+    """The execution role and the KMS keys of ``config`` that belong to another account than ``account``."""
+    role = config.execution_role_arn
+    if _arn_account(role) != account:
+        yield (
+            f"execution_role_arn {role} is a role of account {_arn_account(role)}, and this deploy runs in "
+            f"account {account}: SageMaker takes only a role of the deploying account (iam:PassRole does not "
+            f"cross accounts); use the execution role of account {account}"
+        )
+    keys = {"model.kms_key_arn": config.kms_key_arn}
+    if config.data_capture.enabled and config.data_capture.kms_key_arn:
+        keys["data_capture.kms_key_arn"] = config.data_capture.kms_key_arn
+    for field, key in keys.items():
+        if _arn_account(key) != account:
+            yield (
+                f"{field} {key} is a key of account {_arn_account(key)}, not of the deploying account "
+                f"{account}: launchpad keeps artifacts, volumes and captures under the deploying account's "
+                f"own keys; use a key of account {account} (the platform stack's kms_key_arns)"
+            )
+
+
+def _foreign_bucket(exists_for_others: Callable[[], object], bucket: str, account: str) -> str | None:
+    """After S3 refused a call to ``bucket`` with ExpectedBucketOwner ``account``: the problem if the bucket
+    answers without it (another account's bucket), else None (this identity may not read it at all)."""
+    try:
+        exists_for_others()
+    except ClientError as exc:
+        if artifacts.is_refused(exc):
+            return None
+        if error_code(exc) not in artifacts.S3_MISSING_CODES:
+            raise
+    return f"bucket {bucket} belongs to another account than the deploying one ({account})"
+
+
+# -- the artifacts -------------------------------------------------------------------------------------------
+def _artifact(s3: Any, uri: str, key_arn: str, account: str | None) -> Iterator[str]:
+    try:
+        head = artifacts.head(s3, uri, account)
+    except ClientError as exc:
+        if account is None or not artifacts.is_refused(exc):
+            raise
+        yield _refused_artifact(s3, uri, account)
+        return
     if head is None:
         yield f"artifact {uri} does not exist; upload the model.tar.gz there, or fix artifact_s3_uri"
         return
@@ -68,13 +149,63 @@ def _artifact(s3: Any, uri: str, key_arn: str) -> Iterator[str]:
             f"artifact {uri} is encrypted with {sse or 'nothing'}, not SSE-KMS; copy it over itself with "
             f"--sse aws:kms --sse-kms-key-id {key_arn}"
         )
-    elif used != key_arn and not (used and key_arn.endswith(used)):
+    elif used not in (key_arn, key_arn.rsplit("/", 1)[-1]):  # S3 names the key by ARN (or, some, by id)
         yield (
             f"artifact {uri} is encrypted with KMS key {used or 'aws/s3 (the AWS-managed key)'}, not the "
             f"configured {key_arn}; copy it over itself with --sse aws:kms --sse-kms-key-id {key_arn}"
         )
 
 
+def _refused_artifact(s3: Any, uri: str, account: str) -> str:
+    bucket, key = split_s3_uri(uri)
+    foreign = _foreign_bucket(lambda: s3.head_object(Bucket=bucket, Key=key), bucket, account)
+    if foreign is not None:
+        return (
+            f"artifact {uri}: {foreign}; SageMaker and the model registry take artifacts from the deploying "
+            f"account's own bucket: copy it to the platform's models bucket and fix artifact_s3_uri"
+        )
+    return (
+        f"cannot read artifact {uri}: S3 refused HeadObject; the deploying identity needs s3:GetObject on "
+        f"it, in a bucket of account {account}"
+    )
+
+
+# -- data capture --------------------------------------------------------------------------------------------
+def capture_problems(s3: Any, config: StageConfig, account: str | None) -> Iterator[str]:
+    """The data-capture destination's bucket does not exist, or is another account's."""
+    capture = config.data_capture
+    if not (capture.enabled and capture.destination_s3_uri):
+        return
+    uri = capture.destination_s3_uri
+    bucket, _ = split_s3_uri(uri)
+    try:
+        s3.head_bucket(Bucket=bucket, **artifacts.owned_by(account))
+    except ClientError as exc:
+        if error_code(exc) in artifacts.S3_MISSING_CODES:
+            yield (
+                f"data_capture.destination_s3_uri {uri}: bucket {bucket} does not exist, and SageMaker "
+                f"writes nothing to a bucket that does not: create it (the platform's data-capture bucket) "
+                f"or fix destination_s3_uri"
+            )
+            return
+        if account is None or not artifacts.is_refused(exc):
+            raise
+        foreign = _foreign_bucket(lambda: s3.head_bucket(Bucket=bucket), bucket, account)
+        if foreign is not None:
+            yield (
+                f"data_capture.destination_s3_uri {uri}: {foreign}; captured requests are patient data "
+                f"and stay in the deploying account: use its data-capture bucket"
+            )
+        else:
+            LOG.warning(
+                "cannot verify that data-capture bucket %s is account %s's: the deploying identity may not "
+                "read it (s3:ListBucket); SageMaker writes there as the execution role",
+                bucket,
+                account,
+            )
+
+
+# -- the endpoint --------------------------------------------------------------------------------------------
 def _group(sagemaker: Any, group: str) -> Iterator[str]:
     if described(sagemaker.describe_model_package_group, ModelPackageGroupName=group) is None:
         yield (
@@ -109,6 +240,37 @@ def alarm_problems(cloudwatch: Any, names: tuple[str, ...]) -> Iterator[str]:
             )
 
 
+def time_scale(
+    target: AwsTarget,
+    sagemaker: Any,
+    config: StageConfig,
+    endpoint: Mapping[str, Any] | None,
+    problems: list[str],
+    environ: Mapping[str, str] = os.environ,
+) -> float:
+    """The real seconds one AWS second of the bake lasts: 1 on AWS (nothing read); on the sandbox the scale
+    its rollout will run at (``timescale.applying``), from the endpoint's tags, or the config's for a new
+    endpoint. A scale the sandbox would refuse is one more problem."""
+    if not target.is_sandbox:
+        return timescale.UNSCALED
+    if endpoint is None:
+        tags: list[dict[str, str]] = timescale.tag_list(config.tags)
+    else:
+        listed = _read(
+            problems,
+            f"the tags of endpoint {config.endpoint_name}",
+            lambda: sagemaker.list_tags(ResourceArn=endpoint["EndpointArn"]).get("Tags", []),
+        )
+        tags = list(listed or [])
+    try:
+        return timescale.applying(tags, environ)
+    except timescale.TimeScaleError as exc:
+        where = "the stage config's tags" if endpoint is None else f"endpoint {config.endpoint_name}"
+        problems.append(f"{where}: {exc}")
+        return timescale.UNSCALED
+
+
+# -- all of it -----------------------------------------------------------------------------------------------
 def preflight(config_path: Path | str, target: AwsTarget, artifact: Path | None = None) -> Preflight:
     """Check everything a deploy of ``config_path`` needs; raise ConfigError or PreflightError. ``artifact``:
     a local model.tar.gz the deploy will upload to the stage's ``artifact_s3_uri`` (checked here, not S3)."""
@@ -126,32 +288,71 @@ def preflight(config_path: Path | str, target: AwsTarget, artifact: Path | None 
     except ConfigError as exc:
         problems += [f"model card {config.model_card}: {p}" for p in exc.problems] or [str(exc)]
     sagemaker, s3 = target.client("sagemaker"), target.client("s3")
-    approved: PackageVersion | None = None
-    group_problems = list(_safely(lambda: _group(sagemaker, config.model_package_group), "the package group"))
+    account = _read(problems, "the deploying account (sts:GetCallerIdentity)", lambda: caller_account(target))
+    if account is not None:
+        problems += account_problems(config, account)
+    approved = _approved(sagemaker, config, problems)
+    problems += _artifact_problems(s3, config, artifact, approved, account)
+    problems += _safely(lambda: capture_problems(s3, config, account), "the data-capture bucket")
+    name = config.endpoint_name
+    endpoint = _read(problems, f"endpoint {name}", lambda: describe_endpoint(sagemaker, name))
+    problems += endpoint_problems(endpoint, name)
+    problems += _safely(
+        lambda: alarm_problems(target.client("cloudwatch"), resources.alarm_names(name)),
+        "the rollback alarms",
+    )
+    scale = time_scale(target, sagemaker, config, endpoint, problems)
+    raise_problems(problems, f"deploy of {name} ({config.stage})")
+    return Preflight(config, endpoint, approved, scale, account)
+
+
+def _approved(sagemaker: Any, config: StageConfig, problems: list[str]) -> PackageVersion | None:
+    """The package group exists; in prod, its latest Approved version (None, and a problem, without one)."""
+    group = config.model_package_group
+    group_problems = list(_safely(lambda: _group(sagemaker, group), "the package group"))
     problems += group_problems
+    if not config.require_approved_package or group_problems:
+        return None
+    try:
+        approved = artifacts.latest_approved(sagemaker, group)
+    except (ClientError, BotoCoreError) as exc:
+        problems.append(f"cannot check the Approved versions of {group}: {describe_error(exc)}")
+        return None
+    if approved is None:
+        problems.append(
+            f"model package group {group} has no Approved version, and {config.stage} deploys only Approved "
+            f"versions; approve one in the model registry"
+        )
+    return approved
+
+
+def _artifact_problems(
+    s3: Any,
+    config: StageConfig,
+    artifact: Path | None,
+    approved: PackageVersion | None,
+    account: str | None,
+) -> Iterator[str]:
+    """The artifacts the deploy will serve: each exists in the deploying account's bucket, SSE-KMS with the
+    configured key; with ``artifact``, the upload's target holds no different file."""
     sources = {v.model for v in config.variants}
-    if config.require_approved_package and not group_problems:
-        approved = artifacts.latest_approved(sagemaker, config.model_package_group)
-        if approved is None:
-            problems.append(
-                f"model package group {config.model_package_group} has no Approved version, and "
-                f"{config.stage} deploys only Approved versions; approve one in the model registry"
-            )
-        else:
-            sources = {v.model for v in config.variants if v.model != config.model} | {approved.model}
+    if approved is not None:
+        sources = {v.model for v in config.variants if v.model != config.model} | {approved.model}
     if artifact is not None:
         sources.discard(config.model)  # the deploy uploads it, unless a different file is there already
         if not list(artifacts.local_problems(artifact)):
             uri = config.model.artifact_s3_uri
-            problems += _safely(lambda: artifacts.overwrite_problems(s3, artifact, uri), "the artifact")
+            yield from _safely(lambda: _upload_target(s3, artifact, uri, account), "the artifact")
     for source in sorted(sources, key=lambda s: s.artifact_s3_uri):
-        check = functools.partial(_artifact, s3, source.artifact_s3_uri, config.kms_key_arn)
-        problems += _safely(check, "the artifact")
-    endpoint = describe_endpoint(sagemaker, config.endpoint_name)
-    problems += endpoint_problems(endpoint, config.endpoint_name)
-    problems += _safely(
-        lambda: alarm_problems(target.client("cloudwatch"), resources.alarm_names(config.endpoint_name)),
-        "the rollback alarms",
-    )
-    raise_problems(problems, f"deploy of {config.endpoint_name} ({config.stage})")
-    return Preflight(config, endpoint, approved)
+        check = functools.partial(_artifact, s3, source.artifact_s3_uri, config.kms_key_arn, account)
+        yield from _safely(check, "the artifact")
+
+
+def _upload_target(s3: Any, artifact: Path, uri: str, account: str | None) -> Iterator[str]:
+    """A different file already at the upload's ``uri``, or a bucket that is not the deploying account's."""
+    try:
+        yield from artifacts.overwrite_problems(s3, artifact, uri, account)
+    except ClientError as exc:
+        if account is None or not artifacts.is_refused(exc):
+            raise
+        yield _refused_artifact(s3, uri, account)

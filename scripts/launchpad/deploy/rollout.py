@@ -17,6 +17,10 @@ Deadlines: ``timeout`` seconds for the target to reach InService; once it has, t
 ``timeout`` again (an endpoint that leaves InService during the bake, for maintenance, may come back); a guard
 rollback gets ``rollback_timeout`` seconds of its own from the call.
 
+The bake window is AWS seconds; ``time_scale`` is how many real seconds one of them lasts: 1 on AWS, the
+sandbox's own scale there (``launchpad.deploy.timescale``), so a rehearsal bakes as fast as the sandbox rolls
+out. Timeouts and poll intervals are the caller's real seconds and are never scaled.
+
 An alarm counts once seen in ALARM at any poll of UPDATING or BAKING, including the first: preflight should
 refuse to deploy while a rollback alarm is already firing.
 """
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,6 +39,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from launchpad.deploy import watch
+from launchpad.deploy.timescale import UNSCALED, at_scale
 from launchpad.deploy.watch import FiringAlarm, Observation
 from launchpad.errors import (
     DeployError,
@@ -120,12 +126,26 @@ class Rollout:
     timeout: float = DEFAULT_TIMEOUT
     bake_seconds: float = DEFAULT_BAKE_SECONDS
     rollback_timeout: float = DEFAULT_TIMEOUT
+    time_scale: float = UNSCALED  # real seconds per AWS second of the bake (the sandbox's scale there)
 
     def __post_init__(self) -> None:
         if self.target == self.previous:
             raise ValueError(f"target and previous config are both {self.target}: nothing would change")
-        if self.timeout <= 0 or self.rollback_timeout <= 0 or self.bake_seconds < 0:
-            raise ValueError("timeouts must be positive and the bake window not negative")
+        waits = (self.timeout, self.rollback_timeout, self.bake_seconds, self.time_scale)
+        if not all(math.isfinite(w) for w in waits):
+            raise ValueError("timeouts, the bake window and the time scale must be finite numbers")
+        if self.timeout <= 0 or self.rollback_timeout <= 0 or self.bake_seconds < 0 or self.time_scale < 0:
+            raise ValueError("timeouts must be positive, the bake window and the time scale not negative")
+
+    @property
+    def bake_wait(self) -> float:
+        """The real seconds the bake lasts: its AWS seconds at the time scale."""
+        return self.bake_seconds * self.time_scale
+
+    @property
+    def at_scale(self) -> str:
+        """What the bake lasts in real seconds, for people: "" on AWS, `` (3 s at the sandbox's ...)``."""
+        return at_scale(self.bake_seconds, self.time_scale)
         if len(self.alarm_names) > watch.MAX_ALARMS:
             raise ValueError(f"at most {watch.MAX_ALARMS} rollback alarms (DescribeAlarms' limit)")
 
@@ -187,7 +207,7 @@ def decide(rollout: Rollout, state: State, seen: Observation) -> Step:
         state = replace(state, phase=Phase.GUARD_PENDING)
     elif seen.status == IN_SERVICE:
         if state.bake_ends is None:
-            bake_ends = seen.now + rollout.bake_seconds
+            bake_ends = seen.now + rollout.bake_wait
             state = replace(
                 state, phase=Phase.BAKING, bake_ends=bake_ends, deadline=bake_ends + rollout.timeout
             )
@@ -288,10 +308,8 @@ def _succeeded(rollout: Rollout) -> str:
         if rollout.alarm_names
         else "no rollback alarms were watched"
     )
-    return (
-        f"endpoint {rollout.endpoint} is InService on {rollout.target}; {watched} for the "
-        f"{rollout.bake_seconds:g} s bake."
-    )
+    where = f"endpoint {rollout.endpoint} is InService on {rollout.target}"
+    return f"{where}; {watched} for the {rollout.bake_seconds:g} s bake{rollout.at_scale}."
 
 
 def _gone(rollout: Rollout, seen: Observation, when: str) -> str:
@@ -423,6 +441,7 @@ class RolloutResult:
     polls: int
     seconds: float
     missing_alarms: tuple[str, ...] = ()
+    time_scale: float = UNSCALED  # real seconds per AWS second of the bake: below 1 on a scaled sandbox
 
     @property
     def exit_code(self) -> int:
@@ -458,6 +477,7 @@ class RolloutResult:
             "polls": self.polls,
             "seconds": self.seconds,
             "missing_alarms": list(self.missing_alarms),
+            "time_scale": self.time_scale,
         }
 
 
@@ -484,14 +504,16 @@ def wait_for_rollout(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     wall_clock: Callable[[], float] = time.time,
+    time_scale: float = UNSCALED,
 ) -> RolloutResult:
     """Wait until the rollout of ``target_config`` to ``endpoint`` ends, and say how; never raises for an
     outcome (``result.raise_for_outcome()`` does). Raises ``DeployError`` when it cannot watch at all.
 
     ``clock`` times the wait; ``wall_clock`` (epoch seconds) only measures how long after the alarm entered
-    ALARM, by CloudWatch's timestamp, the guard's rollback call went out."""
-    if poll_interval <= 0:
-        raise ValueError("poll_interval must be positive")
+    ALARM, by CloudWatch's timestamp, the guard's rollback call went out. ``time_scale``: real seconds per
+    AWS second of the bake (the sandbox's scale; 1 on AWS)."""
+    if not (math.isfinite(poll_interval) and poll_interval > 0):
+        raise ValueError("poll_interval must be a positive number")
     rollout = Rollout(
         endpoint,
         target_config,
@@ -500,6 +522,7 @@ def wait_for_rollout(
         timeout=timeout,
         bake_seconds=bake_seconds,
         rollback_timeout=rollback_timeout or timeout,
+        time_scale=time_scale,
     )
     roll_back = rollback or functools.partial(update_endpoint_config, sagemaker, endpoint)
     started = clock()
@@ -545,6 +568,7 @@ def wait_for_rollout(
         polls=polls,
         seconds=clock() - started,
         missing_alarms=report.missing,
+        time_scale=time_scale,
     )
     report.outcome(result)
     return result
@@ -632,8 +656,9 @@ class _Reporter:
             self.emit(
                 "bake",
                 f"InService on {self.rollout.target}; watching the rollback alarms for "
-                f"{self.rollout.bake_seconds:g} s",
+                f"{self.rollout.bake_seconds:g} s{self.rollout.at_scale}",
                 bake_seconds=self.rollout.bake_seconds,
+                time_scale=self.rollout.time_scale,
             )
 
     def rollback(self, alarm_to_rollback: float) -> None:

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any, cast
 import yaml
 
 from launchpad.aws import AwsTarget
+from launchpad.deploy.timescale import TIME_SCALE_TAG as TIME_SCALE_TAG  # the demo and tests import it here
 from launchpad.paths import examples_dir
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.literals import BucketLocationConstraintType
 
-TIME_SCALE_TAG = "launchpad:sandbox:time-scale"
 TRUST_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
@@ -129,8 +129,12 @@ class Seeded:
         )
         if "vpc" in document:  # the example's network is another account's
             document["vpc"] = self.vpc
-        if document.get("data_capture", {}).get("enabled"):  # the example's capture key is another account's
-            document["data_capture"] = {**document["data_capture"], "kms_key_arn": self.key_arn}
+        if document.get("data_capture", {}).get("enabled"):  # the example's capture bucket and key: another's
+            document["data_capture"] = {
+                **document["data_capture"],
+                "destination_s3_uri": f"s3://{self.bucket}/capture",
+                "kms_key_arn": self.key_arn,
+            }
         if stage != "prod":  # prod's rules want a bake of 300 s or more
             document["rollback"] = {
                 **document.get("rollback", {}),
@@ -274,6 +278,15 @@ def staging_canary(seeded: Seeded, version: str, time_scale: float, **overrides:
     return document
 
 
+def bake_lasting(seconds: float, time_scale: float) -> int:
+    """The ``rollback.bake_seconds`` (AWS seconds) that last ``seconds`` real seconds on a sandbox at
+    ``time_scale``: the engine bakes at the sandbox's scale, so a bake an alarm must land in is long in AWS
+    seconds."""
+    if time_scale <= 0:
+        raise ValueError("at time scale 0 the engine bakes no time: no alarm can land in the bake")
+    return max(1, round(seconds / time_scale))
+
+
 def fire_alarm_when(
     target: AwsTarget,
     endpoint: str,
@@ -326,7 +339,8 @@ def measure_guarded_update(target: AwsTarget, folder: Path, time_scale: float = 
 
     seeded = seed(target, folder)
     first = deploy(seeded.write(staging_canary(seeded, "1.0.0", time_scale)), target, poll_interval=0.1)
-    path = seeded.write(staging_canary(seeded, "1.1.0", time_scale, rollback={"bake_seconds": 5}))
+    bake = {"bake_seconds": bake_lasting(5, time_scale)}
+    path = seeded.write(staging_canary(seeded, "1.1.0", time_scale, rollback=bake))
     fire_alarm_during_bake(
         target, "churn-staging", "churn-staging-rollback-5xx-rate", first.rollout.target_config
     )

@@ -6,6 +6,10 @@ per stage).
 
 ``rules`` runs on what the schema accepted (wrong values set to None), so a wrong value is reported once, by
 the schema, and the rest of the document is still checked.
+
+An instance type is checked against SageMaker's own list (botocore's API model) before the allow-list: a
+glob such as ``ml.m5.*`` also matches ``ml.m5.huge``, which CreateEndpointConfig would refuse after the
+deploy had registered a version and made its models.
 """
 
 from __future__ import annotations
@@ -14,8 +18,12 @@ import fnmatch
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+from botocore.model import StringShape
+
+from launchpad.deploy.names import sagemaker_model
 from launchpad.deploy.schema_errors import at, message
 
 STAGES = ("dev", "staging", "prod")
@@ -384,6 +392,39 @@ def _autoscaling_rules(document: Mapping[str, Any], variants: list[_Resolved]) -
         )
 
 
+@cache
+def hosting_instance_types() -> frozenset[str]:
+    """SageMaker's hosting instance types: the ``ProductionVariantInstanceType`` enum of the API model that
+    botocore ships (what CreateEndpointConfig accepts, on AWS and in the sandbox alike)."""
+    shape = sagemaker_model().shape_for("ProductionVariantInstanceType")
+    assert isinstance(shape, StringShape)
+    return frozenset(shape.enum)
+
+
+def _instance_type_problem(
+    instance_type: str, allowed_instance_types: Sequence[str]
+) -> tuple[str, str] | None:
+    """Why ``instance_type`` cannot serve (no SageMaker type, or not allowed) and what to write, or None."""
+    if instance_type not in hosting_instance_types():
+        family = instance_type.rsplit(".", 1)[0]
+        sizes = sorted(t for t in hosting_instance_types() if t.rsplit(".", 1)[0] == family)
+        allowed = any(fnmatch.fnmatchcase(instance_type, p) for p in allowed_instance_types)
+        why = "matches the allow-list but " if allowed else ""
+        fix = (
+            f"use one of the {family} sizes: {', '.join(sizes)}"
+            if sizes
+            else "write an instance type SageMaker hosts, such as ml.m5.large"
+        )
+        what = "a SageMaker hosting instance type (CreateEndpointConfig refuses it)"
+        return f"{instance_type} {why}is not {what}", fix
+    if not any(fnmatch.fnmatchcase(instance_type, pattern) for pattern in allowed_instance_types):
+        return (
+            f"{instance_type} is not in the platform's instance allow-list",
+            f"use one of {', '.join(allowed_instance_types)} (policies/config.yaml's allow-list)",
+        )
+    return None
+
+
 def _placement_rules(
     document: Mapping[str, Any], variants: list[_Resolved], allowed_instance_types: Sequence[str]
 ) -> Iterator[str]:
@@ -392,20 +433,23 @@ def _placement_rules(
         if v.serverless or v.instance_type is None or v.type_path in reported:
             continue
         reported.add(v.type_path)
-        if not any(fnmatch.fnmatchcase(v.instance_type, pattern) for pattern in allowed_instance_types):
-            yield message(
-                v.type_path,
-                f"{v.instance_type} is not in the platform's instance allow-list",
-                f"use one of {', '.join(allowed_instance_types)} (policies/config.yaml's allow-list)",
-            )
+        problem = _instance_type_problem(v.instance_type, allowed_instance_types)
+        if problem is not None:
+            yield message(v.type_path, *problem)
     region = document.get("region")
-    key = _section(document, "model").get("kms_key_arn")
-    if region and key and key.split(":")[3] != region:
-        yield message(
-            ["model", "kms_key_arn"],
-            f"the key is in {key.split(':')[3]}, the endpoint in {region}",
-            f"use a key in {region} (the artifact's bucket and its key must be in the endpoint's region)",
-        )
+    keys = {
+        "model": "the artifact's bucket and its key must be in the endpoint's region",
+        "data_capture": "SageMaker encrypts the captures in the endpoint's region",
+    }
+    for section, why in keys.items():
+        key = _section(document, section).get("kms_key_arn")
+        used = section == "model" or _section(document, section).get("enabled") is True
+        if used and region and key and key.split(":")[3] != region:
+            yield message(
+                [section, "kms_key_arn"],
+                f"the key is in {key.split(':')[3]}, the endpoint in {region}",
+                f"use a key in {region} ({why})",
+            )
     stage = document.get("stage")
     for tag in STAGE_TAGS:
         value = _section(document, "tags").get(tag)

@@ -20,8 +20,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from launchpad.aws import AwsTarget
 from launchpad.deploy import watch
 from launchpad.deploy.config import load_stage_config
+from launchpad.deploy.engine import usable
 from launchpad.errors import DeployError, EndpointGoneError, LaunchpadError
 
 SCHEMA_VERSION = 1
@@ -141,6 +143,14 @@ def locate(endpoint: str | None, config: Path | None, region: str | None) -> tup
     if not endpoint:
         raise LaunchpadError("name the endpoint (launchpad status ENDPOINT) or give --config STAGE.yaml")
     return endpoint, region
+
+
+def clients(endpoint: str | None, config: Path | None, region: str | None) -> tuple[str, str, Any, Any]:
+    """The endpoint's name and region (``locate``), and SageMaker and CloudWatch clients there, in the AWS
+    environment (a ``DeployError`` when boto3 cannot use it)."""
+    name, region = locate(endpoint, config, region)
+    target = usable(lambda: AwsTarget.real(region))
+    return name, target.region, target.client("sagemaker"), target.client("cloudwatch")
 
 
 # -- reading ---------------------------------------------------------------------------------------------

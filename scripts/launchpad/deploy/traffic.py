@@ -1,9 +1,12 @@
 """A/B traffic between an endpoint's production variants: `launchpad traffic`.
 
-Setting weights: ``set_weights`` checks the request (every variant named exists, weights are non-negative
-numbers and at least one is above 0, the endpoint is InService), calls UpdateEndpointWeightsAndCapacities,
-then polls DescribeEndpoint until the endpoint is InService with every named variant's CurrentWeight at
-the weight asked for. Weights are relative: a variant's share of traffic is its weight over the sum.
+Setting weights: ``parse_weights`` reads ``champion=9,challenger=0`` (each name a SageMaker variant name, each
+weight a plain decimal number of 0 or more; one message for the first thing wrong). ``set_weights`` checks the
+request against the endpoint (every variant named exists, the endpoint is InService, and the weights it would
+then serve are not all 0: SageMaker takes a weight of 0, which is how an A/B test is stopped, but some variant
+must serve), calls UpdateEndpointWeightsAndCapacities, then polls DescribeEndpoint until the endpoint is
+InService with every named variant's CurrentWeight at the weight asked for. Weights are relative: a variant's
+share of traffic is its weight over the sum.
 
 Deciding: ``decide`` is pure (two variants' metrics and the thresholds in, a ``Verdict`` out);
 ``fetch_metrics`` reads the metrics with one GetMetricData call; ``decide_endpoint`` ties them together
@@ -36,13 +39,13 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from launchpad.deploy import watch
+from launchpad.deploy import names, watch
 from launchpad.deploy.status import describe_endpoint
 from launchpad.errors import (
     ChallengerRejectedError,
@@ -51,49 +54,105 @@ from launchpad.errors import (
     EndpointFailedError,
     TrafficError,
 )
+from launchpad.quoting import hidden_characters, shown
 
 IN_SERVICE = "InService"
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_POLL_INTERVAL = 5.0
 NAMESPACE = "AWS/SageMaker"
+MAX_WINDOW_MINUTES = 15 * 24 * 60
 LATENCY_STATISTICS = ("p99", "p90", "p50", "Average")
 _METRICS = {
     "invocations": ("Invocations", "Sum"),
     "errors_5xx": ("Invocation5XXErrors", "Sum"),
     "errors_4xx": ("Invocation4XXErrors", "Sum"),
 }
-_WEIGHT_ITEM = re.compile(r"^\s*([^=\s]+)\s*=\s*(\S+)\s*$")
+# A weight as people write one: digits, at most one decimal point. Not float()'s whole language, which also
+# takes "nan", "inf", "1e400" (inf), "1_000" and the digits of other scripts.
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+", re.ASCII)
+_NON_FINITE = frozenset({"nan", "inf", "infinity"})
+MAX_WEIGHT_DIGITS = 20
+# UpdateEndpointWeightsAndCapacities names at most the endpoint's production variants: ten at most.
+MAX_VARIANTS = 10
+EXAMPLE = "e.g. --weights champion=90,challenger=10"
 
 
 # -- weights ----------------------------------------------------------------------------------------------
 def parse_weights(text: str) -> dict[str, float]:
-    """``champion=90,challenger=10`` as {variant: weight}; a ``TrafficError`` says what is wrong."""
+    """``champion=90,challenger=10`` as {variant: weight}; a ``TrafficError`` says the first thing wrong.
+    A weight may be 0 (that variant gets no traffic); whether all would be 0 depends on the endpoint's other
+    variants, which ``set_weights`` knows."""
+    hidden = hidden_characters(text)
+    if hidden:
+        raise TrafficError(
+            f"weights: {shown(text)} holds {', '.join(hidden)} (control, format or bidi characters); write "
+            f"plain VARIANT=WEIGHT pairs, {EXAMPLE}"
+        )
+    items = [part.strip(" ") for part in text.split(",")]
+    items = [item for item in items if item]
+    if not items:
+        raise TrafficError(f"weights: none given; {EXAMPLE}")
+    if len(items) > MAX_VARIANTS:
+        raise TrafficError(
+            f"weights: {len(items)} variants named; an endpoint has at most {MAX_VARIANTS} production "
+            f"variants: name each of them once"
+        )
     weights: dict[str, float] = {}
-    for item in (part for part in text.split(",") if part.strip()):
-        match = _WEIGHT_ITEM.match(item)
-        if match is None:
-            raise TrafficError(
-                f"weights: {item.strip()!r} is not VARIANT=WEIGHT (e.g. champion=90,challenger=10)"
-            )
-        name, raw = match.groups()
-        try:
-            weight = float(raw)
-        except ValueError:
-            raise TrafficError(f"weights: {name}={raw}: the weight is not a number") from None
-        if not math.isfinite(weight) or weight < 0:
-            raise TrafficError(f"weights: {name}={raw}: a weight must be a number of 0 or more")
+    for item in items:
+        name, weight = _weight_item(item)
         if name in weights:
-            raise TrafficError(f"weights: variant {name} is named twice")
+            raise TrafficError(f"weights: variant {name} is named twice; name each variant once")
         weights[name] = weight
-    if not weights:
-        raise TrafficError("weights: none given (e.g. --weights champion=90,challenger=10)")
-    if not any(weight > 0 for weight in weights.values()):
-        raise TrafficError("weights: at least one weight must be above 0, or the endpoint would serve nobody")
     return weights
+
+
+def _weight_item(item: str) -> tuple[str, float]:
+    """One ``VARIANT=WEIGHT`` pair, checked."""
+    name, separator, raw = (part.strip(" ") for part in item.partition("="))
+    if not separator:
+        raise TrafficError(f"weights: {shown(item)} is not VARIANT=WEIGHT; {EXAMPLE}")
+    problem = names.variant_problem(name)
+    if problem is not None:
+        raise TrafficError(f"weights: {problem}")
+    return name, _weight(name, raw)
+
+
+def _weight(name: str, raw: str) -> float:
+    written = f"{name}={shown(raw)}"
+    unsigned = raw[1:] if raw[:1] in "+-" else raw
+    if unsigned.lower() in _NON_FINITE:
+        raise TrafficError(f"weights: {written} is not a finite number; write 0 or more, such as 90 or 0.5")
+    if len(unsigned) > MAX_WEIGHT_DIGITS or not _DECIMAL.fullmatch(unsigned):
+        raise TrafficError(
+            f"weights: {written} is not a number; write digits with at most one decimal point (at most "
+            f"{MAX_WEIGHT_DIGITS} characters), such as 90 or 0.5"
+        )
+    if raw.startswith("-") and float(unsigned) > 0:
+        raise TrafficError(f"weights: {written} is negative; write 0 or more (0 sends {name} no traffic)")
+    return float(unsigned)
+
+
+def check_weights(weights: Mapping[str, float]) -> None:
+    """Weights as ``set_weights`` takes them: some, each a finite number of 0 or more."""
+    if not weights:
+        raise TrafficError(f"weights: none given; {EXAMPLE}")
+    for name, weight in weights.items():
+        if not (math.isfinite(weight) and weight >= 0):
+            raise TrafficError(f"weights: {name}={weight!r}: a weight must be a finite number of 0 or more")
+
+
+def check_variant_names(named: Iterable[str]) -> None:
+    """Each of ``named`` is a SageMaker variant name (before it is looked up, or quoted back)."""
+    for name in named:
+        problem = names.variant_problem(name)
+        if problem is not None:
+            raise TrafficError(problem)
 
 
 def check_variants(endpoint: str, named: Iterable[str], known: Sequence[str]) -> None:
     """Every variant in ``named`` is one of the endpoint's production variants (``known``)."""
+    named = list(named)
+    check_variant_names(named)
     unknown = [name for name in named if name not in known]
     if unknown:
         raise TrafficError(
@@ -112,6 +171,23 @@ def _check_in_service(endpoint: str, described: Mapping[str, Any]) -> None:
         raise TrafficError(
             f"endpoint {endpoint} is {status}, not InService: SageMaker changes weights only on an InService "
             f"endpoint. Wait for it (`launchpad status {endpoint}`), then try again; nothing was changed."
+        )
+
+
+def _check_someone_serves(endpoint: str, described: Mapping[str, Any], weights: Mapping[str, float]) -> None:
+    """Every production variant's weight once ``weights`` are set (the others keep theirs) is not 0: that
+    would leave the endpoint nobody to serve."""
+    after = {
+        name: float(v.get("DesiredWeight", v.get("CurrentWeight")) or 0)
+        for name, v in _production(described).items()
+    }
+    after.update(weights)
+    if not any(weight > 0 for weight in after.values()):
+        listed = ", ".join(f"{name}={weight:g}" for name, weight in after.items())
+        raise TrafficError(
+            f"weights: every production variant of {endpoint} would have weight 0 ({listed}), and an "
+            f"endpoint must serve: give one a weight above 0 (to stop an A/B test, e.g. "
+            f"champion=1,challenger=0). Nothing was changed."
         )
 
 
@@ -137,11 +213,12 @@ def set_weights(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, float]:
     """Check, set and wait for ``weights``; return every production variant's CurrentWeight after."""
-    if not weights or not any(w > 0 for w in weights.values()) or any(w < 0 for w in weights.values()):
-        raise TrafficError("weights must be 0 or more, and at least one above 0")
+    check_variant_names(weights)
+    check_weights(weights)
     described = describe_endpoint(sagemaker, endpoint)
     check_variants(endpoint, weights, list(_production(described)))
     _check_in_service(endpoint, described)
+    _check_someone_serves(endpoint, described, weights)
     try:
         sagemaker.update_endpoint_weights_and_capacities(
             EndpointName=endpoint,
@@ -219,6 +296,11 @@ class Thresholds:
     max_latency_increase_percent: float = 10.0
 
     def __post_init__(self) -> None:
+        values = (self.min_invocations, self.max_error_rate_increase, self.max_latency_increase_percent)
+        if not all(math.isfinite(value) for value in values):  # NaN compares false: it would promote anything
+            raise TrafficError(
+                "the thresholds must be finite numbers: a NaN or infinite threshold accepts any challenger"
+            )
         if self.min_invocations < 1:
             raise TrafficError("--min-invocations must be at least 1: no decision without traffic")
         if self.max_error_rate_increase < 0 or self.max_latency_increase_percent < 0:
@@ -342,11 +424,14 @@ def fetch_metrics(
     end: datetime | None = None,
 ) -> dict[str, VariantMetrics]:
     """Each variant's sums and latency over the ``window_minutes`` before ``end`` (default now)."""
-    if window_minutes < 1:
-        raise TrafficError("--window-minutes must be at least 1")
+    if not 1 <= window_minutes <= MAX_WINDOW_MINUTES:
+        raise TrafficError(
+            f"--window-minutes {window_minutes}: write 1 to {MAX_WINDOW_MINUTES} (15 days: CloudWatch keeps "
+            f"1-minute datapoints that long, and one period covers the window)"
+        )
     if latency_statistic not in LATENCY_STATISTICS:
         raise TrafficError(f"latency statistic must be one of {', '.join(LATENCY_STATISTICS)}")
-    end = (end or datetime.now(timezone.utc)).replace(microsecond=0)
+    end = (end or datetime.now(UTC)).replace(microsecond=0)
     start = end - timedelta(minutes=window_minutes)
     queries = metric_queries(endpoint, variants, window_minutes * 60, latency_statistic)
     values: dict[str, list[float]] = {}
@@ -391,7 +476,7 @@ def pick_variants(
     """Champion and challenger: as named, or with two production variants the one with more weight is the
     champion (the other the challenger)."""
     known = list(weights)
-    check_variants(endpoint, [n for n in (champion, challenger) if n], known)
+    check_variants(endpoint, [n for n in (champion, challenger) if n is not None], known)
     if champion and challenger:
         if champion == challenger:
             raise TrafficError("--champion and --challenger name the same variant")

@@ -31,6 +31,12 @@ S3: deleting objects from a bucket whose versioning was suspended. ``DeleteObjec
 a key's history holds a delete marker, crashes stock moto with HTTP 500 (a delete marker has no ``dispose``);
 ``terraform destroy`` of a ``force_destroy`` bucket suspends versioning first, and then retries forever.
 
+S3: the expected bucket owner. A request with ``x-amz-expected-bucket-owner`` (boto3's
+``ExpectedBucketOwner``) to a bucket of another account is refused with 403 Access Denied, on bucket and
+object calls alike
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html). Stock moto ignores the
+header, so a deploy could not tell a bucket of its own account from another's that lets it read.
+
 S3: lifecycle configurations round-trip. ``PutBucketLifecycleConfiguration`` takes the
 ``x-amz-transition-default-minimum-object-size`` header (``all_storage_classes_128K`` when absent, or
 ``varies_by_storage_class``) and answers with it; ``GetBucketLifecycleConfiguration`` answers with that
@@ -52,8 +58,8 @@ from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.iam.access_control import PermissionResult
-from moto.s3.exceptions import InvalidTargetBucketForLogging, MalformedXML
-from moto.s3.models import FakeBucket, FakeDeleteMarker, LifecycleRule, S3Backend
+from moto.s3.exceptions import InvalidTargetBucketForLogging, MalformedXML, S3AccessDeniedError
+from moto.s3.models import FakeBucket, FakeDeleteMarker, LifecycleRule, S3Backend, s3_backends
 from moto.s3.responses import S3Response
 
 from launchpad.sandbox import authz
@@ -63,6 +69,7 @@ from launchpad.sandbox.authz.record import USAGE
 _MARK = "_launchpad_s3_patch"
 LOGGING_SERVICE = "logging.s3.amazonaws.com"
 TRANSITION_SIZE_HEADER = "x-amz-transition-default-minimum-object-size"
+EXPECTED_OWNER_HEADER = "x-amz-expected-bucket-owner"
 DEFAULT_TRANSITION_SIZE = "all_storage_classes_128K"
 
 
@@ -102,6 +109,7 @@ def apply() -> None:
     FakeBucket.get_permission = lambda self, action, resource: PermissionResult.NEUTRAL  # type: ignore[method-assign]
     FakeDeleteMarker.dispose = lambda self, garbage=False: None  # type: ignore[attr-defined]  # holds no data
     _round_trip_lifecycle_configurations()
+    _check_expected_bucket_owner()
     setattr(FakeBucket, _MARK, True)
 
 
@@ -126,6 +134,30 @@ def _authorize_log_delivery() -> None:
         return original(self, request, bucket_name)
 
     S3Backend.log_incoming_request = log_incoming_request  # type: ignore[method-assign]
+
+
+def check_expected_owner(headers: Any, bucket_name: str | None) -> None:
+    """Refuse (403 Access Denied) a request whose expected bucket owner is not the bucket's account."""
+    expected = headers.get(EXPECTED_OWNER_HEADER) if headers is not None else None
+    owner = s3_backends.bucket_accounts.get(bucket_name) if expected and bucket_name else None
+    if owner is not None and owner[1] != expected:
+        raise S3AccessDeniedError()
+
+
+def _check_expected_bucket_owner() -> None:
+    original_bucket = S3Response._bucket_response
+    original_key = S3Response._key_response
+
+    def bucket_response(self: S3Response, request: Any, full_url: str) -> Any:
+        check_expected_owner(request.headers, self.parse_bucket_name_from_url(request, full_url))
+        return original_bucket(self, request, full_url)
+
+    def key_response(self: S3Response, request: Any, full_url: str) -> Any:
+        check_expected_owner(request.headers, self.parse_bucket_name_from_url(request, full_url))
+        return original_key(self, request, full_url)
+
+    S3Response._bucket_response = bucket_response  # type: ignore[method-assign]
+    S3Response._key_response = key_response  # type: ignore[method-assign]
 
 
 def _return_event_bridge_configuration() -> None:

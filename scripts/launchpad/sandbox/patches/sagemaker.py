@@ -7,7 +7,10 @@ AWS (https://docs.aws.amazon.com/sagemaker/latest/APIReference/):
   configurations and endpoints.
 - ``API_CreateEndpointConfig`` / ``API_DescribeEndpointConfig``: any ``ProductionVariantInstanceType`` of
   the current API (``ml.g5``, ``ml.g6``, ``ml.g6e``, ``ml.p4d``, ``ml.p5``, ``ml.inf2``, ``ml.trn1``,
-  ``ml.c7i``..., taken from the service model botocore ships) on production and shadow variants;
+  ``ml.c7i``..., taken from the service model botocore ships) on production and shadow variants, and any
+  other refused as AWS refuses it (``1 validation error detected: Value 'ml.m5.huge' at
+  'productionVariants.1.member.instanceType' failed to satisfy constraint: Member must satisfy enum value
+  set: [...]``, with the variant lists' other constraints);
   ``ShadowProductionVariants``, ``AsyncInferenceConfig``, ``KmsKeyId`` and the variants are returned as
   given, ``DataCaptureConfig`` only when one was given.
 - ``API_CreateEndpoint`` / ``API_DescribeEndpoint``: ``DeploymentConfig`` is validated against the API's
@@ -24,7 +27,9 @@ AWS (https://docs.aws.amazon.com/sagemaker/latest/APIReference/):
   endpoint-auto-scaling-delete / "Update or delete endpoints that use auto scaling").
   The update is a rollout that takes (simulated) time, shifts traffic in steps and rolls back on alarms:
   ``sagemaker_rollout`` (instant unless a time scale is set, so Terraform sees the update complete at once).
-- ``API_UpdateEndpointWeightsAndCapacities``: a variant property left out keeps its value.
+- ``API_UpdateEndpointWeightsAndCapacities``: a variant property left out keeps its value; a
+  ``DesiredWeight`` of 0 takes a variant out of the traffic (how an A/B test is stopped), but the production
+  variants' weights may not all end up 0 (refused with a ValidationException; the wording is the sandbox's).
 - ``API_DeleteModelPackage``, ``API_DeleteModelPackageGroup`` (refused with ``ConflictException`` while the
   group holds model packages), ``API_PutModelPackageGroupPolicy``, ``API_GetModelPackageGroupPolicy``,
   ``API_DeleteModelPackageGroupPolicy``; ``API_AddTags`` replaces the value of a key already there.
@@ -99,6 +104,19 @@ def check_instance_type(instance_type: str, member: str = "instanceType") -> Non
         )
 
 
+def check_variant_lists(production: Any, shadows: Any) -> None:
+    """CreateEndpointConfig's variant lists against the API model, as AWS answers: ``1 validation error
+    detected: Value 'ml.m5.huge' at 'productionVariants.1.member.instanceType' failed to satisfy constraint:
+    Member must satisfy enum value set: [...]`` (instance types, at most 10 variants, and the other enums)."""
+    shape = get_service_model("sagemaker").shape_for("ProductionVariantList")
+    errors = []
+    for value, path in ((production, "productionVariants"), (shadows, "shadowProductionVariants")):
+        if value is not None:
+            errors += constraint_errors(value, shape, path)
+    if errors:
+        raise ValidationError(validation_message(errors))
+
+
 def step_size_errors(deployment: Mapping[str, Any], variants: Iterable[Mapping[str, Any]]) -> list[str]:
     """Canary <= 50%, linear steps 10-50% and rolling batches 5-50% of each variant's instance count."""
     sizes: dict[str, Mapping[str, Any]] = {}
@@ -170,6 +188,19 @@ def check_scaled_variants(
                 f"is a target for auto scaling. Deregister the variant as a scalable target "
                 f"(DeregisterScalableTarget) before you update the endpoint."
             )
+
+
+def check_some_weight(endpoint: FakeEndpoint, desired: Iterable[Mapping[str, Any]]) -> None:
+    """The production variants' weights after ``desired`` are not all 0: some variant must serve."""
+    after = {v["VariantName"]: float(v.get("DesiredWeight") or 0) for v in endpoint.production_variants}
+    for change in desired:
+        if change.get("VariantName") in after:  # an unknown variant is refused on its own
+            after[change["VariantName"]] = float(change.get("DesiredWeight") or 0)
+    if after and not any(weight > 0 for weight in after.values()):
+        raise ValidationError(
+            f'The production variants of endpoint "{endpoint.arn}" would all have a DesiredWeight of 0; at '
+            f"least one must be greater than 0."
+        )
 
 
 def check_same_variants(
@@ -307,10 +338,9 @@ def _patch_endpoint_configs() -> None:
             raise _already_exists(
                 "endpoint configuration", backend.endpoint_configs[name].endpoint_config_arn
             )
-        shadows = self._get_param("ShadowProductionVariants") or []
-        for shadow in shadows:
-            if "InstanceType" in shadow:
-                check_instance_type(shadow["InstanceType"])
+        shadows = self._get_param("ShadowProductionVariants")
+        check_variant_lists(self._get_param("ProductionVariants"), shadows)
+        shadows = shadows or []
         backend.validate_production_variants(shadows)
         capture = self._get_param("DataCaptureConfig")
         config = backend.create_endpoint_config(
@@ -410,6 +440,8 @@ def _patch_endpoints() -> None:
             for key in ("DesiredWeight", "DesiredInstanceCount"):
                 if desired.get(key) is None and key in variant:
                     desired[key] = variant[key]
+        if endpoint is not None:
+            check_some_weight(endpoint, desired_weights_and_capacities)
         arn = original_weights(self, endpoint_name, desired_weights_and_capacities)
         for variant in self.endpoints[endpoint_name].production_variants:
             for key in ("CurrentWeight", "DesiredWeight", "CurrentInstanceCount", "DesiredInstanceCount"):

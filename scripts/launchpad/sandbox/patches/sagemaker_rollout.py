@@ -40,7 +40,9 @@ are no background threads. Durations are AWS seconds times a time scale (real se
   completes within its ``UpdateEndpoint`` call, as before this patch (so Terraform applies are not slowed);
 - the endpoint tag ``launchpad:sandbox:time-scale`` (a number, set at ``CreateEndpoint`` or by ``AddTags``)
   overrides it for one endpoint: at ``0.001`` a canary with 600 s waits and a 300 s termination wait takes
-  (60 + 2 x 600 + 300) x 0.001 = 1.56 s. The scale is read when the update starts.
+  (60 + 2 x 600 + 300) x 0.001 = 1.56 s. The scale is read when the update starts, by the rule
+  (``launchpad.deploy.timescale.applying``) the deploy engine follows for its own bake, so a prod-like config
+  rehearsed on the sandbox bakes at the same scale as its rollout.
 Sandbox-only constants: provisioning the new fleet takes ``PROVISION_SECONDS`` (60) AWS seconds, a rollback
 ``ROLLBACK_SECONDS`` (60).
 
@@ -74,10 +76,12 @@ from moto.core.utils import utcnow
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig, SageMakerModelBackend, sagemaker_backends
 
+from launchpad.deploy import timescale
+
 log = logging.getLogger(__name__)
 
-TIME_SCALE_ENV = "LAUNCHPAD_SANDBOX_TIME_SCALE"
-TIME_SCALE_TAG = "launchpad:sandbox:time-scale"
+TIME_SCALE_ENV = timescale.TIME_SCALE_ENV
+TIME_SCALE_TAG = timescale.TIME_SCALE_TAG
 FAIL_IMAGE = "launchpad.sandbox/fail"
 PROVISION_SECONDS = 60.0
 ROLLBACK_SECONDS = 60.0
@@ -185,25 +189,13 @@ class Rollout:
 
 
 # -- reading the knobs ------------------------------------------------------------------------------
-def _scale(value: str, source: str) -> float:
-    try:
-        scale = float(value)
-    except ValueError:
-        scale = -1.0
-    if not math.isfinite(scale) or scale < 0:
-        raise ValidationError(
-            f"{source} must be a non-negative number (real seconds per simulated AWS second), got {value!r}."
-        )
-    return scale
-
-
 def time_scale(endpoint: FakeEndpoint) -> float:
-    """The endpoint's ``launchpad:sandbox:time-scale`` tag, else ``LAUNCHPAD_SANDBOX_TIME_SCALE``, else 0."""
-    for tag in endpoint.tags or []:
-        if tag.get("Key") == TIME_SCALE_TAG:
-            return _scale(str(tag.get("Value", "")), f"Tag {TIME_SCALE_TAG}")
-    value = os.environ.get(TIME_SCALE_ENV, "").strip()
-    return _scale(value, TIME_SCALE_ENV) if value else 0.0
+    """The endpoint's ``launchpad:sandbox:time-scale`` tag, else ``LAUNCHPAD_SANDBOX_TIME_SCALE``, else 0:
+    ``launchpad.deploy.timescale.applying``, the rule the deploy engine's own waits follow too."""
+    try:
+        return timescale.applying(endpoint.tags or [], os.environ)
+    except timescale.TimeScaleError as exc:
+        raise ValidationError(f"{exc}.") from exc
 
 
 def _images(variants: list[dict[str, Any]] | None) -> list[tuple[str, str]]:

@@ -1,0 +1,251 @@
+"""Preflight refuses what AWS would refuse later, across accounts: an execution role, a KMS key, an artifact
+bucket or a data-capture bucket that is not the deploying account's, or a data-capture bucket that does not
+exist. Each refusal is exit 18 with every problem in one message, and the account (and the other account) is
+left exactly as it was: no model package, model, endpoint config, endpoint, alarm or object."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from click.testing import CliRunner
+
+from launchpad.aws import AwsTarget
+from launchpad.cli import main
+from launchpad.deploy.engine import deploy
+from launchpad.deploy.seed import Seeded
+from launchpad.errors import PreflightError
+from launchpad.inventory import account_inventory
+from tests.deploy.conftest import snapshot
+from tests.sandbox.support import execution_role
+
+pytestmark = pytest.mark.sandbox
+
+ARTIFACT_KEY = "churn/1.0.0/model.tar.gz"
+
+
+def other_account(seeded: Seeded) -> AwsTarget:
+    """A second account on the same sandbox."""
+    assert seeded.target.endpoint_url is not None
+    return AwsTarget.sandbox(seeded.target.endpoint_url, seeded.target.region)
+
+
+def foreign_bucket(seeded: Seeded, other: AwsTarget, readable: bool) -> str:
+    """A bucket of ``other`` holding an artifact; ``readable``: its policy lets the deploying account read."""
+    s3 = other.client("s3")
+    bucket = f"foreign-{other.account_id}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": other.region})
+    s3.put_object(Bucket=bucket, Key=ARTIFACT_KEY, Body=b"model")
+    if readable:
+        reader = f"arn:aws:iam::{seeded.target.account_id}:root"
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": reader},
+                    "Action": ["s3:GetObject", "s3:ListBucket"],
+                    "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                }
+            ],
+        }
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    return bucket
+
+
+def model(seeded: Seeded, uri: str | None = None, key: str | None = None) -> dict[str, str]:
+    return {
+        "artifact_s3_uri": uri or seeded.artifact("1.0.0"),
+        "kms_key_arn": key or seeded.key_arn,
+        "image_uri": seeded.image,
+    }
+
+
+def capture(seeded: Seeded, bucket: str) -> dict[str, Any]:
+    return {
+        "enabled": True,
+        "sampling_percentage": 10,
+        "destination_s3_uri": f"s3://{bucket}/churn",
+        "kms_key_arn": seeded.key_arn,
+    }
+
+
+def refused(seeded: Seeded, document: dict[str, Any], *others: AwsTarget, **deploy_args: Any) -> str:
+    """Deploy ``document``: exit 18, and neither the account nor ``others`` changed. The message."""
+    path = seeded.write(document)
+    before = snapshot(seeded.target, "churn-dev"), [account_inventory(o) for o in others]
+    with pytest.raises(PreflightError) as raised:
+        deploy(path, seeded.target, **deploy_args)
+    assert raised.value.exit_code == 18
+    assert (snapshot(seeded.target, "churn-dev"), [account_inventory(o) for o in others]) == before
+    return str(raised.value)
+
+
+def test_an_execution_role_of_another_account_is_refused_before_anything_is_made(seeded: Seeded) -> None:
+    """The role exists and trusts SageMaker: only its account is wrong (AWS: iam:PassRole does not cross
+    accounts; the sandbox's CreateModel says so too, tests/sandbox/test_patch_sagemaker_execution.py)."""
+    other = other_account(seeded)
+    role = execution_role(other, "churn-execution")
+    said = refused(seeded, seeded.stage_document("dev", execution_role_arn=role, model=model(seeded)))
+    assert "1 problem" in said
+    assert (
+        f"execution_role_arn {role} is a role of account {other.account_id}, and this deploy runs in account "
+        f"{seeded.target.account_id}: SageMaker takes only a role of the deploying account" in said
+    )
+
+
+def test_a_kms_key_of_another_account_is_refused(seeded: Seeded) -> None:
+    other = other_account(seeded)
+    key = other.client("kms").create_key(Description="someone else's")["KeyMetadata"]["Arn"]
+    said = refused(seeded, seeded.stage_document("dev", model=model(seeded, key=key)))
+    assert f"model.kms_key_arn {key} is a key of account {other.account_id}, not of the deploying" in said
+
+
+def test_an_artifact_in_a_bucket_of_another_account_is_refused_even_when_it_may_be_read(
+    seeded: Seeded,
+) -> None:
+    other = other_account(seeded)
+    bucket = foreign_bucket(seeded, other, readable=True)
+    uri = f"s3://{bucket}/{ARTIFACT_KEY}"
+    seeded.target.client("s3").head_object(
+        Bucket=bucket, Key=ARTIFACT_KEY
+    )  # it may be read: a policy lets it
+    said = refused(seeded, seeded.stage_document("dev", model=model(seeded, uri)))
+    assert "1 problem" in said
+    assert f"artifact {uri}: bucket {bucket} belongs to another account than the deploying one" in said
+
+
+def test_an_artifact_in_a_bucket_the_deployer_may_not_read_says_so(seeded: Seeded) -> None:
+    other = other_account(seeded)
+    bucket = foreign_bucket(seeded, other, readable=False)
+    uri = f"s3://{bucket}/{ARTIFACT_KEY}"
+    said = refused(seeded, seeded.stage_document("dev", model=model(seeded, uri)))
+    assert f"cannot read artifact {uri}: S3 refused HeadObject" in said
+
+
+def test_an_upload_into_a_bucket_of_another_account_is_refused_and_nothing_is_uploaded(
+    seeded: Seeded, tmp_path: Path
+) -> None:
+    other = other_account(seeded)
+    bucket = foreign_bucket(seeded, other, readable=True)
+    local = tmp_path / "model.tar.gz"
+    with tarfile.open(local, "w:gz") as archive:
+        archive.add(__file__, arcname="model.py")
+    uri = f"s3://{bucket}/churn/2.0.0/model.tar.gz"
+    said = refused(seeded, seeded.stage_document("dev", model=model(seeded, uri)), other, artifact=local)
+    assert f"bucket {bucket} belongs to another account" in said
+    keys = [o["Key"] for o in other.client("s3").list_objects_v2(Bucket=bucket)["Contents"]]
+    assert keys == [ARTIFACT_KEY]
+
+
+def test_a_data_capture_bucket_that_does_not_exist_is_refused(seeded: Seeded) -> None:
+    bucket = f"no-such-capture-{seeded.target.account_id}"
+    document = seeded.stage_document("dev", model=model(seeded), data_capture=capture(seeded, bucket))
+    said = refused(seeded, document)
+    assert f"data_capture.destination_s3_uri s3://{bucket}/churn: bucket {bucket} does not exist" in said
+
+
+def test_a_data_capture_bucket_of_another_account_is_refused(seeded: Seeded) -> None:
+    other = other_account(seeded)
+    bucket = foreign_bucket(seeded, other, readable=True)
+    document = seeded.stage_document("dev", model=model(seeded), data_capture=capture(seeded, bucket))
+    said = refused(seeded, document)
+    assert f"bucket {bucket} belongs to another account than the deploying one" in said
+    assert "captured requests are patient data" in said
+
+
+def test_the_deploying_accounts_own_capture_bucket_passes(seeded: Seeded) -> None:
+    document = seeded.stage_document("dev", model=model(seeded), data_capture=capture(seeded, seeded.bucket))
+    result = deploy(seeded.write(document), seeded.target, poll_interval=0.1)
+    assert result.rollout.succeeded, result.rollout.message
+
+
+def test_every_account_problem_is_listed_at_once(seeded: Seeded) -> None:
+    other = other_account(seeded)
+    role = execution_role(other, "churn-execution")
+    key = other.client("kms").create_key(Description="someone else's")["KeyMetadata"]["Arn"]
+    missing = f"no-such-capture-{seeded.target.account_id}"
+    document = seeded.stage_document(
+        "dev",
+        execution_role_arn=role,
+        model=model(seeded, key=key),
+        data_capture={**capture(seeded, missing), "kms_key_arn": key},
+    )
+    said = refused(seeded, document)
+    assert "5 problems" in said, said  # role, both keys, the capture bucket, the artifact's key
+    assert said.count("\n  - ") == 5
+
+
+# -- --json on every exit code, through the CLI -------------------------------------------------------------
+@pytest.fixture
+def cli(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> Any:
+    for key, value in seeded.target.env().items():
+        monkeypatch.setenv(key, value)
+    return lambda *args: CliRunner().invoke(main, list(args))
+
+
+def test_a_preflight_refusal_prints_one_json_document_with_every_problem(seeded: Seeded, cli: Any) -> None:
+    path = seeded.write(seeded.stage_document("dev", model_package_group="nope", model=model(seeded)))
+    before = snapshot(seeded.target, "churn-dev")
+    result = cli("deploy", "--config", str(path), "--json")
+    assert result.exit_code == 18, result.output
+    document = json.loads(result.stdout)
+    assert (document["outcome"], document["error"], document["exit_code"]) == ("error", "preflight", 18)
+    assert document["problems"] == [
+        "model package group nope does not exist; create it (the model-registry module) or fix "
+        "model_package_group"
+    ]
+    assert result.stderr.count("error: ") == 1 and "model package group nope" in result.stderr
+    assert snapshot(seeded.target, "churn-dev") == before
+
+
+def test_an_aws_refusal_mid_deploy_prints_one_json_document_naming_what_was_created(
+    seeded: Seeded, cli: Any
+) -> None:
+    """A role of the account that does not exist: SageMaker refuses CreateModel, the deploy's first change."""
+    role = f"arn:aws:iam::{seeded.target.account_id}:role/nope"
+    path = seeded.write(seeded.stage_document("dev", execution_role_arn=role, model=model(seeded)))
+    before = snapshot(seeded.target, "churn-dev")
+    result = cli("deploy", "--config", str(path), "--json", "--poll", "0.1")
+    assert result.exit_code == 10, result.output
+    document = json.loads(result.stdout)
+    assert (document["error"], document["exit_code"], document["created"]) == ("aws_refused", 10, {})
+    assert f"Could not assume role {role}" in document["message"]
+    assert snapshot(seeded.target, "churn-dev") == before
+
+
+def test_a_rollback_refusal_prints_one_json_document(seeded: Seeded, cli: Any) -> None:
+    path = seeded.write(seeded.stage_document("dev", model=model(seeded)))
+    result = cli("rollback", "--config", str(path), "--json")
+    assert result.exit_code == 18, result.output
+    document = json.loads(result.stdout)
+    assert document["error"] == "preflight" and "churn-dev does not exist" in document["problems"][0]
+
+
+# -- the sandbox answers as S3 does to ExpectedBucketOwner ---------------------------------------------------
+def test_s3_refuses_a_bucket_of_another_account_than_the_expected_owner(seeded: Seeded) -> None:
+    other = other_account(seeded)
+    bucket = foreign_bucket(seeded, other, readable=True)
+    s3 = seeded.target.client("s3")
+    calls = {
+        "HeadBucket": lambda **owner: s3.head_bucket(Bucket=bucket, **owner),
+        "HeadObject": lambda **owner: s3.head_object(Bucket=bucket, Key=ARTIFACT_KEY, **owner),
+        "GetObject": lambda **owner: s3.get_object(Bucket=bucket, Key=ARTIFACT_KEY, **owner),
+    }
+    for name, call in calls.items():
+        call()  # without the header: the bucket policy lets the account read
+        call(ExpectedBucketOwner=other.account_id)
+        with pytest.raises(ClientError) as raised:
+            call(ExpectedBucketOwner=seeded.target.account_id)
+        assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403, name
+    own = seeded.target.client("s3")
+    own.head_bucket(Bucket=seeded.bucket, ExpectedBucketOwner=seeded.target.account_id)
+    with pytest.raises(ClientError) as raised:
+        own.head_bucket(
+            Bucket=f"missing-{seeded.target.account_id}", ExpectedBucketOwner=seeded.target.account_id
+        )
+    assert raised.value.response["Error"]["Code"] == "404"
