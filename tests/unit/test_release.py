@@ -12,10 +12,10 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 from click.testing import CliRunner
 
 from launchpad import __version__
@@ -401,3 +401,17 @@ def test_a_project_baked_with_the_release_sums_installs_only_this_wheel(
     assert refused.returncode != 0
     assert "DO NOT MATCH THE HASHES" in refused.stderr
     assert not list((tmp_path / "other").glob("got/*.whl"))
+
+
+@pytest.mark.parametrize("value", ["/nonexistent/python", "relative-python", "/usr/bin/python3\n"], ids=repr)
+def test_an_sbom_tool_setting_that_names_no_python_is_one_message(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from launchpad.errors import ToolchainError
+    from launchpad.quoting import shown
+    from launchpad.release import sbom
+
+    monkeypatch.setenv(sbom.TOOL_ENV, value)
+    said = f"{sbom.TOOL_ENV}={shown(value, 200)} is not a Python"
+    with pytest.raises(ToolchainError, match=re.escape(said)):
+        sbom.find_tool(ROOT)

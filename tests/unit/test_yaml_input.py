@@ -33,12 +33,13 @@ def _known_field_bomb(field: str) -> str:
 
 
 HOSTILE: dict[str, tuple[bytes, str]] = {
-    "alias bomb": (BILLION_LAUGHS.encode(), r"\*'a' is a YAML alias; launchpad's files take no aliases"),
+    "alias bomb": (BILLION_LAUGHS.encode(), r"&'a' is a YAML anchor; launchpad's files take no aliases"),
+    "alias": (b"stage: *dev\n", r"\*'dev' is a YAML alias; launchpad's files take no aliases or anchors"),
     "alias bomb in a known field": (
         _known_field_bomb("stage").encode(),
-        r"is a YAML alias; .*write the value out where it is used",
+        r"is a YAML anchor; .*write each value out where it is used",
     ),
-    "merge key": (b"a: &x {b: 1}\nc:\n  <<: *x\n", r"\*'x' is a YAML alias"),
+    "merge key": (b"a: {b: 1}\nc:\n  <<: *x\n", r"\*'x' is a YAML alias"),
     "not UTF-8": (
         "stage: d\xe9v\n".encode("latin-1"),
         r"not UTF-8 text \(byte 0xe9 at offset 8\)",
@@ -98,10 +99,11 @@ def test_a_byte_order_mark_is_read_as_the_utf8_it_marks(tmp_path: Path) -> None:
     assert read_yaml(path, "stage config") == {"stage": "dev"}
 
 
-def test_an_anchor_nobody_refers_to_is_harmless_and_read(tmp_path: Path) -> None:
+def test_an_anchor_is_refused_too_as_the_policy_checks_refuse_it(tmp_path: Path) -> None:
     path = tmp_path / "anchor.yaml"
     path.write_text("stage: &s dev\n")
-    assert read_yaml(path, "stage config") == {"stage": "dev"}
+    with pytest.raises(ConfigError, match="&'s' is a YAML anchor; launchpad's files take no aliases"):
+        read_yaml(path, "stage config")
 
 
 @pytest.mark.parametrize("folder", [False, True])
@@ -119,7 +121,7 @@ def test_launchpad_deploy_refuses_an_alias_bomb_with_exit_7_before_any_aws_call(
     before = sorted(tmp_path.rglob("*"))
     result = CliRunner().invoke(main, ["deploy", "--config", str(config)])
     assert result.exit_code == 7, result.output
-    assert "is a YAML alias" in result.output
+    assert "is a YAML anchor" in result.output
     assert len(result.output) < MESSAGE_LIMIT
     assert sorted(tmp_path.rglob("*")) == before
 
@@ -161,3 +163,17 @@ def _yaml_string(value: str) -> str:
     """``value`` as a YAML double-quoted scalar (escapes for what YAML cannot hold raw)."""
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return '"' + escaped.replace("\x1b", "\\e").replace("\u202e", "\\u202e") + '"'
+
+
+@pytest.mark.parametrize("field", ["endpoint_name", "model_package_group", "execution_role_arn", "region"])
+def test_a_trailing_newline_does_not_pass_a_schema_pattern(tmp_path: Path, field: str) -> None:
+    """jsonschema applies ``pattern`` with ``re.search``, where ``^...$`` takes a trailing newline: the
+    schemas end theirs with ``$(?!\\n)``."""
+    lines = (EXAMPLES / "stage-dev.yaml").read_text().splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith(f"{field}: "))
+    value = lines[index].split(": ", 1)[1]
+    lines[index] = f"{field}: {_yaml_string(value + chr(10))}"
+    path = tmp_path / "dev.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ConfigError, match=re.escape(f"$.{field}: '{value}\\n' is not valid")):
+        load_stage_config(path)

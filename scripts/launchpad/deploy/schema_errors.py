@@ -36,8 +36,8 @@ class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that rejects duplicate keys, aliases, deep nesting and numbers Python will not convert, and
     keeps dates as the strings they were written as.
 
-    Aliases are refused before anything is built from them: nine lines of ``&a [*b, *b, ...]`` expand to
-    billions of nodes (the "billion laughs"), and none of launchpad's files needs one.
+    Aliases and anchors are refused before anything is built from them: nine lines of ``&a [*b, *b, ...]``
+    expand to billions of nodes (the "billion laughs"), and none of launchpad's files needs one.
     """
 
     _depth = 0
@@ -51,6 +51,15 @@ class _StrictLoader(yaml.SafeLoader):
                 f"*{shown(event.anchor, 40)} is a YAML alias; launchpad's files take no aliases or anchors "
                 "(a few lines of them expand to gigabytes): write the value out where it is used",
                 event.start_mark,
+            )
+        anchor = getattr(self.peek_event(), "anchor", None)  # type: ignore[no-untyped-call]
+        if anchor is not None:  # refused as the policy checks' own reader refuses it: one rule for both
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"&{shown(anchor, 40)} is a YAML anchor; launchpad's files take no aliases or anchors: "
+                "write each value out where it is used",
+                self.peek_event().start_mark,  # type: ignore[no-untyped-call]
             )
         if self._depth >= MAX_YAML_DEPTH:
             event = self.peek_event()  # type: ignore[no-untyped-call]

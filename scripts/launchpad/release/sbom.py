@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 from launchpad.errors import ReleaseError, ToolchainError
+from launchpad.quoting import shown
 
 SPEC_VERSION = "1.6"
 LOCK = "requirements.lock"
@@ -41,7 +42,7 @@ def find_tool(root: Path) -> Path:
     path = Path(configured) if configured else root / TOOL_DIR / "bin" / "python"
     resolved = shutil.which(str(path))
     if resolved is None:
-        where = f"{TOOL_ENV}={configured} is not" if configured else f"{path} is not"
+        where = f"{TOOL_ENV}={shown(configured, 200)} is not" if configured else f"{path} is not"
         raise ToolchainError(
             f"{where} a Python with cyclonedx-bom: run `make setup` (installs the pinned generator in "
             f"{TOOL_DIR}), or set {TOOL_ENV} to one"
