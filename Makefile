@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3
+# The oldest Python launchpad runs on: the one number pyproject.toml, the template and the README say too.
+PYTHON_FLOOR := 3.11
 VENV := .venv
 BIN := $(VENV)/bin
 CHECKOV_ENV := .tools/checkov
@@ -33,7 +35,9 @@ setup: $(BIN)/.installed $(CHECKOV_ENV)/.installed $(SBOM_ENV)/.installed $(SARI
 # Everything for development: the pinned lock, then launchpad-serving and launchpad editable from this
 # checkout with every extra (sandbox, test, dev); a user's `pip install launchpad` gets the base only.
 $(BIN)/.installed: requirements.lock pyproject.toml scripts/serving/pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python >= 3.10"; exit 1; }
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python >= $(PYTHON_FLOOR)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < tuple(map(int, "$(PYTHON_FLOOR)".split("."))))' \
+		|| { echo "error: $(PYTHON) is Python $$($(PYTHON) -V 2>&1 | cut -d' ' -f2); launchpad needs >= $(PYTHON_FLOOR) (make setup PYTHON=python3.12)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e scripts/serving -e '.[sandbox,test,dev]'

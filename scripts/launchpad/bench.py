@@ -30,7 +30,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -327,7 +327,7 @@ def run(
 
 def report(results: dict[str, dict[str, float]], started: float) -> dict[str, Any]:
     return {
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "wall_seconds": round(time.monotonic() - started, 1),
         "machine": {
             "cpus": os.cpu_count(),

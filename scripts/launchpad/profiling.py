@@ -26,7 +26,7 @@ import tempfile
 import time
 from collections.abc import Generator, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +171,7 @@ def summarize(
     slowest = sorted(measured, key=lambda item: (-item.cost.total_cpu, item.nodeid))[:TOP]
     outside = round(sum(outside_tests.values()), 3)
     return {
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "wall_seconds": round(wall_seconds, 1),
         "workers": workers,
         "cpus": os.cpu_count(),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import ast
 import importlib.util
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
-import tomllib
 
 from launchpad import __version__, paths
 from launchpad.errors import SandboxError

@@ -100,7 +100,7 @@ def build_release(root: Path, out_dir: Path, version: str | None = None) -> Rele
 
 def source_date_epoch(date: datetime.date) -> int:
     """Every timestamp in the artifacts: the release date's midnight UTC (the same inputs, the same bytes)."""
-    return int(datetime.datetime.combine(date, datetime.time(), datetime.timezone.utc).timestamp())
+    return int(datetime.datetime.combine(date, datetime.time(), datetime.UTC).timestamp())
 
 
 def tracked_files(root: Path) -> list[str]:

@@ -38,7 +38,7 @@ import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from functools import lru_cache
@@ -338,7 +338,7 @@ def _instant(text: str) -> Decimal | None:
             int(fields["hour"] or 0),
             int(fields["minute"] or 0),
             int(fields["second"] or 0),
-            tzinfo=timezone.utc,
+            tzinfo=UTC,
         )
     except ValueError:
         return None

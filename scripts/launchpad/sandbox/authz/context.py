@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from launchpad.sandbox.authz.calls import Transport
 from launchpad.sandbox.authz.principals import ROLE, SERVICE, USER, Principal
@@ -104,7 +104,7 @@ def supported(key: str) -> bool:
 
 def _now() -> tuple[str, str]:
     now = time.time()
-    iso = datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    iso = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return iso, str(int(now))
 
 

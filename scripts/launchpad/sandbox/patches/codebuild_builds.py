@@ -32,7 +32,7 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.codebuild.models import codebuild_backends
@@ -133,7 +133,7 @@ def _log(build: Build, message: str) -> None:
         _as_role(build.principal, "logs", "CreateLogStream", params, build.region)
         backend.create_log_stream(group, stream)
     _as_role(build.principal, "logs", "PutLogEvents", params, build.region)
-    now = int(datetime.now(timezone.utc).timestamp() * 1000)
+    now = int(datetime.now(UTC).timestamp() * 1000)
     backend.put_log_events(group, stream, [{"timestamp": now, "message": message}])
 
 

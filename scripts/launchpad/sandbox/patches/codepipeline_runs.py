@@ -32,7 +32,7 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from moto.codepipeline.models import codepipeline_backends
@@ -168,7 +168,7 @@ def _request_approval(execution: Execution, stage: str, action: Mapping[str, Any
         "stageName": stage,
         "actionName": action["name"],
         "token": token,
-        "expires": (datetime.now(timezone.utc) + timedelta(days=7)).strftime("%Y-%m-%dT%H:%MZ"),
+        "expires": (datetime.now(UTC) + timedelta(days=7)).strftime("%Y-%m-%dT%H:%MZ"),
         "externalEntityLink": configuration.get("ExternalEntityLink"),
         "approvalReviewLink": f"{console}/{stage}/{action['name']}/approve/{token}",
         "customData": configuration.get("CustomData"),

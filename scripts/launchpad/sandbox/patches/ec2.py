@@ -19,7 +19,7 @@ working flow log has a stream with an event in its group; a refused delivery mak
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.ec2.models.flow_logs import FlowLogsBackend
@@ -67,7 +67,7 @@ def deliver(account: str, region: str, flow_log: Any, group: str) -> str | None:
     logs = logs_backends[account][region]
     if stream not in logs.groups[group].streams:
         logs.create_log_stream(group, stream)
-    now = int(datetime.now(timezone.utc).timestamp() * 1000)
+    now = int(datetime.now(UTC).timestamp() * 1000)
     record = f"2 {account} {flow_log.resource_id} - - - - - - - {now // 1000} {now // 1000} - NODATA"
     logs.put_log_events(group, stream, [{"timestamp": now, "message": record}])
     return None

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import moto.kms.models
@@ -71,7 +71,7 @@ def apply() -> None:
         result = original_enable(self)
         key = self.kms_backend.describe_key(self._get_param("KeyId"))
         key.launchpad_rotation_period_in_days = int(period)  # type: ignore[attr-defined]
-        key.launchpad_rotation_enabled_at = datetime.now(timezone.utc)  # type: ignore[attr-defined]
+        key.launchpad_rotation_enabled_at = datetime.now(UTC)  # type: ignore[attr-defined]
         return result
 
     def get_key_rotation_status(self: KmsResponse) -> str:
@@ -81,7 +81,7 @@ def apply() -> None:
         body: dict[str, object] = {"KeyId": key.arn, "KeyRotationEnabled": key.key_rotation_status}
         if key.key_rotation_status:
             period = getattr(key, "launchpad_rotation_period_in_days", DEFAULT_PERIOD_DAYS)
-            since = getattr(key, "launchpad_rotation_enabled_at", datetime.now(timezone.utc))
+            since = getattr(key, "launchpad_rotation_enabled_at", datetime.now(UTC))
             body["RotationPeriodInDays"] = period
             body["NextRotationDate"] = (since + timedelta(days=period)).timestamp()
         return json.dumps(body)

@@ -49,7 +49,7 @@ import random
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.cloudwatch.models import cloudwatch_backends
@@ -358,7 +358,7 @@ def _log_start(principal: Principal, account: str, region: str, endpoint: str, v
             _refused(account, f"container log to {group}", denied)
             return
     backend.create_log_stream(group, stream)
-    now = int(datetime.now(timezone.utc).timestamp() * 1000)
+    now = int(datetime.now(UTC).timestamp() * 1000)
     backend.put_log_events(group, stream, [{"timestamp": now, "message": f"{variant}: model server started"}])
 
 
@@ -486,7 +486,7 @@ def capture(
     model = backend._models.get(entry["ModelName"]) if entry else None
     if model is None:
         return
-    when = datetime.now(timezone.utc)
+    when = datetime.now(UTC)
     bucket, key = capture_key(config["DestinationS3Uri"], endpoint.endpoint_name, variant, when)
     line = (json.dumps(capture_record(body, content_type, answer, answer_type, config, when)) + "\n").encode()
     account, region = backend.account_id, backend.region_name
