@@ -46,6 +46,7 @@ COMMON = (
     "requirements-launchpad.txt",  # launchpad pinned by version and SHA-256
     "requirements-serving.txt",  # launchpad-serving, the same way (the serving image installs only it)
     *(f"deploy/config/{stage}.yaml" for stage in STAGES),
+    "scripts/_launchpad.py",  # how the scripts hand their command line to launchpad
     "scripts/deploy.py",
     "scripts/policy_check.py",
     "{package}/__init__.py",

@@ -44,6 +44,8 @@ def _run(script: Path, argv: list[str], capsys: pytest.CaptureFixture[str]) -> t
     capsys.readouterr()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sys, "argv", [str(script), *argv])
+        patch.syspath_prepend(str(script.parent))  # as `python script` puts the script's folder first
+        patch.delitem(sys.modules, "_launchpad", raising=False)
         with pytest.raises(SystemExit) as exited:
             runpy.run_path(str(script), run_name="__main__")
     return exited.value.code, capsys.readouterr().err

@@ -14,10 +14,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from _launchpad import run
+
 PROJECT = Path(__file__).resolve().parents[1]
 CONFIGS = {"dev": "dev", "staging": "staging", "prod": "prod", "production": "prod"}
 UPLOADING = ("dev", "staging")  # prod ships what the registry approved
-NO_LAUNCHPAD = 3  # launchpad's exit code for a missing tool (launchpad.errors.ToolchainError)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -46,14 +47,7 @@ def arguments(stage: str, options: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str]) -> None:
     # The other options are launchpad deploy's: it answers one it does not take with its usage and exit 2.
     given, options = parser().parse_known_args(argv)
-    try:
-        from launchpad.cli import main as launchpad
-    except ImportError as exc:
-        print(
-            f"error: launchpad is not installed in {sys.executable} ({exc}); run make setup", file=sys.stderr
-        )
-        sys.exit(NO_LAUNCHPAD)
-    launchpad.main(arguments(given.stage, options), prog_name="launchpad")
+    run(arguments(given.stage, options))
 
 
 if __name__ == "__main__":

@@ -13,10 +13,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from _launchpad import run
+
 PROJECT = Path(__file__).resolve().parents[1]
 REPORTS = PROJECT / "build" / "policy"
 FORMATS = ("json", "sarif", "junit", "markdown")
-NO_LAUNCHPAD = 3  # launchpad's exit code for a missing tool (launchpad.errors.ToolchainError)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -40,14 +41,7 @@ def arguments(options: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str]) -> None:
     # The options are launchpad policy's: it answers one it does not take with its usage line and exit 2.
     _, options = parser().parse_known_args(argv)
-    try:
-        from launchpad.cli import main as launchpad
-    except ImportError as exc:
-        print(
-            f"error: launchpad is not installed in {sys.executable} ({exc}); run make setup", file=sys.stderr
-        )
-        sys.exit(NO_LAUNCHPAD)
-    launchpad.main(arguments(options), prog_name="launchpad")
+    run(arguments(options))
 
 
 if __name__ == "__main__":
