@@ -224,18 +224,19 @@ def test_checkov_runs_with_that_environment(monkeypatch: pytest.MonkeyPatch, tmp
 def test_the_baked_projects_policy_check_refuses_a_bad_settings_file_too(
     fake: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    template = (
-        repo_root() / "cookiecutter-model" / "{{cookiecutter.project_slug}}" / "scripts" / "policy_check.py"
-    )
-    source = template.read_text(encoding="utf-8")
-    assert "{{" not in source and "{%" not in source, "the script is templated now: bake it instead"
+    scripts = repo_root() / "cookiecutter-model" / "{{cookiecutter.project_slug}}" / "scripts"
     project = tmp_path / "churn-model"
     (project / "scripts").mkdir(parents=True)
     (project / "terraform").mkdir()
     (project / "terraform" / "main.tf").write_text('resource "aws_sqs_queue" "q" {}\n')
-    (project / "scripts" / "policy_check.py").write_text(source)
+    for name in ("policy_check.py", "_launchpad.py"):  # the script and the helper it imports
+        source = (scripts / name).read_text(encoding="utf-8")
+        assert "{{" not in source and "{%" not in source, "the script is templated now: bake it instead"
+        (project / "scripts" / name).write_text(source)
     _override(monkeypatch, tmp_path, b"required_tags: owner\n")
     monkeypatch.setattr(sys, "argv", [str(project / "scripts" / "policy_check.py")])
+    monkeypatch.syspath_prepend(str(project / "scripts"))  # as `python scripts/policy_check.py` does
+    monkeypatch.delitem(sys.modules, "_launchpad", raising=False)
     with pytest.raises(SystemExit) as exited:
         runpy.run_path(str(project / "scripts" / "policy_check.py"), run_name="__main__")
     assert exited.value.code == 6
