@@ -13,9 +13,12 @@ standard library: the hook runs where launchpad may not be installed.
 from __future__ import annotations
 
 import ast
-import functools
 import fnmatch
+import functools
+import hashlib
+import json
 import keyword
+import os
 import re
 import sys
 import unicodedata
@@ -433,7 +436,20 @@ def platform(repo_dir: Path) -> Platform:
     return Platform(platform_allow_list(), taken_names(repo_dir))
 
 
+# Set by `launchpad new` to the fingerprint of the answers it has just run these rules on, in its own process:
+# the hook then need not run them again (a different answer is a different fingerprint, and runs them).
+CHECKED_ENV = "LAUNCHPAD_CHECKED_ANSWERS"
+
+
+def fingerprint(answers: Mapping[str, str]) -> str:
+    """A digest of the answers the rules read (the keys of ANSWERS), for CHECKED_ENV."""
+    read = {key: answers.get(key) for key in sorted(ANSWERS)}
+    return hashlib.sha256(json.dumps(read, sort_keys=True).encode()).hexdigest()
+
+
 def main() -> int:
+    if os.environ.get(CHECKED_ENV) == fingerprint(ANSWERS):
+        return 0  # launchpad new ran these rules on exactly these answers a moment ago
     try:
         known = platform(Path(REPO_DIR))
     except Exception as exc:  # launchpad's settings are wrong (LAUNCHPAD_POLICY_CONFIG): say so, no traceback

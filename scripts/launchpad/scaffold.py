@@ -40,6 +40,9 @@ class HookRules(Protocol):
     def problems(self, answers: Mapping[str, str], platform: Any) -> list[str]: ...
     def platform(self, repo_dir: Path) -> Any: ...
     def refusal(self, found: Sequence[str]) -> str: ...
+    def fingerprint(self, answers: Mapping[str, str]) -> str: ...
+
+    CHECKED_ENV: str
 
 
 def hook_rules(template: Path | None = None) -> HookRules:
@@ -160,7 +163,9 @@ def bake(
     answers = checked_answers(output_dir, settings or {}, template, no_input=no_input, own=replay_dir is None)
     config = cookiecutter_config(replay_dir) if replay_dir is not None else None
     output_dir.mkdir(parents=True, exist_ok=True)
-    baked = _cookiecutter(template, answers, output_dir, config)
+    rules = hook_rules(template)
+    with _environment(rules.CHECKED_ENV, rules.fingerprint(answers)):  # the hook need not check them again
+        baked = _cookiecutter(template, answers, output_dir, config)
     log.debug("baked %s", baked)
     return baked
 
@@ -265,6 +270,20 @@ def _cookiecutter(template: Path, answers: Mapping[str, str], output_dir: Path, 
         raise ScaffoldError(f"{exc}; choose another --output-dir or project_slug") from exc
     except CookiecutterException as exc:
         raise ScaffoldError(f"cookiecutter could not bake the template: {exc}") from exc
+
+
+@contextlib.contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    """``name=value`` in this process's environment (the hooks cookiecutter starts inherit it) for a block."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
 
 
 @contextlib.contextmanager

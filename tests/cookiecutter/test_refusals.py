@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -524,3 +525,36 @@ def test_the_slug_the_hook_suggests_is_accepted(written: str, tmp_path: Path) ->
     line = _problem(_refused(tmp_path, {"project_slug": written}), "project_slug")
     suggestion = line.rsplit("e.g. ", 1)[1]
     assert RULES.problems({**VALID, "project_slug": suggestion}, PLATFORM) == []
+
+
+def test_launchpad_new_tells_the_hook_its_answers_are_checked_and_only_those(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """launchpad new runs the hook's rules in its own process, then sets LAUNCHPAD_CHECKED_ANSWERS to the
+    fingerprint of those answers so the hook cookiecutter starts does not run them a second time. The
+    fingerprint launchpad passes is the one the rendered hook computes from its own ANSWERS; any other
+    value (answers changed on the way) leaves the hook to check, and refuse."""
+    from cookiecutter import hooks
+
+    seen: list[tuple[str, str | None]] = []
+    real = hooks.run_script
+
+    def spy(script_path: str, cwd: Path | str = ".") -> None:
+        source = Path(script_path).read_text()
+        if "def fingerprint(" in source:  # the pre-generation hook, rendered to a temporary file
+            seen.append((source, os.environ.get("LAUNCHPAD_CHECKED_ANSWERS")))
+        real(script_path, cwd)
+
+    monkeypatch.setattr(hooks, "run_script", spy)
+    bake(tmp_path / "out", dict(ORGANISATION), replay_dir=tmp_path / "replay")
+    [(rendered, passed)] = seen
+    namespace: dict[str, Any] = {"__name__": "rendered_hook"}
+    exec(compile(rendered, "pre_gen_project.py", "exec"), namespace)
+    assert passed == namespace["fingerprint"](namespace["ANSWERS"])
+
+    capfd.readouterr()
+    monkeypatch.setenv("LAUNCHPAD_CHECKED_ANSWERS", passed)  # checked answers, but not these
+    bad = {**ORGANISATION, "project_slug": "churn_model", "aws_region": "Frankfurt"}
+    with pytest.raises(FailedHookException):
+        cookiecutter(str(template_dir()), no_input=True, extra_context=bad, output_dir=str(tmp_path / "p"))
+    assert "'Frankfurt' is not an AWS region code" in capfd.readouterr().err
