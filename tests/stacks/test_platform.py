@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from launchpad.aws import AwsTarget
 from launchpad.demo import ProjectDemo, describe_platform
 from launchpad.deploy.engine import DeployResult, deploy
+from launchpad.deploy.preflight import caller_account, capture_problems
 from launchpad.deploy.resources import alarm_names
 from launchpad.deploy.rollback import rollback
 from launchpad.deploy.status import read_status
@@ -355,6 +356,35 @@ def test_a_rerun_without_the_only_allow_of_a_call_is_denied_that_action(stack: S
     assert f"is not authorized to perform: {action} on resource" in refused, refused
     assert f"no identity-based policy allows the {action} action" in refused, refused
     assert f"not authorized to perform: {action}" not in workload(stack)
+
+
+@pytest.mark.parametrize("step", ["deploy-staging", "deploy-production"])
+def test_a_deploy_step_without_check_capture_bucket_is_refused_its_preflight(stack: Stack, step: str) -> None:
+    """CheckCaptureBucket (s3:ListBucket on the capture bucket) is what lets a deploy step's preflight see
+    that the capture bucket exists and is this account's. Taken out, that preflight check is a problem
+    naming s3:ListBucket, so the deploy stops before any change; put back, the check passes."""
+    if not stack.target.is_sandbox:
+        pytest.skip("the role is edited for the re-run")
+    project = _project(stack)
+    arn = _workload_roles(stack)[f"codebuild {step}"]
+    uri = f"s3://{stack.outputs['bucket_names']['data-capture']}/{project['endpoints']['staging']}"
+    necessary = workloads.evidence(stack.target, arn).necessary
+    found = [e for e, (action, _) in necessary.items() if action == "s3:ListBucket"]
+    assert len(found) == 1, necessary
+    [entry] = found
+
+    def preflight_check() -> list[str]:
+        build = workloads.start_build(stack.target, project["codebuild_project_names"][step])
+        try:
+            return list(capture_problems(build.target.client("s3"), uri, caller_account(build.target)))
+        finally:
+            workloads.complete_build(stack.target, build)
+
+    with workloads.without(stack.target, arn.rsplit("/", 1)[1], entry):
+        [refused] = preflight_check()
+    assert "S3 refused HeadBucket" in refused and "needs s3:ListBucket on bucket" in refused, refused
+    assert "CheckCaptureBucket" in refused
+    assert preflight_check() == []
 
 
 def test_replan_is_empty(stack: Stack) -> None:

@@ -12,7 +12,7 @@ exit 7, and nothing else is checked), then only reads AWS:
 - each artifact: it exists, in a bucket of the deploying account (HeadObject with ``ExpectedBucketOwner``:
   S3 refuses another account's bucket), SSE-KMS with the configured key;
 - the data-capture destination: its bucket exists and is the deploying account's (HeadBucket with
-  ``ExpectedBucketOwner``; an identity that may not read the bucket cannot tell, and a warning says so);
+  ``ExpectedBucketOwner``; an identity S3 refuses cannot tell, which is a problem naming s3:ListBucket);
 - the endpoint's state, its rollback alarms, and on the sandbox the time scale the rollout will run at.
 
 Any problem is a ``PreflightError`` (exit 18) listing them all; nothing was changed. A read that AWS refuses
@@ -22,7 +22,6 @@ unexpectedly is one more problem, not a crash.
 from __future__ import annotations
 
 import functools
-import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -38,8 +37,6 @@ from launchpad.deploy.config import StageConfig, load_stage_config
 from launchpad.deploy.model_card import load_model_card
 from launchpad.deploy.watch import describe_error, described, error_code, is_endpoint_gone
 from launchpad.errors import ConfigError, PreflightError
-
-LOG = logging.getLogger(__name__)
 
 IN_SERVICE = "InService"
 _Value = TypeVar("_Value")
@@ -171,12 +168,9 @@ def _refused_artifact(s3: Any, uri: str, account: str) -> str:
 
 
 # -- data capture --------------------------------------------------------------------------------------------
-def capture_problems(s3: Any, config: StageConfig, account: str | None) -> Iterator[str]:
-    """The data-capture destination's bucket does not exist, or is another account's."""
-    capture = config.data_capture
-    if not (capture.enabled and capture.destination_s3_uri):
-        return
-    uri = capture.destination_s3_uri
+def capture_problems(s3: Any, uri: str, account: str | None) -> Iterator[str]:
+    """The data-capture destination ``uri``'s bucket does not exist, is another account's, or cannot be
+    checked by the deploying identity."""
     bucket, _ = split_s3_uri(uri)
     try:
         s3.head_bucket(Bucket=bucket, **artifacts.owned_by(account))
@@ -197,11 +191,10 @@ def capture_problems(s3: Any, config: StageConfig, account: str | None) -> Itera
                 f"and stay in the deploying account: use its data-capture bucket"
             )
         else:
-            LOG.warning(
-                "cannot verify that data-capture bucket %s is account %s's: the deploying identity may not "
-                "read it (s3:ListBucket); SageMaker writes there as the execution role",
-                bucket,
-                account,
+            yield (
+                f"cannot verify data_capture.destination_s3_uri {uri}: S3 refused HeadBucket on {bucket}; "
+                f"the deploying identity needs s3:ListBucket on bucket {bucket} (the cicd-pipeline module's "
+                f"CheckCaptureBucket statement) to check that it exists in account {account}"
             )
 
 
@@ -293,7 +286,10 @@ def preflight(config_path: Path | str, target: AwsTarget, artifact: Path | None 
         problems += account_problems(config, account)
     approved = _approved(sagemaker, config, problems)
     problems += _artifact_problems(s3, config, artifact, approved, account)
-    problems += _safely(lambda: capture_problems(s3, config, account), "the data-capture bucket")
+    capture = config.data_capture
+    if capture.enabled and capture.destination_s3_uri:
+        uri = capture.destination_s3_uri
+        problems += _safely(lambda: capture_problems(s3, uri, account), "the data-capture bucket")
     name = config.endpoint_name
     endpoint = _read(problems, f"endpoint {name}", lambda: describe_endpoint(sagemaker, name))
     problems += endpoint_problems(endpoint, name)
