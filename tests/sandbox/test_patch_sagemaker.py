@@ -9,7 +9,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from launchpad.aws import AwsTarget
-from launchpad.sandbox.patches.sagemaker import check_updatable, hosting_instance_types, step_size_errors
+from launchpad.deploy.names import hosting_instance_types
+from launchpad.sandbox.patches.sagemaker import check_updatable, step_size_errors
 from tests.sandbox.support import client_error, execution_role, unchecked_client
 
 ROLE = ""  # this test's execution role (the autouse fixture below)

@@ -52,6 +52,15 @@ def sagemaker_rule(shape: str) -> NameRule:
     return NameRule(re.compile(found.metadata["pattern"], re.ASCII), int(found.metadata["max"]))
 
 
+@cache
+def hosting_instance_types() -> tuple[str, ...]:
+    """SageMaker's hosting instance types: the ``ProductionVariantInstanceType`` enum of the API model
+    botocore ships (what CreateEndpointConfig accepts): the stage rules and the sandbox both check it."""
+    shape = sagemaker_model().shape_for("ProductionVariantInstanceType")
+    assert isinstance(shape, StringShape)
+    return tuple(shape.enum)
+
+
 def name_problem(kind: str, value: str, shape: str) -> str | None:
     """What is wrong with ``value`` as the SageMaker ``shape`` (``kind`` names it in the message), or None."""
     rule = sagemaker_rule(shape)

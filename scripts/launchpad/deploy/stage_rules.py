@@ -18,12 +18,9 @@ import fnmatch
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from botocore.model import StringShape
-
-from launchpad.deploy.names import sagemaker_model
+from launchpad.deploy.names import hosting_instance_types
 from launchpad.deploy.schema_errors import at, message
 
 STAGES = ("dev", "staging", "prod")
@@ -390,15 +387,6 @@ def _autoscaling_rules(document: Mapping[str, Any], variants: list[_Resolved]) -
             f"{strategy} needs at least 2 instances, and autoscaling may scale in to {low}",
             "write 2 or more",
         )
-
-
-@cache
-def hosting_instance_types() -> frozenset[str]:
-    """SageMaker's hosting instance types: the ``ProductionVariantInstanceType`` enum of the API model that
-    botocore ships (what CreateEndpointConfig accepts, on AWS and in the sandbox alike)."""
-    shape = sagemaker_model().shape_for("ProductionVariantInstanceType")
-    assert isinstance(shape, StringShape)
-    return frozenset(shape.enum)
 
 
 def _instance_type_problem(

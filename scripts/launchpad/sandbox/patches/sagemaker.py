@@ -45,10 +45,8 @@ re-plan non-empty or an apply/destroy fail.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import cache
 from typing import Any
 
-from botocore.model import StringShape
 from moto.applicationautoscaling.models import applicationautoscaling_backends
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import get_service_model, utcnow
@@ -62,6 +60,7 @@ from moto.sagemaker.models import (
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
+from launchpad.deploy.names import hosting_instance_types
 from launchpad.sandbox.patches import sagemaker_execution as execution
 from launchpad.sandbox.patches import sagemaker_rollout as rollout
 from launchpad.sandbox.patches.api_model import constraint_errors, validation_message
@@ -87,14 +86,6 @@ _CONFIG_EXTRAS = {
 
 
 # -- instance types ------------------------------------------------------------------------------
-@cache
-def hosting_instance_types() -> tuple[str, ...]:
-    """The ``ProductionVariantInstanceType`` enum of the SageMaker API model botocore ships."""
-    shape = get_service_model("sagemaker").shape_for("ProductionVariantInstanceType")
-    assert isinstance(shape, StringShape)
-    return tuple(shape.enum)
-
-
 def check_instance_type(instance_type: str, member: str = "instanceType") -> None:
     allowed = hosting_instance_types()
     if instance_type not in allowed:
