@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import NoReturn
 
 NO_LAUNCHPAD = 3  # launchpad's exit code for a missing tool (launchpad.errors.ToolchainError)
+
+
+def parser(doc: str | None, script: str, usage: str) -> argparse.ArgumentParser:
+    """The command line of ``python scripts/<script>``: its usage line, and its module docstring as help
+    (the first paragraph as the description, the rest after the options)."""
+    summary, _, details = (doc or "").partition("\n\n")
+    return argparse.ArgumentParser(
+        prog=f"python scripts/{script}",
+        usage=f"%(prog)s [-h] {usage}",
+        description=summary,
+        epilog=details,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
 
 
 def run(arguments: list[str]) -> NoReturn:

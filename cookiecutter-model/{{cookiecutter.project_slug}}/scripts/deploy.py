@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from _launchpad import parser as script_parser
 from _launchpad import run
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -22,15 +23,7 @@ UPLOADING = ("dev", "staging")  # prod ships what the registry approved
 
 
 def parser() -> argparse.ArgumentParser:
-    summary, _, details = (__doc__ or "").partition("\n\n")
-    command = argparse.ArgumentParser(
-        prog="python scripts/deploy.py",
-        usage="%(prog)s [-h] STAGE [launchpad deploy options ...]",
-        description=summary,
-        epilog=details,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
-    )
+    command = script_parser(__doc__, "deploy.py", "STAGE [launchpad deploy options ...]")
     command.add_argument("stage", metavar="STAGE", choices=CONFIGS, help="dev, staging, prod or production")
     return command
 

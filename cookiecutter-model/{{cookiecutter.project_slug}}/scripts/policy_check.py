@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from _launchpad import parser as script_parser
 from _launchpad import run
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -21,15 +22,7 @@ FORMATS = ("json", "sarif", "junit", "markdown")
 
 
 def parser() -> argparse.ArgumentParser:
-    summary, _, details = (__doc__ or "").partition("\n\n")
-    return argparse.ArgumentParser(
-        prog="python scripts/policy_check.py",
-        usage="%(prog)s [-h] [launchpad policy options ...]",
-        description=summary,
-        epilog=details,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
-    )
+    return script_parser(__doc__, "policy_check.py", "[launchpad policy options ...]")
 
 
 def arguments(options: Sequence[str]) -> list[str]:
