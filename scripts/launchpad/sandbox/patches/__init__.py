@@ -13,6 +13,7 @@ from types import ModuleType
 from launchpad.sandbox.patches import (
     accounts,
     applicationautoscaling,
+    cloudwatch,
     codebuild,
     codepipeline,
     dispatch,
@@ -31,6 +32,7 @@ from launchpad.sandbox.patches import (
 PATCHES: tuple[ModuleType, ...] = (
     accounts,
     applicationautoscaling,
+    cloudwatch,
     codebuild,
     codepipeline,
     dispatch,
