@@ -5,7 +5,11 @@ the configured key; a capture write the policies refuse is dropped and kept as a
 
 from __future__ import annotations
 
+import io
 import json
+import sys
+import tarfile
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from launchpad import serving
 from launchpad.aws import AwsTarget
-from launchpad.sandbox import local_servers, workloads
+from launchpad.sandbox import local_servers, serving_images, workloads
 from tests.sandbox.support import client_error, execution_role, model_artifacts, service_role
 
 pytestmark = pytest.mark.sandbox
@@ -563,3 +567,67 @@ def test_a_capture_write_without_kms_generate_data_key_on_the_key_is_dropped(
     assert _records(sandbox_target, bucket) == []
     [refusal] = [r for r in workloads.refusals(sandbox_target) if r["what"].startswith("data capture")]
     assert f"is not authorized to perform: kms:GenerateDataKey on resource: {key}" in refusal["message"]
+
+
+# -- a local stand-in of the serving image: its output is the container's log, written as the role ----------
+def _tar_gz(name: str, content: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        info = tarfile.TarInfo(name)
+        info.size = len(content)
+        tar.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
+
+
+def test_a_stand_ins_output_is_the_container_log_written_as_the_role_line_by_line(
+    sandbox_target: AwsTarget,
+) -> None:
+    account, region = sandbox_target.account_id, sandbox_target.region
+    bucket, [uri] = model_artifacts(sandbox_target, "model.tar.gz")
+    sandbox_target.client("s3").put_object(Bucket=bucket, Key="model.tar.gz", Body=_tar_gz("weights", b"w"))
+    group = "/aws/sagemaker/Endpoints/logged"
+    group_arn = f"arn:aws:logs:{region}:{account}:log-group:{group}"
+    started = ["logs:DescribeLogStreams", "logs:CreateLogStream"]
+    statements = [_read(bucket), _allow([*started, "logs:PutLogEvents"], [group_arn, f"{group_arn}:*"])]
+    role = execution_role(sandbox_target, "logging-exec", statements)
+    loading = "import os, sys; print('loading', sorted(os.listdir(sys.argv[1])))"
+    serving_images.register(
+        sandbox_target,
+        OTHER_REGISTRY_IMAGE,
+        [sys.executable, "-c", f"{loading}; sys.exit(3)", "{model_dir}", "{port}"],
+    )
+    logs = sandbox_target.client("logs")
+    logs.create_log_group(logGroupName=group)
+    _endpoint(sandbox_target, "logged", role, {"Image": OTHER_REGISTRY_IMAGE, "ModelDataUrl": uri})
+
+    def failed() -> str | None:
+        described = sandbox_target.client("sagemaker").describe_endpoint(EndpointName="logged")
+        return described.get("FailureReason") if described["EndpointStatus"] == "Failed" else None
+
+    reason = _poll(failed)
+    assert reason.endswith(
+        "did not pass the ping health check. Please check CloudWatch logs for this endpoint."
+    )
+    [stream] = logs.describe_log_streams(logGroupName=group)["logStreams"]
+
+    def lines() -> list[str] | None:
+        events = logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"])["events"]
+        found = [e["message"] for e in events]
+        return found if len(found) == 3 else None
+
+    assert sorted(_poll(lines)) == [
+        "loading ['weights']",  # the artifact's content, unpacked in {model_dir}
+        "main: model server started",
+        "sandbox: the stand-in exited with code 3 before it answered GET /ping with 200",
+    ]
+
+
+def _poll(found: Any, seconds: float = 30.0) -> Any:
+    """``found()`` once it is truthy, polled until ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = found()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"nothing within {seconds:g} s")

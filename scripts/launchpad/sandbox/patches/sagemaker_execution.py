@@ -19,10 +19,10 @@ real-time endpoint"; API Reference ``CreateModel``, ``CreateEndpoint``, ``DataCa
   through the ecr.api and ecr.dkr interface endpoints); reads the update's auto-rollback
   alarms (``cloudwatch:DescribeAlarms``). Any of these refused, or the artifact or image missing, and the
   fleet fails: the endpoint ends ``Failed`` with a ``FailureReason`` in AWS's words.
-- Once the fleet runs, it writes the container's log to ``/aws/sagemaker/Endpoints/<endpoint>``
-  (``logs:DescribeLogStreams``, ``logs:CreateLogStream``, ``logs:PutLogEvents``; ``logs:CreateLogGroup``
-  if the group is missing) and instance metrics to ``/aws/sagemaker/Endpoints``
-  (``cloudwatch:PutMetricData``);
+- Once the fleet runs, it writes the container's log to ``/aws/sagemaker/Endpoints/<endpoint>``, stream
+  ``<variant>/<instance id>`` (``logs:DescribeLogStreams``, ``logs:CreateLogStream``, ``logs:PutLogEvents``
+  for each line; ``logs:CreateLogGroup`` if the group is missing) and instance metrics to
+  ``/aws/sagemaker/Endpoints`` (``cloudwatch:PutMetricData``);
   deleting the endpoint removes its network interfaces (``ec2:DeleteNetworkInterfacePermission``,
   ``ec2:DeleteNetworkInterface``). These do not fail the endpoint when refused; AWS drops them, the sandbox
   keeps each refusal (``/_launchpad/authz/refusals``).
@@ -38,6 +38,10 @@ The network path is modelled from the VPC's route tables, gateway and interface 
 groups' egress rules (not network ACLs). Images in a registry the sandbox does not hold (AWS's Deep Learning
 Containers, another account's registry with no such repository here) are pulled without checks, and counted.
 Network interfaces are authorized, not created (no ENIs appear in ``DescribeNetworkInterfaces``).
+
+A variant whose model's image has a local stand-in (``sagemaker_hosting``) runs it from the artifact read
+here: an artifact that is not a safe tar.gz fails the fleet at once, a stand-in that does not pass ``/ping``
+fails it later; the stand-in's output is the container's log (each line authorized as above).
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ import logging
 import random
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,6 +68,7 @@ from launchpad.sandbox import authz
 from launchpad.sandbox.authz import acting
 from launchpad.sandbox.authz.principals import Principal
 from launchpad.sandbox.authz.record import USAGE
+from launchpad.sandbox.patches import sagemaker_hosting as hosting
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +165,8 @@ def _private_image(image: str, account: str) -> bool:
     return found is not None and found.group("account") == account
 
 
-def _download(principal: Principal, role: str, url: str, region: str) -> None:
+def _download(principal: Principal, role: str, url: str, region: str) -> Callable[[], bytes]:
+    """Download the artifact as the role: its bytes, read when called (as moto stores them: decrypted)."""
     bucket, _, key = url.removeprefix("s3://").partition("/")
     denied = _do(principal, "s3", "GetObject", {"Bucket": bucket, "Key": key}, region)
     if denied is not None:
@@ -172,8 +178,10 @@ def _download(principal: Principal, role: str, url: str, region: str) -> None:
         )
     owner = s3_backends.bucket_accounts.get(bucket)
     stored = s3_backends[owner[1]][owner[0]].buckets.get(bucket) if owner else None
-    if stored is None or key not in stored.keys:
+    found = stored.keys.get(key) if stored is not None else None
+    if found is None or not hasattr(found, "value"):  # none, or a delete marker
         raise FleetFailure(f"Could not find model data at {url}.")
+    return lambda: bytes(found.value)
 
 
 def _attach(principal: Principal, role: str, vpc: Mapping[str, Any], region: str) -> None:
@@ -300,7 +308,7 @@ def provision(
         a["AlarmName"]
         for a in ((deployment or {}).get("AutoRollbackConfiguration") or {}).get("Alarms") or []
     ]
-    started: list[tuple[Principal, str]] = []
+    started: list[tuple[Principal, str, hosting.Launch | None]] = []
     try:
         for variant in _variants(config):
             model = backend._models.get(variant.get("ModelName", ""))
@@ -308,11 +316,13 @@ def provision(
                 raise FleetFailure(f'Could not find model "{variant.get("ModelName")}".')
             role = model.execution_role_arn
             principal = _assume(role, account, region, endpoint_arn)
+            artifacts: dict[str, Callable[[], bytes]] = {}
             for container in _containers(model):
                 if container.get("Image"):
                     _pull(principal, role, container["Image"], region)
-                if _artifact(container):
-                    _download(principal, role, _artifact(container), region)  # type: ignore[arg-type]
+                url = _artifact(container)
+                if url:
+                    artifacts[url] = _download(principal, role, url, region)
             if model.vpc_config:
                 _attach(principal, role, model.vpc_config, region)
                 private = any(_private_image(c.get("Image", ""), account) for c in _containers(model))
@@ -324,14 +334,32 @@ def provision(
                     raise FleetFailure(f"Could not download {where} from the VPC: {problem}.")
             if alarms and not started:
                 _read_alarms(principal, role, alarms, region)
-            started.append((principal, variant["VariantName"]))
+            started.append(
+                (principal, variant["VariantName"], _stand_in(account, region, model, variant, artifacts))
+            )
     except FleetFailure as failure:
         log.info("endpoint %s: fleet failed: %s", endpoint_name, failure)
         return str(failure)
-    for principal, variant_name in started:
-        _log_start(principal, account, region, endpoint_name, variant_name)
+    for principal, variant_name, launch in started:
+        writer = _log_start(principal, account, region, endpoint_name, variant_name)
         _publish_metrics(principal, account, region, endpoint_name, variant_name)
+        if launch is not None:
+            hosting.start_fleet(launch, endpoint_name, config.endpoint_config_name, variant_name, writer)
     return None
+
+
+def _stand_in(
+    account: str,
+    region: str,
+    model: Any,
+    variant: Mapping[str, Any],
+    artifacts: Mapping[str, Callable[[], bytes]],
+) -> hosting.Launch | None:
+    """The local stand-in the variant's fleet runs (``sagemaker_hosting``), if its image has one."""
+    try:
+        return hosting.plan(account, region, model, variant, artifacts)
+    except hosting.Unhostable as unhostable:
+        raise FleetFailure(str(unhostable)) from unhostable
 
 
 def _refused(account: str, what: str, denied: acting.Denied | str) -> None:
@@ -340,14 +368,18 @@ def _refused(account: str, what: str, denied: acting.Denied | str) -> None:
     USAGE.refuse(account, "sagemaker", what, message)
 
 
-def _log_start(principal: Principal, account: str, region: str, endpoint: str, variant: str) -> None:
+def _log_start(
+    principal: Principal, account: str, region: str, endpoint: str, variant: str
+) -> hosting.LogWriter | None:
+    """Open the instance's log stream ``<variant>/<instance id>`` as the role: a writer of the container's
+    further lines, None when refused (kept as a refusal)."""
     group = LOG_GROUP.format(endpoint=endpoint)
     stream = f"{variant}/i-{uuid.uuid4().hex[:17]}"
     backend = logs_backends[account][region]
     if group not in backend.groups:
         denied = _do(principal, "logs", "CreateLogGroup", {"logGroupName": group}, region)
         _refused(account, f"log group {group}", denied or f"the log group {group} does not exist")
-        return
+        return None
     for operation, params in (
         ("DescribeLogStreams", {"logGroupName": group, "logStreamNamePrefix": variant}),
         ("CreateLogStream", {"logGroupName": group, "logStreamName": stream}),
@@ -356,10 +388,31 @@ def _log_start(principal: Principal, account: str, region: str, endpoint: str, v
         denied = _do(principal, "logs", operation, params, region)
         if denied is not None:
             _refused(account, f"container log to {group}", denied)
-            return
+            return None
     backend.create_log_stream(group, stream)
+    _put_log_line(account, region, group, stream, f"{variant}: model server started")
+    return lambda line: _container_log(principal, account, region, group, stream, line)
+
+
+def _put_log_line(account: str, region: str, group: str, stream: str, line: str) -> bool:
+    log_group = logs_backends[account][region].groups.get(group)
+    if log_group is None or stream not in log_group.streams:  # deleted, or the sandbox was reset
+        return False
     now = int(datetime.now(UTC).timestamp() * 1000)
-    backend.put_log_events(group, stream, [{"timestamp": now, "message": f"{variant}: model server started"}])
+    logs_backends[account][region].put_log_events(group, stream, [{"timestamp": now, "message": line}])
+    return True
+
+
+def _container_log(
+    principal: Principal, account: str, region: str, group: str, stream: str, line: str
+) -> bool:
+    """One line of the container's output to its stream, as the role; False when refused or gone."""
+    params = {"logGroupName": group, "logStreamName": stream}
+    denied = _do(principal, "logs", "PutLogEvents", params, region)
+    if denied is not None:
+        _refused(account, f"container log to {group}", denied)
+        return False
+    return _put_log_line(account, region, group, stream, line)
 
 
 def _publish_metrics(principal: Principal, account: str, region: str, endpoint: str, variant: str) -> None:
@@ -384,7 +437,9 @@ def _publish_metrics(principal: Principal, account: str, region: str, endpoint: 
 
 
 def release(backend: SageMakerModelBackend, endpoint: FakeEndpoint) -> None:
-    """DeleteEndpoint: remove the fleet's network interfaces as each VPC model's role (refusals kept)."""
+    """DeleteEndpoint: stop the stand-ins only this endpoint used; remove the fleet's network interfaces as
+    each VPC model's role (refusals kept)."""
+    hosting.release(backend.account_id, backend.region_name, endpoint.endpoint_name)
     if not authz.enabled():
         return
     config = backend.endpoint_configs.get(endpoint.endpoint_config_name)

@@ -24,8 +24,13 @@ guardrails pages):
   silent rollback, as Terraform and the boto3 waiter see it (the caller must compare ``EndpointConfigName``).
   (The reference words ``RollingBack`` for weight and capacity changes; SageMaker shows it during guardrail
   rollbacks too, which is why hashicorp/terraform-provider-aws PR 49020 adds it to the update waiter.)
-  Alarms are read from the sandbox's CloudWatch in the endpoint's account and region, so a test fires one
-  with ``SetAlarmState``.
+  Alarms are read from the sandbox's CloudWatch in the endpoint's account and region, which evaluates them
+  (``patches.cloudwatch``) up to the moment looked at first: the canary's own 5xx errors can roll it back,
+  and so can a test's ``SetAlarmState``.
+- While the new fleet bakes after traffic step k of n (``new_fleet_share``), it takes its share of
+  ``InvokeEndpoint`` traffic (``sagemaker_runtime``): blue/green ``CANARY`` the canary size in step 1, all in
+  step 2; ``LINEAR`` k step sizes; ``ALL_AT_ONCE`` all; rolling k of n batches; all of it during the final
+  bake before the old fleet is terminated.
 - ``EndpointStatus`` ``Failed`` ("DeleteEndpoint is the only operation that can be performed on a failed
   endpoint") and ``UpdateRollbackFailed`` ("Both the rolling deployment and auto-rollback failed. Your
   endpoint is in service with a mix of the old and new endpoint configurations"), both with a
@@ -33,9 +38,10 @@ guardrails pages):
 - While ``Updating`` or ``RollingBack``, ``UpdateEndpoint`` and ``UpdateEndpointWeightsAndCapacities`` are
   refused (``Cannot update in-progress endpoint "<arn>".``); ``DeleteEndpoint`` works in any state.
 
-Time is simulated lazily, from timestamps: the state moves on whenever the endpoint is read or changed
-(``DescribeEndpoint``, ``ListEndpoints``, ``UpdateEndpoint``, ``UpdateEndpointWeightsAndCapacities``); there
-are no background threads. Durations are AWS seconds times a time scale (real seconds per AWS second):
+Time is simulated lazily, from timestamps: the state moves on whenever the endpoint is read, changed or
+invoked (``DescribeEndpoint``, ``ListEndpoints``, ``UpdateEndpoint``, ``UpdateEndpointWeightsAndCapacities``,
+``InvokeEndpoint``); there are no background threads of its own. Durations are AWS seconds times a time
+scale (real seconds per AWS second):
 - ``LAUNCHPAD_SANDBOX_TIME_SCALE`` in the sandbox server's environment, default ``0``: every rollout
   completes within its ``UpdateEndpoint`` call, as before this patch (so Terraform applies are not slowed);
 - the endpoint tag ``launchpad:sandbox:time-scale`` (a number, set at ``CreateEndpoint`` or by ``AddTags``)
@@ -77,6 +83,7 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig, SageMakerModelBackend, sagemaker_backends
 
 from launchpad.deploy import timescale
+from launchpad.sandbox.patches import cloudwatch
 
 log = logging.getLogger(__name__)
 
@@ -223,16 +230,16 @@ def _alarm_names(deployment: Mapping[str, Any] | None) -> list[str]:
 
 
 def first_alarm(rollout: Rollout, start: datetime, end: datetime) -> datetime | None:
-    """The first moment in ``[start, end]`` at which one of the rollout's alarms was in ``ALARM``."""
-    backend = cloudwatch_backends[rollout.account_id][rollout.region_name]
+    """The first moment in ``[start, end]`` at which one of the rollout's alarms was in ``ALARM``, after
+    CloudWatch has evaluated them up to ``end``; their history says when each was in which state."""
+    account, region = rollout.account_id, rollout.region_name
+    cloudwatch.evaluate(account, region, end)
+    backend = cloudwatch_backends[account][region]
     earliest = None
     for name in rollout.alarms:
-        alarm = backend.alarms.get(name)
-        if alarm is None:
+        if name not in backend.alarms:
             continue
-        # moto keeps each earlier state in history: (kind, reason, reason data, state, since).
-        timeline = [(h[3], h[4]) for h in alarm.history if h and h[0] == "StateUpdate"]
-        timeline.append((alarm.state_value, alarm.state_updated_timestamp))
+        timeline = cloudwatch.timeline(account, region, name)
         for i, (state, since) in enumerate(timeline):
             until = timeline[i + 1][1] if i + 1 < len(timeline) else datetime.max
             fired = max(since, start)
@@ -294,6 +301,40 @@ def pending_summary(rollout: Rollout, now: datetime) -> dict[str, Any]:
     return summary
 
 
+# -- the new fleet's traffic ------------------------------------------------------------------------
+def _instances(new: Mapping[str, Any]) -> int:
+    """The new fleet's size, as its largest variant's instance count."""
+    return max([int(v.get("DesiredInstanceCount") or 0) for v in new.get("production_variants") or []] or [1])
+
+
+def traffic_share(rollout: Rollout, phase: Phase) -> float:
+    """The share of traffic the new fleet takes while ``phase`` of ``rollout`` runs."""
+    if phase.status != "Baking" or phase.step == 0:
+        return 0.0
+    if phase.step >= phase.steps:  # the last traffic step, and the final bake before the old fleet goes
+        return 1.0
+    if rollout.rolling:
+        return phase.step / phase.steps
+    policy = (rollout.deployment or {}).get("BlueGreenUpdatePolicy") or {}
+    routing = policy.get("TrafficRoutingConfiguration") or {}
+    if routing.get("Type") == "CANARY":
+        return _fraction(routing.get("CanarySize"), _instances(rollout.new))
+    if routing.get("Type") == "LINEAR":
+        return min(1.0, phase.step * _fraction(routing.get("LinearStepSize"), _instances(rollout.new)))
+    return 1.0
+
+
+def new_fleet_share(endpoint: FakeEndpoint, now: datetime) -> tuple[float, dict[str, Any]] | None:
+    """The share of ``InvokeEndpoint`` traffic the new fleet of ``endpoint``'s update takes at ``now``, with
+    that fleet (a copy: ``endpoint_config_name``, ``production_variants``, ...); None while it takes none."""
+    with LOCK:
+        rollout = _ROLLOUTS.get(endpoint)
+        if rollout is None or endpoint.endpoint_status != "Updating":
+            return None
+        share = traffic_share(rollout, rollout.phase(now)[0])
+        return (share, copy.deepcopy(rollout.new)) if share > 0 else None
+
+
 # -- moving time on ---------------------------------------------------------------------------------
 def start(
     endpoint: FakeEndpoint,
@@ -311,9 +352,7 @@ def start(
     shadows = getattr(config, "shadow_production_variants", None) or []
     variants = [*(config.production_variants or []), *shadows]
     types = {v["VariantName"]: v["InstanceType"] for v in variants if v.get("InstanceType")}
-    instances = max(
-        [int(v.get("DesiredInstanceCount") or 0) for v in new.get("production_variants") or []] or [1]
-    )
+    instances = _instances(new)
     now = utcnow()
     rollout = Rollout(
         account_id=backend.account_id,
@@ -360,6 +399,22 @@ def _roll_back(endpoint: FakeEndpoint, rollout: Rollout, when: datetime) -> None
 
 def _configs(rollout: Rollout) -> Mapping[str, Any]:
     return sagemaker_backends[rollout.account_id][rollout.region_name].endpoint_configs
+
+
+def fail_new_fleet(endpoint: FakeEndpoint, config_name: str, reason: str) -> bool:
+    """The update of ``endpoint`` to ``config_name``, if it is in flight, fails (``FailureReason`` ``reason``)
+    when its provisioning ends, as a fleet that does not pass its health check does; False if no such update
+    runs. The caller holds ``LOCK``."""
+    in_flight = _ROLLOUTS.get(endpoint)
+    if (
+        in_flight is None
+        or endpoint.endpoint_status != "Updating"
+        or in_flight.new.get("endpoint_config_name") != config_name
+    ):
+        return False
+    in_flight.failure = in_flight.failure or reason
+    advance(endpoint)
+    return True
 
 
 def advance(endpoint: FakeEndpoint) -> None:
