@@ -148,9 +148,16 @@ def action(prefix: str, name: str) -> Action | None:
     return Action(prefix, details["name"], tuple(types), tuple(details.get("conditionKeys", [])))
 
 
+# Lambda operations whose IAM action has another name (Service Authorization Reference, AWS Lambda:
+# "InvokeFunction: grants permission to invoke a function", the action of the Invoke API).
+LAMBDA_ACTIONS = {"Invoke": "InvokeFunction", "InvokeWithResponseStream": "InvokeFunction"}
+
+
 def action_for_operation(prefix: str, operation: str, versioned: bool = False) -> Action | None:
     """The IAM action that authorizes ``operation`` of the service with IAM prefix ``prefix``."""
     name = operation
     if prefix == "s3":
         name = (S3_VERSIONED_ACTIONS.get(operation) if versioned else None) or S3_ACTIONS.get(operation, name)
+    elif prefix == "lambda":
+        name = LAMBDA_ACTIONS.get(operation, name)
     return action(prefix, name)

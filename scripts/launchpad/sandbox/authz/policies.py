@@ -4,7 +4,8 @@ Identity side: a role's inline and attached managed policies and its permissions
 policy of an ``AssumeRole`` that passed one; a user's inline, attached and group policies and boundary.
 Resource side, by the resource's ARN: S3 bucket policies, KMS key policies and grants, SNS topic policies,
 SageMaker model package group policies (which also govern the group's model packages), ECR repository
-policies. A service whose resources have no policy (or that the sandbox does not model) has none.
+policies, Lambda functions' resource-based policies (``AddPermission``: a version or alias has its own). A
+service whose resources have no policy (or that the sandbox does not model) has none.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 from functools import lru_cache
 from typing import Any
 
+from moto.awslambda.utils import get_backend as lambda_backend
 from moto.ecr.models import ecr_backends
 from moto.iam.models import iam_backends
 from moto.kms.models import kms_backends
@@ -198,6 +200,27 @@ def _ecr(parts: list[str]) -> Resource | None:
     return Resource(parts[4], policy)
 
 
+def _lambda(parts: list[str]) -> Resource | None:
+    """A function's resource-based policy (Lambda Developer Guide, "Working with resource-based IAM policies
+    in Lambda"): the statements ``AddPermission`` added to the function, or to the version or alias the ARN
+    names."""
+    kind, _, rest = parts[5].partition(":")
+    if kind != "function":
+        return None
+    name, _, qualifier = rest.partition(":")
+    try:
+        function = lambda_backend(parts[4], parts[3]).get_function(name, qualifier or None)
+    except Exception:  # no such function (or version): nothing grants anything on it
+        return Resource(parts[4])
+    statements = function.policy.statements
+    if not statements:
+        return Resource(parts[4])
+    text = json.dumps({"Version": "2012-10-17", "Id": "default", "Statement": statements})
+    return Resource(
+        parts[4], document(text, f"resource-based policy of function {name}", PolicyKind.RESOURCE)
+    )
+
+
 def resource(arn: str, action: str = "") -> Resource | None:
     """The resource-based side of ``action`` on ``arn``: the resource's account and the policy that applies
     (a role's trust policy for ``sts:AssumeRole``); None for "*" (no resource)."""
@@ -223,6 +246,8 @@ def resource(arn: str, action: str = "") -> Resource | None:
         found = _sagemaker(parts)
     elif service == "ecr":
         found = _ecr(parts)
+    elif service == "lambda":
+        found = _lambda(parts)
     if found is not None:
         return found
     return Resource(parts[4]) if parts[4] else None

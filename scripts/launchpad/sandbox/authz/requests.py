@@ -249,6 +249,14 @@ PASSED_ROLES: dict[tuple[str, str], tuple[Callable[[Mapping[str, Any]], list[str
     ),
     ("lambda", "CreateFunction"): (lambda p: [p.get("Role")], "lambda.amazonaws.com"),
     ("lambda", "UpdateFunctionConfiguration"): (lambda p: [p.get("Role")], "lambda.amazonaws.com"),
+    ("scheduler", "CreateSchedule"): (
+        lambda p: [(p.get("Target") or {}).get("RoleArn")],
+        "scheduler.amazonaws.com",
+    ),
+    ("scheduler", "UpdateSchedule"): (
+        lambda p: [(p.get("Target") or {}).get("RoleArn")],
+        "scheduler.amazonaws.com",
+    ),
     ("application-autoscaling", "RegisterScalableTarget"): (
         lambda p: [p.get("RoleARN")],
         "application-autoscaling.amazonaws.com",

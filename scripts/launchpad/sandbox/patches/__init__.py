@@ -13,6 +13,7 @@ from types import ModuleType
 from launchpad.sandbox.patches import (
     accounts,
     applicationautoscaling,
+    awslambda,
     cloudwatch,
     codebuild,
     codepipeline,
@@ -26,6 +27,7 @@ from launchpad.sandbox.patches import (
     sagemaker,
     sagemaker_hosting,
     sagemaker_runtime,
+    scheduler,
     sns,
     sts,
 )
@@ -33,6 +35,7 @@ from launchpad.sandbox.patches import (
 PATCHES: tuple[ModuleType, ...] = (
     accounts,
     applicationautoscaling,
+    awslambda,
     cloudwatch,
     codebuild,
     codepipeline,
@@ -46,6 +49,7 @@ PATCHES: tuple[ModuleType, ...] = (
     sagemaker,
     sagemaker_hosting,
     sagemaker_runtime,
+    scheduler,
     sns,
     sts,
 )

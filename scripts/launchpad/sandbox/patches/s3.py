@@ -37,6 +37,29 @@ object calls alike
 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html). Stock moto ignores the
 header, so a deploy could not tell a bucket of its own account from another's that lets it read.
 
+S3: event notifications (S3 User Guide, "Amazon S3 Event Notifications", "Event notification types and
+destinations", "Event message structure", "Granting permissions to invoke an AWS Lambda function", "Using
+EventBridge" and its event message structure; API_PutBucketNotificationConfiguration). A
+``LambdaFunctionConfiguration`` (events ``s3:ObjectCreated:*``, ``:Put``, ``:Post``, ``:Copy``,
+``:CompleteMultipartUpload``, ``s3:ObjectRemoved:*``, ...; ``Filter`` key prefix and suffix) invokes the
+function asynchronously with S3's event (``Records[0]``: ``eventVersion`` 2.1, ``eventSource`` aws:s3,
+``awsRegion``, ``eventTime``, ``eventName`` such as ``ObjectCreated:Put``, ``s3.bucket`` {name, arn},
+``s3.object`` {key URL-encoded, size, eTag, versionId (versioned buckets), sequencer}), as
+``s3.amazonaws.com`` under the function's resource-based policy (``aws:SourceArn`` the bucket,
+``aws:SourceAccount`` its owner). ``PutBucketNotificationConfiguration`` checks that first, as AWS does:
+a function that does not exist, is in another region, or does not let S3 invoke it for this bucket is
+``InvalidArgument`` "Unable to validate the following destination configurations", and the configuration
+is not changed. With ``EventBridgeConfiguration`` the bucket sends every event to the account's default
+EventBridge bus in its region: "Object Created" (source ``aws.s3``, ``resources`` the bucket, ``detail``
+{version, bucket {name}, object {key, size, etag, version-id, sequencer}, request-id, requester,
+source-ip-address, reason ``PutObject``, ``POST Object``, ``CopyObject`` or ``CompleteMultipartUpload``}),
+"Object Deleted" (with ``deletion-type``), and the other kinds stock moto reports. SQS and SNS destinations
+are delivered by moto with the same record (their policies are not checked). Stock moto invokes a
+function without asking, puts the bucket's events on every bus and rule of the account, and words the
+EventBridge detail its own way (``eTag``, fixed request ids and requester, ``reason`` "ObjectCreated").
+The ``requester`` and ``userIdentity`` are the calling account and the caller's ARN (in place of AWS's
+unique ids), the source address 127.0.0.1.
+
 S3: lifecycle configurations round-trip. ``PutBucketLifecycleConfiguration`` takes the
 ``x-amz-transition-default-minimum-object-size`` header (``all_storage_classes_128K`` when absent, or
 ``varies_by_storage_class``) and answers with it; ``GetBucketLifecycleConfiguration`` answers with that
@@ -54,17 +77,33 @@ the answer matches is the provider's own, on AWS too (docs/sandbox-s3-lifecycle.
 
 from __future__ import annotations
 
+import itertools
+import json
+import threading
+import time
+import uuid
 from typing import Any
+from urllib.parse import quote_plus
 
 from moto.core.responses import ActionResult
+from moto.core.utils import iso_8601_datetime_with_milliseconds
 from moto.iam.access_control import PermissionResult
-from moto.s3.exceptions import InvalidTargetBucketForLogging, MalformedXML, S3AccessDeniedError
+from moto.s3 import notifications
+from moto.s3.exceptions import (
+    InvalidArgumentError,
+    InvalidNotificationDestination,
+    InvalidTargetBucketForLogging,
+    MalformedXML,
+    S3AccessDeniedError,
+)
 from moto.s3.models import FakeBucket, FakeDeleteMarker, LifecycleRule, S3Backend, s3_backends
 from moto.s3.responses import S3Response
 
 from launchpad.sandbox import authz
 from launchpad.sandbox.authz import acting, principals
+from launchpad.sandbox.authz.principals import KEYS, UnknownCredentials
 from launchpad.sandbox.authz.record import USAGE
+from launchpad.sandbox.patches import awslambda, events
 
 _MARK = "_launchpad_s3_patch"
 LOGGING_SERVICE = "logging.s3.amazonaws.com"
@@ -110,6 +149,7 @@ def apply() -> None:
     FakeDeleteMarker.dispose = lambda self, garbage=False: None  # type: ignore[attr-defined]  # holds no data
     _round_trip_lifecycle_configurations()
     _check_expected_bucket_owner()
+    _send_event_notifications()
     setattr(FakeBucket, _MARK, True)
 
 
@@ -273,3 +313,188 @@ def _round_trip_lifecycle_configurations() -> None:
     FakeBucket.set_lifecycle = set_lifecycle  # type: ignore[method-assign]
     S3Response._bucket_response_put = bucket_response_put  # type: ignore[method-assign]
     S3Response.get_bucket_lifecycle = get_bucket_lifecycle  # type: ignore[method-assign]
+
+
+# -- event notifications -------------------------------------------------------------------------------------
+NOTIFYING_SERVICE = "s3.amazonaws.com"
+UNVALIDATED = "Unable to validate the following destination configurations"
+# The EventBridge detail's "reason" of each event (S3 User Guide, "EventBridge event message structure").
+REASONS = {
+    "s3:ObjectCreated:Put": "PutObject",
+    "s3:ObjectCreated:Post": "POST Object",
+    "s3:ObjectCreated:Copy": "CopyObject",
+    "s3:ObjectCreated:CompleteMultipartUpload": "CompleteMultipartUpload",
+    "s3:ObjectRemoved:Delete": "DeleteObject",
+    "s3:ObjectRemoved:DeleteMarkerCreated": "DeleteObject",
+}
+_CALLER = threading.local()  # the access key of the S3 request being served, for the event's requester
+_SEQUENCE = itertools.count()
+
+
+def _sequencer() -> str:
+    """An increasing hexadecimal sequencer, as S3 gives the events of a key."""
+    return f"{time.time_ns() // 1000:014X}{next(_SEQUENCE) % 0x10000:04X}"
+
+
+def _requester(bucket: FakeBucket) -> tuple[str, str]:
+    """(the calling account, the caller's ARN) of the request being served; the bucket owner's account
+    for work the sandbox does itself."""
+    key = getattr(_CALLER, "access_key", None)
+    try:
+        caller = KEYS.identify(key) if key else None
+    except UnknownCredentials:
+        caller = None
+    if caller is None:
+        return bucket.account_id, bucket.account_id
+    return caller.account, caller.arn
+
+
+def notification_record(
+    event_name: str, bucket: FakeBucket, key: Any, configuration_id: str
+) -> dict[str, Any]:
+    """S3's event message (``Records``) for one event of one object."""
+    account, caller = _requester(bucket)
+    obj: dict[str, Any] = {"key": quote_plus(key.name, safe="/")}
+    if event_name.startswith("s3:ObjectCreated"):
+        obj.update({"size": key.size, "eTag": key.etag.replace('"', "")})
+    if bucket.is_versioned and getattr(key, "version_id", None):
+        obj["versionId"] = key.version_id
+    obj["sequencer"] = _sequencer()
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": bucket.region_name,
+                "eventTime": iso_8601_datetime_with_milliseconds(),
+                "eventName": event_name.removeprefix("s3:"),
+                "userIdentity": {"principalId": f"AWS:{caller}"},
+                "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+                "responseElements": {
+                    "x-amz-request-id": uuid.uuid4().hex[:16].upper(),
+                    "x-amz-id-2": uuid.uuid4().hex,
+                },
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": configuration_id,
+                    "bucket": {
+                        "name": bucket.name,
+                        "ownerIdentity": {"principalId": account},
+                        "arn": bucket.arn,
+                    },
+                    "object": obj,
+                },
+            }
+        ]
+    }
+
+
+def event_bridge_detail(event_name: str, bucket: FakeBucket, key: Any) -> dict[str, Any]:
+    """The ``detail`` of the EventBridge event S3 sends for one event of one object."""
+    account, _ = _requester(bucket)
+    obj: dict[str, Any] = {"key": key.name}
+    if event_name.startswith("s3:ObjectCreated"):
+        obj.update({"size": key.size, "etag": key.etag.replace('"', "")})
+    if bucket.is_versioned and getattr(key, "version_id", None):
+        obj["version-id"] = key.version_id
+    obj["sequencer"] = _sequencer()
+    detail: dict[str, Any] = {
+        "version": "0",
+        "bucket": {"name": bucket.name},
+        "object": obj,
+        "request-id": uuid.uuid4().hex[:16].upper(),
+        "requester": account,
+        "source-ip-address": "127.0.0.1",
+    }
+    if event_name in REASONS:
+        detail["reason"] = REASONS[event_name]
+    if event_name.startswith("s3:ObjectRemoved"):
+        marker = event_name.endswith("DeleteMarkerCreated")
+        detail["deletion-type"] = "Delete Marker Created" if marker else "Permanently Deleted"
+    return detail
+
+
+def _to_function(bucket: FakeBucket, function_arn: str, record: dict[str, Any]) -> None:
+    """Invoke the function asynchronously as S3, if its resource-based policy allows it for this bucket."""
+    what = f"notification of {bucket.name} to {function_arn}"
+    denied = awslambda.service_may_invoke(NOTIFYING_SERVICE, function_arn, bucket.arn, bucket.account_id)
+    if denied is not None:
+        USAGE.refuse(bucket.account_id, "s3", what, denied.message)
+        return
+    parts = function_arn.split(":")
+    awslambda.invoke_later(parts[4], parts[3], function_arn, json.dumps(record))
+
+
+def send_event(account_id: str, event_name: str, bucket: FakeBucket, key: Any) -> None:
+    """An event of ``key`` in ``bucket``: to each matching destination, and to EventBridge if it is on."""
+    config = bucket.notification_configuration
+    if config is None:
+        return
+    for notification in config.cloud_function:
+        if notification.matches(event_name, key.name):
+            _to_function(
+                bucket, notification.arn, notification_record(event_name, bucket, key, notification.id)
+            )
+    for notification in config.queue:
+        if notification.matches(event_name, key.name):
+            record = notification_record(event_name, bucket, key, notification.id)
+            region, queue = notification.arn.split(":")[3], notification.arn.split(":")[-1]
+            notifications._send_sqs_message(account_id, record, queue, region)
+    for notification in config.topic:
+        if notification.matches(event_name, key.name):
+            record = notification_record(event_name, bucket, key, notification.id)
+            notifications._send_sns_message(
+                account_id, record, notification.arn, notification.arn.split(":")[3]
+            )
+    if config.event_bridge is not None:
+        detail = event_bridge_detail(event_name, bucket, key)
+        kind = notifications._detail_type(event_name)
+        events.put_event(bucket.account_id, bucket.region_name, "aws.s3", kind, detail, [bucket.arn])
+
+
+def check_destinations(bucket: FakeBucket, config: dict[str, Any] | None) -> None:
+    """PutBucketNotificationConfiguration's check that S3 may invoke each function, for this bucket."""
+    for entry in (config or {}).get("CloudFunctionConfiguration") or []:
+        arn = str(entry.get("CloudFunction", ""))
+        if arn.split(":")[3:4] != [bucket.region_name]:
+            raise InvalidNotificationDestination()
+        if not awslambda.function_exists(arn) or (
+            authz.enabled()
+            and awslambda.service_may_invoke(NOTIFYING_SERVICE, arn, bucket.arn, bucket.account_id)
+            is not None
+        ):
+            raise InvalidArgumentError(UNVALIDATED, arn, f"Not authorized to invoke function [{arn}]")
+
+
+def _send_event_notifications() -> None:
+    original_set = FakeBucket.set_notification_configuration
+    original_bucket = S3Response._bucket_response
+    original_key = S3Response._key_response
+
+    def set_notification_configuration(self: FakeBucket, notification_config: dict[str, Any] | None) -> None:
+        check_destinations(self, notification_config)
+        original_set(self, notification_config)
+
+    def caller(request: Any) -> str | None:
+        authorization = request.headers.get("Authorization", "") if request is not None else ""
+        credential = authorization.split("Credential=", 1)[-1] if "Credential=" in authorization else ""
+        return credential.split("/", 1)[0] or None
+
+    def bucket_response(self: S3Response, request: Any, full_url: str) -> Any:
+        _CALLER.access_key = caller(request)
+        try:
+            return original_bucket(self, request, full_url)
+        finally:
+            _CALLER.access_key = None
+
+    def key_response(self: S3Response, request: Any, full_url: str) -> Any:
+        _CALLER.access_key = caller(request)
+        try:
+            return original_key(self, request, full_url)
+        finally:
+            _CALLER.access_key = None
+
+    FakeBucket.set_notification_configuration = set_notification_configuration  # type: ignore[method-assign]
+    S3Response._bucket_response = bucket_response  # type: ignore[method-assign]
+    S3Response._key_response = key_response  # type: ignore[method-assign]
+    notifications.send_event = send_event
