@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from launchpad.aws import AwsTarget
+from launchpad.sandbox import workloads
 from tests.sandbox.support import client_error, service_role, unchecked_client
 
 ENVIRONMENT = {
@@ -233,3 +234,55 @@ def test_delete_by_name_or_arn(codebuild: Any, sandbox_target: AwsTarget, by: st
     codebuild.delete_project(name=created[by])
     assert codebuild.list_projects()["projects"] == ["stays"]
     assert codebuild.batch_get_projects(names=[created["arn"]])["projects"] == []
+
+
+# -- builds ----------------------------------------------------------------------------------------------
+def test_builds_are_listed_and_one_whose_role_may_not_log_fails_in_provisioning(
+    codebuild: Any, sandbox_target: AwsTarget
+) -> None:
+    """The project's role has no CloudWatch Logs permission: CodeBuild cannot open the build's log stream,
+    so the build fails before anything runs (ACCESS_DENIED in PROVISIONING)."""
+    codebuild.create_project(
+        name="unlogged",
+        source={"type": "NO_SOURCE", "buildspec": BUILDSPEC},
+        artifacts={"type": "NO_ARTIFACTS"},
+        environment=ENVIRONMENT,
+        serviceRole=_role(sandbox_target),
+    )
+    first, second = (codebuild.start_build(projectName="unlogged")["build"]["id"] for _ in range(2))
+    assert codebuild.list_builds_for_project(projectName="unlogged")["ids"] == [second, first]
+    assert codebuild.list_builds_for_project(projectName="unlogged", sortOrder="ASCENDING")["ids"] == [
+        first,
+        second,
+    ]
+    assert codebuild.list_builds()["ids"] == [second, first]
+    answer = codebuild.batch_get_builds(ids=[first, "unlogged:missing"])
+    assert [b["id"] for b in answer["builds"]] == [first] and answer["buildsNotFound"] == ["unlogged:missing"]
+    with pytest.raises(ClientError) as raised:
+        codebuild.batch_get_builds(ids=["no-colon"])
+    assert client_error(raised) == ("InvalidInputException", "Invalid build ID provided")
+    with pytest.raises(ClientError) as raised:
+        codebuild.list_builds_for_project(projectName="missing")
+    assert client_error(raised)[0] == "ResourceNotFoundException"
+    build = workloads.wait_for_build(sandbox_target, first, timeout=300, interval=0.05)  # may queue
+    assert (build["buildStatus"], build["buildNumber"], build["initiator"]) == (
+        "FAILED",
+        1,
+        f"arn:aws:iam::{sandbox_target.account_id}:root",
+    )
+    assert isinstance(build["startTime"], datetime) and build["endTime"] >= build["startTime"]
+    assert [p["phaseType"] for p in build["phases"]] == [
+        "SUBMITTED",
+        "QUEUED",
+        "PROVISIONING",
+        "FINALIZING",
+        "COMPLETED",
+    ]
+    [context] = build["phases"][2]["contexts"]
+    assert context["statusCode"] == "ACCESS_DENIED"
+    assert context["message"].startswith(
+        f"Service role {_role(sandbox_target)} does not allow AWS CodeBuild to create Amazon CloudWatch Logs "
+        f"log streams for build {build['arn']}. Error message: User: "
+        f"arn:aws:sts::{sandbox_target.account_id}:assumed-role/codebuild/AWSCodeBuild-"
+    )
+    assert "is not authorized to perform: logs:CreateLogGroup" in context["message"]

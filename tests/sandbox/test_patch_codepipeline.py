@@ -10,7 +10,8 @@ from botocore import xform_name
 from botocore.exceptions import ClientError
 
 from launchpad.aws import AwsTarget
-from tests.sandbox.support import client_error
+from launchpad.sandbox import workloads
+from tests.sandbox.support import client_error, unchecked_client
 
 SERVICE_TRUST = {
     "Effect": "Allow",
@@ -163,10 +164,11 @@ def test_times_are_epoch_seconds_as_the_json_protocol_sends_them(
     assert isinstance(metadata["created"], (int, float)) and isinstance(metadata["updated"], (int, float))
     summary = _raw(codepipeline, "ListPipelines")["pipelines"][0]
     assert isinstance(summary["created"], (int, float)) and summary["version"] == 1
-    codepipeline.start_pipeline_execution(name="ci")
+    started = codepipeline.start_pipeline_execution(name="ci")["pipelineExecutionId"]
     execution = _raw(codepipeline, "ListPipelineExecutions", pipelineName="ci")["pipelineExecutionSummaries"][
         0
     ]
+    assert execution["pipelineExecutionId"] == started
     assert isinstance(execution["startTime"], (int, float)) and isinstance(
         execution["lastUpdateTime"], (int, float)
     )
@@ -301,3 +303,80 @@ def test_delete_leaves_nothing_behind(codepipeline: Any, sandbox_target: AwsTarg
     with pytest.raises(ClientError) as raised:
         codepipeline.get_pipeline(name="ci")
     assert client_error(raised)[0] == "PipelineNotFoundException"
+
+
+# -- executions ----------------------------------------------------------------------------------------
+def test_creating_a_pipeline_starts_it_and_executions_answer_with_aws_shapes_and_errors(
+    codepipeline: Any, sandbox_target: AwsTarget
+) -> None:
+    """CreatePipeline starts the first execution; its source (a CodeStarSourceConnection, which the sandbox
+    refuses loudly) fails it. GetPipelineState and ListActionExecutions send epoch seconds."""
+    codepipeline.create_pipeline(pipeline=_declaration(sandbox_target, _role(sandbox_target)))
+    run = workloads.PipelineRun(sandbox_target, "ci", poll_interval=0.05)
+    run.follow_latest()
+    assert run.wait(30) == "Failed"
+    execution = run.describe()
+    assert execution["trigger"] == {"triggerType": "CreatePipeline", "triggerDetail": ""}
+    assert (execution["executionMode"], execution["executionType"]) == ("SUPERSEDED", "STANDARD")
+    state = _raw(codepipeline, "GetPipelineState", name="ci")
+    assert isinstance(state["created"], (int, float)) and state["pipelineVersion"] == 1
+    source = state["stageStates"][0]
+    assert source["latestExecution"] == {
+        "pipelineExecutionId": run.execution,
+        "status": "Failed",
+        "type": "STANDARD",
+    }
+    latest = source["actionStates"][0]["latestExecution"]
+    assert isinstance(latest["lastStatusChange"], (int, float)) and latest["status"] == "Failed"
+    assert latest["errorDetails"]["message"].startswith(
+        "launchpad sandbox: CodeStarSourceConnection source actions are not modelled"
+    )
+    assert "latestExecution" not in state["stageStates"][1]  # the build stage never ran
+    [detail] = _raw(codepipeline, "ListActionExecutions", pipelineName="ci")["actionExecutionDetails"]
+    assert isinstance(detail["startTime"], (int, float)) and detail["input"]["region"] == "eu-west-1"
+    assert detail["input"]["configuration"]["FullRepositoryId"] == "org/repo"
+
+
+def test_execution_calls_answer_aws_errors(codepipeline: Any, sandbox_target: AwsTarget) -> None:
+    codepipeline.create_pipeline(pipeline=_declaration(sandbox_target, _role(sandbox_target)))
+    run = workloads.PipelineRun(sandbox_target, "ci", poll_interval=0.05)
+    run.follow_latest()
+    run.wait(30)
+    unknown = "00000000-0000-0000-0000-000000000000"
+    calls = [
+        ("PipelineNotFoundException", "get_pipeline_state", {"name": "missing"}),
+        (
+            "PipelineExecutionNotFoundException",
+            "get_pipeline_execution",
+            {"pipelineName": "ci", "pipelineExecutionId": unknown},
+        ),
+        ("InvalidNextTokenException", "list_pipeline_executions", {"pipelineName": "ci", "nextToken": "x"}),
+        (
+            "PipelineExecutionNotStoppableException",
+            "stop_pipeline_execution",
+            {"pipelineName": "ci", "pipelineExecutionId": run.execution},
+        ),
+        (
+            "ActionNotFoundException",
+            "put_approval_result",
+            {
+                "pipelineName": "ci",
+                "stageName": "Build",
+                "actionName": "Missing",
+                "result": {"status": "Approved", "summary": "ok"},
+                "token": unknown,
+            },
+        ),
+    ]
+    for code, operation, params in calls:
+        with pytest.raises(ClientError) as raised:
+            getattr(codepipeline, operation)(**params)
+        assert client_error(raised)[0] == code, operation
+    unchecked = unchecked_client(sandbox_target, "codepipeline")
+    with pytest.raises(ClientError) as raised:
+        unchecked.list_action_executions(pipelineName="ci", maxResults=500)
+    assert client_error(raised) == (
+        "ValidationException",
+        "1 validation error detected: Value '500' at 'maxResults' failed to satisfy constraint: Member must "
+        "have value less than or equal to 100",
+    )

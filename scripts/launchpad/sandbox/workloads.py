@@ -1,11 +1,13 @@
 """Run a role's workload as AWS runs it, on the sandbox, and read the evidence of what it needed.
 
 A role's workload runs with the role's own credentials, which an AWS service hands out after taking the role
-through its trust policy: a CodeBuild build (``start_build``: the build's commands get the credentials), a
-CodePipeline execution (``PipelineRun``, action by action), an EventBridge delivery (``deliver_event``), or
-just a service session (``service_session``). Afterwards ``usage`` says which statement of the role allowed
-which call, and ``evidence`` compares that with the role's policies: every statement entry (a statement, and
-one entry of its Action element) must have been the only allow of some call.
+through its trust policy: a CodeBuild build session (``start_build``: a test's own commands get the
+credentials, ``complete_build`` ends it), a CodePipeline execution that runs its builds' buildspecs
+(``PipelineRun``, followed through CodePipeline's API; ``wait_for_build`` and ``build_log`` follow a build),
+an EventBridge delivery (``deliver_event``), or just a service session (``service_session``). Afterwards
+``usage`` says which statement of the role allowed which call, and ``evidence`` compares that with the role's
+policies: every statement entry (a statement, and one entry of its Action element) must have been the only
+allow of some call.
 """
 
 from __future__ import annotations
@@ -13,18 +15,21 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
 from launchpad.aws import AwsTarget, Credentials
+from launchpad.errors import SandboxError
 from launchpad.sandbox import control
 
 SESSION_ROUTE = "/_launchpad/service-session"
 BUILDS_ROUTE = "/_launchpad/codebuild/builds"
-RUNS_ROUTE = "/_launchpad/codepipeline/runs"
 EVENTS_ROUTE = "/_launchpad/events/deliver"
+FIRE_RULE_ROUTE = "/_launchpad/events/fire"
+FIRE_SCHEDULE_ROUTE = "/_launchpad/scheduler/fire"
 USAGE_ROUTE = "/_launchpad/authz/usage"
 REFUSALS_ROUTE = "/_launchpad/authz/refusals"
 
@@ -86,52 +91,186 @@ def complete_build(target: AwsTarget, build: Build) -> None:
     control.request(target, "POST", f"{BUILDS_ROUTE}/{build.id}/complete", {})
 
 
-@dataclass
-class PipelineStep:
-    stage: str | None
-    action: str | None
-    kind: str | None
-    status: str
-    build: Build | None
+# -- CodePipeline executions and CodeBuild builds, followed through their APIs ------------------------------
+RUNNING = ("InProgress", "Stopping")
 
 
 @dataclass
 class PipelineRun:
-    """An execution of a pipeline, run by CodePipeline (as the pipeline's role) one action at a time."""
+    """An execution of a pipeline as CodePipeline runs it on the sandbox (stage by stage, as the pipeline's
+    role, every CodeBuild action's buildspec run by the sandbox's CodeBuild), followed through CodePipeline's
+    API with a deadline; a manual approval is answered with ``approve`` or ``reject``."""
 
     target: AwsTarget
     pipeline: str
     execution: str = ""
-    steps: list[PipelineStep] = field(default_factory=list)
+    poll_interval: float = 0.1
 
-    def _step(self, answer: dict[str, Any]) -> PipelineStep:
-        self.execution = answer["execution"]
-        build = _build(self.target, answer["build"]) if answer.get("build") else None
-        step = PipelineStep(
-            answer.get("stage"), answer.get("action"), answer.get("kind"), answer["status"], build
+    @property
+    def _pipeline(self) -> Any:
+        return self.target.client("codepipeline")
+
+    def start(self, **params: Any) -> str:
+        """StartPipelineExecution (as the target's caller); this run follows the new execution."""
+        self.execution = self._pipeline.start_pipeline_execution(name=self.pipeline, **params)[
+            "pipelineExecutionId"
+        ]
+        return self.execution
+
+    def follow_latest(self, timeout: float = 30.0) -> str:
+        """Follow the pipeline's most recent execution (one EventBridge or CreatePipeline started)."""
+
+        def latest() -> str | None:
+            summaries = self._pipeline.list_pipeline_executions(pipelineName=self.pipeline, maxResults=1)
+            found = summaries["pipelineExecutionSummaries"]
+            return str(found[0]["pipelineExecutionId"]) if found else None
+
+        self.execution = poll(latest, timeout, self.poll_interval, f"an execution of {self.pipeline}")
+        return self.execution
+
+    def describe(self) -> dict[str, Any]:
+        answer = self._pipeline.get_pipeline_execution(
+            pipelineName=self.pipeline, pipelineExecutionId=self.execution
         )
-        self.steps.append(step)
-        return step
+        return dict(answer["pipelineExecution"])
 
-    def start(self) -> PipelineStep:
-        """Run the source stage and start the first action after it."""
-        document = {
-            "account": self.target.account_id,
-            "region": self.target.region,
-            "pipeline": self.pipeline,
+    @property
+    def status(self) -> str:
+        return str(self.describe()["status"])
+
+    def wait(self, timeout: float = 120.0) -> str:
+        """The execution's status once it is over (Succeeded, Failed, Stopped, Superseded)."""
+
+        def over() -> str | None:
+            status = self.status
+            return None if status in RUNNING else status
+
+        return poll(
+            over, timeout, self.poll_interval, f"execution {self.execution} of {self.pipeline} to end"
+        )
+
+    def approval_token(self, stage: str, action: str, timeout: float = 60.0) -> str:
+        """The token of the approval ``action`` of ``stage`` once it waits for this execution."""
+
+        def waiting() -> str | None:
+            for detail in self.actions():
+                if (detail["stageName"], detail["actionName"], detail["status"]) == (
+                    stage,
+                    action,
+                    "InProgress",
+                ):
+                    token = detail["output"]["executionResult"].get("externalExecutionId")
+                    return str(token) if token else None
+            return None
+
+        return poll(
+            waiting, timeout, self.poll_interval, f"the approval {stage}/{action} of {self.execution}"
+        )
+
+    def approve(self, stage: str, action: str, summary: str = "Approved", timeout: float = 60.0) -> None:
+        self._decide(stage, action, "Approved", summary, timeout)
+
+    def reject(self, stage: str, action: str, summary: str = "Rejected", timeout: float = 60.0) -> None:
+        self._decide(stage, action, "Rejected", summary, timeout)
+
+    def _decide(self, stage: str, action: str, status: str, summary: str, timeout: float) -> None:
+        token = self.approval_token(stage, action, timeout)
+        self._pipeline.put_approval_result(
+            pipelineName=self.pipeline,
+            stageName=stage,
+            actionName=action,
+            result={"status": status, "summary": summary},
+            token=token,
+        )
+
+    def actions(self) -> list[dict[str, Any]]:
+        """ListActionExecutions of this execution, most recent first."""
+        paginator = self._pipeline.get_paginator("list_action_executions")
+        pages = paginator.paginate(pipelineName=self.pipeline, filter={"pipelineExecutionId": self.execution})
+        return [detail for page in pages for detail in page["actionExecutionDetails"]]
+
+    def action(self, stage: str, action: str) -> dict[str, Any]:
+        """The latest execution of ``action`` in ``stage`` (KeyError if it has not run)."""
+        for detail in self.actions():
+            if (detail["stageName"], detail["actionName"]) == (stage, action):
+                return detail
+        raise KeyError(f"{stage}/{action} has not run in execution {self.execution}")
+
+    def build_id(self, stage: str, action: str) -> str:
+        """The build a CodeBuild action ran (its externalExecutionId)."""
+        return str(self.action(stage, action)["output"]["executionResult"]["externalExecutionId"])
+
+
+def poll(check: Callable[[], str | None], timeout: float, interval: float, what: str) -> str:
+    """``check()`` until it answers, at most ``timeout`` seconds (SandboxError after)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found is not None:
+            return found
+        if time.monotonic() >= deadline:
+            raise SandboxError(f"waited {timeout:g} s for {what}")
+        time.sleep(interval)
+
+
+def wait_for_build(
+    target: AwsTarget, build_id: str, timeout: float = 120.0, interval: float = 0.1
+) -> dict[str, Any]:
+    """BatchGetBuilds' answer for ``build_id`` once the build is complete."""
+    codebuild = target.client("codebuild")
+
+    def complete() -> dict[str, Any] | None:
+        [build] = codebuild.batch_get_builds(ids=[build_id])["builds"]
+        return dict(build) if build["buildComplete"] else None
+
+    found: dict[str, Any] = {}
+
+    def done() -> str | None:
+        build = complete()
+        if build is None:
+            return None
+        found.update(build)
+        return build["buildStatus"]
+
+    poll(done, timeout, interval, f"build {build_id} to complete")
+    return found
+
+
+def build_log(target: AwsTarget, build: Mapping[str, Any]) -> list[str]:
+    """The lines of a build's CloudWatch Logs stream (BatchGetBuilds' ``logs``)."""
+    logs = target.client("logs")
+    lines: list[str] = []
+    token: str | None = None
+    while True:
+        where: dict[str, Any] = {
+            "logGroupName": build["logs"]["groupName"],
+            "logStreamName": build["logs"]["streamName"],
+            "startFromHead": True,
+            **({"nextToken": token} if token else {}),
         }
-        return self._step(control.request(self.target, "POST", RUNS_ROUTE, document))
-
-    def next(self) -> PipelineStep:
-        """Finish the current action (a build's upload; past a manual approval, the approval), start the
-        next."""
-        return self._step(control.request(self.target, "POST", f"{RUNS_ROUTE}/{self.execution}/next", {}))
+        page = logs.get_log_events(**where)
+        lines += [event["message"] for event in page["events"]]
+        if not page["events"] or page.get("nextForwardToken") in (None, token):
+            return lines
+        token = page["nextForwardToken"]
 
 
 def deliver_event(target: AwsTarget, rule: str) -> list[str]:
     """EventBridge delivers an event of ``rule`` to its targets, as each target's role."""
     document = {"account": target.account_id, "region": target.region, "rule": rule}
     return list(control.request(target, "POST", EVENTS_ROUTE, document)["delivered"])
+
+
+def fire_rule(target: AwsTarget, rule: str) -> list[str]:
+    """A scheduled EventBridge rule fires now: its "Scheduled Event" to its targets; those that got it."""
+    document = {"account": target.account_id, "region": target.region, "rule": rule}
+    return list(control.request(target, "POST", FIRE_RULE_ROUTE, document)["delivered"])
+
+
+def fire_schedule(target: AwsTarget, name: str, group: str = "default") -> list[str]:
+    """An EventBridge Scheduler schedule invokes its target now, as its role; [the target] or []."""
+    document = {"account": target.account_id, "region": target.region, "group": group, "name": name}
+    return list(control.request(target, "POST", FIRE_SCHEDULE_ROUTE, document)["delivered"])
 
 
 # -- the evidence ------------------------------------------------------------------------------------------

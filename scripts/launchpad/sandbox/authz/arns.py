@@ -112,7 +112,8 @@ def _codebuild_project(call: Call, account: str) -> list[str]:
     for name in ("projectName", "name", "project"):
         if isinstance(_param(call.params, name), str):
             return [_name_of_arn(_param(call.params, name), ":project/")]
-    ids = _strings(_param(call.params, "ids"))  # BatchGetBuilds: <project>:<build id> or build ARNs
+    # BatchGetBuilds' ids, StopBuild's id: <project>:<build id> or build ARNs
+    ids = _strings(_param(call.params, "ids")) or _strings(_param(call.params, "id"))
     if ids:
         return sorted({_name_of_arn(i, ":build/").split(":", 1)[0] for i in ids})
     return [_name_of_arn(n, ":project/") for n in _strings(_param(call.params, "names"))]

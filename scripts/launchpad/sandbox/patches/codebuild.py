@@ -23,7 +23,22 @@ environment types newer than ``BUILD_GENERAL1_2XLARGE`` / ``ARM_CONTAINER``, alw
 ``concurrentBuildLimit``, ``fileSystemLocations``, ``secondary*``, ``buildBatchConfig`` and
 ``autoRetryLimit``, has no ``UpdateProject`` (HTTP 500: a Terraform update hangs) and treats
 ``DeleteProject`` by ARN (what the AWS provider sends) as a no-op, so ``terraform destroy`` leaks every
-``aws_codebuild_project``. Builds (what CodeBuild does as the service role) are ``codebuild_builds``.
+``aws_codebuild_project``. Builds (what CodeBuild does as the service role) are ``codebuild_builds``:
+
+- ``API_StartBuild`` starts a build that runs (stock moto's builds run nothing and are SUCCEEDED whenever
+  they are read). The project's source is ``NO_SOURCE`` or ``S3`` (``location`` ``<bucket>/<key>`` of a zip,
+  ``sourceVersion`` its version); its artifacts ``NO_ARTIFACTS`` or ``S3`` packaged as a ``ZIP``
+  (``<location>/<path>/[<build UUID>/]<name>``). Supported overrides: ``buildspecOverride``,
+  ``environmentVariablesOverride``, ``imageOverride``, ``imagePullCredentialsTypeOverride``,
+  ``computeTypeOverride`` (the sandbox has one machine size), ``timeoutInMinutesOverride``,
+  ``queuedTimeoutInMinutesOverride``, ``encryptionKeyOverride``, ``sourceVersion``, ``idempotencyToken`` (the
+  same token again answers the build it started). Refused with ``InvalidInputException`` "launchpad sandbox:
+  ... is not modelled": the others (``START_BUILD_REFUSED``), sources CodeBuild fetches from Git providers,
+  a ``CODEPIPELINE`` source outside a pipeline, secondary sources, ``packaging`` NONE, Windows and macOS
+  environments.
+- ``API_BatchGetBuilds`` answers ``builds`` and ``buildsNotFound``; ``API_StopBuild`` stops a build
+  (``ResourceNotFoundException`` "Build <id> does not exist"); ``ListBuilds`` / ``ListBuildsForProject`` list
+  them, most recent first unless ``sortOrder`` is ``ASCENDING``.
 """
 
 from __future__ import annotations
@@ -31,6 +46,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import uuid
 from functools import cache
 from typing import Any
 
@@ -48,9 +64,11 @@ from moto.core.utils import get_service_model, utcnow
 from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
 
+from launchpad.deploy import timescale
 from launchpad.sandbox import authz
 from launchpad.sandbox.authz import acting
 from launchpad.sandbox.patches import codebuild_builds as builds
+from launchpad.sandbox.patches import codebuild_runs as runs
 from launchpad.sandbox.patches.api_model import constraint_errors, validation_message
 
 _MARK = "_launchpad_codebuild_patch"
@@ -61,6 +79,34 @@ _SOURCE_NEEDS_LOCATION = frozenset(
 )
 # UpdateProject values that remove a setting rather than store it.
 _REMOVES = {"concurrentBuildLimit": -1, "vpcConfig": {}, "buildBatchConfig": {}}
+# StartBuild overrides the sandbox does not model: given (not empty or false), they are refused.
+START_BUILD_REFUSED = (
+    "secondarySourcesOverride",
+    "secondarySourcesVersionOverride",
+    "artifactsOverride",
+    "secondaryArtifactsOverride",
+    "sourceTypeOverride",
+    "sourceLocationOverride",
+    "sourceAuthOverride",
+    "gitCloneDepthOverride",
+    "gitSubmodulesConfigOverride",
+    "insecureSslOverride",
+    "reportBuildStatusOverride",
+    "buildStatusConfigOverride",
+    "environmentTypeOverride",
+    "certificateOverride",
+    "cacheOverride",
+    "serviceRoleOverride",
+    "privilegedModeOverride",
+    "logsConfigOverride",
+    "registryCredentialOverride",
+    "debugSessionEnabled",
+    "fleetOverride",
+    "autoRetryLimitOverride",
+    "hostKernelOverride",
+)
+_UNMODELLED_ENVIRONMENTS = ("WINDOWS", "MAC")
+_IDEMPOTENCY: dict[tuple[str, str, str], str] = {}  # (account, region, token) -> build id
 
 
 class ValidationException(JsonRESTError):
@@ -76,9 +122,9 @@ def project_members() -> frozenset[str]:
     return frozenset(shape.members)
 
 
-def check_request(operation: str, request: dict[str, Any]) -> None:
+def check_request(operation: str, request: dict[str, Any], service: str = "codebuild") -> None:
     """The min/max/enum constraints of the API model (e.g. every current ComputeType is accepted)."""
-    shape = get_service_model("codebuild").operation_model(operation).input_shape
+    shape = get_service_model(service).operation_model(operation).input_shape
     errors = [
         f"Value null at '{name}' failed to satisfy constraint: Member must not be null"
         for name in shape.required_members
@@ -197,6 +243,85 @@ def _not_found(backend: CodeBuildBackend, name: str) -> ResourceNotFoundExceptio
     return ResourceNotFoundException(f"Project cannot be found: {arn}:project/{name}")
 
 
+# -- builds ------------------------------------------------------------------------------------------------
+def _refuse(what: str) -> InvalidInputException:
+    return InvalidInputException(f"launchpad sandbox: {what} is not modelled")
+
+
+def _source(project: dict[str, Any], source_version: str | None) -> runs.Source:
+    source = project.get("source") or {}
+    kind = source.get("type")
+    if project.get("secondarySources"):
+        raise _refuse("a project with secondary sources")
+    if kind == "NO_SOURCE":
+        return runs.Source("NO_SOURCE")
+    if kind == "S3":
+        bucket, _, key = str(source.get("location", "")).partition("/")
+        return runs.Source("S3", bucket, key, version=source_version)
+    if kind == "CODEPIPELINE":
+        raise _refuse(
+            "a CODEPIPELINE source outside a pipeline (it is the input artifact of a pipeline's CodeBuild "
+            "action): start the pipeline"
+        )
+    raise _refuse(f"a {kind} source (the sandbox has no Git provider)")
+
+
+def _output(project: dict[str, Any], build_uuid: str) -> tuple[str, str] | None:
+    artifacts = project.get("artifacts") or {}
+    kind = artifacts.get("type")
+    if kind in (None, "NO_ARTIFACTS"):
+        return None
+    if kind != "S3" or artifacts.get("packaging") != "ZIP":
+        raise _refuse(
+            f"{kind} artifacts packaged as {artifacts.get('packaging') or 'NONE'} (use S3 with packaging ZIP)"
+        )
+    if project.get("secondaryArtifacts"):
+        raise _refuse("a project with secondary artifacts")
+    namespace = build_uuid if artifacts.get("namespaceType") == "BUILD_ID" else None
+    name = artifacts.get("name") or project["name"]
+    return str(artifacts["location"]), "/".join(filter(None, (artifacts.get("path"), namespace, name)))
+
+
+def _environment_type(project: dict[str, Any]) -> None:
+    kind = str((project.get("environment") or {}).get("type", ""))
+    if kind.startswith(_UNMODELLED_ENVIRONMENTS):
+        raise _refuse(f"a {kind} build environment (builds run on the sandbox's Linux machine)")
+
+
+def _build_request(
+    request: dict[str, Any], project: dict[str, Any], who: str, build_uuid: str
+) -> runs.Request:
+    refused = [k for k in START_BUILD_REFUSED if request.get(k) not in (None, False, [], {}, "")]
+    if refused:
+        raise _refuse(f"StartBuild's {refused[0]}")
+    _environment_type(project)
+    return runs.Request(
+        project=project["name"],
+        initiator=who,
+        source=_source(project, request.get("sourceVersion")),
+        output=_output(project, build_uuid),
+        buildspec=request.get("buildspecOverride"),
+        environment=tuple(
+            with_defaults({"environmentVariables": request.get("environmentVariablesOverride") or []})[
+                "environmentVariables"
+            ]
+        ),
+        image=request.get("imageOverride"),
+        image_pull_credentials=request.get("imagePullCredentialsTypeOverride"),
+        timeout_minutes=request.get("timeoutInMinutesOverride"),
+        queued_timeout_minutes=request.get("queuedTimeoutInMinutesOverride"),
+        encryption_key=request.get("encryptionKeyOverride"),
+    )
+
+
+def _build_ids(ids: list[str]) -> list[str]:
+    """Build ids, or build ARNs (``arn:aws:codebuild:<region>:<account>:build/<id>``) as ids."""
+    found = [i.split(":build/", 1)[1] if i.startswith("arn:") and ":build/" in i else i for i in ids]
+    if any(":" not in i for i in found):
+        raise InvalidInputException("Invalid build ID provided")
+    return found
+
+
 def apply() -> None:
     if getattr(CodeBuildResponse, _MARK, False):
         return
@@ -264,7 +389,65 @@ def apply() -> None:
         self.codebuild_backend.delete_project(name_of(_request(self).get("name", "")))
         return EmptyResult()
 
+    def start_build(self: CodeBuildResponse) -> ActionResult:
+        request, backend = _request(self), self.codebuild_backend
+        check_request("StartBuild", request)
+        name = name_of(request.get("projectName", ""))
+        stored = backend.codebuild_projects.get(name)
+        if stored is None:
+            raise _not_found(backend, name)
+        token = request.get("idempotencyToken")
+        earlier = runs.get(_IDEMPOTENCY.get((backend.account_id, self.region, token), "")) if token else None
+        if earlier is not None:
+            return ActionResult({"build": earlier.describe()})
+        project, build_uuid = stored.project_metadata, str(uuid.uuid4())
+        built = _build_request(request, project, builds.initiator(builds.caller(self.headers)), build_uuid)
+        try:
+            run = runs.start_build(backend.account_id, self.region, built, build_uuid)
+        except timescale.TimeScaleError as exc:
+            raise InvalidInputException(str(exc)) from exc
+        if token:
+            _IDEMPOTENCY[(backend.account_id, self.region, token)] = run.id
+        return ActionResult({"build": run.describe()})
+
+    def batch_get_builds(self: CodeBuildResponse) -> ActionResult:
+        backend, found, missing = self.codebuild_backend, [], []
+        for build_id in _build_ids(_request(self).get("ids") or []):
+            run = runs.get(build_id)
+            if run is None or (run.account, run.region) != (backend.account_id, self.region):
+                missing.append(build_id)
+            else:
+                found.append(run.describe())
+        return ActionResult({"builds": found, "buildsNotFound": missing})
+
+    def stop_build(self: CodeBuildResponse) -> ActionResult:
+        backend = self.codebuild_backend
+        [build_id] = _build_ids([_request(self).get("id") or ""])
+        run = runs.get(build_id)
+        if run is None or (run.account, run.region) != (backend.account_id, self.region):
+            raise ResourceNotFoundException(f"Build {build_id} does not exist")
+        runs.stop(build_id)
+        return ActionResult({"build": run.describe()})
+
+    def _listed(self: CodeBuildResponse, project: str | None) -> ActionResult:
+        request = _request(self)
+        found = [r.id for r in runs.runs(self.codebuild_backend.account_id, self.region, project)]
+        return ActionResult({"ids": found[::-1] if request.get("sortOrder") == "ASCENDING" else found})
+
+    def list_builds(self: CodeBuildResponse) -> ActionResult:
+        return _listed(self, None)
+
+    def list_builds_for_project(self: CodeBuildResponse) -> ActionResult:
+        backend = self.codebuild_backend
+        name = name_of(_request(self).get("projectName", ""))
+        if name not in backend.codebuild_projects:
+            raise _not_found(backend, name)
+        return _listed(self, name)
+
     builds.apply()
+    runs.apply()
+    for handler in (start_build, batch_get_builds, stop_build, list_builds, list_builds_for_project):
+        setattr(CodeBuildResponse, handler.__name__, handler)
     CodeBuildResponse.create_project = create_project  # type: ignore[method-assign]
     CodeBuildResponse.update_project = update_project  # type: ignore[attr-defined]
     CodeBuildResponse.batch_get_projects = batch_get_projects  # type: ignore[method-assign]

@@ -12,7 +12,14 @@ AWS (https://docs.aws.amazon.com/codepipeline/latest/APIReference/):
   ``API_UpdatePipeline``) must let ``codepipeline.amazonaws.com`` assume it for this pipeline
   (``InvalidStructureException`` otherwise): its trust policy is evaluated by the sandbox's authorization.
 
-Executions (what CodePipeline does as the pipeline's role, action by action) are ``codepipeline_runs``.
+Executions (what CodePipeline does as the pipeline's role, action by action) are ``codepipeline_runs``:
+``CreatePipeline`` starts the first one ("CreatePipeline" trigger, as AWS does), and
+``StartPipelineExecution``, ``GetPipelineExecution``, ``ListPipelineExecutions``, ``GetPipelineState``,
+``ListActionExecutions``, ``PutApprovalResult`` and ``StopPipelineExecution`` answer from them (stock moto
+marks every execution Succeeded at once and has none of the last four); ``DeletePipeline`` abandons the
+pipeline's executions.
+Requests are checked against the API model's constraints (``ValidationException``); a ``nextToken`` the
+sandbox did not hand out is ``InvalidNextTokenException``.
 
 Stock moto sends the times as ISO-8601 strings: the AWS SDK for Go cannot decode them, so Terraform fails
 to read back every ``aws_codepipeline`` it creates. It also crashes (HTTP 500) or refuses the role when the
@@ -34,18 +41,30 @@ from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 
 from launchpad.sandbox.authz import acting
+from launchpad.sandbox.patches import codebuild_builds as builds
 from launchpad.sandbox.patches import codepipeline_runs as runs
+from launchpad.sandbox.patches.codebuild import check_request
 
 _MARK = "_launchpad_codepipeline_patch"
 _SERVICE = "codepipeline.amazonaws.com"
 _V2_EXECUTION_MODES = frozenset({"QUEUED", "PARALLEL"})
 # Responses with timestamps: the serializer driven by the API model writes them as the protocol says.
-_TIMESTAMPED = ("get_pipeline", "list_pipelines", "list_pipeline_executions")
+_TIMESTAMPED = ("get_pipeline", "list_pipelines")
+_PAGE = 100  # maxResults when the request gives none
 
 
 class PipelineNameInUseException(JsonRESTError):
     def __init__(self, message: str) -> None:
         super().__init__("PipelineNameInUseException", message)
+
+
+class InvalidNextTokenException(JsonRESTError):
+    def __init__(self) -> None:
+        super().__init__(
+            "InvalidNextTokenException",
+            "The next token was specified in an invalid format. Make sure that the next token you provide is "
+            "the token returned by a previous call.",
+        )
 
 
 def with_defaults(pipeline: dict[str, Any]) -> dict[str, Any]:
@@ -80,11 +99,120 @@ def _timestamped(
     return serialized
 
 
+def _request(response: CodePipelineResponse, operation: str) -> dict[str, Any]:
+    request: dict[str, Any] = json.loads(response.body or "{}")
+    check_request(operation, request, "codepipeline")
+    return request
+
+
+def _page(items: list[Any], request: dict[str, Any]) -> tuple[list[Any], str | None]:
+    """One page of ``items`` (``maxResults``, ``nextToken``: the offset the previous page handed out)."""
+    token = request.get("nextToken")
+    if token is not None and not (isinstance(token, str) and token.isdigit() and int(token) <= len(items)):
+        raise InvalidNextTokenException()
+    start = int(token or 0)
+    end = start + int(request.get("maxResults") or _PAGE)
+    return items[start:end], (str(end) if end < len(items) else None)
+
+
+def _paged(key: str, items: list[Any], request: dict[str, Any]) -> ActionResult:
+    page, token = _page(items, request)
+    return ActionResult({key: page, **({"nextToken": token} if token else {})})
+
+
+def start_pipeline_execution(self: CodePipelineResponse) -> ActionResult:
+    request = _request(self, "StartPipelineExecution")
+    if request.get("sourceRevisions"):
+        raise runs.ValidationException("launchpad sandbox: sourceRevisions overrides are not modelled")
+    execution_id = runs.start_execution(
+        self.current_account,
+        self.region,
+        request["name"],
+        "StartPipelineExecution",
+        builds.caller(self.headers).arn,
+        request.get("variables"),
+        request.get("clientRequestToken"),
+    )
+    return ActionResult({"pipelineExecutionId": execution_id})
+
+
+def get_pipeline_execution(self: CodePipelineResponse) -> ActionResult:
+    request = _request(self, "GetPipelineExecution")
+    found = runs.execution(
+        self.current_account, self.region, request["pipelineName"], request["pipelineExecutionId"]
+    )
+    return ActionResult({"pipelineExecution": found.describe()})
+
+
+def list_pipeline_executions(self: CodePipelineResponse) -> ActionResult:
+    request = _request(self, "ListPipelineExecutions")
+    found = runs.executions(self.current_account, self.region, request["pipelineName"])
+    stage = ((request.get("filter") or {}).get("succeededInStage") or {}).get("stageName")
+    if stage:
+        found = [e for e in found if e.stages.get(stage) == runs.SUCCEEDED]
+    return _paged("pipelineExecutionSummaries", [e.summary() for e in found], request)
+
+
+def get_pipeline_state(self: CodePipelineResponse) -> ActionResult:
+    request = _request(self, "GetPipelineState")
+    return ActionResult(runs.state(self.current_account, self.region, request["name"]))
+
+
+def list_action_executions(self: CodePipelineResponse) -> ActionResult:
+    request = _request(self, "ListActionExecutions")
+    wanted = request.get("filter") or {}
+    execution_id = wanted.get("pipelineExecutionId") or (wanted.get("latestInPipelineExecution") or {}).get(
+        "pipelineExecutionId"
+    )
+    details = runs.action_executions(self.current_account, self.region, request["pipelineName"], execution_id)
+    return _paged("actionExecutionDetails", details, request)
+
+
+def put_approval_result(self: CodePipelineResponse) -> ActionResult:
+    request = _request(self, "PutApprovalResult")
+    approved = runs.put_approval_result(
+        self.current_account,
+        self.region,
+        request["pipelineName"],
+        request["stageName"],
+        request["actionName"],
+        request["result"],
+        request["token"],
+        builds.caller(self.headers).arn,
+    )
+    return ActionResult({"approvedAt": approved})
+
+
+def stop_pipeline_execution(self: CodePipelineResponse) -> ActionResult:
+    request = _request(self, "StopPipelineExecution")
+    stopped = runs.stop_execution(
+        self.current_account,
+        self.region,
+        request["pipelineName"],
+        request["pipelineExecutionId"],
+        bool(request.get("abandon")),
+        request.get("reason"),
+    )
+    return ActionResult({"pipelineExecutionId": stopped})
+
+
+_HANDLERS = (
+    start_pipeline_execution,
+    get_pipeline_execution,
+    list_pipeline_executions,
+    get_pipeline_state,
+    list_action_executions,
+    put_approval_result,
+    stop_pipeline_execution,
+)
+
+
 def apply() -> None:
     if getattr(CodePipelineResponse, _MARK, False):
         return
     original_update = CodePipelineBackend.update_pipeline
     original_list = CodePipelineBackend.list_pipelines
+    original_delete = CodePipelineBackend.delete_pipeline
 
     def create_pipeline(
         self: CodePipelineBackend, pipeline: dict[str, Any], tags: list[dict[str, str]] | None
@@ -104,12 +232,18 @@ def apply() -> None:
         created.validate_tags(tags or [])
         created.tags.update({tag["key"]: tag["value"] for tag in tags or []})
         self.pipelines[name] = created
+        # "When you create a pipeline, it starts running": its first execution, triggered by CreatePipeline.
+        runs.start_execution(self.account_id, self.region_name, name, "CreatePipeline")
         return created.pipeline, sorted(tags or [], key=lambda tag: tag["key"])
 
     def update_pipeline(self: CodePipelineBackend, pipeline: dict[str, Any]) -> dict[str, Any]:
         if pipeline["name"] in self.pipelines:
             check_role(self, pipeline["roleArn"], pipeline["name"])
         return original_update(self, with_defaults(pipeline))
+
+    def delete_pipeline(self: CodePipelineBackend, name: str) -> None:
+        original_delete(self, name)
+        runs.forget(self.account_id, self.region_name, name)
 
     def list_pipelines(self: CodePipelineBackend) -> list[dict[str, Any]]:
         summaries = original_list(self)
@@ -123,6 +257,9 @@ def apply() -> None:
     CodePipelineBackend.create_pipeline = create_pipeline  # type: ignore[method-assign]
     CodePipelineBackend.update_pipeline = update_pipeline  # type: ignore[method-assign]
     CodePipelineBackend.list_pipelines = list_pipelines  # type: ignore[method-assign]
+    CodePipelineBackend.delete_pipeline = delete_pipeline  # type: ignore[method-assign]
+    for handler in _HANDLERS:
+        setattr(CodePipelineResponse, handler.__name__, handler)
     for name in _TIMESTAMPED:
         setattr(CodePipelineResponse, name, _timestamped(getattr(CodePipelineResponse, name)))
     setattr(CodePipelineResponse, _MARK, True)
