@@ -10,6 +10,7 @@ locals {
       input       = "source"
       output      = "build"
       privileged  = var.codebuild.privileged_mode
+      timeout     = var.codebuild.build_timeout_minutes
       variables   = {}
     }
     "policy-check" = {
@@ -20,6 +21,7 @@ locals {
       input       = "build"
       output      = null
       privileged  = false
+      timeout     = var.codebuild.build_timeout_minutes
       variables   = {}
     }
     "deploy-staging" = {
@@ -30,6 +32,7 @@ locals {
       input       = "build"
       output      = null
       privileged  = false
+      timeout     = var.codebuild.deploy_timeout_minutes
       variables   = { LAUNCHPAD_STAGE = "staging", LAUNCHPAD_ENDPOINT_NAME = var.deploy.staging_endpoint_name }
     }
     "integration-test" = {
@@ -40,6 +43,7 @@ locals {
       input       = "build"
       output      = null
       privileged  = false
+      timeout     = var.codebuild.build_timeout_minutes
       variables   = { LAUNCHPAD_STAGE = "staging", LAUNCHPAD_ENDPOINT_NAME = var.deploy.staging_endpoint_name }
     }
     "deploy-production" = {
@@ -50,9 +54,14 @@ locals {
       input       = "build"
       output      = null
       privileged  = false
+      timeout     = var.codebuild.deploy_timeout_minutes
       variables   = { LAUNCHPAD_STAGE = "production", LAUNCHPAD_ENDPOINT_NAME = var.deploy.production_endpoint_name }
     }
   }
+
+  # A private ECR image (the project's build image) is pulled with each step's role, which may pull it alone.
+  build_image   = var.codebuild.image_repository_arn != null
+  image_pull_as = local.build_image ? "SERVICE_ROLE" : "CODEBUILD"
 
   # The release folder builds without internet install launchpad from (launchpad release publish's layout).
   release_prefix = var.launchpad_release == null ? null : "${var.launchpad_release.prefix}/${var.launchpad_release.version}/"
@@ -93,7 +102,7 @@ resource "aws_codebuild_project" "this" {
   description    = each.value.description
   service_role   = module.codebuild_role[each.key].arn
   encryption_key = var.kms_key_arn
-  build_timeout  = var.codebuild.build_timeout_minutes
+  build_timeout  = each.value.timeout
   queued_timeout = var.codebuild.queued_timeout_minutes
 
   source {
@@ -109,11 +118,17 @@ resource "aws_codebuild_project" "this" {
     type                        = "LINUX_CONTAINER"
     compute_type                = var.codebuild.compute_type
     image                       = var.codebuild.image
-    image_pull_credentials_type = "CODEBUILD"
+    image_pull_credentials_type = local.image_pull_as
     privileged_mode             = each.value.privileged
 
     dynamic "environment_variable" {
-      for_each = merge(var.environment_variables, { LAUNCHPAD_STEP = each.key, LAUNCHPAD_PIPELINE = var.name }, local.release_env, each.value.variables)
+      # LAUNCHPAD_BUILD_TIMEOUT_MINUTES: launchpad deploy refuses a rollout that could outlast the build.
+      for_each = merge(
+        var.environment_variables,
+        { LAUNCHPAD_STEP = each.key, LAUNCHPAD_PIPELINE = var.name, LAUNCHPAD_BUILD_TIMEOUT_MINUTES = tostring(each.value.timeout) },
+        local.release_env,
+        each.value.variables,
+      )
 
       content {
         name  = environment_variable.key
@@ -145,4 +160,8 @@ resource "aws_codebuild_project" "this" {
   }
 
   tags = local.tags
+
+  # The step's role can pull its image and (deploy steps of a Terraform-deployed project) reach its state
+  # before the project can run a build.
+  depends_on = [aws_iam_role_policy.build_image, aws_iam_role_policy.terraform_deploy]
 }

@@ -293,7 +293,11 @@ data "aws_iam_policy_document" "deploy" {
   }
 }
 
-# -- what the integration tests add: invoke and describe the staging endpoint -------------------------------------
+# -- what the integration tests add: invoke and describe the staging endpoint, and read its configuration --------
+# The baked project's tests/integration/test_endpoint.py: DescribeEndpoint (in service?), InvokeEndpoint (it
+# answers), DescribeEndpointConfig of the configuration in service (data capture as configured; an
+# asynchronous endpoint's output location). Configurations are named <endpoint>-<hash> (the deploy engine and
+# the sagemaker-endpoint module: definition.json's names.endpoint_config).
 data "aws_iam_policy_document" "integration_test" {
   source_policy_documents = [data.aws_iam_policy_document.codebuild["integration-test"].json]
 
@@ -302,6 +306,172 @@ data "aws_iam_policy_document" "integration_test" {
     actions   = ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"]
     resources = ["${local.sagemaker_arn}:endpoint/${var.deploy.staging_endpoint_name}"]
   }
+
+  statement {
+    sid       = "ReadStagingEndpointConfigs"
+    actions   = ["sagemaker:DescribeEndpointConfig"]
+    resources = ["${local.sagemaker_arn}:endpoint-config/${var.deploy.staging_endpoint_name}-*"]
+  }
+}
+
+# -- the build image: CodeBuild pulls a private ECR image as the step's role (SERVICE_ROLE) ---------------------
+# CodeBuild User Guide, "Amazon ECR sample for CodeBuild" and "Private registry with AWS Secrets Manager":
+# the project's service role needs the three repository actions on the image's repository, and
+# ecr:GetAuthorizationToken, which has no resource type (Service Authorization Reference: Amazon ECR), on "*".
+# Its own inline policy: every input is known at plan, so a plan shows exactly what each role may pull.
+data "aws_iam_policy_document" "build_image" {
+  count = local.build_image ? 1 : 0
+
+  statement {
+    sid       = "PullBuildImage"
+    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    resources = [var.codebuild.image_repository_arn]
+  }
+
+  statement {
+    sid       = "GetRegistryToken"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "build_image" {
+  for_each = local.build_image ? local.projects : {}
+
+  name   = "${var.name}-${each.key}-build-image"
+  role   = module.codebuild_role[each.key].name
+  policy = data.aws_iam_policy_document.build_image[0].json
+}
+
+# -- a Terraform-deployed project (deploy.terraform_state): its state, and what Terraform refreshes ------------
+locals {
+  terraform_state = var.deploy.terraform_state
+  # The deploy step of each stage applies envs/<stage>.tfvars into its own state object and lock.
+  state_keys = local.terraform_state == null ? {} : {
+    "deploy-staging"    = local.terraform_state.staging_key
+    "deploy-production" = local.terraform_state.production_key
+  }
+  state_bucket = local.terraform_state == null ? null : split(":::", local.terraform_state.bucket_arn)[1]
+  lock_table   = try(local.terraform_state.lock_table_arn, null)
+}
+
+# Terraform's S3 backend (developer.hashicorp.com/terraform/language/backend/s3, "Permissions Required"):
+# s3:ListBucket on the bucket (s3:prefix: the state key), s3:GetObject and s3:PutObject on the key and its
+# lockfile <key>.tflock, s3:DeleteObject on the lockfile only (use_lockfile), the bucket's KMS key through S3;
+# with a DynamoDB lock table, dynamodb:DescribeTable, GetItem, PutItem and DeleteItem on the items of this state
+# (LockID <bucket>/<key>, and the <bucket>/<key>-md5 digest). Then what an apply of the project's terraform/
+# (async.tf, main.tf: module.endpoint, module.monitoring, the endpoint's security group) refreshes or replaces
+# beyond launchpad deploy's calls (ManageOwnEndpoint and the alarm and scaling statements above).
+data "aws_iam_policy_document" "terraform_deploy" {
+  for_each = local.state_keys
+
+  statement {
+    sid       = "ListOwnState"
+    actions   = ["s3:ListBucket"]
+    resources = [local.terraform_state.bucket_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:prefix"
+      values   = [each.value]
+    }
+  }
+
+  statement {
+    sid       = "ReadWriteOwnState"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["${local.terraform_state.bucket_arn}/${each.value}", "${local.terraform_state.bucket_arn}/${each.value}.tflock"]
+  }
+
+  statement {
+    sid       = "ReleaseOwnLockfile"
+    actions   = ["s3:DeleteObject"]
+    resources = ["${local.terraform_state.bucket_arn}/${each.value}.tflock"]
+  }
+
+  statement {
+    sid       = "UseStateKeyThroughS3"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [local.terraform_state.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${local.region}.amazonaws.com"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.lock_table == null ? [] : [1]
+
+    content {
+      sid       = "FindLockTable"
+      actions   = ["dynamodb:DescribeTable"]
+      resources = [local.lock_table]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.lock_table == null ? [] : [1]
+
+    content {
+      sid       = "LockOwnState"
+      actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
+      resources = [local.lock_table]
+
+      condition {
+        test     = "ForAllValues:StringEquals"
+        variable = "dynamodb:LeadingKeys"
+        values   = ["${local.state_bucket}/${each.value}", "${local.state_bucket}/${each.value}-md5"]
+      }
+    }
+  }
+
+  # A new model version is a new model and endpoint configuration (their names hash their content), created
+  # before the old ones are deleted.
+  statement {
+    sid       = "ReplaceOwnModelsAndConfigs"
+    actions   = ["sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel"]
+    resources = ["${local.sagemaker_arn}:endpoint-config/${local.deploy_targets[each.key].endpoint}-*", "${local.sagemaker_arn}:model/${local.deploy_targets[each.key].endpoint}-*"]
+  }
+
+  # The endpoint's alarms (module.monitoring's <endpoint>-<variant>-<kind>, the rollback alarms) are read
+  # back with their tags.
+  statement {
+    sid       = "ReadOwnAlarmTags"
+    actions   = ["cloudwatch:ListTagsForResource"]
+    resources = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${local.deploy_targets[each.key].endpoint}-*"]
+  }
+
+  # Dashboards are global to the account: their ARNs have no region.
+  statement {
+    sid       = "ReadOwnDashboard"
+    actions   = ["cloudwatch:GetDashboard"]
+    resources = ["arn:${local.partition}:cloudwatch::${local.account_id}:dashboard/${local.deploy_targets[each.key].endpoint}-endpoint"]
+  }
+
+  # A scalable target's ARN ends in a random id no request names up front: this account's and region's targets.
+  statement {
+    sid       = "ReadScalableTargetTags"
+    actions   = ["application-autoscaling:ListTagsForResource"]
+    resources = ["arn:${local.partition}:application-autoscaling:${local.region}:${local.account_id}:scalable-target/*"]
+  }
+
+  # data.aws_prefix_list.s3 and the endpoint's security group: EC2's Describe* calls have no resource-level
+  # permissions.
+  statement {
+    sid       = "ReadEndpointNetwork"
+    actions   = ["ec2:DescribePrefixLists", "ec2:DescribeSecurityGroups"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "terraform_deploy" {
+  for_each = local.state_keys
+
+  name   = "${var.name}-${each.key}-terraform"
+  role   = module.codebuild_role[each.key].name
+  policy = data.aws_iam_policy_document.terraform_deploy[each.key].json
 }
 
 module "codebuild_role" {

@@ -96,6 +96,10 @@ resource "aws_codepipeline" "this" {
   pipeline_type  = "V2"
   execution_mode = var.execution_mode
 
+  # CodePipeline starts a first execution as soon as the pipeline exists: its roles' policies come first, or
+  # that execution runs with roles that may do nothing yet.
+  depends_on = [module.pipeline_role, module.codebuild_role, aws_iam_role_policy.build_image]
+
   artifact_store {
     type     = "S3"
     location = module.artifact_bucket.bucket_id

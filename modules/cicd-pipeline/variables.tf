@@ -142,6 +142,13 @@ variable "deploy" {
     model_package_group_arn (an ARN known beforehand) is equivalent. capture_bucket_arn, the bucket the stages'
     data capture writes to, lets the deploy steps check it exists and is this account's before anything is
     created (s3:ListBucket on it, for HeadBucket; nothing in it is read).
+
+    terraform_state: for a project whose `make deploy` applies its own terraform/ (asynchronous endpoints): the
+    S3 backend its envs/<stage>.backend.hcl names (terraform/bootstrap's state bucket, its KMS key and, when
+    that stack keeps one, its DynamoDB lock table; the default is the S3 lockfile <key>.tflock). Each deploy
+    step may then list, read and write its own stage's state object (staging_key, production_key) and lock,
+    through S3 only with the key, and read and update what Terraform refreshes beyond what launchpad deploy
+    calls, scoped to its endpoint (statement list in the README). Null (default): launchpad deploy ships.
   EOT
   type = object({
     staging_endpoint_name    = string
@@ -152,6 +159,13 @@ variable "deploy" {
     model_package_group_arn  = optional(string)
     model_package_group_name = optional(string)
     capture_bucket_arn       = optional(string)
+    terraform_state = optional(object({
+      bucket_arn     = string
+      staging_key    = string
+      production_key = string
+      kms_key_arn    = string
+      lock_table_arn = optional(string)
+    }))
   })
   nullable = false
 
@@ -189,6 +203,30 @@ variable "deploy" {
   validation {
     condition     = var.deploy.model_package_group_name == null || can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$", coalesce(var.deploy.model_package_group_name, "-")))
     error_message = "deploy.model_package_group_name must be null or a model package group name (1-63 letters, digits and hyphens, starting and ending with a letter or digit), not an ARN."
+  }
+
+  validation {
+    condition     = var.deploy.terraform_state == null ? true : can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.deploy.terraform_state.bucket_arn))
+    error_message = "deploy.terraform_state.bucket_arn must be an S3 bucket ARN (arn:<partition>:s3:::<bucket>, terraform/bootstrap's state_bucket_arn) with no wildcard or key."
+  }
+
+  validation {
+    condition = var.deploy.terraform_state == null ? true : (
+      alltrue([for k in [var.deploy.terraform_state.staging_key, var.deploy.terraform_state.production_key] :
+      can(regex("^[A-Za-z0-9_.:=+@-]+(/[A-Za-z0-9_.:=+@-]+)*$", k)) && !endswith(k, ".tflock")]) &&
+      var.deploy.terraform_state.staging_key != var.deploy.terraform_state.production_key
+    )
+    error_message = "deploy.terraform_state.staging_key and production_key must be two different S3 keys (the backend's key of each stage, e.g. fraud-detector/staging.tfstate): letters, digits and _ . : = + @ - in segments joined by single slashes, no leading or trailing slash, no wildcard, not a .tflock lockfile."
+  }
+
+  validation {
+    condition     = var.deploy.terraform_state == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.deploy.terraform_state.kms_key_arn))
+    error_message = "deploy.terraform_state.kms_key_arn must be the state bucket's KMS key ARN (arn:<partition>:kms:<region>:<account-id>:key/<key-id>, terraform/bootstrap's kms_key_arn), not an alias."
+  }
+
+  validation {
+    condition     = var.deploy.terraform_state == null ? true : var.deploy.terraform_state.lock_table_arn == null ? true : can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255}$", var.deploy.terraform_state.lock_table_arn))
+    error_message = "deploy.terraform_state.lock_table_arn must be null (the S3 lockfile) or a DynamoDB table ARN (arn:<partition>:dynamodb:<region>:<account>:table/<name>, terraform/bootstrap's lock_table_arn)."
   }
 }
 
@@ -229,7 +267,7 @@ variable "execution_mode" {
 }
 
 variable "commands" {
-  description = "The shell commands of each CodeBuild step, used by the buildspecs this module generates (ignored when buildspec is set). Deploy and integration-test steps get LAUNCHPAD_STAGE (staging or production) and LAUNCHPAD_ENDPOINT_NAME; every step gets LAUNCHPAD_STEP and LAUNCHPAD_PIPELINE."
+  description = "The shell commands of each CodeBuild step, used by the buildspecs this module generates (ignored when buildspec is set). Deploy and integration-test steps get LAUNCHPAD_STAGE (staging or production) and LAUNCHPAD_ENDPOINT_NAME; every step gets LAUNCHPAD_STEP, LAUNCHPAD_PIPELINE and LAUNCHPAD_BUILD_TIMEOUT_MINUTES (its CodeBuild timeout)."
   type = object({
     build_and_test   = optional(list(string), ["make setup", "make test"])
     policy_check     = optional(list(string), ["make setup", "make policy"])
@@ -312,11 +350,30 @@ variable "launchpad_release" {
 }
 
 variable "codebuild" {
-  description = "The CodeBuild environment of every step. privileged_mode (Docker-in-Docker) applies to build-and-test only, and only when it builds a container image: it gives the build root on its host, so it is off by default."
+  description = <<-EOT
+    The CodeBuild environment of every step. privileged_mode (Docker-in-Docker) applies to build-and-test only,
+    and only when it builds a container image: it gives the build root on its host, so it is off by default.
+
+    image is AWS's curated image by default. A private ECR image (the model project's build image, with its
+    dependencies, launchpad and checkov installed: builds without internet need one) needs
+    image_repository_arn, the ARN of its repository in this account: CodeBuild then pulls it as each step's
+    role (image_pull_credentials_type SERVICE_ROLE), and each role may pull from that repository only
+    (ecr:BatchCheckLayerAvailability, ecr:BatchGetImage, ecr:GetDownloadUrlForLayer on it; ecr:GetAuthorizationToken,
+    which has no resource, on "*"). An ECR image without it is refused: CodeBuild's own credentials would need
+    a repository policy this module does not write.
+
+    build_timeout_minutes bounds build-and-test, policy-check and integration-test; deploy_timeout_minutes the
+    two deploy steps, which wait for the rollout, its bake and a possible rollback. The default, 180 minutes,
+    covers the baked project's prod config (3600 s maximum execution + 900 s bake + a 3600 s guard rollback =
+    135 minutes) and its setup. Every step gets its own as LAUNCHPAD_BUILD_TIMEOUT_MINUTES, and launchpad
+    deploy refuses a stage config whose worst case would not end before the build does.
+  EOT
   type = object({
     image                  = optional(string, "aws/codebuild/amazonlinux2-x86_64-standard:5.0")
+    image_repository_arn   = optional(string)
     compute_type           = optional(string, "BUILD_GENERAL1_SMALL")
     build_timeout_minutes  = optional(number, 60)
+    deploy_timeout_minutes = optional(number, 180)
     queued_timeout_minutes = optional(number, 480)
     privileged_mode        = optional(bool, false)
   })
@@ -334,6 +391,11 @@ variable "codebuild" {
   }
 
   validation {
+    condition     = var.codebuild.deploy_timeout_minutes >= 5 && var.codebuild.deploy_timeout_minutes <= 2160 && floor(var.codebuild.deploy_timeout_minutes) == var.codebuild.deploy_timeout_minutes
+    error_message = "codebuild.deploy_timeout_minutes must be a whole number between 5 and 2160 (the CodeBuild limits): the deploy steps' timeout, which must outlast the rollout, its bake and a rollback."
+  }
+
+  validation {
     condition     = var.codebuild.queued_timeout_minutes >= 5 && var.codebuild.queued_timeout_minutes <= 480 && floor(var.codebuild.queued_timeout_minutes) == var.codebuild.queued_timeout_minutes
     error_message = "codebuild.queued_timeout_minutes must be a whole number between 5 and 480 (the CodeBuild limits)."
   }
@@ -342,10 +404,28 @@ variable "codebuild" {
     condition     = trimspace(var.codebuild.image) != "" && !strcontains(var.codebuild.image, " ")
     error_message = "codebuild.image must be a CodeBuild curated image (aws/codebuild/...) or an image URI, without spaces."
   }
+
+  validation {
+    condition     = var.codebuild.image_repository_arn != null || !can(regex("^[0-9]{12}\\.dkr\\.ecr\\.", var.codebuild.image))
+    error_message = "codebuild.image is a private ECR image, but codebuild.image_repository_arn is null: set it to the ARN of that repository, so the steps' roles may pull it (SERVICE_ROLE credentials); CodeBuild's own credentials would need a repository policy this module does not write."
+  }
+
+  validation {
+    condition = var.codebuild.image_repository_arn == null ? true : try(
+      can(regex("^arn:aws[a-z-]*:ecr:[a-z0-9-]+:[0-9]{12}:repository/[a-z0-9][a-z0-9._/-]{1,255}$", var.codebuild.image_repository_arn)) &&
+      can(regex(format(
+        "^%s\\.dkr\\.ecr\\.%s\\.amazonaws\\.com(\\.cn)?/%s(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$",
+        split(":", var.codebuild.image_repository_arn)[4],
+        split(":", var.codebuild.image_repository_arn)[3],
+        replace(split(":repository/", var.codebuild.image_repository_arn)[1], ".", "\\."),
+      ), var.codebuild.image)),
+    false)
+    error_message = "codebuild.image_repository_arn must be an ECR repository ARN (arn:<partition>:ecr:<region>:<account>:repository/<name>), and codebuild.image an image of that repository: <account>.dkr.ecr.<region>.amazonaws.com/<name>:<tag> (or @sha256:<digest>), of the same account, region and name."
+  }
 }
 
 variable "vpc_config" {
-  description = "Run the builds inside a VPC (private subnets with VPC endpoints or a NAT for the package registries). Null (default) runs them in CodeBuild's network."
+  description = "Run the builds inside a VPC: private subnets with the VPC endpoints the steps call (S3 gateway; logs, sts, sagemaker.api, monitoring, application-autoscaling; ecr.api and ecr.dkr to pull a build image). Without a NAT there is no package index: give the steps the project's build image (codebuild.image_repository_arn). Null (default) runs them in CodeBuild's network."
   type = object({
     vpc_id             = string
     subnet_ids         = list(string)

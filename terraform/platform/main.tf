@@ -17,6 +17,8 @@ locals {
   account_id    = data.aws_caller_identity.current.account_id
   partition     = data.aws_partition.current.partition
   bucket_prefix = "${var.name}-${local.account_id}"
+  # The registry of this account's ECR repositories (amazonaws.com, or amazonaws.com.cn in China).
+  ecr_registry = "${local.account_id}.dkr.ecr.${var.region}.${data.aws_partition.current.dns_suffix}"
 
   # One key per data domain, so a grant on one never opens another. logs also encrypts the monitoring and
   # approval topics, which CloudWatch publishes to.
@@ -39,6 +41,9 @@ locals {
     "${local.bucket_prefix}-${p}-pipeline",
     "${local.bucket_prefix}-${p}-source",
   ]])
+
+  # Deploy steps that run Terraform inside the VPC (projects that deploy with Terraform, builds in the VPC).
+  terraform_in_vpc = var.codebuild_in_vpc && anytrue([for p in values(var.model_projects) : p.deploys_with_terraform])
 
   # Each model project has a staging and a production endpoint.
   endpoints = {
@@ -70,8 +75,14 @@ module "network" {
   # There is no NAT gateway: every AWS API the workloads in the private subnets call needs an endpoint.
   # SageMaker hosting (sagemaker.api, sagemaker.runtime, ecr.api, ecr.dkr, logs, sts, and S3 through the
   # gateway endpoint), plus what the deploy steps call when CodeBuild runs in the VPC: CloudWatch alarms and
-  # metrics (monitoring) and endpoint autoscaling (application-autoscaling).
-  interface_endpoints = ["sagemaker.api", "sagemaker.runtime", "sts", "logs", "ecr.api", "ecr.dkr", "monitoring", "application-autoscaling"]
+  # metrics (monitoring) and endpoint autoscaling (application-autoscaling); and, when a project's deploy
+  # applies its own Terraform in the VPC, what its refresh reads (ec2: the security group, the S3 prefix
+  # list) and a DynamoDB lock table of its state.
+  interface_endpoints = concat(
+    ["sagemaker.api", "sagemaker.runtime", "sts", "logs", "ecr.api", "ecr.dkr", "monitoring", "application-autoscaling"],
+    local.terraform_in_vpc ? ["ec2"] : [],
+    local.terraform_in_vpc && try(var.terraform_state.lock_table_arn != null, false) ? ["dynamodb"] : [],
+  )
 }
 
 # The model containers' network interfaces: HTTPS to the VPC's interface endpoints and, through the S3 gateway
@@ -160,6 +171,18 @@ module "repository" {
   force_delete = var.force_delete_repositories
 }
 
+# The build image of each model project (codebuild_build_image): its pipeline's steps run in it. The steps'
+# roles pull it with their own policies (cicd-pipeline's codebuild.image_repository_arn); who pushes it (the
+# team's CI, with `make push-build-image`) is granted outside this stack. Encrypted with the pipeline key.
+module "build_repository" {
+  source   = "../../modules/ecr-repository"
+  for_each = var.codebuild_build_image ? var.model_projects : {}
+
+  name         = "${each.key}-build"
+  kms_key_arn  = module.keys["pipeline"].key_arn
+  force_delete = var.force_delete_repositories
+}
+
 # SageMaker creates /aws/sagemaker/Endpoints/<endpoint> unencrypted and never-expiring unless it exists first.
 resource "aws_cloudwatch_log_group" "endpoint" {
   for_each = local.endpoints
@@ -236,6 +259,22 @@ module "pipeline" {
     model_kms_key_arn        = module.keys["models"].key_arn
     model_package_group_arn  = "arn:${local.partition}:sagemaker:${var.region}:${local.account_id}:model-package-group/${each.key}"
     capture_bucket_arn       = module.buckets["data-capture"].bucket_arn
+    # The baked project's terraform/envs/<stage>.backend.hcl keys: <project>/staging.tfstate, <project>/prod.tfstate.
+    terraform_state = each.value.deploys_with_terraform ? {
+      bucket_arn     = var.terraform_state.bucket_arn
+      staging_key    = "${each.key}/staging.tfstate"
+      production_key = "${each.key}/prod.tfstate"
+      kms_key_arn    = var.terraform_state.kms_key_arn
+      lock_table_arn = var.terraform_state.lock_table_arn
+    } : null
+  }
+
+  # The project's build image, named from the repository module.build_repository makes (known at plan, so the
+  # plan shows what each step runs in and may pull), or AWS's curated image.
+  codebuild = {
+    image                  = var.codebuild_build_image ? "${local.ecr_registry}/${each.key}-build:${each.value.build_image_tag}" : null
+    image_repository_arn   = var.codebuild_build_image ? "arn:${local.partition}:ecr:${var.region}:${local.account_id}:repository/${each.key}-build" : null
+    deploy_timeout_minutes = var.codebuild_deploy_timeout_minutes
   }
 
   approval = {

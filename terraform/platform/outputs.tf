@@ -49,13 +49,14 @@ output "endpoint_log_group_names" {
 }
 
 output "model_projects" {
-  description = "Per model project: its registry, SageMaker execution role, pipeline, and where its source goes."
+  description = "Per model project: its registry, SageMaker execution role, serving and build image repositories (build_repository_url: null without codebuild_build_image), pipeline, and where its source goes."
   value = {
     for p in keys(var.model_projects) : p => {
       model_package_group_name = module.registry[p].model_package_group_name
       sagemaker_role_arn       = module.sagemaker_role[p].role_arn
       sagemaker_role_name      = module.sagemaker_role[p].role_name
       repository_url           = module.repository[p].repository_url
+      build_repository_url     = var.codebuild_build_image ? module.build_repository[p].repository_url : null
       pipeline_name            = module.pipeline[p].pipeline_name
       pipeline_stages          = module.pipeline[p].stage_names
       artifact_bucket_name     = module.pipeline[p].artifact_bucket_name

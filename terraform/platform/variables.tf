@@ -111,6 +111,40 @@ variable "codebuild_in_vpc" {
   default     = false
 }
 
+variable "codebuild_build_image" {
+  description = "Run each pipeline's CodeBuild steps in its model project's build image (model_projects' build_image_tag) from the platform's ECR repository <project>-build, which the stack makes (immutable tags, scan on push, the pipeline key): launchpad, the project's pinned dependencies, checkov and Terraform are already installed, so builds without internet (codebuild_in_vpc, no NAT) download nothing. The steps' roles pull it themselves (SERVICE_ROLE), from that repository only. false (default): AWS's curated image, and each build installs from the package index."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "codebuild_deploy_timeout_minutes" {
+  description = "CodeBuild timeout of the pipelines' deploy steps, which wait for the rollout, its bake and a possible guard rollback (5-2160). The default, 180, covers the baked project's prod config (3600 s maximum execution + 900 s bake + 3600 s rollback = 135 minutes) and its setup; launchpad deploy refuses a stage config whose worst case would outlast it."
+  type        = number
+  default     = 180
+  nullable    = false
+
+  validation {
+    condition     = var.codebuild_deploy_timeout_minutes >= 5 && var.codebuild_deploy_timeout_minutes <= 2160 && floor(var.codebuild_deploy_timeout_minutes) == var.codebuild_deploy_timeout_minutes
+    error_message = "codebuild_deploy_timeout_minutes must be a whole number between 5 and 2160 (the CodeBuild limits)."
+  }
+}
+
+variable "terraform_state" {
+  description = "The state store of terraform/bootstrap in this account (its outputs state_bucket_arn, kms_key_arn and lock_table_arn, null when the S3 lockfile locks), where model projects that deploy with Terraform (model_projects' deploys_with_terraform: asynchronous endpoints) keep <project>/staging.tfstate and <project>/prod.tfstate (the baked project's terraform/envs/<stage>.backend.hcl). Their deploy steps may then read and write their own stage's state and lock, nothing else of the bucket. Null: no project deploys with Terraform."
+  type = object({
+    bucket_arn     = string
+    kms_key_arn    = string
+    lock_table_arn = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.terraform_state == null ? true : can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.terraform_state.bucket_arn)) && can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.terraform_state.kms_key_arn))
+    error_message = "terraform_state must name the state bucket by ARN (state_bucket_arn, arn:<partition>:s3:::<bucket>) and its key by ARN (kms_key_arn, not an alias): terraform/bootstrap's outputs."
+  }
+}
+
 variable "launchpad_version" {
   description = "The launchpad release the pipelines' builds install from this environment's model-artifacts bucket (s3://<bucket>/releases/launchpad/<version>/, put there by `launchpad release publish --bucket`), for builds without internet (codebuild_in_vpc). Set it to the version the model projects pin (requirements-launchpad.txt). Null (default): builds install launchpad from the projects' package index."
   type        = string
@@ -148,13 +182,18 @@ variable "model_projects" {
     model registry, a SageMaker execution role, staging and production endpoint log groups and a pipeline.
     repository ("owner/name" on the Git host of source_connection_arn) and branch; null repository uses an S3
     source (air-gapped). approver_emails get the production approval requests; approver_role_arns may approve
-    model versions in the registry.
+    model versions in the registry. build_image_tag: the tag of the project's build image in <project>-build
+    (what `make push-build-image` printed), required when codebuild_build_image is true. deploys_with_terraform:
+    the project's `make deploy` applies its terraform/ (asynchronous endpoints), with its state in
+    terraform_state.
   EOT
   type = map(object({
-    repository         = optional(string)
-    branch             = optional(string, "main")
-    approver_emails    = optional(list(string), [])
-    approver_role_arns = optional(list(string), [])
+    repository             = optional(string)
+    branch                 = optional(string, "main")
+    approver_emails        = optional(list(string), [])
+    approver_role_arns     = optional(list(string), [])
+    build_image_tag        = optional(string)
+    deploys_with_terraform = optional(bool, false)
   }))
   default  = {}
   nullable = false
@@ -167,6 +206,21 @@ variable "model_projects" {
   validation {
     condition     = alltrue([for p in values(var.model_projects) : p.repository == null]) || var.source_connection_arn != null
     error_message = "a model project names a repository but source_connection_arn is null: set the CodeStar connection ARN, or drop the repository to use an S3 source."
+  }
+
+  validation {
+    condition     = alltrue([for p in values(var.model_projects) : p.build_image_tag == null || can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", p.build_image_tag))])
+    error_message = "model_projects' build_image_tag must be an image tag (1-128 letters, digits, _ . -, not starting with . or -), e.g. the deps-<hash> that make push-build-image printed."
+  }
+
+  validation {
+    condition     = !var.codebuild_build_image || alltrue([for p in values(var.model_projects) : p.build_image_tag != null])
+    error_message = "codebuild_build_image is true, and a model project has no build_image_tag: set each project's to the tag of its build image in <project>-build (make push-build-image prints it), or set codebuild_build_image = false."
+  }
+
+  validation {
+    condition     = var.terraform_state != null || !anytrue([for p in values(var.model_projects) : p.deploys_with_terraform])
+    error_message = "a model project deploys_with_terraform, and terraform_state is null: set it to terraform/bootstrap's state_bucket_arn, kms_key_arn (and lock_table_arn, if that stack keeps a lock table) in this account, where the project's envs/<stage>.backend.hcl keep its state."
   }
 }
 

@@ -1,7 +1,9 @@
 """The baked buildspec's install phase, run with stand-ins for ``aws`` and ``make``: online it runs
 ``make setup``; given LAUNCHPAD_RELEASE_URI (the platform's copy of a release) it copies that folder, checks
 it against its SHA256SUMS and installs from it alone, and a folder that does not verify stops the build
-before anything is installed."""
+before anything is installed; in the build image (PYTHON set) it only runs ``make setup``, which checks that
+environment, and copies nothing. Every command's shell options stay in its own subshell: CodeBuild runs a
+phase's commands in one shell."""
 
 from __future__ import annotations
 
@@ -46,7 +48,9 @@ def _run(project: Path, script: str, tmp_path: Path, **env: str) -> tuple[int, l
         (bin_dir / name).chmod(0o755)
     calls = tmp_path / "calls"
     calls.write_text("")
-    environ = {key: value for key, value in child_env().items() if key != "LAUNCHPAD_RELEASE_URI"}
+    environ = {
+        key: value for key, value in child_env().items() if key not in ("LAUNCHPAD_RELEASE_URI", "PYTHON")
+    }
     environ |= {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "CALLS": str(calls), **env}
     done = subprocess.run(["bash", "-c", script], cwd=project, env=environ, capture_output=True, check=False)
     return done.returncode, calls.read_text().splitlines()
@@ -93,3 +97,41 @@ def test_offline_a_copy_that_does_not_verify_stops_before_any_install(
     )
     assert code != 0
     assert not any(call.startswith("make") for call in calls), calls
+
+
+def test_in_the_build_image_the_install_only_checks_its_environment(
+    install: tuple[Path, str], tmp_path: Path
+) -> None:
+    """The image sets PYTHON to its interpreter: make setup checks it; the release folder is not copied even
+    when the pipeline names one (the image installed that release when it was built)."""
+    project, script = install
+    _release(tmp_path / "s3")
+    code, calls = _run(
+        project,
+        script,
+        tmp_path,
+        PYTHON="/opt/venv/bin/python",
+        LAUNCHPAD_RELEASE_URI=URI,
+        FAKE_S3_FOLDER=str(tmp_path / "s3"),
+    )
+    assert (code, calls) == (0, ["make setup"])
+
+
+@pytest.fixture(scope="module")
+def commands(install: tuple[Path, str]) -> list[str]:
+    """Every command of every phase of the baked buildspec."""
+    spec = yaml.safe_load((install[0] / "buildspec.yml").read_text())
+    return [command for phase in spec["phases"].values() for command in phase["commands"]]
+
+
+def test_no_command_leaves_its_shell_options_to_the_next(
+    install: tuple[Path, str], commands: list[str], tmp_path: Path
+) -> None:
+    """CodeBuild (buildspec 0.2) runs a phase's commands in one shell: each command's set -euo pipefail is its
+    subshell's, so the shell that runs the next command (and CodeBuild's own) has none of them."""
+    project, _ = install
+    report = 'echo "options $- pipefail=$(shopt -qo pipefail && echo on || echo off)" >> "$CALLS"'
+    code, calls = _run(project, "\n".join([*commands, report]), tmp_path, LAUNCHPAD_STEP="policy-check")
+    assert code == 0 and calls[:2] == ["make setup", "make policy"], calls
+    flags, pipefail = calls[2].removeprefix("options ").split(" ")
+    assert "e" not in flags and "u" not in flags and pipefail == "pipefail=off", calls[2]

@@ -38,6 +38,7 @@ COMMON = (
     ".gitignore",
     ".pre-commit-config.yaml",
     "Dockerfile",
+    "build-image/Dockerfile",  # the pipeline's build image: builds without internet download nothing
     "Makefile",
     "README.md",
     "buildspec.yml",
@@ -47,6 +48,7 @@ COMMON = (
     "requirements-serving.txt",  # launchpad-serving, the same way (the serving image installs only it)
     *(f"deploy/config/{stage}.yaml" for stage in STAGES),
     "scripts/_launchpad.py",  # how the scripts hand their command line to launchpad
+    "scripts/build_environment.py",  # the build image's environment: its check and its tag
     "scripts/deploy.py",
     "scripts/policy_check.py",
     "{package}/__init__.py",

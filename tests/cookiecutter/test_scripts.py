@@ -82,6 +82,11 @@ SCRIPTS = {
         ["--no-such-option"],
         ["Usage: launchpad policy [OPTIONS] [PATHS]...", "No such option '--no-such-option'"],
     ),
+    "build-environment-unknown-action": (
+        "build_environment.py",
+        ["install"],
+        ["usage: python scripts/build_environment.py", "invalid choice: 'install'"],
+    ),
     "policy-bad-format": (
         "policy_check.py",
         ["--format", "pdf"],

@@ -1,12 +1,17 @@
 """Preflight refuses what AWS would refuse later, across accounts: an execution role, a KMS key, an artifact
 bucket or a data-capture bucket that is not the deploying account's, or a data-capture bucket that does not
 exist. Each refusal is exit 18 with every problem in one message, and the account (and the other account) is
-left exactly as it was: no model package, model, endpoint config, endpoint, alarm or object."""
+left exactly as it was: no model package, model, endpoint config, endpoint, alarm or object.
+
+In a pipeline build (LAUNCHPAD_BUILD_TIMEOUT_MINUTES), a stage config whose worst case (the update's maximum
+execution, the bake, a guard rollback) would outlast what is left of the build is a stage config error, exit
+7, before anything is read or changed: CodeBuild would stop the build mid-deploy."""
 
 from __future__ import annotations
 
 import json
 import tarfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +21,11 @@ from click.testing import CliRunner
 
 from launchpad.aws import AwsTarget
 from launchpad.cli import main
+from launchpad.deploy.config import check_stage_config
 from launchpad.deploy.engine import deploy
+from launchpad.deploy.preflight import BUILD_START_ENV, BUILD_TIMEOUT_ENV, build_time_problems
 from launchpad.deploy.seed import Seeded
-from launchpad.errors import PreflightError
+from launchpad.errors import ConfigError, PreflightError
 from launchpad.inventory import account_inventory
 from tests.deploy.conftest import snapshot
 from tests.sandbox.support import execution_role
@@ -178,6 +185,67 @@ def test_every_account_problem_is_listed_at_once(seeded: Seeded) -> None:
     said = refused(seeded, document)
     assert "5 problems" in said, said  # role, both keys, the capture bucket, the artifact's key
     assert said.count("\n  - ") == 5
+
+
+# -- the build's time ----------------------------------------------------------------------------------------
+UPDATE = {"strategy": "ALL_AT_ONCE", "maximum_execution_timeout_in_seconds": 1800}  # dev's bake: 0 s
+
+
+def test_a_rollout_that_could_outlast_the_build_is_a_stage_config_error_and_nothing_is_read_or_made(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1800 s of update + 0 s of bake + a guard rollback's 3600 s = 5400 s, and the build has 60 minutes:
+    exit 7, naming the deploy steps' timeout to set, and the account as it was."""
+    path = seeded.write(seeded.stage_document("dev", model=model(seeded), deployment=UPDATE))
+    monkeypatch.setenv(BUILD_TIMEOUT_ENV, "60")
+    monkeypatch.delenv(BUILD_START_ENV, raising=False)
+    before = snapshot(seeded.target, "churn-dev")
+    with pytest.raises(ConfigError) as raised:
+        deploy(path, seeded.target, poll_interval=0.1)
+    assert raised.value.exit_code == 7
+    assert raised.value.problems == (
+        "$.deployment.maximum_execution_timeout_in_seconds: the rollout may take 5400 s (1800 s of update, "
+        "rollback.bake_seconds 0, a guard rollback's 3600 s), and this build has 3600 s left of its "
+        "60-minute CodeBuild timeout: CodeBuild would stop it mid-deploy, leaving the endpoint updating with "
+        "nobody watching; give the deploy steps 90 minutes or more (cicd-pipeline's "
+        "codebuild.deploy_timeout_minutes), or shorten the rollout",
+    )
+    assert str(raised.value).startswith(f"stage config {path} has 1 problem:")
+    assert snapshot(seeded.target, "churn-dev") == before
+
+
+def test_a_rollout_that_ends_before_the_build_does_deploys(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same config in a build of the deploy steps' default 180 minutes, started a minute ago."""
+    seeded.upload("1.0.0")
+    path = seeded.write(seeded.stage_document("dev", model=model(seeded), deployment=UPDATE))
+    monkeypatch.setenv(BUILD_TIMEOUT_ENV, "180")
+    monkeypatch.setenv(BUILD_START_ENV, str(int((time.time() - 60) * 1000)))
+    result = deploy(path, seeded.target, poll_interval=0.1)
+    assert result.rollout.succeeded, result.rollout.message
+
+
+def test_the_time_left_is_the_builds_timeout_less_the_time_since_codebuild_started_it(seeded: Seeded) -> None:
+    """Started 100 minutes ago, a 180-minute build has 4800 s left: prod's example (3600 s + 900 s bake +
+    3600 s) needs 8100; it would fit in a build just started. A timeout that is not a whole number of minutes
+    is a problem of its own; outside a build (no timeout) nothing is checked."""
+    config = check_stage_config(
+        seeded.stage_document("prod", model=model(seeded)), seeded.folder / "prod.yaml"
+    )
+    now = 1_700_000_000.0
+    started = {BUILD_START_ENV: str(int((now - 6000) * 1000))}
+    [late] = build_time_problems(config, {BUILD_TIMEOUT_ENV: "180", **started}, now)
+    assert (
+        "the rollout may take 8100 s (3600 s of update, rollback.bake_seconds 900, a guard rollback's" in late
+    )
+    assert "this build has 4800 s left of its 180-minute CodeBuild timeout" in late
+    assert "give the deploy steps 235 minutes or more" in late
+    assert build_time_problems(config, {BUILD_TIMEOUT_ENV: "180"}, now) == []
+    assert build_time_problems(config, {BUILD_TIMEOUT_ENV: "135"}, now) == [], "8100 s is 135 minutes"
+    assert build_time_problems(config, {}, now) == []
+    [bad] = build_time_problems(config, {BUILD_TIMEOUT_ENV: "three hours"}, now)
+    assert bad.startswith("LAUNCHPAD_BUILD_TIMEOUT_MINUTES='three hours' is not a whole number of minutes")
 
 
 # -- --json on every exit code, through the CLI -------------------------------------------------------------

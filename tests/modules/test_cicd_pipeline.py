@@ -1,23 +1,199 @@
-"""cicd-pipeline example applied for real: the stages in order, the approval, and every artifact and log
-encrypted with the caller's keys; least-privilege roles; builds without internet copy launchpad's release
-from the releases bucket with their own role, and need each statement that lets them; clean destroy."""
+"""cicd-pipeline planned, then its example applied for real.
+
+The plan (fast tier): a build image from the platform's ECR is pulled by each step's own role from that
+repository only (SERVICE_ROLE), the deploy steps get a timeout of their own and every step its timeout in
+LAUNCHPAD_BUILD_TIMEOUT_MINUTES, and a Terraform-deployed project's deploy steps reach their own stage's state
+and lock and nothing else of the state bucket; without those inputs nothing of it is there.
+
+The example applied (sandbox tier): the stages in order, the approval, and every artifact and log encrypted
+with the caller's keys; least-privilege roles; builds without internet copy launchpad's release from the
+releases bucket with their own role, and need each statement that lets them; the integration tests may read
+the staging endpoint's configurations and no other; clean destroy."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from botocore.exceptions import ClientError
 
+from launchpad import combined
 from launchpad.aws import AwsTarget
 from launchpad.inventory import account_inventory
+from launchpad.paths import modules_dir
 from launchpad.release.artifacts import write_sums
 from launchpad.release.publish import publish, release_prefix
 from launchpad.sandbox import workloads
 from launchpad.sandbox.patches.iam_policy import as_list
+from launchpad.terraform import terraform_env
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 
+STEPS = ("build-and-test", "policy-check", "deploy-staging", "integration-test", "deploy-production")
+DEPLOYS = {"deploy-staging": "staging", "deploy-production": "production"}
+
+
+# -- the plan --------------------------------------------------------------------------------------------
+BASE = yaml.safe_load((Path(__file__).parent / "cicd-pipeline" / "validation_cases.yaml").read_text())[
+    "base_vars"
+]
+STATE = {  # terraform/bootstrap's state store, as the platform passes it
+    "bucket_arn": "arn:aws:s3:::launchpad-111122223333-tfstate",
+    "staging_key": "fraud/staging.tfstate",
+    "production_key": "fraud/prod.tfstate",
+    "kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:key/0000aaaa-12ab-34cd-56ef-1234567890ab",
+    "lock_table_arn": "arn:aws:dynamodb:eu-west-1:111122223333:table/launchpad-tflock",
+}
+
+
+# The project's build image in the platform's ECR (the repository an ARN, the image one of its tags).
+BUILD_REPOSITORY = "arn:aws:ecr:eu-west-1:111122223333:repository/fraud-build"
+BUILD_IMAGE = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/fraud-build:deps-0a1b2c3d"
+
+
+@pytest.fixture(scope="module")
+def planned(sandbox_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """The module planned twice in one Terraform process: with its defaults ("plain"), and with a build
+    image, a deploy timeout of 200 minutes and a Terraform-deployed project's state ("image"). Each call's
+    planned values by address."""
+    target = AwsTarget.sandbox(sandbox_url)
+    calls = {
+        "plain": combined.Call(modules_dir() / "cicd-pipeline", {**BASE, "name": "lp-plain"}),
+        "image": combined.Call(
+            modules_dir() / "cicd-pipeline",
+            {
+                **BASE,
+                "name": "lp-image",
+                "codebuild": {
+                    "image": BUILD_IMAGE,
+                    "image_repository_arn": BUILD_REPOSITORY,
+                    "deploy_timeout_minutes": 200,
+                },
+                "deploy": {**BASE["deploy"], "terraform_state": STATE},
+            },
+        ),
+    }
+    workdir = tmp_path_factory.mktemp("cicd-plan")
+    parts = combined.plan_together(list(calls.values()), workdir, terraform_env(target.env()))
+    return {
+        name: {c["address"]: c["change"]["after"] for c in part["resource_changes"] if c["mode"] == "managed"}
+        for name, part in zip(calls, parts, strict=True)
+    }
+
+
+def _statements(after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A planned inline policy's statements by Sid, their actions and resources as sorted lists (IAM's
+    order means nothing)."""
+    return {
+        s["Sid"]: {**s, "Action": sorted(as_list(s["Action"])), "Resource": sorted(as_list(s["Resource"]))}
+        for s in json.loads(after["policy"])["Statement"]
+    }
+
+
+def _project(plan: dict[str, Any], step: str) -> dict[str, Any]:
+    return plan[f'aws_codebuild_project.this["{step}"]']
+
+
+def test_a_build_image_is_pulled_by_each_steps_role_from_its_repository_only(
+    planned: dict[str, dict[str, Any]],
+) -> None:
+    for step in STEPS:
+        [environment] = _project(planned["image"], step)["environment"]
+        assert (environment["image"], environment["image_pull_credentials_type"]) == (
+            BUILD_IMAGE,
+            "SERVICE_ROLE",
+        )
+        policy = planned["image"][f'aws_iam_role_policy.build_image["{step}"]']
+        assert policy["name"] == f"lp-image-{step}-build-image"
+        assert _statements(policy) == {
+            "PullBuildImage": {
+                "Sid": "PullBuildImage",
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                ],
+                "Resource": [BUILD_REPOSITORY],
+            },
+            "GetRegistryToken": {
+                "Sid": "GetRegistryToken",
+                "Effect": "Allow",
+                "Action": ["ecr:GetAuthorizationToken"],
+                "Resource": ["*"],
+            },
+        }
+        [plain] = _project(planned["plain"], step)["environment"]
+        assert plain["image_pull_credentials_type"] == "CODEBUILD"
+    assert not [a for a in planned["plain"] if ".build_image[" in a or ".terraform_deploy[" in a]
+
+
+def test_the_deploy_steps_get_their_own_timeout_and_every_step_its_own_in_its_environment(
+    planned: dict[str, dict[str, Any]],
+) -> None:
+    def timeouts(plan: dict[str, Any]) -> dict[str, tuple[int, str]]:
+        found = {}
+        for step in STEPS:
+            project = _project(plan, step)
+            variables = {v["name"]: v["value"] for v in project["environment"][0]["environment_variable"]}
+            found[step] = (project["build_timeout"], variables["LAUNCHPAD_BUILD_TIMEOUT_MINUTES"])
+        return found
+
+    builds = {"build-and-test": (60, "60"), "policy-check": (60, "60"), "integration-test": (60, "60")}
+    assert timeouts(planned["plain"]) == {**builds, **dict.fromkeys(DEPLOYS, (180, "180"))}
+    assert timeouts(planned["image"]) == {**builds, **dict.fromkeys(DEPLOYS, (200, "200"))}
+
+
+def test_a_terraform_deployed_project_reaches_its_own_stages_state_and_lock_only(
+    planned: dict[str, dict[str, Any]],
+) -> None:
+    """The S3 backend's calls on the stage's state key and lockfile, the key through S3 only, the lock
+    table's items of that state only; staging cannot touch production's state, nor the reverse."""
+    bucket, table = STATE["bucket_arn"], STATE["lock_table_arn"]
+    keys = {"deploy-staging": STATE["staging_key"], "deploy-production": STATE["production_key"]}
+    for step, key in keys.items():
+        policy = planned["image"][f'aws_iam_role_policy.terraform_deploy["{step}"]']
+        statements = _statements(policy)
+        assert statements["ListOwnState"]["Resource"] == [bucket]
+        assert statements["ListOwnState"]["Condition"] == {"StringEquals": {"s3:prefix": key}}
+        assert statements["ReadWriteOwnState"]["Resource"] == [
+            f"{bucket}/{key}",
+            f"{bucket}/{key}.tflock",
+        ]
+        assert statements["ReleaseOwnLockfile"]["Resource"] == [f"{bucket}/{key}.tflock"]
+        assert statements["UseStateKeyThroughS3"]["Condition"] == {
+            "StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}
+        }
+        assert statements["LockOwnState"]["Resource"] == [table]
+        leading = statements["LockOwnState"]["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"]
+        state = f"launchpad-111122223333-tfstate/{key}"
+        assert sorted(leading) == [state, f"{state}-md5"]
+        other = keys["deploy-production" if step == "deploy-staging" else "deploy-staging"]
+        assert other not in policy["policy"], f"{step} may not touch the other stage's state"
+        endpoint = f"fraud-{DEPLOYS[step]}"
+        assert statements["ReplaceOwnModelsAndConfigs"]["Resource"] == [
+            f"arn:aws:sagemaker:eu-west-1:{_account(policy)}:endpoint-config/{endpoint}-*",
+            f"arn:aws:sagemaker:eu-west-1:{_account(policy)}:model/{endpoint}-*",
+        ]
+    wildcards = {
+        sid: s["Action"]
+        for step in keys
+        for sid, s in _statements(planned["image"][f'aws_iam_role_policy.terraform_deploy["{step}"]']).items()
+        if s["Resource"] == ["*"]
+    }
+    assert wildcards == {"ReadEndpointNetwork": ["ec2:DescribePrefixLists", "ec2:DescribeSecurityGroups"]}
+    assert [a for a in planned["image"] if "integration-test" in a and ".terraform_deploy[" in a] == []
+
+
+def _account(policy: dict[str, Any]) -> str:
+    """The planning account, as the policy's own alarm ARN names it."""
+    return str(_statements(policy)["ReadOwnAlarmTags"]["Resource"][0].split(":")[4])
+
+
+# -- the example, applied --------------------------------------------------------------------------------
 stack = example_stack("cicd-pipeline")
 
 STAGES = [
@@ -131,6 +307,30 @@ def test_a_new_source_upload_starts_the_pipeline(stack: Stack) -> None:
         Bucket=stack.outputs["source_bucket_name"]
     )
     assert "EventBridgeConfiguration" in notification
+
+
+def _describe_config_in_build(stack: Stack, step: str, config: str) -> str:
+    """DescribeEndpointConfig of ``config`` with the credentials of a build of ``step``: the error code
+    SageMaker answers (no such configuration exists), or AccessDeniedException."""
+    build = workloads.start_build(stack.target, stack.outputs["codebuild_project_names"][step])
+    try:
+        build.target.client("sagemaker").describe_endpoint_config(EndpointConfigName=config)
+    except ClientError as answered:
+        return str(answered.response["Error"]["Code"])
+    finally:
+        workloads.complete_build(stack.target, build)
+    return "found"
+
+
+def test_the_integration_tests_may_read_the_staging_endpoints_configurations_and_no_other(
+    stack: Stack,
+) -> None:
+    """The project's integration test reads the configuration its staging endpoint serves (named
+    <endpoint>-<hash>): authorized, SageMaker answers that none exists; production's is not its to read."""
+    staging, production = f"{stack.name}-staging-0a1b2c3d", f"{stack.name}-production-0a1b2c3d"
+    assert _describe_config_in_build(stack, "integration-test", staging) == "ValidationException"
+    assert _describe_config_in_build(stack, "integration-test", production) == "AccessDeniedException"
+    assert _describe_config_in_build(stack, "policy-check", staging) == "AccessDeniedException"
 
 
 VERSION = "0.1.0"  # the example's launchpad_version

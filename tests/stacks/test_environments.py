@@ -4,6 +4,7 @@ builds). `launchpad plan --env` runs the same plan from the command line."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -26,15 +27,36 @@ pytestmark = pytest.mark.xdist_group("platform-environments")
 
 
 _REGION = re.compile(r"^region\s*=.*$", re.MULTILINE)
+# prod with a model project that deploys with Terraform (an asynchronous endpoint) and a DynamoDB lock table:
+# prod.tfvars with these two settings given as arguments instead of its own blocks.
+PROD_ASYNC = "prod-async"
+_BLOCKS = re.compile(r"^(?:model_projects|terraform_state) = \{.*?^\}\n", re.MULTILINE | re.DOTALL)
+STATE_BUCKET = "arn:aws:s3:::launchpad-111122223333-tfstate"
+LOCK_TABLE = "arn:aws:dynamodb:eu-west-1:111122223333:table/launchpad-tflock"
+PROD_ASYNC_ARGUMENTS = {
+    "model_projects": {
+        "claims-triage": {
+            "repository": "acme/claims-triage",
+            "build_image_tag": "deps-00000000000000aa",
+            "deploys_with_terraform": True,
+        }
+    },
+    "terraform_state": {
+        "bucket_arn": STATE_BUCKET,
+        "kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-0000-0000-000000000000",
+        "lock_table_arn": LOCK_TABLE,
+    },
+}
 
 
 @pytest.fixture(scope="module")
 def plans(
     sandbox_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Callable[[str], list[dict[str, Any]]]:
-    """Every environment's plan, all made together (``launchpad.combined``: one init, one plan, one
-    ``show -json`` for the four), in one fresh sandbox account: each environment calls the stack with its
-    .tfvars, and ``region`` from the target (which wins over the file's, as ``Workspace`` gives it)."""
+    """Every environment's plan, and PROD_ASYNC's, all made together (``launchpad.combined``: one init, one
+    plan, one ``show -json`` for the five), in one fresh sandbox account: each environment calls the stack
+    with its .tfvars, and ``region`` from the target (which wins over the file's, as ``Workspace`` gives
+    it)."""
     target = AwsTarget.sandbox(sandbox_url)
     calls = [
         combined.Call(
@@ -44,11 +66,15 @@ def plans(
         )
         for env in ENVIRONMENTS
     ]
+    prod = calls[ENVIRONMENTS.index("prod")]
+    calls.append(
+        combined.Call(prod.root, {**prod.arguments, **PROD_ASYNC_ARGUMENTS}, body=_BLOCKS.sub("", prod.body))
+    )
     workdir = tmp_path_factory.mktemp("environments")
     parts = combined.plan_together(calls, workdir, terraform_env(target.env()))
     by_env = {
         env: [c for c in part["resource_changes"] if c["mode"] == "managed"]
-        for env, part in zip(ENVIRONMENTS, parts, strict=True)
+        for env, part in zip([*ENVIRONMENTS, PROD_ASYNC], parts, strict=True)
     }
     return by_env.__getitem__
 
@@ -147,6 +173,96 @@ def test_prod_builds_install_this_launchpad_release_from_the_platform_and_dev_fr
     tfvars = Environment("prod").var_file.read_text(encoding="utf-8")
     pinned = re.search(r'^launchpad_version\s*=\s*"([^"]+)"', tfvars, re.M)
     assert pinned and pinned[1] == __version__, "prod.tfvars launchpad_version: the version released here"
+
+
+def test_prod_and_the_sandbox_build_in_the_projects_image_from_the_platforms_ecr_and_pull_it_alone(
+    plans: Any,
+) -> None:
+    """Builds without internet run in the project's build image (launchpad, its dependencies and checkov
+    installed): an image of <project>-build, the repository the platform makes, pulled by each step's own
+    role (SERVICE_ROLE), whose build-image policy may pull from that repository and no other. dev and staging
+    keep AWS's curated image, pulled with CodeBuild's own credentials, and no such policy."""
+    projects = {"prod": ("fraud-detector", "deps-0123456789abcdef"), "sandbox": ("demo-model", "demo")}
+    for env, (project, tag) in projects.items():
+        plan = plans(env)
+        [repository] = [r for r in _of_type(plan, "aws_ecr_repository") if r["name"] == f"{project}-build"]
+        assert repository["image_tag_mutability"] == "IMMUTABLE"
+        images = {
+            (p["environment"][0]["image"], p["environment"][0]["image_pull_credentials_type"])
+            for p in _of_type(plan, "aws_codebuild_project")
+        }
+        [(image, pulled_as)] = images
+        assert re.fullmatch(rf"[0-9]{{12}}\.dkr\.ecr\.eu-west-1\.amazonaws\.com/{project}-build:{tag}", image)
+        assert pulled_as == "SERVICE_ROLE"
+        account = image.split(".", 1)[0]
+        policies = [p for p in _of_type(plan, "aws_iam_role_policy") if p["name"].endswith("-build-image")]
+        assert len(policies) == 5, "one per step"
+        for policy in policies:
+            statements = {s["Sid"]: s for s in json.loads(policy["policy"])["Statement"]}
+            assert statements["PullBuildImage"]["Resource"] == (
+                f"arn:aws:ecr:eu-west-1:{account}:repository/{project}-build"
+            )
+            assert statements["GetRegistryToken"] == {
+                "Sid": "GetRegistryToken",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*",
+            }
+            assert set(statements) == {"PullBuildImage", "GetRegistryToken"}
+    for env in ("dev", "staging"):
+        builds = _of_type(plans(env), "aws_codebuild_project")
+        assert {
+            (p["environment"][0]["image"], p["environment"][0]["image_pull_credentials_type"]) for p in builds
+        } == {("aws/codebuild/amazonlinux2-x86_64-standard:5.0", "CODEBUILD")}
+        assert not [
+            p for p in _of_type(plans(env), "aws_iam_role_policy") if p["name"].endswith("-build-image")
+        ]
+        assert not [r for r in _of_type(plans(env), "aws_ecr_repository") if r["name"].endswith("-build")]
+
+
+def test_every_environments_deploy_steps_outlast_the_prod_configs_worst_case(plans: Any) -> None:
+    """The deploy steps wait for the rollout, its bake and a guard rollback (the baked prod config: 3600 s +
+    900 s + 3600 s), so they get 180 minutes; the other steps 60. Each step knows its own."""
+    for env in ENVIRONMENTS:
+        for project in _of_type(plans(env), "aws_codebuild_project"):
+            variables = {v["name"]: v.get("value") for v in project["environment"][0]["environment_variable"]}
+            expected = 180 if variables["LAUNCHPAD_STEP"].startswith("deploy-") else 60
+            assert project["build_timeout"] == expected, (env, variables["LAUNCHPAD_STEP"])
+            assert variables["LAUNCHPAD_BUILD_TIMEOUT_MINUTES"] == str(expected)
+
+
+def test_a_project_that_deploys_with_terraform_reaches_its_own_state_from_the_vpc(plans: Any) -> None:
+    """The platform passes terraform/bootstrap's store to the project's pipeline, with the baked project's
+    state keys (<project>/staging.tfstate, <project>/prod.tfstate): each deploy role reaches its own stage's
+    state and lock. Its VPC builds get the endpoints the refresh and the lock table need (ec2, dynamodb);
+    prod's real-time project deploys with launchpad deploy: no such policy, no such endpoint."""
+    plan = plans(PROD_ASYNC)
+    policies = {
+        p["name"]: p for p in _of_type(plan, "aws_iam_role_policy") if p["name"].endswith("-terraform")
+    }
+    keys = {"staging": "claims-triage/staging.tfstate", "production": "claims-triage/prod.tfstate"}
+    assert set(policies) == {f"acme-ml-prod-claims-triage-deploy-{stage}-terraform" for stage in keys}
+    for stage, key in keys.items():
+        statements = {
+            s["Sid"]: s
+            for s in json.loads(policies[f"acme-ml-prod-claims-triage-deploy-{stage}-terraform"]["policy"])[
+                "Statement"
+            ]
+        }
+        assert statements["ListOwnState"]["Resource"] == STATE_BUCKET
+        assert statements["ListOwnState"]["Condition"] == {"StringEquals": {"s3:prefix": key}}
+        assert sorted(statements["ReadWriteOwnState"]["Resource"]) == [
+            f"{STATE_BUCKET}/{key}",
+            f"{STATE_BUCKET}/{key}.tflock",
+        ]
+        assert statements["LockOwnState"]["Resource"] == LOCK_TABLE
+
+    def endpoints(env: str) -> set[str]:
+        return {e["service_name"].rsplit(".", 1)[-1] for e in _of_type(plans(env), "aws_vpc_endpoint")}
+
+    assert {"ec2", "dynamodb"} <= endpoints(PROD_ASYNC)
+    assert not {"ec2", "dynamodb"} & endpoints("prod")
+    assert not [p for p in _of_type(plans("prod"), "aws_iam_role_policy") if p["name"].endswith("-terraform")]
 
 
 def test_git_environments_use_the_connection_and_the_sandbox_an_s3_source(plans: Any) -> None:

@@ -163,7 +163,7 @@ def deploy(
     raises for an outcome: ``result.raise_for_outcome()`` does). ``clock`` and ``sleep`` time the wait."""
     say = on_step or (lambda _: None)
     started = time.monotonic()
-    checked = preflight(config_path, target, artifact)
+    checked = preflight(config_path, target, artifact, rollback_timeout=timeout)
     say(f"preflight passed for {checked.config.endpoint_name} ({checked.config.stage})")
     counter = CallCounter()
     created = Created()

@@ -2,7 +2,10 @@
 
 ``preflight`` reads the stage config (``load_stage_config``: schema, cross-field and stage rules, the
 instance allow-list, the SageMaker instance types and the guardrail limits; a bad config is a ConfigError,
-exit 7, and nothing else is checked), then only reads AWS:
+exit 7, and nothing else is checked). In a pipeline build (``LAUNCHPAD_BUILD_TIMEOUT_MINUTES``, which the
+cicd-pipeline module gives every step) the config's worst case must also end before CodeBuild stops the
+build: a build stopped mid-deploy leaves the endpoint updating with nobody watching, so a rollout that may
+outlast the time left is a ConfigError too (``build_time_problems``). Then preflight only reads AWS:
 
 - who deploys: the account of the deploying identity (STS GetCallerIdentity, which needs no permission).
   The execution role and the KMS keys must be that account's: SageMaker takes only a role of the caller's
@@ -22,7 +25,9 @@ unexpectedly is one more problem, not a crash.
 from __future__ import annotations
 
 import functools
+import math
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,10 +40,18 @@ from launchpad.deploy import artifacts, resources, timescale, watch
 from launchpad.deploy.artifacts import PackageVersion, split_s3_uri
 from launchpad.deploy.config import StageConfig, load_stage_config
 from launchpad.deploy.model_card import load_model_card
+from launchpad.deploy.rollout import DEFAULT_TIMEOUT
+from launchpad.deploy.schema_errors import message
+from launchpad.deploy.schema_errors import raise_problems as raise_config_problems
 from launchpad.deploy.watch import describe_error, described, error_code, is_endpoint_gone
 from launchpad.errors import ConfigError, PreflightError
 
 IN_SERVICE = "InService"
+# The build's own CodeBuild timeout, which cicd-pipeline gives every step, and when CodeBuild started it
+# (CodeBuild User Guide, "Environment variables in build environments": CODEBUILD_START_TIME, a Unix time in
+# milliseconds).
+BUILD_TIMEOUT_ENV = "LAUNCHPAD_BUILD_TIMEOUT_MINUTES"
+BUILD_START_ENV = "CODEBUILD_START_TIME"
 _Value = TypeVar("_Value")
 
 
@@ -263,11 +276,72 @@ def time_scale(
         return timescale.UNSCALED
 
 
+# -- the build's time ----------------------------------------------------------------------------------------
+def worst_case_seconds(config: StageConfig, rollback_timeout: float = DEFAULT_TIMEOUT) -> float:
+    """The longest a deploy of ``config`` may keep the endpoint changing, in AWS seconds (never scaled: a
+    sandbox rehearsal refuses what AWS would): SageMaker's bound on the update
+    (``maximum_execution_timeout_in_seconds``), the bake the engine then watches, and the guard rollback it
+    starts when an alarm fires at the bake's end, which it waits ``rollback_timeout`` for (``rollout.py``)."""
+    update = config.deployment.maximum_execution_timeout_in_seconds
+    return update + config.rollback.bake_seconds + rollback_timeout
+
+
+def build_time_problems(
+    config: StageConfig,
+    environ: Mapping[str, str],
+    now: float,
+    rollback_timeout: float = DEFAULT_TIMEOUT,
+) -> list[str]:
+    """In a pipeline build (``BUILD_TIMEOUT_ENV`` set): ``config``'s worst case against the seconds the build
+    has left at ``now`` (its timeout less the time since ``BUILD_START_ENV``; the whole timeout when CodeBuild
+    did not say when it started). Outside a build: nothing."""
+    given = environ.get(BUILD_TIMEOUT_ENV)
+    if given is None:
+        return []
+    if not given.isdigit() or int(given) == 0:
+        return [
+            f"{BUILD_TIMEOUT_ENV}={given!r} is not a whole number of minutes: the pipeline sets it to the "
+            f"build's CodeBuild timeout (cicd-pipeline); unset it outside a build"
+        ]
+    minutes, elapsed = int(given), _elapsed(environ.get(BUILD_START_ENV), now)
+    left, worst = minutes * 60 - elapsed, worst_case_seconds(config, rollback_timeout)
+    if worst <= left:
+        return []
+    update, bake = config.deployment.maximum_execution_timeout_in_seconds, config.rollback.bake_seconds
+    return [
+        message(
+            ["deployment", "maximum_execution_timeout_in_seconds"],
+            f"the rollout may take {worst:.0f} s ({update} s of update, rollback.bake_seconds {bake}, "
+            f"a guard rollback's {rollback_timeout:.0f} s), and this build has {max(left, 0):.0f} s left of "
+            f"its {minutes}-minute CodeBuild timeout: CodeBuild would stop it mid-deploy, leaving the "
+            f"endpoint updating with nobody watching",
+            f"give the deploy steps {math.ceil((worst + elapsed) / 60)} minutes or more (cicd-pipeline's "
+            f"codebuild.deploy_timeout_minutes), or shorten the rollout",
+        )
+    ]
+
+
+def _elapsed(started_ms: str | None, now: float) -> float:
+    """Seconds since CodeBuild started the build (``CODEBUILD_START_TIME``, Unix ms); 0 without it."""
+    if not started_ms or not started_ms.isdigit():
+        return 0.0
+    return max(now - int(started_ms) / 1000, 0.0)
+
+
 # -- all of it -----------------------------------------------------------------------------------------------
-def preflight(config_path: Path | str, target: AwsTarget, artifact: Path | None = None) -> Preflight:
+def preflight(
+    config_path: Path | str,
+    target: AwsTarget,
+    artifact: Path | None = None,
+    rollback_timeout: float = DEFAULT_TIMEOUT,
+) -> Preflight:
     """Check everything a deploy of ``config_path`` needs; raise ConfigError or PreflightError. ``artifact``:
-    a local model.tar.gz the deploy will upload to the stage's ``artifact_s3_uri`` (checked here, not S3)."""
+    a local model.tar.gz the deploy will upload to the stage's ``artifact_s3_uri`` (checked here, not S3).
+    ``rollback_timeout``: the seconds the deploy will wait for a guard rollback (its ``timeout``)."""
     config = load_stage_config(config_path)
+    raise_config_problems(
+        build_time_problems(config, os.environ, time.time(), rollback_timeout), f"stage config {config_path}"
+    )
     problems: list[str] = []
     if artifact is not None:
         problems += artifacts.local_problems(artifact)

@@ -1,6 +1,6 @@
 # sandbox: the local moto sandbox (`make apply ENV=sandbox`), no account needed. Shaped like prod (approval
-# gate, builds in the VPC, two instances) so the demo exercises what production runs, but with short
-# retention and buckets the sandbox may destroy. The S3 source needs no Git host.
+# gate, builds in the VPC from the project's build image, two instances) so the demo exercises what production
+# runs, but with short retention and buckets the sandbox may destroy. The S3 source needs no Git host.
 name        = "lp-sandbox"
 environment = "sandbox"
 region      = "eu-west-1"
@@ -13,8 +13,9 @@ force_destroy_buckets            = true
 force_delete_repositories        = true
 require_production_approval      = true
 codebuild_in_vpc                 = true
+codebuild_build_image            = true # the demo pushes demo-model-build:demo before it releases
 endpoint_instance_counts         = { min = 2, max = 4 }
 
 model_projects = {
-  demo-model = { approver_emails = ["approver@example.com"] }
+  demo-model = { approver_emails = ["approver@example.com"], build_image_tag = "demo" }
 }

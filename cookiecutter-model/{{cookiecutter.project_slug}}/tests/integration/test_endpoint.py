@@ -1,5 +1,7 @@
 """The deployed endpoint answers like the local server: ``make integration-test STAGE=staging`` (the
-pipeline's Integration-test step). Needs AWS credentials for the stage's account; skipped by ``make test``."""
+pipeline's Integration-test step, whose role may call exactly what these tests call: DescribeEndpoint and
+InvokeEndpoint on the staging endpoint, DescribeEndpointConfig on its configurations). Needs AWS credentials
+for the stage's account; skipped by ``make test``."""
 
 from __future__ import annotations
 {% if cookiecutter.inference_mode != 'async' %}
@@ -7,10 +9,11 @@ import json
 {%- endif %}
 import os
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
-from launchpad.deploy.config import load_stage_config
+from launchpad.deploy.config import StageConfig, load_stage_config
 {%- if cookiecutter.inference_mode != 'async' %}
 
 from {{ cookiecutter.project_slug }}.{{ 'prompt' if cookiecutter.__llm == 'yes' else 'features' }} import EXAMPLE
@@ -24,25 +27,44 @@ STAGE = "prod" if GIVEN == "production" else GIVEN
 
 
 @pytest.fixture(scope="module")
-def endpoint() -> tuple[str, str]:
+def config() -> StageConfig:
+    return load_stage_config(PROJECT / "deploy" / "config" / f"{STAGE}.yaml")
+
+
+@pytest.fixture(scope="module")
+def endpoint(config: StageConfig) -> tuple[str, str]:
     """(endpoint name, region): the pipeline's LAUNCHPAD_ENDPOINT_NAME, else the stage config's."""
-    config = load_stage_config(PROJECT / "deploy" / "config" / f"{STAGE}.yaml")
     return os.environ.get("LAUNCHPAD_ENDPOINT_NAME", config.endpoint_name), config.region
+
+
+def serving_config(name: str, region: str) -> dict[str, Any]:
+    """The endpoint configuration the endpoint serves (DescribeEndpoint, then DescribeEndpointConfig)."""
+    sagemaker = boto3.client("sagemaker", region_name=region)
+    config_name = sagemaker.describe_endpoint(EndpointName=name)["EndpointConfigName"]
+    return dict(sagemaker.describe_endpoint_config(EndpointConfigName=config_name))
 
 
 def test_the_endpoint_is_in_service(endpoint: tuple[str, str]) -> None:
     name, region = endpoint
     described = boto3.client("sagemaker", region_name=region).describe_endpoint(EndpointName=name)
     assert described["EndpointStatus"] == "InService"
+
+
+def test_the_endpoint_captures_what_its_stage_config_says(
+    endpoint: tuple[str, str], config: StageConfig
+) -> None:
+    """The requests and responses the audit trail and drift monitoring need are captured, at the configured
+    rate, by the configuration in service."""
+    capture = serving_config(*endpoint).get("DataCaptureConfig") or {}
+    assert capture.get("EnableCapture", False) == config.data_capture.enabled
+    if config.data_capture.enabled:
+        assert capture["InitialSamplingPercentage"] == config.data_capture.sampling_percentage
 {%- if cookiecutter.inference_mode == 'async' %}
 
 
 def test_the_endpoint_is_asynchronous(endpoint: tuple[str, str]) -> None:
-    name, region = endpoint
-    sagemaker = boto3.client("sagemaker", region_name=region)
-    config_name = sagemaker.describe_endpoint(EndpointName=name)["EndpointConfigName"]
-    config = sagemaker.describe_endpoint_config(EndpointConfigName=config_name)
-    assert config["AsyncInferenceConfig"]["OutputConfig"]["S3OutputPath"].startswith("s3://")
+    described = serving_config(*endpoint)
+    assert described["AsyncInferenceConfig"]["OutputConfig"]["S3OutputPath"].startswith("s3://")
 {%- else %}
 
 
