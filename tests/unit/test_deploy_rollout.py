@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import Stubber
 
 from launchpad.deploy import rollout, watch
-from launchpad.deploy.rollout import Event, Outcome, Phase, Rollout, RolloutResult, State
+from launchpad.deploy.rollout import Event, Outcome, Phase, Rollout, RolloutResult, State, scaled_poll
 from launchpad.deploy.watch import FiringAlarm, Observation
 from launchpad.errors import DeployError, GuardRolledBackError, LaunchpadError
 
@@ -558,15 +558,18 @@ def test_a_rollout_that_changes_nothing_is_refused() -> None:
 
 # -- the sandbox's time scale: the bake is AWS seconds, waited at the scale the sandbox rolls out at ---------
 def test_on_a_scaled_sandbox_the_bake_lasts_its_aws_seconds_at_the_time_scale(aws: Aws) -> None:
-    aws.poll("InService", V2)  # t=0: the bake of 600 AWS seconds starts: 6 real seconds at 0.01
-    aws.poll("InService", V2)  # t=6: over, after one sleep cut short at the bake's end
-    result = aws.wait(bake_seconds=600, time_scale=0.01)
+    # At 1/16 the bake of 96 AWS seconds is 6 real seconds and a 30 s poll 1.875: polls at t=0, 1.875, 3.75,
+    # 5.625 and 6 (the last sleep cut short at the bake's end).
+    for _ in range(5):
+        aws.poll("InService", V2)
+    result = aws.wait(bake_seconds=96, time_scale=0.0625)
     assert result.outcome is Outcome.SUCCEEDED, result.message
-    assert aws.time.sleeps == [6] and result.seconds == 6 and result.time_scale == 0.01
-    assert result.message.endswith("for the 600 s bake (6 s at the sandbox's time scale 0.01).")
+    assert aws.time.sleeps == [1.875, 1.875, 1.875, 0.375]
+    assert result.seconds == 6 and result.time_scale == 0.0625
+    assert result.message.endswith("for the 96 s bake (6 s at the sandbox's time scale 0.0625).")
     bake = next(e for e in aws.events if e.kind == "bake")
-    assert bake.details == {"bake_seconds": 600, "time_scale": 0.01}
-    assert result.as_dict()["time_scale"] == 0.01
+    assert bake.details == {"bake_seconds": 96, "time_scale": 0.0625}
+    assert result.as_dict()["time_scale"] == 0.0625
 
 
 def test_on_aws_the_bake_lasts_its_own_seconds(aws: Aws) -> None:
@@ -588,6 +591,15 @@ def test_a_poll_interval_that_is_not_a_positive_finite_number_is_refused(aws: Aw
     with pytest.raises(ValueError, match="poll_interval"):
         aws.wait(poll_interval=poll)
     assert aws.time.sleeps == []
+
+
+@pytest.mark.parametrize(("scale", "real"), [(1.0, 30.0), (0.01, 0.3), (0.001, 0.1), (0.0, 0.1)])
+def test_the_poll_is_the_same_aws_seconds_at_the_sandboxs_time_scale_never_under_a_tenth(
+    scale: float, real: float
+) -> None:
+    """On AWS a 30 s poll; on a scaled sandbox 30 AWS seconds at its scale, at least 0.1 real seconds (a
+    rollout that takes seconds there is watched as closely as AWS's minutes)."""
+    assert scaled_poll(30.0, scale) == pytest.approx(real)
 
 
 # -- classifying AWS errors ----------------------------------------------------------------------------------

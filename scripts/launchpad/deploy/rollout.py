@@ -60,6 +60,7 @@ DEFAULT_POLL_INTERVAL = 30.0
 DEFAULT_BAKE_SECONDS = 600.0
 # A failed poll is retried after one poll interval, then twice that, and so on up to this many seconds.
 MAX_POLL_BACKOFF = 120.0
+MIN_SCALED_POLL = 0.1  # real seconds: the shortest poll on a time-scaled sandbox
 # A refused-but-transient guard rollback is retried sooner: a bad model is serving.
 ROLLBACK_BACKOFF = 1.0
 MAX_ROLLBACK_BACKOFF = 30.0
@@ -225,6 +226,15 @@ def guard_refused(rollout: Rollout, state: State, error: str) -> Step:
         f"{_alarm_fired(rollout, state)}, and the guard's rollback to {rollout.previous} was refused: "
         f"{error}. {rollout.endpoint} still serves {rollout.target}: {_by_hand(rollout)}",
     )
+
+
+def scaled_poll(poll_interval: float, time_scale: float) -> float:
+    """The real seconds between polls: ``poll_interval`` on AWS; on a time-scaled sandbox the same number of
+    AWS seconds at its scale (a 30 s poll at 0.01 is 0.3 s), never under ``MIN_SCALED_POLL``, so a rollout
+    that lasts seconds there is watched as closely as AWS's minutes are."""
+    if time_scale == UNSCALED:
+        return poll_interval
+    return max(MIN_SCALED_POLL, poll_interval * time_scale)
 
 
 def poll_delay(poll_interval: float, failures: int) -> float:
@@ -511,9 +521,10 @@ def wait_for_rollout(
 
     ``clock`` times the wait; ``wall_clock`` (epoch seconds) only measures how long after the alarm entered
     ALARM, by CloudWatch's timestamp, the guard's rollback call went out. ``time_scale``: real seconds per
-    AWS second of the bake (the sandbox's scale; 1 on AWS)."""
+    AWS second of the bake and of ``poll_interval`` (the sandbox's scale; 1 on AWS: ``scaled_poll``)."""
     if not (math.isfinite(poll_interval) and poll_interval > 0):
         raise ValueError("poll_interval must be a positive number")
+    poll_interval = scaled_poll(poll_interval, time_scale)
     rollout = Rollout(
         endpoint,
         target_config,

@@ -21,6 +21,7 @@ import yaml
 from launchpad.aws import AwsTarget
 from launchpad.deploy.timescale import TIME_SCALE_TAG as TIME_SCALE_TAG  # the demo and tests import it here
 from launchpad.paths import examples_dir
+from launchpad.sandbox import images
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.literals import BucketLocationConstraintType
@@ -206,17 +207,7 @@ def _image(target: AwsTarget) -> tuple[str, str]:
     """The serving image, pushed to the account's ECR repository: (its URI, the repository's ARN)."""
     ecr = target.client("ecr")
     repository = ecr.create_repository(repositoryName=REPOSITORY)["repository"]
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {
-            "mediaType": "application/vnd.docker.container.image.v1+json",
-            "size": 2,
-            "digest": "sha256:" + "1" * 64,
-        },
-        "layers": [],
-    }
-    ecr.put_image(repositoryName=REPOSITORY, imageTag=IMAGE_TAG, imageManifest=json.dumps(manifest))
+    images.put_image(target, REPOSITORY, IMAGE_TAG)
     return f"{repository['repositoryUri']}:{IMAGE_TAG}", repository["repositoryArn"]
 
 
@@ -295,9 +286,14 @@ def fire_alarm_when(
     reason: str = "5xx error rate above the threshold",
     deadline: float = 60.0,
 ) -> threading.Thread:
-    """A thread that sets ``alarm`` to ALARM as soon as ``ready(DescribeEndpoint's answer)`` holds (the
-    sandbox does not evaluate alarms, so tests and the demo play CloudWatch). The thread's ``fired_at``
-    attribute is the ``time.monotonic()`` of the SetAlarmState call, None until then."""
+    """A thread that sets ``alarm`` to ALARM as soon as ``ready(DescribeEndpoint's answer)`` holds: a test
+    that plays CloudWatch rather than sending the endpoint failing traffic. The thread's ``fired_at``
+    attribute is the ``time.monotonic()`` of the SetAlarmState call, None until then.
+
+    A state set by hand holds only until the alarm's next evaluation, as on AWS, and the sandbox evaluates a
+    time-scaled alarm every scaled period (60 ms at 0.001): the alarm is first put on real time (its
+    ``launchpad:sandbox:time-scale`` tag set to 1) so the ALARM lasts a real minute, as long as the bake
+    that must see it."""
     # Clients of their own: the deploy counts the calls made on the shared ones.
     sagemaker = target.new_client("sagemaker")
     cloudwatch = target.new_client("cloudwatch")
@@ -306,6 +302,8 @@ def fire_alarm_when(
         ends = time.monotonic() + deadline
         while time.monotonic() < ends:
             if ready(sagemaker.describe_endpoint(EndpointName=endpoint)):
+                arn = cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["AlarmArn"]
+                cloudwatch.tag_resource(ResourceARN=arn, Tags=[{"Key": TIME_SCALE_TAG, "Value": "1"}])
                 thread.fired_at = time.monotonic()  # type: ignore[attr-defined]
                 cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason=reason)
                 return
