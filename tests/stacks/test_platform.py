@@ -3,6 +3,7 @@ with boto3; the re-plan is empty; the destroy leaves nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -18,11 +19,10 @@ from launchpad.deploy.preflight import caller_account, capture_problems
 from launchpad.deploy.resources import alarm_names
 from launchpad.deploy.rollback import rollback
 from launchpad.deploy.status import read_status
-from launchpad.deploy.teardown import remove_endpoint
 from launchpad.environments import Environment
 from launchpad.errors import LaunchpadError
 from launchpad.inventory import account_inventory
-from launchpad.sandbox import control, workloads
+from launchpad.sandbox import workloads
 from launchpad.testing import Stack, applied_stack, assert_replan_empty
 
 SANDBOX = Environment("sandbox")  # its var file force-destroys buckets: the sandbox writes access logs
@@ -146,37 +146,61 @@ class FakeClock:
         self.now += seconds
 
 
+def _alarms_clear(target: AwsTarget, endpoint: str) -> None:
+    """Wait until no rollback alarm of ``endpoint`` is in ALARM (v2's 5xx are over: its rate alarm clears
+    three quiet periods later), as a team waits before the next update."""
+    cloudwatch = target.client("cloudwatch")
+
+    def clear() -> str | None:
+        alarms = cloudwatch.describe_alarms(AlarmNames=alarm_names(endpoint))["MetricAlarms"]
+        return "clear" if all(a["StateValue"] != "ALARM" for a in alarms) else None
+
+    workloads.poll(clear, 60, 0.2, f"the rollback alarms of {endpoint} to leave ALARM")
+
+
 def _operate_staging(demo: ProjectDemo, target: AwsTarget) -> dict[str, DeployResult]:
-    """More of what a Deploy-staging build runs: v2 on a bigger instance type (the variant's autoscaling is
-    released and given back), then ``launchpad rollback`` to v1 (the previous-config tag)."""
+    """More of what a Deploy-staging build runs, in a build session of its role: v2 (its guard rolled it
+    back under traffic; idle, it serves) on a bigger instance type (the variant's autoscaling is released
+    and given back), then ``launchpad rollback`` to v1 (the previous-config tag)."""
     project = demo.outputs["model_projects"][demo.name]
-    for alarm in alarm_names(demo.endpoint):  # v2's canary is gone: its 5xx rate is back under the threshold
-        target.client("cloudwatch").set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="recovered")
+    _alarms_clear(target, demo.endpoint)
     build = workloads.start_build(target, project["codebuild_project_names"]["deploy-staging"])
-    bigger = demo.stage_config("staging", "v2", {"compute": {"instance_type": "ml.m5.xlarge"}})
-    results = {"v2 bigger": deploy(bigger, build.target, poll_interval=0.1, timeout=300)}
-    results["rollback"] = rollback(bigger, build.target, poll_interval=0.1, timeout=300)
-    workloads.complete_build(target, build)
+    try:
+        bigger = demo.stage_config("staging", "v2", {"compute": {"instance_type": "ml.m5.xlarge"}})
+        results = {"v2 bigger": deploy(bigger, build.target, poll_interval=0.1, timeout=300)}
+        results["rollback"] = rollback(bigger, build.target, poll_interval=0.1, timeout=300)
+    finally:
+        workloads.complete_build(target, build)
     return results
 
 
-def _ship_to_production(demo: ProjectDemo, target: AwsTarget) -> dict[str, DeployResult]:
-    """An approver approves v1's registered version and v1's pipeline execution goes on past its approval:
-    the Deploy-production build ships it, changes its instance type, and rolls that back (prod's whole bake
-    on a fake clock). Production in an account of its own has no auto scaling service-linked role yet."""
-    package = demo.deploys["v1"].created.model_package
-    target.client("sagemaker").update_model_package(ModelPackageArn=package, ModelApprovalStatus="Approved")
-    target.client("iam").delete_service_linked_role(RoleName=AUTOSCALING_SERVICE_LINKED_ROLE)
-    step = demo.runs["v1"].next()
-    assert step.stage == "Deploy-production" and step.build is not None, step
+def _operate_production(demo: ProjectDemo, target: AwsTarget) -> dict[str, DeployResult]:
+    """More of what a Deploy-production build runs, in a build session of its role, on the production
+    endpoint the pipeline shipped v1 to: a bigger instance type and ``launchpad rollback`` (prod's whole bake
+    on a fake clock)."""
+    project = demo.outputs["model_projects"][demo.name]
+    build = workloads.start_build(target, project["codebuild_project_names"]["deploy-production"])
     clock = FakeClock()
     waits = {"poll_interval": 10, "timeout": 7200, "clock": clock, "sleep": clock.sleep}
-    results = {"production": deploy(demo.stage_config("prod", "v1"), step.build.target, **waits)}
-    bigger = demo.stage_config("prod", "v1", {"compute": {"instance_type": "ml.m5.2xlarge"}})
-    results["production bigger"] = deploy(bigger, step.build.target, **waits)
-    results["production rollback"] = rollback(bigger, step.build.target, poll_interval=0.1, timeout=300)
-    assert demo.runs["v1"].next().status == "Succeeded"
-    remove_endpoint(target, f"{demo.name}-production")
+    try:
+        bigger = demo.stage_config("prod", "v1", {"compute": {"instance_type": "ml.m5.2xlarge"}})
+        results = {"production bigger": deploy(bigger, build.target, **waits)}
+        results["production rollback"] = rollback(bigger, build.target, poll_interval=0.1, timeout=300)
+    finally:
+        workloads.complete_build(target, build)
+    return results
+
+
+def _ship(demo: ProjectDemo, target: AwsTarget) -> dict[str, str]:
+    """The demo's project steps, in order. Production in an account of its own has no auto scaling
+    service-linked role yet: it is deleted before Deploy-production, whose role then creates it."""
+    results = {}
+    for title, action in demo.steps():
+        if action == demo.approve_v1 and target.is_sandbox:
+            target.client("iam").delete_service_linked_role(RoleName=AUTOSCALING_SERVICE_LINKED_ROLE)
+        if action == demo.teardown:
+            break
+        results[title] = action()
     return results
 
 
@@ -195,42 +219,49 @@ def _workload_roles(stack: Stack) -> dict[str, str]:
 def test_a_baked_model_project_ships_through_the_platform_and_its_canary_rolls_back(
     stack: Stack, tmp_path: Path
 ) -> None:
-    """The demo's project steps on this applied platform, each with its role's own credentials: bake, train,
-    test, policy, release v1 through the pipeline and deploy it as the Deploy-staging role, run the project's
-    integration test as the Integration-test role (answered by the model's own server, every request
-    captured), canary v2 with its alarm firing, back on v1, tear down."""
+    """The demo's project on this applied platform: bake, release v1 by uploading its source (EventBridge
+    starts the pipeline; every step runs the project's buildspec with its role's own credentials: tests and
+    training, policy, staging deploy, integration test), approve, Deploy-production; then v2, whose canary
+    answers the demo's clients with 500s, rolls back on its own CloudWatch alarm and fails the pipeline at
+    Deploy-staging; v1 answers again; tear down."""
     image = os.environ.get("LAUNCHPAD_AWS_IMAGE_URI")
     if not stack.target.is_sandbox and not image:
         pytest.skip("set LAUNCHPAD_AWS_IMAGE_URI to the demo_model project's image in ECR (make image)")
-    demo = ProjectDemo(stack.target, stack.outputs, tmp_path, image_uri=image, timeout=3600)
+    demo = ProjectDemo(stack.target, stack.outputs, tmp_path, image_uri=image, timeout=900)
     extra: dict[str, DeployResult] = {}
     try:
-        steps = list(demo.steps())
-        results = {title: action() for title, action in steps[:-1]}
-        if stack.target.is_sandbox:  # the sandbox plays CodeBuild and hands each step its role's session
+        results = _ship(demo, stack.target)
+        if stack.target.is_sandbox:  # more of what the deploy steps' roles run, in build sessions
             extra = _operate_staging(demo, stack.target)
-            extra.update(_ship_to_production(demo, stack.target))
-        results[steps[-1][0]] = steps[-1][1]()
+            extra.update(_operate_production(demo, stack.target))
+        results["teardown"] = demo.teardown()
     finally:
         demo.close()
-    assert len(results) == 12
-    v1, v2 = demo.deploys["v1"].rollout, demo.deploys["v2"].rollout
-    assert v1.succeeded and v2.outcome.exit_code in (13, 14) and v2.settled_on(v1.target_config)
+    assert len(results) == 10, list(results)
+    v1, v2 = demo.releases["v1"], demo.releases["v2"]
+    ran = {d["stageName"]: d["status"] for d in v1.actions}
+    assert v1.status == "Succeeded" and set(ran.values()) == {"Succeeded"}, v1.summary()
+    assert set(ran) == set(_project(stack)["pipeline_stages"]), v1.summary()
+    failed = v2.failed_action()
+    assert v2.status == "Failed" and failed is not None, v2.summary()
+    assert failed["stageName"] == "Deploy-staging", v2.summary()
+    error = failed["output"]["executionResult"]["errorDetails"]["message"]
+    assert error.startswith("Build terminated with state: FAILED. Phase: BUILD, Code: COMMAND_EXECUTION_")
+    assert not {"Integration-test", "Approve-production"} & {d["stageName"] for d in v2.actions}
     assert demo.answers["after rollback via endpoint"] == demo.answers["v1 via endpoint"]
-    assert demo.answers["v2 directly"] != demo.answers["v1 via endpoint"]
+    assert demo.traffic is not None, "v2 was released without traffic"
+    assert demo.traffic.answers.get("ModelError 500", 0) > 0, demo.traffic.answers
     events = [what for _, what in demo.timeline]
-    fired = next(
-        i for i, e in enumerate(events) if e.startswith("alarm demo-model-staging-rollback-5xx-rate")
-    )
-    rolling_back = next(i for i, e in enumerate(events) if "RollingBack" in e)
-    assert fired < rolling_back, events
-    if stack.target.is_sandbox:  # the sandbox's wording of the canary's bake, and the extra workloads
-        assert "during the canary (Baking after traffic step 1 of 2" in events[fired], events
+    first_error = events.index("clients get the first error")
+    fired = next(i for i, e in enumerate(events) if e.endswith("Alarm updated from OK to ALARM"))
+    assert first_error < fired, events
+    if stack.target.is_sandbox:  # the extra workloads of the deploy steps' roles
         assert all(result.rollout.succeeded for result in extra.values()), extra
-        assert extra["rollback"].rollout.settled_on(v1.target_config)
-        assert extra["production rollback"].rollout.settled_on(extra["production"].rollout.target_config)
+        shipped = extra["production bigger"].rollout.previous_config
+        assert shipped is not None
+        assert extra["production rollback"].rollout.settled_on(shipped)
     assert demo.captured, "no data-capture record landed in the data-capture bucket"
-    assert f"endpoint {demo.endpoint}" in demo.removed
+    assert {f"endpoint {demo.endpoint}", f"endpoint {demo.production_endpoint}"} <= set(demo.removed)
     left = account_inventory(stack.target)
     serving = ("sagemaker endpoints", "sagemaker endpoint configs", "sagemaker models", "cloudwatch alarms")
     assert not set(serving) & set(left), left
@@ -284,18 +315,47 @@ def _status_as_deploy_staging(stack: Stack) -> str:
     return "status was read"
 
 
+def _abandon(stack: Stack) -> None:
+    """Stop the pipeline's running executions, abandoning their actions: a re-run needs their first steps."""
+    codepipeline, name = stack.client("codepipeline"), _project(stack)["pipeline_name"]
+    for summary in codepipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]:
+        if summary["status"] in workloads.RUNNING:
+            with contextlib.suppress(codepipeline.exceptions.PipelineExecutionNotStoppableException):
+                codepipeline.stop_pipeline_execution(
+                    pipelineName=name,
+                    pipelineExecutionId=summary["pipelineExecutionId"],
+                    abandon=True,
+                    reason="a re-run needs only the first steps",
+                )
+
+
 def _source_stage(stack: Stack) -> str:
-    """CodePipeline runs the pipeline's source stage as the pipeline role."""
-    try:
-        workloads.PipelineRun(stack.target, _project(stack)["pipeline_name"]).start()
-    except control.Refused as refused:
-        return str(refused)
+    """CodePipeline runs the pipeline's source stage as the pipeline role; the execution is abandoned after
+    it. A refusal is the Source action's error."""
+    run = workloads.PipelineRun(stack.target, _project(stack)["pipeline_name"])
+    run.start()
+
+    def source_done() -> str | None:
+        try:
+            status = str(run.action("Source", "Source")["status"])
+        except KeyError:
+            return None
+        return None if status == "InProgress" else status
+
+    status = workloads.poll(source_done, 60, 0.1, "the Source action")
+    _abandon(stack)
+    run.wait()
+    if status == "Failed":
+        return str(run.action("Source", "Source")["output"]["executionResult"]["errorDetails"]["message"])
     return "the source stage ran"
 
 
 def _source_event(stack: Stack) -> str:
-    """EventBridge delivers the source object's event to the pipeline, as the events role."""
-    if workloads.deliver_event(stack.target, _project(stack)["source_rule_name"]):
+    """EventBridge delivers the source object's event to the pipeline, as the events role (the execution it
+    starts is abandoned)."""
+    delivered = workloads.deliver_event(stack.target, _project(stack)["source_rule_name"])
+    _abandon(stack)
+    if delivered:
         return "the pipeline was started"
     return json.dumps(workloads.refusals(stack.target))
 

@@ -38,6 +38,13 @@ class FakePlatform(PlatformDemo):
         self.log.append("platform closed")
 
 
+class FakeRelease:
+    status = "Failed"
+
+    def summary(self) -> str:
+        return "Source Succeeded 1 s -> Deploy-staging Failed 9 s"
+
+
 @dataclass
 class FakeProject:
     target: Any
@@ -49,6 +56,8 @@ class FakeProject:
     deploys: dict[str, Any] = field(default_factory=dict)
     answers: dict[str, float] = field(default_factory=lambda: {"v1 via endpoint": 0.5})
     timeline: list[tuple[float, str]] = field(default_factory=lambda: [(0.25, "alarm fired")])
+    removed: list[str] = field(default_factory=lambda: ["demo-model-staging"])
+    releases: dict[str, Any] = field(default_factory=lambda: {"v2": FakeRelease()})
 
     def steps(self) -> Iterator[Step]:
         def ship() -> str:
@@ -80,6 +89,8 @@ def test_the_steps_run_in_order_and_the_summary_times_each_one() -> None:
     assert log[2:] == ["destroy", "project closed", "platform closed"]
     assert summary[0].startswith("demo finished in ")
     assert "    0.25  alarm fired" in summary and "  v1 via endpoint: 0.5" in summary
+    assert "  v2: Failed: Source Succeeded 1 s -> Deploy-staging Failed 9 s" in summary
+    assert "  model endpoints and versions: demo-model-staging" in summary
     timed = [line for line in summary if line.endswith((" apply", " ship", " destroy"))]
     assert len(timed) == 3 and all(line.strip().split()[1] == "s" for line in timed)
 

@@ -71,11 +71,13 @@ class Demo:
         lines.append("created and removed:")
         lines.append(f"  platform: {self.platform.created}")
         if self.project is not None:
-            for version, result in self.project.deploys.items():
-                lines.append(f"  deploy {version}: {result.created.summary()}")
+            lines.append(f"  model endpoints and versions: {', '.join(self.project.removed) or 'none'}")
+            lines.append("pipeline executions (stage, status, seconds):")
+            for version, release in self.project.releases.items():
+                lines.append(f"  {version}: {release.status}: {release.summary()}")
             lines.append("answers (probability of the README's example):")
             lines += [f"  {name}: {value}" for name, value in self.project.answers.items()]
-            lines.append("rollback timeline (seconds from the v2 deploy's start):")
+            lines.append("rollback timeline (seconds from the v2 source upload):")
             lines += [f"  {at:6.2f}  {what}" for at, what in self.project.timeline]
         lines.append("timings:")
         lines += [f"  {seconds:6.1f} s  {title}" for title, seconds in self.timings]

@@ -1,55 +1,62 @@
 """The demo's second half: a model project made with ``launchpad new`` ships through the applied platform.
 
-Bake a scikit-learn project, train v1 and v2 of its small model (synthetic data, seeds 7 and 8), run the
-project's own tests and policy check, push its serving images to the project's ECR repository, and fill its
-staging config in with the platform's outputs (what the project's README asks a team to do). Then release
-v1 through the platform's pipeline: the source lands in the source bucket, EventBridge starts the pipeline
-(as its events role), CodePipeline runs the build and the policy check (as the pipeline's and each step's
-roles), and the Deploy-staging step deploys v1 with the step's own role. Each version is served from the
-project's own server (``python -m launchpad_serving``, the container's entry point) registered with the
-sandbox, so ``InvokeEndpoint`` answers with the model's prediction; the Integration-test step invokes the
-endpoint with its role, and every request is captured to the data-capture bucket. v2 is released the same
-way and deployed as a canary while its rollback alarm fires, and the endpoint ends back on v1, answering as
-v1 did. On the sandbox every role works with its own credentials (``launchpad.sandbox.workloads``); on AWS
-the steps run with the caller's. Everything runs in this Python (launchpad's environment has the template's
-scikit-learn), and nothing is downloaded.
+Bake a scikit-learn project and fill its stage configs in with the platform's outputs (what the project's
+README asks a team to do). Then release v1 the way a team does: the project's source lands in the source
+bucket, S3 tells EventBridge, EventBridge starts the project's pipeline, and CodePipeline runs each step's
+``buildspec.yml`` in CodeBuild (on the sandbox: local processes with each step role's own credentials, in the
+project's build image): Build-and-test runs the project's tests and trains the model, Policy-check runs
+``launchpad policy``, Deploy-staging ships the tested ``build/model.tar.gz`` with ``launchpad deploy``,
+Integration-test calls the endpoint, and the pipeline waits for the production approval. SageMaker hosting
+serves each version from the artifact the pipeline uploaded, with the project's serving image (on the
+sandbox: its registered stand-in, ``python -m launchpad_serving`` on that version's code). An approver
+approves v1's registered version and the pipeline's approval, and Deploy-production ships it.
+
+v2 carries a defect its tests miss: an input guard that raises (a 500) for values outside the training range
+instead of answering 400. While the demo's clients call the staging endpoint, v2 goes through the same
+pipeline; its canary takes its share of the requests and answers some of them 500, SageMaker publishes the
+invocation metrics, CloudWatch evaluates the 5xx rollback alarm into ALARM, SageMaker rolls the update back,
+and Deploy-staging fails: the pipeline stops before the integration tests and the approval. The endpoint
+answers as v1 did. Nothing is downloaded: the build image is launchpad's own environment.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
-import subprocess
+import re
+import shutil
 import sys
+import threading
 import time
 import urllib.request
+import zipfile
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from botocore.exceptions import ClientError
 
-from launchpad import policy, scaffold, serving
+from launchpad import scaffold
 from launchpad.aws import AwsTarget
 from launchpad.deploy import status as deploy_status
-from launchpad.deploy.engine import DeployResult, deploy
 from launchpad.deploy.resources import alarm_names
-from launchpad.deploy.rollout import Event
-from launchpad.deploy.seed import TIME_SCALE_TAG, fire_alarm_when
+from launchpad.deploy.seed import TIME_SCALE_TAG
 from launchpad.deploy.teardown import remove_endpoint
 from launchpad.errors import LaunchpadError
-from launchpad.sandbox import local_servers, workloads
+from launchpad.paths import repo_root
+from launchpad.policy.checkov import find_checkov
+from launchpad.sandbox import build_images, images, serving_images, workloads
 
 # The package; as "demo-model" it names the model project envs/sandbox.tfvars declares.
 SLUG = "demo_model"
-SEEDS = {"v1": 7, "v2": 8}
 VERSIONS = {"v1": "0.1.0", "v2": "0.2.0"}
-# Where the demo's organisation keeps launchpad (the template has no default). The demo runs the project with
-# launchpad's own interpreter and resolves its module sources to this checkout, so nothing is fetched from
-# these: the hash stands in for a release's, which the demo does not build.
+BUILD_IMAGE_TAG = "demo"  # envs/sandbox.tfvars' build_image_tag
+# Where the demo's organisation keeps launchpad (the template has no default). The demo's build image is
+# launchpad's own environment and resolves module sources to this checkout, so nothing is fetched from these:
+# the hashes stand in for a release's, which the demo does not build.
 DEMO_ORGANISATION = {
     "launchpad_git_url": "https://git.demo.internal/platform/launchpad",
     "launchpad_index_url": "https://pypi.demo.internal/simple",
@@ -57,50 +64,106 @@ DEMO_ORGANISATION = {
     "launchpad_serving_wheel_sha256": hashlib.sha256(b"nor launchpad-serving").hexdigest(),
 }
 REQUEST = {"instances": [[0.5, 1.2, 2.0, -0.3, 0.0, -1.1, 0.4, 0.9]]}  # the project README's example
+# What the demo's clients send while v2 rolls out: the README's example, and a customer who called support
+# nine times (a value past anything in the synthetic training data, which v2's guard turns into a 500).
+TRAFFIC = [REQUEST, {"instances": [[0.5, 1.2, 9.0, -0.3, 0.0, -1.1, 0.4, 0.9]]}]
+# v2's change to the project: an input guard that raises the wrong error (ValueError is a 500; the serving
+# contract's BadRequest would be a 400). Its tests send only in-range rows, so they pass.
+V2_DEFECT = (
+    "def predict_fn(data: np.ndarray, model: Model) -> np.ndarray:\n    return predict_proba(model, data)\n",
+    "TRAINED_RANGE = 6.0  # v2: the model saw no value beyond this in training\n\n\n"
+    "def predict_fn(data: np.ndarray, model: Model) -> np.ndarray:\n"
+    "    if np.abs(data).max() > TRAINED_RANGE:\n"
+    '        raise ValueError("a feature is outside the range the model was trained on")\n'
+    "    return predict_proba(model, data)\n",
+)
+# The serving image's entry point (the template's Dockerfile), with the sandbox's model folder and port.
+SERVE = (sys.executable, "-m", "launchpad_serving", "--handler", f"{SLUG}.inference")
+SOURCE_EXCLUDED = {".venv", ".tools", "build", "__pycache__", ".pytest_cache", ".ruff_cache"}
+STAGES_TO_APPROVAL = ("Build-and-test", "Policy-check", "Deploy-staging", "Integration-test")
 
 
-@dataclass(frozen=True)
-class LocalServer:
-    """One model version served by the project's own server process (``launchpad_serving`` on gunicorn)."""
+@dataclass
+class Release:
+    """One version through the pipeline: its execution and what each action did."""
 
     version: str
-    url: str
+    run: workloads.PipelineRun
+    status: str = "InProgress"
+    actions: list[dict[str, Any]] = field(default_factory=list)
 
-    def probability(self) -> float:
-        """The server's answer to ``REQUEST``, asked directly (not through SageMaker)."""
-        request = urllib.request.Request(
-            f"{self.url}/invocations",
-            data=json.dumps(REQUEST).encode(),
-            headers={"Content-Type": "application/json", "Accept": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return _probability(response.read())
+    def summary(self) -> str:
+        """``stage (status, seconds)`` for each action, in the order they ran."""
+        parts = []
+        for detail in sorted(self.actions, key=lambda d: d["startTime"]):
+            seconds = (detail["lastUpdateTime"] - detail["startTime"]).total_seconds()
+            parts.append(f"{detail['stageName']} {detail['status']} {seconds:.0f} s")
+        return " -> ".join(parts)
+
+    def failed_action(self) -> dict[str, Any] | None:
+        return next((d for d in self.actions if d["status"] == "Failed"), None)
+
+
+@dataclass
+class Traffic:
+    """The demo's clients: InvokeEndpoint in a loop, alternating ``TRAFFIC``'s requests, counting answers."""
+
+    target: AwsTarget
+    endpoint: str
+    interval: float = 0.05
+    answers: dict[str, int] = field(default_factory=dict)  # "200" / "ModelError 500" / ... -> count
+    first_error_at: float | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._send, name="demo-traffic", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _send(self) -> None:
+        runtime = self.target.new_client("sagemaker-runtime")
+        sent = 0
+        while not self._stop.wait(self.interval):
+            body = json.dumps(TRAFFIC[sent % len(TRAFFIC)])
+            sent += 1
+            try:
+                runtime.invoke_endpoint(EndpointName=self.endpoint, ContentType="application/json", Body=body)
+                answer = "200"
+            except ClientError as error:
+                status = error.response.get("OriginalStatusCode")
+                answer = f"{error.response['Error']['Code']} {status or ''}".strip()
+                if self.first_error_at is None:
+                    self.first_error_at = time.monotonic()
+            self.answers[answer] = self.answers.get(answer, 0) + 1
+
+    def describe(self) -> str:
+        return ", ".join(f"{count} x {answer}" for answer, count in sorted(self.answers.items()))
 
 
 @dataclass
 class ProjectDemo:
-    """Steps that need a sandbox ``target`` with terraform/platform applied (its ``outputs``)."""
+    """Steps that need a ``target`` with terraform/platform applied (its ``outputs``)."""
 
     target: AwsTarget
     outputs: Mapping[str, Any]
     workdir: Path
-    time_scale: float = 0.01  # the sandbox's rollout waits: 300 s of canary wait pass in 3 s
+    time_scale: float = 0.01  # the sandbox's clock for rollouts and alarms: 300 s of canary wait pass in 3 s
     bake_seconds: int = 2
-    poll_interval: float = 0.2
-    timeout: float = 300.0
-    # A real account serves the project's image (``make image``, pushed to ECR); the sandbox needs none.
+    timeout: float = 600.0  # for each pipeline execution
+    # A real account serves the project's image (``make image``) and builds in its build image (``make
+    # push-build-image``), both pushed to ECR beforehand; the sandbox stands them in with local processes.
     image_uri: str | None = None
     project: Path | None = None
-    servers: dict[str, LocalServer] = field(default_factory=dict)
-    _processes: ExitStack = field(default_factory=ExitStack, init=False, repr=False)  # the servers
-    # The pipeline execution of the version being released and its current build (the sandbox only).
-    run: workloads.PipelineRun | None = None
-    runs: dict[str, workloads.PipelineRun] = field(default_factory=dict)  # by version released
-    build: workloads.Build | None = None
-    captured: list[str] = field(default_factory=list)
-    deploys: dict[str, DeployResult] = field(default_factory=dict)
+    releases: dict[str, Release] = field(default_factory=dict)
+    traffic: Traffic | None = None
     answers: dict[str, float] = field(default_factory=dict)
     timeline: list[tuple[float, str]] = field(default_factory=list)
+    captured: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
 
     @property
@@ -111,28 +174,27 @@ class ProjectDemo:
     def endpoint(self) -> str:
         return f"{self.name}-staging"
 
+    @property
+    def production_endpoint(self) -> str:
+        return f"{self.name}-production"
+
     def steps(self) -> Iterator[tuple[str, Callable[[], str]]]:
         yield "bake a model project (launchpad new: scikit-learn, real-time, canary)", self.bake
-        yield "train v1 and v2 of its model on its synthetic data", self.train
-        yield "run the project's own tests (make test)", self.test
-        yield "policy-check the project's Terraform (launchpad policy)", self.check_policy
-        yield "push v1's and v2's serving images to the project's ECR repository", self.push_images
+        yield "fill its stage configs in with the platform's outputs", self.configure
+        yield "stand in for the project's build and serving images (no containers here)", self.images
         yield (
-            "release v1: its source starts the pipeline (build, policy check, Deploy-staging)",
+            "release v1: its source starts the pipeline (test, train, policy, staging, integration test)",
             self.release_v1,
         )
+        yield "invoke staging: the model the pipeline trained answers", self.invoke_v1
+        yield "approve v1 (its model version and the pipeline's approval): Deploy-production", self.approve_v1
         yield (
-            "deploy v1 to staging as the Deploy-staging role (upload, register, create, roll out)",
-            self.deploy_v1,
+            "release v2 while clients call staging: its canary answers 500s, the alarm fires, it rolls back",
+            self.release_v2,
         )
-        yield (
-            "Integration-test: invoke the endpoint as its role (the model's own server answers)",
-            self.invoke_v1,
-        )
-        yield "release v2 and deploy it as a canary; its 5xx rollback alarm fires mid-rollout", self.deploy_v2
         yield "invoke again: v1 answers", self.invoke_after_rollback
-        yield "show the endpoint's status (as the Deploy-staging role)", self.status
-        yield "tear down the model's endpoint and registered versions", self.teardown
+        yield "show the staging endpoint's status", self.status
+        yield "tear down the model's endpoints and registered versions", self.teardown
 
     # -- the project -----------------------------------------------------------------------------------
     def bake(self) -> str:
@@ -149,26 +211,10 @@ class ProjectDemo:
         files = sum(1 for p in self.project.rglob("*") if p.is_file())
         return f"{self.project} ({files} files)"
 
-    def train(self) -> str:
-        lines = []
-        for version, seed in SEEDS.items():
-            out = self._run([sys.executable, "-m", f"{SLUG}.train", "--output", f"build/{version}",
-                             "--seed", str(seed)])  # fmt: skip
-            lines.append(f"{version}: {out.strip()}")
-        return "; ".join(lines)
+    def configure(self) -> str:
+        written = [self.stage_config(stage, "v1") for stage in ("staging", "prod")]
+        return ", ".join(str(path.relative_to(self._project)) for path in written)
 
-    def test(self) -> str:
-        output = self._run(["make", "--no-print-directory", "test", f"PYTHON={sys.executable}"])
-        return output.strip().splitlines()[-1].strip("= ")
-
-    def check_policy(self) -> str:
-        report = policy.run([self._project / "terraform"])
-        if report.failed:
-            failed = ", ".join(f"{f.check_id} {f.resource}" for f in report.failed)
-            raise LaunchpadError(f"the baked project's Terraform fails policy checks: {failed}")
-        return report.summary()
-
-    # -- shipping --------------------------------------------------------------------------------------
     @property
     def _platform(self) -> Mapping[str, Any]:
         return self.outputs["model_projects"][self.name]
@@ -176,154 +222,221 @@ class ProjectDemo:
     def _image(self, version: str) -> str:
         return self.image_uri or f"{self._platform['repository_url']}:{VERSIONS[version]}"
 
-    def push_images(self) -> str:
-        """``make image`` and ``docker push`` of each version, as the project's release process does (a real
-        account: the image given as ``image_uri`` is already there)."""
+    def images(self) -> str:
+        """The build image the platform's pipeline pulls (``<project>-build:demo``) and v1's serving image:
+        on the sandbox, an image manifest in ECR and a registered local stand-in each."""
         if not self.target.is_sandbox:
-            return f"using {self.image_uri}"
-        ecr = self.target.client("ecr")
-        for version, tag in VERSIONS.items():
-            manifest = {
-                "schemaVersion": 2,
-                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
-                           "digest": "sha256:" + f"{SEEDS[version]:064x}"},
-                "layers": [],
-            }  # fmt: skip
-            ecr.put_image(repositoryName=self.name, imageTag=tag, imageManifest=json.dumps(manifest))
-        return ", ".join(self._image(v) for v in VERSIONS)
+            return f"using {self.image_uri} and the build image pushed to {self.name}-build"
+        build_image = f"{self._platform['build_repository_url']}:{BUILD_IMAGE_TAG}"
+        images.put_image(self.target, f"{self.name}-build", BUILD_IMAGE_TAG)
+        bin_dir = str(Path(sys.executable).parent)
+        build_images.register(
+            self.target,
+            build_image,
+            {
+                "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin",
+                "PYTHON": sys.executable,
+                "LAUNCHPAD_CHECKOV": str(find_checkov(repo_root())),
+            },
+        )
+        return f"{build_image} (launchpad's environment); {self._serving_image('v1')}"
 
-    def _role(self, step: str) -> AwsTarget:
-        """The target a pipeline step's commands run against: its build's session on the sandbox."""
-        if self.build is None or self.run is None or self.run.steps[-1].stage != step:
-            raise LaunchpadError(
-                f"the pipeline is not at {step} (at {self.run.steps[-1].stage if self.run else None})"
-            )
-        return self.build.target
+    def _serving_image(self, version: str) -> str:
+        """``make image`` for ``version`` on the sandbox: its code copied (as ``docker build`` copies src/),
+        the image in ECR, and its stand-in registered with the container's command."""
+        copy = self.workdir / "images" / VERSIONS[version]
+        shutil.copytree(self._project / "src", copy / "src", dirs_exist_ok=True)
+        images.put_image(self.target, self.name, VERSIONS[version], f"{self.name} {version}")
+        serving_images.register(
+            self.target,
+            self._image(version),
+            [*SERVE, "--model-dir", "{model_dir}", "--host", "127.0.0.1", "--port", "{port}"],
+            environment={"PYTHONPATH": str(copy / "src")},
+        )
+        return self._image(version)
 
-    def _advance_to(self, stage: str) -> str:
-        """Finish the pipeline's current action and start the next ones until ``stage`` runs."""
-        assert self.run is not None
-        done = []
-        step = self.run.steps[-1]
-        while step.stage != stage:
-            if step.status == "Succeeded":
-                raise LaunchpadError(f"the pipeline finished before {stage}")
-            step = self.run.next()
-            done.append(step.stage or "end")
-        self.build = step.build
-        return " -> ".join(done)
+    # -- releases --------------------------------------------------------------------------------------
+    def _source_zip(self) -> bytes:
+        """The project as a source upload: every file but build output, environments and caches."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(self._project.rglob("*")):
+                relative = path.relative_to(self._project)
+                if path.is_file() and not SOURCE_EXCLUDED & set(relative.parts):
+                    archive.write(path, relative.as_posix())
+        return buffer.getvalue()
 
-    def _release(self, version: str) -> str:
-        """The project's source lands in the source bucket, EventBridge starts the pipeline (as its events
-        role), and CodePipeline runs up to the Deploy-staging build."""
-        if not self.target.is_sandbox:
-            return "on AWS the pipeline runs on its own"
+    def _upload(self, version: str) -> Release:
+        """The source lands in the source bucket; EventBridge starts the pipeline (a new execution)."""
         platform = self._platform
-        s3 = self.target.client("s3")
-        s3.put_object(
+        pipeline = platform["pipeline_name"]
+        codepipeline = self.target.client("codepipeline")
+        before = codepipeline.list_pipeline_executions(pipelineName=pipeline, maxResults=1)
+        previous = {e["pipelineExecutionId"] for e in before["pipelineExecutionSummaries"]}
+        self.target.client("s3").put_object(
             Bucket=platform["source_bucket_name"],
             Key=platform["source_object_key"],
-            Body=f"{self.name} {VERSIONS[version]}".encode(),
+            Body=self._source_zip(),
             ServerSideEncryption="aws:kms",
             SSEKMSKeyId=self.outputs["kms_key_arns"]["pipeline"],
         )
-        started = workloads.deliver_event(self.target, platform["source_rule_name"])
-        if not started:
-            raise LaunchpadError(f"EventBridge did not start the pipeline for {version}: see the refusals")
-        self.run = self.runs[version] = workloads.PipelineRun(self.target, platform["pipeline_name"])
-        first = self.run.start()
-        self.build = first.build
-        stages = [first.stage or ""]
-        stages.append(self._advance_to("Deploy-staging"))
-        return f"{version}: Source -> " + " -> ".join(s for s in stages if s)
+        run = workloads.PipelineRun(self.target, pipeline, poll_interval=0.2)
+
+        def started() -> str | None:
+            found = codepipeline.list_pipeline_executions(pipelineName=pipeline, maxResults=1)
+            ids = [e["pipelineExecutionId"] for e in found["pipelineExecutionSummaries"]]
+            return ids[0] if ids and ids[0] not in previous else None
+
+        what = f"the source upload of {version} to start {pipeline}"
+        run.execution = workloads.poll(started, 60, 0.2, what)
+        release = self.releases[version] = Release(version, run)
+        return release
+
+    def _follow(self, release: Release, until: Callable[[Release], bool]) -> Release:
+        """Poll the execution until ``until(release)`` or it ends; its actions are kept on ``release``."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            release.status = release.run.status
+            release.actions = release.run.actions()
+            if release.status not in workloads.RUNNING or until(release):
+                return release
+            if time.monotonic() > deadline:
+                raise LaunchpadError(
+                    f"{release.version}'s pipeline execution {release.run.execution} did not get on in "
+                    f"{self.timeout:g} s: {release.summary()}"
+                )
+            time.sleep(0.5)
+
+    def _failure(self, release: Release) -> str:
+        """The failed action's error details and the end of its build's log."""
+        failed = release.failed_action()
+        if failed is None:
+            return f"execution {release.status}"
+        result = failed["output"].get("executionResult") or {}
+        error = (result.get("errorDetails") or {}).get("message") or result.get("externalExecutionSummary")
+        lines = [f"{failed['stageName']} failed: {error}"]
+        build_id = result.get("externalExecutionId")
+        if build_id and failed["input"]["actionTypeId"]["provider"] == "CodeBuild":
+            [build] = self.target.client("codebuild").batch_get_builds(ids=[build_id])["builds"]
+            lines += [f"  | {line.rstrip()}" for line in workloads.build_log(self.target, build)[-12:]]
+        return "\n".join(lines)
 
     def release_v1(self) -> str:
-        return self._release("v1")
+        release = self._upload("v1")
+        waiting_for_approval = self._approval_waiting
+        self._follow(release, waiting_for_approval)
+        if not waiting_for_approval(release):
+            raise LaunchpadError(f"v1's pipeline stopped before the approval:\n{self._failure(release)}")
+        return f"{release.summary()}; waiting for the production approval"
 
-    def _as(self, stage: str) -> AwsTarget:
-        return self._role(stage) if self.target.is_sandbox else self.target
-
-    def deploy_v1(self) -> str:
-        result = self._deploy("v1", self._as("Deploy-staging"))
-        result.rollout.raise_for_outcome()
-        self._serve("v1")
-        self._serve("v2")  # its artifact is registered now so the canary's instances can answer
-        return f"{result.rollout.message}; created {result.created.summary()}"
+    @staticmethod
+    def _approval_waiting(release: Release) -> bool:
+        return any(
+            d["stageName"] == "Approve-production" and d["status"] == "InProgress" for d in release.actions
+        )
 
     def invoke_v1(self) -> str:
-        if self.target.is_sandbox:
-            self._advance_to("Integration-test")
-        tester = self._as("Integration-test")
-        # The project's own integration test, as the pipeline's Integration-test step runs it.
-        env = {**tester.env(), "LAUNCHPAD_STAGE": "staging", "LAUNCHPAD_ENDPOINT_NAME": self.endpoint}
-        tested = self._run(
-            [sys.executable, "-m", "pytest", "-q", "-m", "integration", "tests/integration"], env
-        )
-        answer, variant = self._invoke(tester)
+        answer, variant = self._invoke(self.endpoint)
         self.answers["v1 via endpoint"] = answer
-        direct = self.servers["v1"].probability()
+        direct = self._direct("v1")
         if answer != direct:
             raise LaunchpadError(f"the endpoint answered {answer}, the v1 model itself {direct}")
-        approval = ""
-        if self.target.is_sandbox:
-            self._advance_to("Approve-production")  # the approval request goes out; nobody approves here
-            approval = "; the pipeline waits for the production approval"
-        summary = tested.strip().splitlines()[-1].strip("= ") if tested.strip() else "no output"
+        return f"probability {answer} from variant {variant}; v1's server answers the same directly"
+
+    def approve_v1(self) -> str:
+        """An approver approves v1's registered model version (prod deploys Approved versions only) and the
+        pipeline's approval; Deploy-production ships v1."""
+        release = self.releases["v1"]
+        sagemaker = self.target.client("sagemaker")
+        group = self._platform["model_package_group_name"]
+        [package] = sagemaker.list_model_packages(
+            ModelPackageGroupName=group, SortBy="CreationTime", SortOrder="Descending", MaxResults=1
+        )["ModelPackageSummaryList"]
+        sagemaker.update_model_package(
+            ModelPackageArn=package["ModelPackageArn"], ModelApprovalStatus="Approved"
+        )
+        release.run.approve("Approve-production", "Approve", "v1 reviewed on staging: ship it")
+        self._follow(release, lambda _: False)
+        if release.status != "Succeeded":
+            raise LaunchpadError(f"v1 did not reach production:\n{self._failure(release)}")
+        described = sagemaker.describe_endpoint(EndpointName=self.production_endpoint)
         return (
-            f"integration test: {summary}; probability {answer} from variant {variant}; the v1 server "
-            f"answers the same directly{approval}"
+            f"{release.summary()}; {self.production_endpoint} {described['EndpointStatus']} on "
+            f"{described['EndpointConfigName']}"
         )
 
-    def deploy_v2(self) -> str:
-        previous = self.deploys["v1"].rollout.target_config
-        alarm = alarm_names(self.endpoint)[0]  # <endpoint>-rollback-5xx-rate
+    def release_v2(self) -> str:
+        before = self._config(self.endpoint)
+        self._make_v2()
+        self._serving_image("v2")
+        self.traffic = Traffic(self.target, self.endpoint)
         started = time.monotonic()
-        seen: list[str] = []
-
-        def canary_baking(described: Mapping[str, Any]) -> bool:
-            pending = described.get("PendingDeploymentSummary") or {}
-            for variant in pending.get("ProductionVariants") or []:
-                for status in variant.get("VariantStatus") or []:
-                    if status["Status"] == "Baking":
-                        seen.append(status.get("StatusMessage", "Baking"))
-                        return True
-            return False
-
-        firing = fire_alarm_when(
-            self.target,
-            self.endpoint,
-            alarm,
-            canary_baking,
-            reason="5xx error rate of the canary above the threshold (set by the demo: the sandbox does "
-            "not evaluate metrics)",
-        )
-        release = self._release("v2")
-        result = self._deploy("v2", self._as("Deploy-staging"), started=started)
-        firing.join(timeout=5)
-        fired_at = getattr(firing, "fired_at", None)
-        if fired_at is not None:
-            during = f" during the canary ({seen[-1]})" if seen else ""
-            self.timeline.append((fired_at - started, f"alarm {alarm} set to ALARM{during}"))
-            self.timeline.sort()
-        if result.rollout.succeeded or not result.rollout.settled_on(previous):
+        self.traffic.start()
+        try:
+            release = self._upload("v2")
+            self._follow(release, lambda _: False)
+        finally:
+            self.traffic.stop()
+        self._record_timeline(started)
+        after = self._config(self.endpoint)
+        failed = release.failed_action()
+        if failed is None or failed["stageName"] != "Deploy-staging" or after != before:
             raise LaunchpadError(
-                f"v2 was not rolled back to v1's config {previous}: {result.rollout.message}"
+                f"v2 should have failed at Deploy-staging with staging back on {before}; the execution is "
+                f"{release.status} and staging is on {after}:\n{self._failure(release)}"
             )
-        outcome = result.rollout.outcome.name.lower().replace("_", " ")
-        return f"{release}; {outcome}: {result.rollout.message}"
+        return (
+            f"{release.summary()}; staging is back on {after}; clients got {self.traffic.describe()}\n"
+            f"{self._failure(release)}"
+        )
+
+    def _make_v2(self) -> None:
+        """The team's change for v2: the new version number, and the input guard with its defect."""
+        project = self._project
+        inference = project / "src" / SLUG / "inference.py"
+        text = inference.read_text()
+        if V2_DEFECT[0] not in text:
+            raise LaunchpadError(f"{inference} no longer has the predict_fn the demo changes for v2")
+        inference.write_text(text.replace(V2_DEFECT[0], V2_DEFECT[1]))
+        old, new = VERSIONS["v1"], VERSIONS["v2"]
+        bumps = {
+            project / "pyproject.toml": (f'version = "{old}"', f'version = "{new}"'),
+            project / "src" / SLUG / "__init__.py": (f'__version__ = "{old}"', f'__version__ = "{new}"'),
+            project / "model_card.yaml": (f'version: "{old}"', f'version: "{new}"'),
+        }
+        for path, (before, after) in bumps.items():
+            text = re.sub(rf"^(\s*){re.escape(before)}", rf"\g<1>{after}", path.read_text(), flags=re.M)
+            path.write_text(text)
+        dev = project / "deploy" / "config" / "dev.yaml"  # the version's artifact and image, as a team writes
+        dev.write_text(dev.read_text().replace(f"/{old}/", f"/{new}/").replace(f":{old}\n", f":{new}\n"))
+        for stage in ("staging", "prod"):
+            self.stage_config(stage, "v2")
+
+    def _record_timeline(self, started: float) -> None:
+        """When v2's clients first got an error, and the 5xx alarm's state changes (CloudWatch's history),
+        in seconds from the v2 upload."""
+        if self.traffic is not None and self.traffic.first_error_at is not None:
+            self.timeline.append((self.traffic.first_error_at - started, "clients get the first error"))
+        alarm = alarm_names(self.endpoint)[0]  # <endpoint>-rollback-5xx-rate
+        history = self.target.client("cloudwatch").describe_alarm_history(
+            AlarmName=alarm, HistoryItemType="StateUpdate", ScanBy="TimestampAscending"
+        )["AlarmHistoryItems"]
+        offset = time.time() - time.monotonic()
+        for item in history:
+            at = item["Timestamp"].timestamp() - offset - started
+            if at >= 0:
+                self.timeline.append((at, f"alarm {alarm}: {item['HistorySummary']}"))
+        self.timeline.sort()
 
     def invoke_after_rollback(self) -> str:
-        answer, variant = self._invoke(self.target)
-        v2 = self.servers["v2"].probability()
-        self.answers.update({"after rollback via endpoint": answer, "v2 directly": v2})
+        answer, variant = self._invoke(self.endpoint)
+        self.answers["after rollback via endpoint"] = answer
         if answer != self.answers["v1 via endpoint"]:
             raise LaunchpadError(f"after the rollback the endpoint answered {answer}, not v1's answer")
-        return f"probability {answer} from variant {variant}, v1's answer (v2 would say {v2})"
+        return f"probability {answer} from variant {variant}, v1's answer"
 
     def status(self) -> str:
-        deployer = self._as("Deploy-staging")
-        sagemaker, cloudwatch = deployer.client("sagemaker"), deployer.client("cloudwatch")
+        sagemaker, cloudwatch = self.target.client("sagemaker"), self.target.client("cloudwatch")
         rendered = deploy_status.render(
             deploy_status.read_status(sagemaker, cloudwatch, self.endpoint, self.target.region)
         )
@@ -342,15 +455,15 @@ class ProjectDemo:
         self.captured = self.captured_records()
         self.close()
         group = self._platform["model_package_group_name"]
-        self.removed = remove_endpoint(self.target, self.endpoint, package_group=group)
+        self.removed = remove_endpoint(self.target, self.production_endpoint)
+        self.removed += remove_endpoint(self.target, self.endpoint, package_group=group)
         return f"removed {len(self.removed)}: " + ", ".join(self.removed) + f"; {len(self.captured)} captured"
 
     def close(self) -> None:
-        """Stop the local servers and forget their registrations (safe to call twice)."""
-        self._processes.close()
-        if self.servers and self.target.is_sandbox:
-            local_servers.clear(self.target)
-        self.servers.clear()
+        """Stop the demo's clients (safe to call twice); the sandbox stops the model servers with their
+        endpoints."""
+        if self.traffic is not None:
+            self.traffic.stop()
 
     # -- helpers ---------------------------------------------------------------------------------------
     @property
@@ -358,17 +471,6 @@ class ProjectDemo:
         if self.project is None:
             raise LaunchpadError("no project baked yet")
         return self.project
-
-    def _run(self, command: list[str], env: Mapping[str, str] | None = None) -> str:
-        # PYTHONPATH as the project's Makefile sets it; ``env`` on top (a role's credentials).
-        env = {**os.environ, "PYTHONPATH": str(self._project / "src"), **(env or {})}
-        done = subprocess.run(command, cwd=self._project, env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise LaunchpadError(
-                f"{' '.join(command[:4])} failed in {self._project} (exit {done.returncode}):\n"
-                f"{done.stdout[-3000:]}{done.stderr[-3000:]}"
-            )
-        return done.stdout
 
     def _artifact_uri(self, version: str) -> str:
         bucket = self.outputs["bucket_names"]["model-artifacts"]
@@ -398,7 +500,7 @@ class ProjectDemo:
         document["data_capture"]["destination_s3_uri"] = f"s3://{capture_bucket}/{self.name}/{stage}"
         document["data_capture"]["kms_key_arn"] = self.outputs["kms_key_arns"]["capture"]
         document["data_capture"]["sampling_percentage"] = 100  # the demo shows every request's record
-        if stage != "prod":  # prod's rules want its full bake (tests run it on a fake clock)
+        if stage != "prod":  # prod keeps its full bake, at the sandbox's time scale
             document["rollback"]["bake_seconds"] = self.bake_seconds
         document["tags"][TIME_SCALE_TAG] = str(self.time_scale)
         for section, value in (changes or {}).items():
@@ -406,42 +508,38 @@ class ProjectDemo:
         path.write_text(yaml.safe_dump(document, sort_keys=False))
         return path
 
-    def _deploy(self, version: str, target: AwsTarget, started: float | None = None) -> DeployResult:
-        began = started if started is not None else time.monotonic()
+    def _config(self, endpoint: str) -> str:
+        described = self.target.client("sagemaker").describe_endpoint(EndpointName=endpoint)
+        return str(described["EndpointConfigName"])
 
-        def record(event: Event) -> None:
-            self.timeline.append((time.monotonic() - began, f"{version}: {event.message}"))
-
-        result = deploy(
-            self.stage_config("staging", version),
-            target,
-            poll_interval=self.poll_interval,
-            timeout=self.timeout,
-            on_progress=record if version == "v2" else None,
-            artifact=self._project / "build" / version / "model.tar.gz",
+    def _direct(self, version: str) -> float:
+        """``REQUEST`` answered by the server SageMaker hosting runs for ``version``'s model, asked
+        directly (not through InvokeEndpoint)."""
+        model = self._model_of(version)
+        url = serving_images.url_for(self.target, model) if self.target.is_sandbox else None
+        if url is None:
+            raise LaunchpadError(f"no server runs model {model} of {version}")
+        request = urllib.request.Request(
+            f"{url}/invocations",
+            data=json.dumps(REQUEST).encode(),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
         )
-        self.deploys[version] = result
-        return result
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return _probability(response.read())
 
-    def _serve(self, version: str) -> None:
-        try:
-            url = self._processes.enter_context(
-                serving.serve_in_process(
-                    f"{SLUG}.inference",
-                    self._project / "build" / version / "model",
-                    pythonpath=[self._project / "src"],
-                    log=self.workdir / f"server-{version}.log",
-                )
-            )
-        except serving.ServerStartError as exc:  # launchpad_serving knows nothing of launchpad's errors
-            raise LaunchpadError(str(exc)) from exc
-        self.servers[version] = LocalServer(version, url)
-        if self.target.is_sandbox:  # in AWS the image serves; the local server is the reference
-            local_servers.register(self.target, url, model_data_url=self._artifact_uri(version))
+    def _model_of(self, version: str) -> str:
+        """The SageMaker model of the staging endpoint's fleet that serves ``version``'s artifact."""
+        sagemaker = self.target.client("sagemaker")
+        config = sagemaker.describe_endpoint_config(EndpointConfigName=self._config(self.endpoint))
+        for variant in config["ProductionVariants"]:
+            model = sagemaker.describe_model(ModelName=variant["ModelName"])
+            if model["PrimaryContainer"].get("ModelDataUrl") == self._artifact_uri(version):
+                return str(variant["ModelName"])
+        raise LaunchpadError(f"the staging endpoint does not serve {version}'s artifact")
 
-    def _invoke(self, target: AwsTarget) -> tuple[float, str]:
-        response = target.client("sagemaker-runtime").invoke_endpoint(
-            EndpointName=self.endpoint,
+    def _invoke(self, endpoint: str) -> tuple[float, str]:
+        response = self.target.client("sagemaker-runtime").invoke_endpoint(
+            EndpointName=endpoint,
             ContentType="application/json",
             Accept="application/json",
             Body=json.dumps(REQUEST),
