@@ -99,7 +99,7 @@ destroy: ## Destroy terraform/platform in ENV
 demo: ## The platform on the sandbox: apply it, ship a baked model project (canary rolls back), tear down
 	$(BIN)/launchpad demo
 
-bench: ## Time examples, stacks, policy, sandbox, and profile the suite (ONLY=suite/profile); bench-results/
+bench: ## Time examples, stacks, alarms, Lambda, pipelines, the demo, policy; profile the suite (ONLY=suite/profile); bench-results/
 	$(BIN)/launchpad bench --output-dir bench-results $(if $(ONLY),--only $(ONLY))
 
 release: ## Build this version's wheels, sdists, modules archive, SBOM and SHA256SUMS into dist/ (RELEASING.md)

@@ -16,6 +16,13 @@ authorization's share of a call). ``suite/profile`` runs the test suite as `make
 with the profiler (``launchpad.profiling``) and reports its wall seconds, CPU seconds (total, per tier and
 per kind of test) and terraform runs; the whole profile (by directory, function and the slowest tests) is
 written beside the results as ``suite-profile.json``.
+
+What the sandbox runs is measured too: ``sandbox/alarm-delay`` is the sandbox seconds (and real seconds) from
+a breaching datapoint to the alarm's state change, for a 1-of-1 alarm and for the deploy engine's 3-of-3 5xx
+rate alarm; ``sandbox/lambda-invoke`` is Invoke's round trip (p50 and p99 ms, cold and warm);
+``sandbox/pipeline`` is a three-action pipeline (S3 source, a build, a test) from upload to Succeeded; and
+``demo`` is `make demo` itself in a fresh account: its seconds, and each of its pipeline executions' (v1 from
+the source upload to the approval and on to production, v2 until its canary rolls back).
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -37,11 +44,15 @@ from typing import TYPE_CHECKING, Any, cast
 
 from launchpad import policy
 from launchpad.aws import AwsTarget
+from launchpad.demo import Demo
 from launchpad.deploy import seed
 from launchpad.environments import Environment
 from launchpad.errors import LaunchpadError
 from launchpad.paths import modules_dir, repo_root
 from launchpad.sandbox import control, workloads
+from launchpad.sandbox.bench_alarms import measure_alarm_delay
+from launchpad.sandbox.bench_lambda import measure_lambda
+from launchpad.sandbox.bench_pipeline import measure_pipeline
 from launchpad.terraform import terraform_version
 from launchpad.workspace import Workspace
 
@@ -73,6 +84,10 @@ STATS_ROUTE = "/_launchpad/authz/stats"
 SUITE_PROFILE = "suite/profile"
 SUITE_WORKERS = 3  # as `make test` (WORKERS)
 SUITE_PROFILE_FILE = "suite-profile.json"
+ALARM_DELAY = "sandbox/alarm-delay"
+LAMBDA_INVOKE = "sandbox/lambda-invoke"
+PIPELINE = "sandbox/pipeline"
+DEMO = "demo"
 
 
 @dataclass(frozen=True)
@@ -252,6 +267,22 @@ def measure_policy() -> dict[str, float]:
     }
 
 
+def measure_demo() -> dict[str, float]:
+    """`make demo` in a fresh account of the running sandbox: its seconds, and the seconds of each pipeline
+    execution it starts (from the first action's start to the last action's last update)."""
+    demo = Demo()
+    started = time.monotonic()
+    demo.run(lambda _number, _title: None, lambda _result, _seconds: None)
+    results = {"demo_s": round(time.monotonic() - started, 1)}
+    releases = demo.project.releases if demo.project else {}
+    for version, release in releases.items():
+        if release.actions:
+            first = min(d["startTime"] for d in release.actions)
+            last = max(d["lastUpdateTime"] for d in release.actions)
+            results[f"pipeline_{version}_s"] = round((last - first).total_seconds(), 1)
+    return results
+
+
 def suite_command(profile: Path, workers: int = SUITE_WORKERS) -> list[str]:
     """`make test`'s pytest line, profiled into ``profile``."""
     return [
@@ -306,19 +337,27 @@ def run(
     def wanted(name: str) -> bool:
         return not only or any(text in name for text in only)
 
+    sandbox_measures: dict[str, Callable[[str], dict[str, float]]] = {
+        GUARDED_UPDATE: measure_guarded_update,
+        AUTHORIZATION: measure_authorization,
+        ALARM_DELAY: measure_alarm_delay,
+        LAMBDA_INVOKE: measure_lambda,
+        PIPELINE: measure_pipeline,
+        DEMO: lambda _url: measure_demo(),
+    }
     every = subjects()
     selected = [s for s in every if wanted(s.name)]
-    if not selected and not any(wanted(n) for n in (POLICY, GUARDED_UPDATE, AUTHORIZATION, SUITE_PROFILE)):
-        names = ", ".join([*(s.name for s in every), GUARDED_UPDATE, AUTHORIZATION, POLICY, SUITE_PROFILE])
+    others = [*sandbox_measures, POLICY, SUITE_PROFILE]
+    if not selected and not any(wanted(n) for n in others):
+        names = ", ".join([*(s.name for s in every), *others])
         raise LaunchpadError(f"nothing matches {' or '.join(only)}; choose from: {names}")
     if selected:
         yield "provider-floor", measure_floor(endpoint_url)
     for subject in selected:
         yield subject.name, measure(subject, endpoint_url)
-    if wanted(GUARDED_UPDATE):
-        yield GUARDED_UPDATE, measure_guarded_update(endpoint_url)
-    if wanted(AUTHORIZATION):
-        yield AUTHORIZATION, measure_authorization(endpoint_url)
+    for name, measure_one in sandbox_measures.items():
+        if wanted(name):
+            yield name, measure_one(endpoint_url)
     if wanted(POLICY):
         yield POLICY, measure_policy()
     if wanted(SUITE_PROFILE):
@@ -349,7 +388,7 @@ def write(document: dict[str, Any], output_dir: Path) -> Path:
     return path
 
 
-UNITLESS = frozenset({"ratio"})
+UNITLESS = frozenset({"ratio", "time_scale"})
 COUNTS = frozenset({"mutating_calls", "calls", "tests"})
 
 

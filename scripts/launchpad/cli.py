@@ -577,12 +577,14 @@ def demo() -> None:
     multiple=True,
     metavar="TEXT",
     help="Measure only what contains TEXT: <module>/<example>, stack/<name>, deploy/guarded-update, "
-    "sandbox/authorization, policy or suite/profile (repeatable).",
+    "sandbox/authorization, sandbox/alarm-delay, sandbox/lambda-invoke, sandbox/pipeline, demo, policy or "
+    "suite/profile (repeatable).",
 )
 @friendly_errors
 def bench_command(output_dir: Path, only: tuple[str, ...]) -> None:
-    """Time init/apply/re-plan/destroy of every module example and stack on a sandbox, `launchpad policy`
-    against bare checkov, and profile the test suite (CPU and terraform runs per tier); write JSON."""
+    """Time init/apply/re-plan/destroy of every module example and stack on a sandbox, what the sandbox runs
+    (alarms, Lambda, pipelines, the demo), `launchpad policy` against bare checkov, and profile the test
+    suite (CPU and terraform runs per tier); write JSON."""
     previous_file = output_dir / "latest.json"
     previous = json.loads(previous_file.read_text()) if previous_file.exists() else None
     started = time.monotonic()

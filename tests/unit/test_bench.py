@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -70,6 +72,46 @@ def test_the_authorization_cost_is_measured_alone_when_asked_for(monkeypatch: py
     monkeypatch.setattr(bench, "measure_authorization", lambda url: measured)
     results = dict(bench.run("http://127.0.0.1:9", ("sandbox/authorization",)))
     assert results == {"sandbox/authorization": measured}
+
+
+@pytest.mark.parametrize(
+    ("only", "function"),
+    [
+        ("sandbox/alarm-delay", "measure_alarm_delay"),
+        ("sandbox/lambda-invoke", "measure_lambda"),
+        ("sandbox/pipeline", "measure_pipeline"),
+    ],
+)
+def test_what_the_sandbox_runs_is_measured_alone_when_asked_for(
+    monkeypatch: pytest.MonkeyPatch, only: str, function: str
+) -> None:
+    urls: list[str] = []
+    monkeypatch.setattr(bench, function, lambda url: urls.append(url) or {"seconds": 1.0})
+    assert dict(bench.run("http://127.0.0.1:9", (only,))) == {only: {"seconds": 1.0}}
+    assert urls == ["http://127.0.0.1:9"]
+
+
+def test_the_demo_reports_its_seconds_and_each_pipeline_executions(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+    def action(start: int, end: int) -> dict[str, Any]:
+        return {"startTime": at + timedelta(seconds=start), "lastUpdateTime": at + timedelta(seconds=end)}
+
+    class FakeDemo:
+        def __init__(self) -> None:
+            v1 = SimpleNamespace(actions=[action(0, 5), action(5, 31)])
+            v2 = SimpleNamespace(actions=[action(100, 104), action(104, 140)])
+            self.project = SimpleNamespace(releases={"v1": v1, "v2": v2})
+
+        def run(self, on_step: Any, on_result: Any) -> list[str]:
+            seconds.append(100.0)
+            return []
+
+    seconds = [10.0]
+    monkeypatch.setattr(bench, "Demo", FakeDemo)
+    monkeypatch.setattr(bench.time, "monotonic", lambda: seconds[-1])
+    results = dict(bench.run("http://127.0.0.1:9", ("demo",)))
+    assert results == {"demo": {"demo_s": 90.0, "pipeline_v1_s": 31.0, "pipeline_v2_s": 40.0}}
 
 
 def test_milliseconds_keep_their_decimals_and_calls_are_counted() -> None:
