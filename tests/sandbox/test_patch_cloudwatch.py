@@ -464,3 +464,35 @@ def test_the_bench_measures_how_long_alarms_take_to_fire(sandbox_url: str) -> No
     for kind in ("1of1", "3of3"):  # seen by a poll after the change happened
         sandbox_s = measured[f"alarm_delay_{kind}_sandbox_s"]
         assert measured[f"alarm_delay_{kind}_real_s"] >= sandbox_s * bench_alarms.SCALE - 0.001
+
+
+def test_statistics_are_of_the_exact_dimension_set_asked_for(sandbox_target: AwsTarget) -> None:
+    """SageMaker publishes each invocation under two dimension sets; GetMetricStatistics counts it once per
+    set asked for, and a set nobody published (no dimensions at all) has no datapoints."""
+    cloudwatch = sandbox_target.client("cloudwatch")
+    now = datetime.now(UTC).replace(microsecond=0)
+    with_config = [*DIMENSIONS, {"Name": "EndpointConfigName", "Value": "churn-1"}]
+    for dimensions, value in ((DIMENSIONS, 1.0), (with_config, 1.0), (DIMENSIONS, 2.0)):
+        cloudwatch.put_metric_data(
+            Namespace="AWS/SageMaker",
+            MetricData=[
+                {"MetricName": "Invocations", "Dimensions": dimensions, "Value": value, "Timestamp": now}
+            ],
+        )
+
+    def total(dimensions: list[dict[str, str]]) -> list[float]:
+        answer = cloudwatch.get_metric_statistics(
+            Namespace="AWS/SageMaker",
+            MetricName="Invocations",
+            Dimensions=dimensions,
+            StartTime=now - timedelta(minutes=5),
+            EndTime=now + timedelta(minutes=5),
+            Period=600,
+            Statistics=["Sum", "SampleCount"],
+        )
+        return [value for point in answer["Datapoints"] for value in (point["Sum"], point["SampleCount"])]
+
+    assert total(DIMENSIONS) == [3.0, 2.0]
+    assert total(list(reversed(with_config))) == [1.0, 1.0]  # the order of the dimensions does not matter
+    assert total([]) == []
+    assert total(DIMENSIONS[:1]) == []

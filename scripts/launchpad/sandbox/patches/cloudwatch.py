@@ -78,6 +78,7 @@ from moto.cloudwatch.models import (
     CloudWatchBackend,
     MetricAggregatedDatum,
     MetricDatum,
+    Statistics,
     cloudwatch_backends,
 )
 from moto.cloudwatch.responses import CloudWatchResponse
@@ -168,6 +169,11 @@ def _returns(query: Mapping[str, Any]) -> bool:
 
 def _dimensions(dimensions: Iterable[Mapping[str, Any]] | None) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((str(d.get("Name")), str(d.get("Value"))) for d in dimensions or []))
+
+
+def _dimensions_of(datum: Any) -> tuple[tuple[str, str], ...]:
+    """A stored datapoint's dimension set, as ``_dimensions`` gives a request's."""
+    return tuple(sorted((d.name, d.value) for d in datum.dimensions))
 
 
 def _statistic(stat: str | None) -> str:
@@ -536,7 +542,7 @@ def _samples(
     for datum in index.get((query.namespace, query.name), ()):
         if query.unit and datum.unit != query.unit:
             continue
-        if tuple(sorted((d.name, d.value) for d in datum.dimensions)) != query.dimensions:
+        if _dimensions_of(datum) != query.dimensions:
             continue
         samples = by_period.setdefault(clock.period_of(_naive(datum.timestamp)), ev.Samples())
         if isinstance(datum, MetricDatum):
@@ -1007,6 +1013,7 @@ def _patch_backend() -> None:
     original_data = CloudWatchBackend.put_metric_data
     original_tag = CloudWatchBackend.tag_resource
     original_untag = CloudWatchBackend.untag_resource
+    original_statistics = CloudWatchBackend.get_metric_statistics
 
     def put_metric_alarm(self: CloudWatchBackend, name: str, *args: Any, **kwargs: Any) -> Alarm:
         with _LOCK:
@@ -1066,12 +1073,38 @@ def _patch_backend() -> None:
         with _LOCK:
             _rescale(self, arn)
 
+    def get_metric_statistics(
+        self: CloudWatchBackend,
+        namespace: str,
+        metric_name: str,
+        start_time: datetime,
+        end_time: datetime,
+        period: int,
+        stats: list[str],
+        dimensions: list[dict[str, str]],
+        unit: str | None = None,
+    ) -> list[Statistics]:
+        """moto's periods, holding only the metric whose dimension set is exactly ``dimensions``: "CloudWatch
+        treats each unique combination of dimensions as a separate metric" (API_GetMetricStatistics), where
+        moto counts a datapoint under every subset of its dimensions (SageMaker's metrics twice)."""
+        wanted = _dimensions(dimensions)
+        found = original_statistics(
+            self, namespace, metric_name, start_time, end_time, period, stats, dimensions, unit
+        )
+        exact = []
+        for statistics in found:
+            statistics.metric_data = [d for d in statistics.metric_data if _dimensions_of(d) == wanted]
+            if statistics.metric_data:
+                exact.append(statistics)
+        return exact
+
     CloudWatchBackend.put_metric_alarm = put_metric_alarm  # type: ignore[method-assign]
     CloudWatchBackend.delete_alarms = delete_alarms  # type: ignore[method-assign]
     CloudWatchBackend.set_alarm_state = set_alarm_state  # type: ignore[method-assign]
     CloudWatchBackend.put_metric_data = put_metric_data  # type: ignore[method-assign]
     CloudWatchBackend.tag_resource = tag_resource  # type: ignore[method-assign]
     CloudWatchBackend.untag_resource = untag_resource  # type: ignore[method-assign]
+    CloudWatchBackend.get_metric_statistics = get_metric_statistics  # type: ignore[method-assign]
 
 
 # -- the API -------------------------------------------------------------------------------------------------
