@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from launchpad.aws import AwsTarget
 from launchpad.sandbox import build_images, images, workloads
+from launchpad.sandbox.bench_pipeline import action as declare_action
 from launchpad.sandbox.bench_pipeline import measure_pipeline
 from launchpad.sandbox.manager import Sandbox
 from launchpad.sandbox.workloads import PipelineRun
@@ -115,29 +116,18 @@ def account(sandbox_url: str) -> Account:
 
 
 # -- making pipelines ----------------------------------------------------------------------------------------
-def _action(name: str, category: str, provider: str, configuration: dict[str, str], **artifacts: Any) -> dict:
-    return {
-        "name": name,
-        "actionTypeId": {"category": category, "owner": "AWS", "provider": provider, "version": "1"},
-        "configuration": configuration,
-        "inputArtifacts": [{"name": a} for a in artifacts.get("inputs", [])],
-        "outputArtifacts": [{"name": a} for a in artifacts.get("outputs", [])],
-        "runOrder": 1,
-    }
-
-
 def _source(account: Account, name: str) -> dict:
     where = {"S3Bucket": account.source, "S3ObjectKey": f"{name}.zip", "PollForSourceChanges": "false"}
     return {
         "name": "Source",
-        "actions": [_action("Source", "Source", "S3", where, outputs=["SourceArtifact"])],
+        "actions": [declare_action("Source", "Source", "S3", where, outputs=["SourceArtifact"])],
     }
 
 
 def _build(
     stage: str, project: str, inputs: list[str], outputs: list[str] = (), **configuration: str
 ) -> dict:
-    action = _action(
+    action = declare_action(
         stage,
         "Build",
         "CodeBuild",
@@ -150,7 +140,7 @@ def _build(
 
 def _approval(account: Account, stage: str = "Approve") -> dict:
     configuration = {"NotificationArn": account.topic, "CustomData": "Ship it?"}
-    return {"name": stage, "actions": [_action("Approval", "Approval", "Manual", configuration)]}
+    return {"name": stage, "actions": [declare_action("Approval", "Approval", "Manual", configuration)]}
 
 
 def _project(account: Account, name: str, buildspec: dict[str, Any], **extra: Any) -> None:
@@ -837,7 +827,9 @@ def test_a_codestar_source_connection_is_refused_and_the_bench_pipeline_runs(
     }
     source = {
         "name": "Source",
-        "actions": [_action("Source", "Source", "CodeStarSourceConnection", connection, outputs=["src"])],
+        "actions": [
+            declare_action("Source", "Source", "CodeStarSourceConnection", connection, outputs=["src"])
+        ],
     }
     run = _pipeline(account, "git", [source, _approval(account)])
     error = run.action("Source", "Source")["output"]["executionResult"]["errorDetails"]["message"]

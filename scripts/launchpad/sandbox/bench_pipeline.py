@@ -53,15 +53,18 @@ def _bucket(target: AwsTarget, name: str, versioned: bool = False) -> str:
     return name
 
 
-def _action(
+def action(
     name: str, category: str, provider: str, configuration: dict[str, str], **artifacts: Any
 ) -> dict[str, Any]:
+    """A pipeline action declaration (CodePipeline's ``ActionDeclaration``) owned by AWS, at run order 1;
+    ``inputs=[...]`` and ``outputs=[...]`` name its artifacts."""
     return {
         "name": name,
         "actionTypeId": {"category": category, "owner": "AWS", "provider": provider, "version": "1"},
         "configuration": configuration,
         "inputArtifacts": [{"name": a} for a in artifacts.get("inputs", [])],
         "outputArtifacts": [{"name": a} for a in artifacts.get("outputs", [])],
+        "runOrder": 1,
     }
 
 
@@ -112,12 +115,12 @@ def _setup(target: AwsTarget) -> str:
     s3_source = {"S3Bucket": source, "S3ObjectKey": "source.zip", "PollForSourceChanges": "false"}
     build, test = {"ProjectName": f"{NAME}-build"}, {"ProjectName": f"{NAME}-test"}
     stages = [
-        {"name": "Source", "actions": [_action("Source", "Source", "S3", s3_source, outputs=["src"])]},
+        {"name": "Source", "actions": [action("Source", "Source", "S3", s3_source, outputs=["src"])]},
         {
             "name": "Build",
-            "actions": [_action("Build", "Build", "CodeBuild", build, inputs=["src"], outputs=["out"])],
+            "actions": [action("Build", "Build", "CodeBuild", build, inputs=["src"], outputs=["out"])],
         },
-        {"name": "Test", "actions": [_action("Test", "Test", "CodeBuild", test, inputs=["out"])]},
+        {"name": "Test", "actions": [action("Test", "Test", "CodeBuild", test, inputs=["out"])]},
     ]
     pipeline: dict[str, Any] = {"name": NAME, "roleArn": pipeline_role}
     pipeline["artifactStore"] = {"type": "S3", "location": store}
