@@ -7,7 +7,9 @@ import contextlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -360,9 +362,10 @@ def _source_event(stack: Stack) -> str:
     return json.dumps(workloads.refusals(stack.target))
 
 
-def _endpoint_creation(stack: Stack) -> str:
-    """SageMaker starts an endpoint's fleet as the execution role (the model's artifact and image are the
-    demo's)."""
+@contextlib.contextmanager
+def _staging_config(stack: Stack) -> Iterator[str]:
+    """A model and an endpoint configuration named like staging's (the demo's artifact and image), made by
+    the administrative caller and deleted afterwards: their name."""
     project, sagemaker = _project(stack), stack.client("sagemaker")
     bucket = stack.outputs["bucket_names"]["model-artifacts"]
     listed = stack.client("s3").list_objects_v2(Bucket=bucket)["Contents"]
@@ -384,18 +387,71 @@ def _endpoint_creation(stack: Stack) -> str:
         "InitialInstanceCount": 1,
     }
     sagemaker.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[variant])
-    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
     try:
-        described = sagemaker.describe_endpoint(EndpointName=name)
-        return f"{described['EndpointStatus']}: {described.get('FailureReason', '')}"
+        yield name
     finally:
-        sagemaker.delete_endpoint(EndpointName=name)
         sagemaker.delete_endpoint_config(EndpointConfigName=name)
         sagemaker.delete_model(ModelName=name)
 
 
+def _endpoint_creation(stack: Stack) -> str:
+    """SageMaker starts an endpoint's fleet as the execution role."""
+    sagemaker = stack.client("sagemaker")
+    with _staging_config(stack) as name:
+        sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
+        try:
+            described = sagemaker.describe_endpoint(EndpointName=name)
+            return f"{described['EndpointStatus']}: {described.get('FailureReason', '')}"
+        finally:
+            sagemaker.delete_endpoint(EndpointName=name)
+
+
+def _config_as_integration_test(stack: Stack) -> str:
+    """What the project's integration test reads in an Integration-test build: a staging endpoint's
+    configuration (data capture, as configured)."""
+    project = _project(stack)
+    with _staging_config(stack) as name:
+        build = workloads.start_build(stack.target, project["codebuild_project_names"]["integration-test"])
+        try:
+            build.target.client("sagemaker").describe_endpoint_config(EndpointConfigName=name)
+        except ClientError as refused:
+            return str(refused)
+        finally:
+            workloads.complete_build(stack.target, build)
+    return "the endpoint's configuration was read"
+
+
+def _build_image_pull(stack: Stack) -> str:
+    """CodeBuild pulls the project's build image as the Build-and-test role when the pipeline starts that
+    build; the execution is abandoned once the build is past PROVISIONING (or failed there)."""
+    project, codebuild = _project(stack), stack.client("codebuild")
+    name = project["codebuild_project_names"]["build-and-test"]
+    before = set(codebuild.list_builds_for_project(projectName=name)["ids"])
+    run = workloads.PipelineRun(stack.target, project["pipeline_name"])
+    run.start()
+
+    def provisioned() -> dict[str, Any] | None:
+        new = [i for i in codebuild.list_builds_for_project(projectName=name)["ids"] if i not in before]
+        if not new:
+            return None
+        [build] = codebuild.batch_get_builds(ids=new[:1])["builds"]
+        phases = {p["phaseType"]: p for p in build.get("phases", [])}
+        provisioning = phases.get("PROVISIONING", {})
+        return build if "DOWNLOAD_SOURCE" in phases or provisioning.get("phaseStatus") == "FAILED" else None
+
+    build = workloads.poll(provisioned, 120, 0.1, "the Build-and-test build's PROVISIONING")
+    _abandon(stack)
+    run.wait()
+    provisioning = next(p for p in build["phases"] if p["phaseType"] == "PROVISIONING")
+    if provisioning.get("phaseStatus") == "FAILED":
+        return " ".join(c.get("message", "") for c in provisioning.get("contexts", []))
+    return "the build image was pulled"
+
+
 RERUNS = {  # role -> (a call of its workload, the workload that makes it)
     "codebuild deploy-staging": ("sagemaker:DescribeEndpoint", _status_as_deploy_staging),
+    "codebuild integration-test": ("sagemaker:DescribeEndpointConfig", _config_as_integration_test),
+    "codebuild build-and-test": ("ecr:BatchGetImage", _build_image_pull),
     "pipeline": ("s3:PutObject", _source_stage),
     "source trigger": ("codepipeline:StartPipelineExecution", _source_event),
     "execution": ("s3:GetObject", _endpoint_creation),
