@@ -7,7 +7,6 @@ drive the sandbox through boto3 and poll states with a deadline.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -92,16 +91,7 @@ def alarm_of(cw: Any, name: str) -> dict[str, Any]:
 
 def until(check: Callable[[], Any], timeout: float = 10.0, between: Callable[[], None] | None = None) -> Any:
     """Poll ``check`` until it answers something truthy (calling ``between`` in between), or fail."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{check} never held")
-        if between is not None:
-            between()
-        time.sleep(0.03)
+    return workloads.poll(check, timeout, 0.03, str(check), between)
 
 
 def in_state(cw: Any, name: str, state: str) -> Callable[[], dict[str, Any] | None]:

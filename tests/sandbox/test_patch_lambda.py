@@ -72,13 +72,7 @@ def invoke(target: AwsTarget, name: str, event: Any = None, **params: Any) -> di
 
 def poll(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
     """``check()`` until it answers something true (the function runs asynchronously)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
-        time.sleep(0.1)
+    return workloads.poll(check, timeout, 0.1, what)
 
 
 def log_messages(target: AwsTarget, function: str) -> list[str]:

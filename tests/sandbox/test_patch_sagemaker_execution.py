@@ -9,7 +9,6 @@ import io
 import json
 import sys
 import tarfile
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -624,10 +623,4 @@ def test_a_stand_ins_output_is_the_container_log_written_as_the_role_line_by_lin
 
 def _poll(found: Any, seconds: float = 30.0) -> Any:
     """``found()`` once it is truthy, polled until ``seconds`` have passed."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = found()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"nothing within {seconds:g} s")
+    return workloads.poll(found, seconds, 0.1, str(found))

@@ -137,13 +137,7 @@ def endpoint(target: AwsTarget, name: str, config_name: str, **extra: Any) -> di
 
 def until(what: str, found: Callable[[], Any]) -> Any:
     """``found()`` once it is truthy, polled until ``DEADLINE_SECONDS``."""
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        value = found()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"no {what} within {DEADLINE_SECONDS:g} s")
+    return workloads.poll(found, DEADLINE_SECONDS, 0.1, what)
 
 
 def described(target: AwsTarget, name: str) -> dict[str, Any]:

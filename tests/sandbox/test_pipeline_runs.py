@@ -455,7 +455,7 @@ def _waiting(account: Account, pipeline: str, stage: str) -> list[str]:
 
 
 def _poll(check: Any, what: str) -> None:
-    workloads.poll(lambda: "yes" if check() else None, WAIT, 0.05, what)
+    workloads.poll(check, WAIT, 0.05, what)
 
 
 def test_queued_executions_go_through_a_locked_stage_in_order(account: Account) -> None:

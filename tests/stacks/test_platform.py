@@ -153,9 +153,9 @@ def _alarms_clear(target: AwsTarget, endpoint: str) -> None:
     three quiet periods later), as a team waits before the next update."""
     cloudwatch = target.client("cloudwatch")
 
-    def clear() -> str | None:
+    def clear() -> bool:
         alarms = cloudwatch.describe_alarms(AlarmNames=alarm_names(endpoint))["MetricAlarms"]
-        return "clear" if all(a["StateValue"] != "ALARM" for a in alarms) else None
+        return all(a["StateValue"] != "ALARM" for a in alarms)
 
     workloads.poll(clear, 60, 0.2, f"the rollback alarms of {endpoint} to leave ALARM")
 

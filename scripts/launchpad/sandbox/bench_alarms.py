@@ -18,7 +18,7 @@ from typing import Any
 
 from launchpad.aws import AwsTarget
 from launchpad.deploy.timescale import TIME_SCALE_TAG
-from launchpad.errors import LaunchpadError
+from launchpad.sandbox import workloads
 
 SCALE = 0.01  # a 60 s period lasts 0.6 real seconds
 PERIOD = 60
@@ -67,14 +67,8 @@ def rollback_rate(endpoint: str) -> dict[str, Any]:
     return {**_common(f"{endpoint}-rollback-5xx-rate", 3), "Metrics": queries, "Threshold": 1.0}
 
 
-def _wait(check: Callable[[], Any], between: Callable[[], None] = lambda: None) -> Any:
-    deadline = time.monotonic() + TIMEOUT
-    while not (found := check()):
-        if time.monotonic() > deadline:
-            raise LaunchpadError(f"the sandbox's alarm did not get there within {TIMEOUT:g} s")
-        between()
-        time.sleep(PERIOD * SCALE / 20)
-    return found
+def _wait(check: Callable[[], Any], between: Callable[[], None] | None = None) -> Any:
+    return workloads.poll(check, TIMEOUT, PERIOD * SCALE / 20, "the sandbox's alarm", between)
 
 
 def _mid_period(evaluated_at: datetime) -> None:

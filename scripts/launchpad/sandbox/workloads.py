@@ -18,7 +18,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from launchpad.aws import AwsTarget, Credentials
@@ -27,6 +27,7 @@ from launchpad.sandbox import control
 
 SESSION_ROUTE = "/_launchpad/service-session"
 BUILDS_ROUTE = "/_launchpad/codebuild/builds"
+T = TypeVar("T")
 EVENTS_ROUTE = "/_launchpad/events/deliver"
 FIRE_RULE_ROUTE = "/_launchpad/events/fire"
 FIRE_SCHEDULE_ROUTE = "/_launchpad/scheduler/fire"
@@ -201,15 +202,24 @@ class PipelineRun:
         return str(self.action(stage, action)["output"]["executionResult"]["externalExecutionId"])
 
 
-def poll(check: Callable[[], str | None], timeout: float, interval: float, what: str) -> str:
-    """``check()`` until it answers, at most ``timeout`` seconds (SandboxError after)."""
+def poll(
+    check: Callable[[], T | None],
+    timeout: float,
+    interval: float,
+    what: str,
+    between: Callable[[], object] | None = None,
+) -> T:
+    """``check()`` until it answers something true, at most ``timeout`` seconds (SandboxError after);
+    ``between()`` runs after each answer that is not (to drive what is awaited: traffic, metric data)."""
     deadline = time.monotonic() + timeout
     while True:
         found = check()
-        if found is not None:
+        if found:
             return found
         if time.monotonic() >= deadline:
             raise SandboxError(f"waited {timeout:g} s for {what}")
+        if between is not None:
+            between()
         time.sleep(interval)
 
 
