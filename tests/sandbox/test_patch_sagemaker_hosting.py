@@ -10,7 +10,6 @@ import json
 import os
 import sys
 import tarfile
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 
 from launchpad.aws import AwsTarget
-from launchpad.sandbox import Sandbox, local_servers, serving_images, workloads
+from launchpad.sandbox import Sandbox, control, local_servers, serving_images, workloads
 from launchpad.sandbox.patches.sagemaker_hosting import ping_failure
 from tests.sandbox.support import execution_role
 
@@ -29,7 +28,6 @@ pytestmark = pytest.mark.sandbox
 REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"  # another account's registry: pulled unchecked
 IMAGE = f"{REGISTRY}/churn:1"
 DEADLINE_SECONDS = 30.0
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 # A serving container's stand-in: answers /ping, and /invocations with the model folder's answer.txt.
 # argv: <model dir> <port> [serve | hang | exit]
@@ -154,7 +152,7 @@ def ends(target: AwsTarget, name: str, status: str) -> dict[str, Any]:
 
 def invoke(url: str, payload: str) -> dict[str, Any]:
     request = urllib.request.Request(f"{url}/invocations", data=payload.encode(), method="POST")
-    with _DIRECT.open(request, timeout=10) as answer:
+    with control.DIRECT.open(request, timeout=10) as answer:
         return dict(json.loads(answer.read()))
 
 
@@ -217,7 +215,7 @@ def test_a_registration_the_sandbox_cannot_run_is_refused_with_a_400_saying_why(
         method="POST",
     )
     with pytest.raises(urllib.error.HTTPError) as raised:
-        _DIRECT.open(request, timeout=10)
+        control.DIRECT.open(request, timeout=10)
     assert raised.value.code == 400
     answer = json.loads(raised.value.read())
     assert answer["error"] == "BadRequest" and message in answer["message"]

@@ -15,7 +15,8 @@ from launchpad.quoting import shown
 
 ANSWER_MAX_BYTES = 16 * 1024 * 1024  # the routes answer a few KiB; a larger answer is not one of theirs
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no HTTP_PROXY for the sandbox
+# For the sandbox and the local servers it runs on 127.0.0.1: never through HTTP_PROXY.
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class Refused(SandboxError):
@@ -65,7 +66,7 @@ def request(
 
 def _opener(url: str) -> urllib.request.OpenerDirector:
     """No proxy for a sandbox on this machine (a proxy from HTTP_PROXY cannot reach 127.0.0.1 here)."""
-    return _DIRECT if urllib.parse.urlsplit(url).hostname in _LOOPBACK else urllib.request.build_opener()
+    return DIRECT if urllib.parse.urlsplit(url).hostname in _LOOPBACK else urllib.request.build_opener()
 
 
 def _object(raw: bytes, what: str) -> dict[str, Any]:

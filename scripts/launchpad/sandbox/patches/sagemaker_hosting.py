@@ -92,7 +92,7 @@ from moto.core.utils import utcnow
 from moto.moto_api._internal.models import MotoAPIBackend
 from moto.sagemaker.models import FakeEndpoint, sagemaker_backends
 
-from launchpad.sandbox import routes
+from launchpad.sandbox import control, routes
 from launchpad.sandbox.patches import sagemaker_rollout as rollout
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,6 @@ _IMAGE = re.compile(
 )
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 _MARK = "_launchpad_sagemaker_hosting_patch"
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no HTTP_PROXY for 127.0.0.1
 
 LogWriter = Callable[[str], bool]  # one line of container output to a fleet's log stream; False: stop
 
@@ -556,7 +555,7 @@ def _forward(server: Server, line: str) -> None:
 
 def _pings(url: str) -> bool:
     try:
-        with _DIRECT.open(f"{url}/ping", timeout=PING_TIMEOUT_SECONDS) as answer:
+        with control.DIRECT.open(f"{url}/ping", timeout=PING_TIMEOUT_SECONDS) as answer:
             return bool(answer.status == 200)
     except (urllib.error.URLError, OSError, ValueError):
         return False

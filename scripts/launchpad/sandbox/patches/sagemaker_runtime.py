@@ -64,7 +64,7 @@ from moto.core.utils import utcnow
 from moto.sagemaker.models import FakeEndpoint, sagemaker_backends
 from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 
-from launchpad.sandbox import routes
+from launchpad.sandbox import control, routes
 from launchpad.sandbox.patches import sagemaker_execution as execution
 from launchpad.sandbox.patches import sagemaker_hosting as hosting
 from launchpad.sandbox.patches import sagemaker_rollout as rollout
@@ -202,7 +202,6 @@ def _model_keys(account: str, region: str, config_name: str, variant: str) -> tu
 
 
 # Local servers are on 127.0.0.1: never through a proxy the server's environment names.
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def forward(url: str, body: bytes, content_type: str, accept: str) -> tuple[int, bytes, str]:
@@ -211,7 +210,7 @@ def forward(url: str, body: bytes, content_type: str, accept: str) -> tuple[int,
         headers["Accept"] = accept
     request = urllib.request.Request(f"{url}/invocations", data=body, headers=headers, method="POST")
     try:
-        with _DIRECT.open(request, timeout=TIMEOUT_SECONDS) as response:
+        with control.DIRECT.open(request, timeout=TIMEOUT_SECONDS) as response:
             return response.status, response.read(), response.headers.get("Content-Type", "")
     except urllib.error.HTTPError as error:
         return error.code, error.read(), error.headers.get("Content-Type", "")
