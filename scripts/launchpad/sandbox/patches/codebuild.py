@@ -243,6 +243,14 @@ def _not_found(backend: CodeBuildBackend, name: str) -> ResourceNotFoundExceptio
     return ResourceNotFoundException(f"Project cannot be found: {arn}:project/{name}")
 
 
+def _stored(backend: CodeBuildBackend, name: str) -> Any:
+    """The project called ``name``; CodeBuild's ResourceNotFoundException if there is none."""
+    stored = backend.codebuild_projects.get(name)
+    if stored is None:
+        raise _not_found(backend, name)
+    return stored
+
+
 # -- builds ------------------------------------------------------------------------------------------------
 def _refuse(what: str) -> InvalidInputException:
     return InvalidInputException(f"launchpad sandbox: {what} is not modelled")
@@ -359,9 +367,7 @@ def apply() -> None:
         request, backend = _request(self), self.codebuild_backend
         check_request("UpdateProject", request)
         name = name_of(request.get("name", ""))
-        stored = backend.codebuild_projects.get(name)
-        if stored is None:
-            raise _not_found(backend, name)
+        stored = _stored(backend, name)
         if "source" in request:
             check_source(request["source"])
         if "artifacts" in request:
@@ -393,9 +399,7 @@ def apply() -> None:
         request, backend = _request(self), self.codebuild_backend
         check_request("StartBuild", request)
         name = name_of(request.get("projectName", ""))
-        stored = backend.codebuild_projects.get(name)
-        if stored is None:
-            raise _not_found(backend, name)
+        stored = _stored(backend, name)
         token = request.get("idempotencyToken")
         earlier = runs.get(_IDEMPOTENCY.get((backend.account_id, self.region, token), "")) if token else None
         if earlier is not None:
