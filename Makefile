@@ -21,6 +21,8 @@ SARIF_SCHEMA := .tools/schemas/sarif-2.1.0.json
 SARIF_PACKAGE := https://registry.npmjs.org/@microsoft/jest-sarif/-/jest-sarif-1.0.0-beta.0.tgz
 SARIF_PACKAGE_SHA256 := 748e2c3d1a842e7bb258416685c7ea3a0da40005b72267b2052c2856d48ad102
 LOCK_TMP := /tmp/launchpad-lock
+# Debian's headless Chromium, for the drift report's browser test (tests/unit/test_monitor_report.py).
+CHROMIUM_STAMP := .tools/chromium.ok
 # The environment of `make plan|apply|destroy`: a terraform/platform/envs/<ENV>.tfvars (sandbox needs no account).
 ENV ?= sandbox
 
@@ -29,7 +31,7 @@ ENV ?= sandbox
 help: ## Show the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-setup: $(BIN)/.installed $(CHECKOV_ENV)/.installed $(SBOM_ENV)/.installed $(SARIF_SCHEMA) ## Install pinned Python deps, checkov, the SBOM tool; check terraform
+setup: $(BIN)/.installed $(CHECKOV_ENV)/.installed $(SBOM_ENV)/.installed $(SARIF_SCHEMA) $(CHROMIUM_STAMP) ## Install pinned Python deps, checkov, the SBOM tool, chromium; check terraform
 	@$(BIN)/launchpad doctor
 
 # Everything for development: the pinned lock, then launchpad-serving and launchpad editable from this
@@ -40,7 +42,7 @@ $(BIN)/.installed: requirements.lock pyproject.toml scripts/serving/pyproject.to
 		|| { echo "error: $(PYTHON) is Python $$($(PYTHON) -V 2>&1 | cut -d' ' -f2); launchpad needs >= $(PYTHON_FLOOR) (make setup PYTHON=python3.12)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e scripts/serving -e '.[sandbox,test,dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e scripts/serving -e '.[sandbox,test,dev,monitor]'
 	@# An editable install compiles nothing; with PYTHONDONTWRITEBYTECODE set, every launchpad process would
 	@# compile the package again (~0.3 s of CPU each, hundreds of times in `make test`).
 	$(BIN)/python -m compileall -q scripts
@@ -62,6 +64,21 @@ $(SARIF_SCHEMA):
 	echo "$(SARIF_PACKAGE_SHA256)  $(@D)/sarif.tgz" | sha256sum --check --quiet
 	tar -xzOf $(@D)/sarif.tgz package/lib/schemas/sarif-2.1.0-rtm.5.json > $@.tmp && mv $@.tmp $@
 	@rm -f $(@D)/sarif.tgz
+
+# apt-get as root, else through `sudo -n`; the stamp is redone when /usr/bin/chromium has gone.
+$(CHROMIUM_STAMP): $(if $(wildcard /usr/bin/chromium),,FORCE)
+	@mkdir -p $(@D)
+	@command -v chromium >/dev/null || { \
+		apt="$$([ "$$(id -u)" = 0 ] || echo sudo -n) env DEBIAN_FRONTEND=noninteractive apt-get -y -qq"; \
+		echo "installing Debian's chromium: apt-get install --no-install-recommends chromium"; \
+		$$apt install --no-install-recommends chromium >/dev/null \
+		|| { $$apt update && $$apt install --no-install-recommends chromium >/dev/null; } \
+		|| { echo "error: could not install chromium (apt-get needs root or passwordless sudo). Install it with"; \
+			echo "  sudo apt-get install -y --no-install-recommends chromium"; echo "and run make setup again."; exit 1; }; }
+	@chromium --version 2>/dev/null || { echo "error: chromium is installed but does not start: run chromium --version"; exit 1; }
+	@touch $@
+
+FORCE:
 
 test: ## Fast and sandbox tiers (one sandbox per run, parallel); `make lint` is one of the tests
 	$(BIN)/pytest -n $(WORKERS) --dist loadgroup -m "not aws"
@@ -109,7 +126,7 @@ release: ## Build this version's wheels, sdists, modules archive, SBOM and SHA25
 lock: ## Re-pin requirements*.lock (after changing pyproject.toml, CHECKOV_VERSION or SBOM_VERSION; needs PyPI)
 	rm -rf $(LOCK_TMP) && $(PYTHON) -m venv $(LOCK_TMP)/app && $(PYTHON) -m venv $(LOCK_TMP)/checkov
 	$(PYTHON) -m venv $(LOCK_TMP)/sbom
-	$(LOCK_TMP)/app/bin/pip install --quiet -e scripts/serving -e '.[sandbox,test,dev]'
+	$(LOCK_TMP)/app/bin/pip install --quiet -e scripts/serving -e '.[sandbox,test,dev,monitor]'
 	$(LOCK_TMP)/checkov/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
 	$(LOCK_TMP)/app/bin/pip freeze --exclude-editable > $(LOCK_TMP)/app.freeze
 	$(LOCK_TMP)/sbom/bin/pip install --quiet -c $(LOCK_TMP)/app.freeze cyclonedx-bom==$(SBOM_VERSION)

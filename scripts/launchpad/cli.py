@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 
 import click
@@ -23,7 +24,7 @@ from launchpad.deploy import rollout as deploy_rollout
 from launchpad.deploy import status as deploy_status
 from launchpad.deploy import traffic as deploy_traffic
 from launchpad.environments import Environment
-from launchpad.errors import LaunchpadError, ToolchainError
+from launchpad.errors import LaunchpadError, MonitorError, ToolchainError
 from launchpad.paths import assets_root, installed_from_checkout, modules_dir, repo_root
 from launchpad.policy import checkov as policy_checkov
 from launchpad.policy import formats as policy_formats
@@ -597,6 +598,213 @@ def bench_command(output_dir: Path, only: tuple[str, ...]) -> None:
     click.echo(f"wrote {bench.write(document, output_dir)}")
     if previous:
         click.echo("compared with the previous run:\n  " + "\n  ".join(bench.compare(previous, document)))
+
+
+# -- monitoring: drift against a baseline ---------------------------------------------------------------
+@main.group("monitor")
+def monitor_group() -> None:
+    """Watch the model's data: baselines, drift runs, reports (docs/monitoring.md)."""
+
+
+def _monitor() -> tuple[ModuleType, ModuleType]:
+    """launchpad.monitor's commands and job modules: they need numpy and scipy (the monitor extra)."""
+    try:
+        from launchpad.monitor import commands, job
+    except ModuleNotFoundError as exc:
+        raise MonitorError(f"launchpad monitor needs {exc.name}: pip install 'launchpad[monitor]'") from None
+    return commands, job
+
+
+def _echo_document(document: dict[str, Any], as_json: bool, text: str) -> None:
+    click.echo(json.dumps(document, indent=2, sort_keys=True) if as_json else text)
+
+
+_JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of text.")
+
+
+@monitor_group.command("baseline", cls=deploy_cli.JsonCommand)
+@click.argument("data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out", "output", required=True, help="Folder or s3:// prefix for statistics.json, constraints.json."
+)
+@click.option(
+    "--model-card",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The model card: its version, and monitoring.drift.{statistic,threshold} when set.",
+)
+@click.option(
+    "--model-version", help="The model version the baseline describes.  [default: the model card's]"
+)
+@click.option("--model-package-arn", help="The registered model package version it belongs to.")
+@click.option("--exclude", multiple=True, help="A column that is not a model input (the label, a group).")
+@click.option("--categorical", multiple=True, help="A column to treat as categories even if numeric.")
+@click.option("--statistic", help="Judge every feature by this statistic (e.g. psi), at any sample size.")
+@click.option("--threshold", type=deploy_cli.Number(low=0), help="The statistic's threshold.")
+@click.option(
+    "--bins", type=deploy_cli.Number(low=2, high=10_000, integer=True), default=200, show_default=True
+)
+@click.option("--kms-key-id", help="KMS key for an s3:// output (SSE-KMS).")
+@_JSON_OPTION
+@friendly_errors
+def monitor_baseline_command(
+    data: Path,
+    output: str,
+    model_card: Path | None,
+    model_version: str | None,
+    model_package_arn: str | None,
+    exclude: tuple[str, ...],
+    categorical: tuple[str, ...],
+    statistic: str | None,
+    threshold: float | None,
+    bins: float,
+    kms_key_id: str | None,
+    as_json: bool,
+) -> None:
+    """Profile training DATA (CSV, header row) into Model Monitor's statistics.json and constraints.json.
+
+    Exit codes: 0 written, 2 usage, 24 data or options launchpad cannot use (nothing written).
+    """
+    monitor_commands, _ = _monitor()
+    with deploy_cli.json_errors(as_json):
+        card_statistic, card_threshold, card_version = (
+            monitor_commands.drift_rule_from_card(model_card) if model_card else (None, None, None)
+        )
+        written = monitor_commands.baseline(
+            data,
+            output,
+            model_version=model_version or card_version,
+            model_package_arn=model_package_arn,
+            exclude=exclude,
+            types={name: "String" for name in categorical},
+            statistic=statistic or card_statistic,
+            threshold=threshold if threshold is not None else card_threshold,
+            bins=int(bins),
+            kms_key_id=kms_key_id,
+        )
+    names = ", ".join(f"{f['name']} ({f['inferred_type']})" for f in written["features"])
+    _echo_document(written, as_json, f"baseline of {written['rows']} rows written to {output}: {names}")
+
+
+@monitor_group.command("run", cls=deploy_cli.JsonCommand)
+@click.option(
+    "--baseline", "baseline_location", required=True, help="Folder or s3:// prefix of the baseline."
+)
+@click.option(
+    "--capture",
+    "capture_location",
+    required=True,
+    help="s3:// prefix of the endpoint's (or a variant's) capture, or a local folder of .jsonl files.",
+)
+@click.option("--out", "output", required=True, help="Folder or s3:// prefix for the run's results.")
+@click.option("--endpoint", required=True, help="The endpoint (a metric dimension and the report's title).")
+@click.option(
+    "--schedule", help="The monitoring schedule's name (a metric dimension).  [default: ENDPOINT-drift]"
+)
+@click.option("--end", help="End of the window, RFC 3339 (2026-12-07T12:00:00Z).  [default: now]")
+@click.option(
+    "--window-minutes", type=deploy_cli.Number(low=1, high=44640, integer=True), default=60, show_default=True
+)
+@click.option("--model-version", help="Refuse a baseline of another model version.")
+@click.option("--publish-metrics", is_flag=True, help="Put the run's metrics to CloudWatch, as the job does.")
+@_JSON_OPTION
+@friendly_errors
+def monitor_run_command(
+    baseline_location: str,
+    capture_location: str,
+    output: str,
+    endpoint: str,
+    schedule: str | None,
+    end: str | None,
+    window_minutes: float,
+    model_version: str | None,
+    publish_metrics: bool,
+    as_json: bool,
+) -> None:
+    """Compare one window of captured requests with the baseline, here, with your credentials: the same
+    code the scheduled Processing job runs. Writes drift.json, statistics.json, constraint_violations.json.
+
+    Exit codes: 0 compared (drift or not: read the result), 2 usage, 24 a baseline, window or capture it
+    cannot use (nothing written).
+    """
+    monitor_commands, monitor_job = _monitor()
+    with deploy_cli.json_errors(as_json):
+        try:
+            start, stop = monitor_job.window(
+                monitor_job.parse_time(end) if end else None, int(window_minutes)
+            )
+        except monitor_job.JobError as exc:
+            raise MonitorError(str(exc)) from None
+        with click.progressbar(length=1, label="reading capture", file=sys.stderr, show_pos=True) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.length = total
+                bar.update(done - bar.pos)
+
+            result = monitor_commands.run(
+                baseline_location,
+                capture_location,
+                output,
+                endpoint=endpoint,
+                schedule=schedule or f"{endpoint}-drift",
+                start=start,
+                end=stop,
+                model_version=model_version,
+                cloudwatch=AwsTarget.from_env().client("cloudwatch") if publish_metrics else None,
+                progress=progress,
+            )
+    _echo_document(result, as_json, monitor_commands.summary_line(result))
+
+
+@monitor_group.command("report")
+@click.argument("results", nargs=-1, required=True)
+@click.option(
+    "--baseline", "baseline_location", required=True, help="Folder or s3:// prefix of the baseline."
+)
+@click.option(
+    "--out",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HTML file to write.",
+)
+@click.option("--title", help="The page's title.  [default: the endpoint's name]")
+@friendly_errors
+def monitor_report_command(
+    results: tuple[str, ...], baseline_location: str, output: Path, title: str | None
+) -> None:
+    """Write a static HTML report of RESULTS folders (runs, any order): per feature, the baseline against
+    the latest window, and drift over time."""
+    from launchpad.monitor import report as monitor_report
+
+    monitor_commands, _ = _monitor()
+
+    stats = monitor_commands.read_documents(baseline_location, ("statistics.json",))["statistics.json"]
+    runs = monitor_commands.history(results)
+    monitor_report.write(output, stats, runs, title=title or f"Drift of {runs[-1]['endpoint']}")
+    click.echo(f"report of {len(runs)} runs written to {output}")
+
+
+@monitor_group.command("status", cls=deploy_cli.JsonCommand)
+@click.argument("results", nargs=-1, required=True)
+@_JSON_OPTION
+@friendly_errors
+def monitor_status_command(results: tuple[str, ...], as_json: bool) -> None:
+    """Show the latest of RESULTS folders (runs, any order) and each feature's drift over them."""
+    monitor_commands, _ = _monitor()
+    with deploy_cli.json_errors(as_json):
+        shown = monitor_commands.status(results)
+    _echo_document(shown, as_json, monitor_commands.summary_line(shown["latest"]))
+
+
+@monitor_group.command("bundle")
+@click.option("--out", "output", required=True, help="Folder or s3:// prefix: the schedule's code input.")
+@click.option("--kms-key-id", help="KMS key for an s3:// output (SSE-KMS).")
+@friendly_errors
+def monitor_bundle_command(output: str, kms_key_id: str | None) -> None:
+    """Write the drift job's code (the Processing job's code input) to a folder or s3:// prefix."""
+    monitor_commands, _ = _monitor()
+    written = monitor_commands.write_bundle(output, kms_key_id=kms_key_id)
+    click.echo(f"{len(written)} files written to {output}")
 
 
 # -- endpoints: status and traffic ---------------------------------------------------------------------

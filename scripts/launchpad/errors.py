@@ -134,3 +134,11 @@ class ReleaseError(LaunchpadError):
     folder that already holds files, or artifacts whose SHA256SUMS do not verify. Nothing is written."""
 
     exit_code = 23
+
+
+class MonitorError(LaunchpadError):
+    """`launchpad monitor` cannot do what was asked: training data or a baseline it cannot read, a baseline of
+    another model version, capture it cannot find, an output folder that already holds results. Nothing is
+    written."""
+
+    exit_code = 24

@@ -1,0 +1,283 @@
+"""What ``launchpad monitor baseline|run|report|status`` do, for the CLI: files and S3 in, documents out.
+
+Baselines and results are folders, local or ``s3://`` prefixes: a baseline holds ``statistics.json`` and
+``constraints.json``; a run's results ``drift.json``, ``statistics.json`` and ``constraint_violations.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from launchpad.aws import AwsTarget
+from launchpad.deploy.schema_errors import read_yaml
+from launchpad.errors import MonitorError
+from launchpad.monitor import capture, job, profile
+
+LOG = logging.getLogger(__name__)
+BASELINE_FILES = ("statistics.json", "constraints.json")
+# The modules the Processing job runs: the computing ones only (docs/monitoring.md).
+JOB_MODULES = ("__init__.py", "profile.py", "capture.py", "drift.py", "job.py", "quality.py", "bias.py")
+JOB_PACKAGE = "launchpad_monitor"
+ENTRY_SOURCE = f'''"""launchpad's drift job: a SageMaker Processing job's entry point (docs/monitoring.md)."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from {JOB_PACKAGE}.job import main  # noqa: E402
+
+sys.exit(main())
+'''
+
+
+# -- folders: local or S3 ------------------------------------------------------------------------------------
+def read_documents(location: str, names: Sequence[str], s3: Any = None) -> dict[str, Any]:
+    """The JSON files ``names`` of a folder or s3:// prefix."""
+    out = {}
+    for name in names:
+        try:
+            if location.startswith("s3://"):
+                bucket, prefix = job.split_uri(location.rstrip("/") + "/" + name)
+                text = _s3(s3).get_object(Bucket=bucket, Key=prefix)["Body"].read()
+            else:
+                text = Path(location, name).read_bytes()
+            out[name] = json.loads(text)
+        except FileNotFoundError:
+            raise MonitorError(f"{location} has no {name}") from None
+        except json.JSONDecodeError as exc:
+            raise MonitorError(f"{location}/{name} is not JSON (line {exc.lineno})") from None
+        except Exception as exc:  # botocore's NoSuchKey and AccessDenied
+            if type(exc).__name__ in ("NoSuchKey", "ClientError"):
+                raise MonitorError(f"cannot read {location.rstrip('/')}/{name}: {exc}") from None
+            raise
+    return out
+
+
+def write_documents(
+    location: str, documents: Mapping[str, Any], *, kms_key_id: str | None = None, s3: Any = None
+) -> None:
+    for name, document in documents.items():
+        body = json.dumps(document, indent=1).encode()
+        if location.startswith("s3://"):
+            bucket, key = job.split_uri(location.rstrip("/") + "/" + name)
+            extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id} if kms_key_id else {}
+            _s3(s3).put_object(Bucket=bucket, Key=key, Body=body, **extra)
+        else:
+            Path(location).mkdir(parents=True, exist_ok=True)
+            Path(location, name).write_bytes(body)
+
+
+def _s3(client: Any) -> Any:
+    return client if client is not None else AwsTarget.from_env().client("s3")
+
+
+# -- baseline ------------------------------------------------------------------------------------------------
+def read_training_csv(path: Path, exclude: Sequence[str] = ()) -> dict[str, list[Any]]:
+    """Feature columns of a CSV file with a header row (cells as text, empty = missing)."""
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if not header:
+                raise MonitorError(f"{path} is empty: give training data with a header row")
+            unknown = set(exclude) - set(header)
+            if unknown:
+                raise MonitorError(
+                    f"--exclude names columns {path} does not have: {', '.join(sorted(unknown))}"
+                )
+            keep = [i for i, name in enumerate(header) if name not in exclude]
+            columns: dict[str, list[Any]] = {header[i]: [] for i in keep}
+            for number, row in enumerate(reader, start=2):
+                if len(row) != len(header):
+                    raise MonitorError(
+                        f"{path} line {number} has {len(row)} cells; the header has {len(header)}"
+                    )
+                for i in keep:
+                    columns[header[i]].append(row[i] if row[i] != "" else None)
+    except UnicodeDecodeError:
+        raise MonitorError(f"{path} is not UTF-8 text") from None
+    if not next(iter(columns.values()), None):
+        raise MonitorError(f"{path} has a header but no rows")
+    return columns
+
+
+def drift_rule_from_card(card_path: Path) -> tuple[str | None, float | None, str | None]:
+    """(statistic, threshold, model version) from a model card's ``monitoring.drift`` and
+    ``model_details.version``; ``statistic`` is read from ``monitoring.drift.statistic`` when given."""
+    card = read_yaml(card_path, "model card")
+    drift_section = (card.get("monitoring") or {}).get("drift") or {}
+    statistic = drift_section.get("statistic")
+    threshold = drift_section.get("threshold") if statistic else None
+    return statistic, threshold, str((card.get("model_details") or {}).get("version") or "") or None
+
+
+def baseline(
+    data: Path,
+    output: str,
+    *,
+    model_version: str | None = None,
+    model_package_arn: str | None = None,
+    exclude: Sequence[str] = (),
+    types: Mapping[str, str] | None = None,
+    statistic: str | None = None,
+    threshold: float | None = None,
+    bins: int = profile.BINS,
+    kms_key_id: str | None = None,
+    s3: Any = None,
+) -> dict[str, Any]:
+    """Profile training data into a baseline folder; returns what was written, for the CLI."""
+    columns = read_training_csv(data, exclude)
+    metadata = {
+        "model_version": model_version,
+        "model_package_arn": model_package_arn,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "source": data.name,
+    }
+    try:
+        stats = profile.statistics(columns, bins=bins, types=types, metadata=metadata)
+        rules = profile.constraints(stats, statistic=statistic, threshold=threshold)
+    except profile.ProfileError as exc:
+        raise MonitorError(str(exc)) from None
+    write_documents(
+        output, {"statistics.json": stats, "constraints.json": rules}, kms_key_id=kms_key_id, s3=s3
+    )
+    return {
+        "baseline": output,
+        "rows": stats["dataset"]["item_count"],
+        "features": [{"name": f["name"], "inferred_type": f["inferred_type"]} for f in stats["features"]],
+        "model_version": model_version,
+    }
+
+
+# -- run -----------------------------------------------------------------------------------------------------
+def _local_files(paths: Sequence[Path]) -> list[str]:
+    found: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(str(p) for p in sorted(path.rglob("*.jsonl")))
+        elif path.exists():
+            found.append(str(path))
+        else:
+            raise MonitorError(f"{path} does not exist")
+    return found
+
+
+def run(
+    baseline_location: str,
+    capture_location: str,
+    output: str,
+    *,
+    endpoint: str,
+    schedule: str,
+    start: datetime,
+    end: datetime,
+    model_version: str | None = None,
+    cloudwatch: Any = None,
+    s3: Any = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """One drift run here, with the caller's credentials: the same code the Processing job runs."""
+    documents = read_documents(baseline_location, BASELINE_FILES, s3)
+    stats, rules = documents["statistics.json"], documents["constraints.json"]
+    try:
+        job.load_baseline(stats, rules, model_version)
+        if capture_location.startswith("s3://"):
+            summary = job.run_window(_s3(s3), capture_location, stats, start, end, progress=progress)
+        else:
+            files = _local_files([Path(capture_location)])
+            summary = job.summarize_files(capture.iter_local(files), stats, start, end)
+    except (job.JobError, profile.ProfileError, capture.CaptureError) as exc:
+        raise MonitorError(str(exc)) from None
+    result, violations = job.result(
+        stats, rules, summary, endpoint=endpoint, schedule=schedule, start=start, end=end
+    )
+    documents = {
+        "drift.json": result,
+        "constraint_violations.json": {"violations": violations},
+        "statistics.json": job.window_statistics(stats, summary),
+    }
+    write_documents(output, documents, s3=s3)
+    if cloudwatch is not None:
+        result["metrics_published"] = job.publish(cloudwatch, result, endpoint, schedule)
+    return {"results": output, "violations": violations, **result}
+
+
+def summary_line(result: Mapping[str, Any]) -> str:
+    """One paragraph about a run, for people."""
+    records = result["records"]
+    head = (
+        f"{result['endpoint']} {result['window']['start']} to {result['window']['end']}: "
+        f"{records['rows']} rows from {records['lines']} capture records in {records['files']} files"
+        + (f", {records['malformed']} unreadable" if records["malformed"] else "")
+    )
+    if result["status"] == "no-data":
+        return f"{head}. {result['message']}: nothing to compare."
+    lines = [f"{head}; {result['drifted_features']} of {len(result['features'])} features drifted."]
+    for feature in sorted(result["features"], key=lambda f: not (f["decision"] or {}).get("drifted")):
+        decision = feature["decision"]
+        if decision is None:
+            lines.append(f"  {feature['name']:<24} no values")
+            continue
+        mark = "DRIFT" if decision["drifted"] else "ok"
+        lines.append(
+            f"  {feature['name']:<24} {mark:<5} {decision['statistic']} {decision['value']:.4g} "
+            f"(threshold {decision['threshold']:g})"
+        )
+    for violation in result.get("violations", []):
+        lines.append(f"  violation {violation['constraint_check_type']}: {violation['description']}")
+    return "\n".join(lines)
+
+
+# -- the Processing job's code -------------------------------------------------------------------------------
+def job_bundle() -> dict[str, bytes]:
+    """The files of the Processing job's code input: the entry point and the computing modules."""
+    package = resources.files("launchpad.monitor")
+    files = {f"{JOB_PACKAGE}/{name}": package.joinpath(name).read_bytes() for name in JOB_MODULES}
+    files[job.ENTRY_POINT] = ENTRY_SOURCE.encode()
+    return files
+
+
+def write_bundle(location: str, *, kms_key_id: str | None = None, s3: Any = None) -> list[str]:
+    """Write the job's code to a folder or s3:// prefix (the schedule's code input)."""
+    written = []
+    for name, body in job_bundle().items():
+        if location.startswith("s3://"):
+            bucket, key = job.split_uri(location.rstrip("/") + "/" + name)
+            extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id} if kms_key_id else {}
+            _s3(s3).put_object(Bucket=bucket, Key=key, Body=body, **extra)
+        else:
+            path = Path(location, name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(body)
+        written.append(name)
+    return written
+
+
+def history(locations: Iterable[str], s3: Any = None) -> list[dict[str, Any]]:
+    """drift.json of each results folder, oldest window first."""
+    runs = [read_documents(location, ("drift.json",), s3)["drift.json"] for location in locations]
+    return sorted(runs, key=lambda r: r["window"]["end"])
+
+
+def status(locations: Sequence[str], s3: Any = None) -> dict[str, Any]:
+    """The latest run of some results folders, and the drift of each feature over them."""
+    runs = history(locations, s3)
+    if not runs:
+        raise MonitorError("no results folders given")
+    latest = runs[-1]
+    trend = {
+        f["name"]: [
+            (g.get("decision") or {}).get("value")
+            for r in runs
+            for g in r.get("features", [])
+            if g["name"] == f["name"]
+        ]
+        for f in latest.get("features", [])
+    }
+    return {"latest": latest, "runs": len(runs), "trend": trend}
