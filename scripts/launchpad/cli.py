@@ -905,6 +905,34 @@ def status_command(endpoint: str | None, config_path: Path | None, region: str |
     show_default=True,
     help="--decide: the ModelLatency statistic compared.",
 )
+@click.option(
+    "--kpi",
+    type=click.Choice(deploy_traffic.KPIS),
+    help="--decide: also judge this business KPI, published from feedback records (launchpad/Business).",
+)
+@click.option(
+    "--max-kpi-decrease",
+    type=deploy_cli.Number(low=0),
+    default=0.0,
+    show_default=True,
+    metavar="AMOUNT",
+    help="--kpi: ABORT only if the challenger's KPI is significantly more than this below the champion's "
+    "(a rate as a fraction: 0.02 is 2 points; MeanRating in rating points).",
+)
+@click.option(
+    "--min-kpi-samples",
+    type=deploy_cli.Number(low=2, integer=True),
+    default=200,
+    show_default=True,
+    help="--kpi: fewer feedback records on either variant means WAIT (unless errors or latency abort).",
+)
+@click.option(
+    "--kpi-confidence",
+    type=deploy_cli.Number(low=0.5, high=0.999),
+    default=0.95,
+    show_default=True,
+    help="--kpi: the one-sided confidence that the challenger is worse before it is aborted.",
+)
 @click.option("--apply", is_flag=True, help="--decide: send all traffic to the winner (nothing on WAIT).")
 @click.option(
     "--timeout",
@@ -928,6 +956,10 @@ def traffic_command(
     max_error_rate_increase: float,
     max_latency_increase_percent: float,
     latency_statistic: str,
+    kpi: str | None,
+    max_kpi_decrease: float,
+    min_kpi_samples: int,
+    kpi_confidence: float,
     apply: bool,
     timeout: float,
 ) -> None:
@@ -935,7 +967,12 @@ def traffic_command(
 
     --decide rules: WAIT if either variant has fewer than --min-invocations; ABORT if the challenger's 5xx
     rate is more than --max-error-rate-increase points above the champion's, or its latency more than
-    --max-latency-increase-percent above; else PROMOTE. --apply moves all traffic to the winner.
+    --max-latency-increase-percent above, or (with --kpi) its business KPI is significantly worse: the
+    upper bound of the one-sided --kpi-confidence interval of challenger minus champion (Wilson-based
+    Newcombe interval for HelpfulRate and OutcomeRate, normal interval for MeanRating) is below
+    -(--max-kpi-decrease); WAIT if either variant has fewer than --min-kpi-samples feedback records; else
+    PROMOTE. --apply moves all traffic to the winner. Example: --decide --kpi HelpfulRate
+    --max-kpi-decrease 0.02 --min-kpi-samples 200.
 
     A weight of 0 takes a variant out of the traffic (champion=1,challenger=0 stops an A/B test); the
     weights may not all end up 0. Exit codes: 0 weights set / PROMOTE, 21 ABORT, 22 WAIT, 20 bad weights
@@ -946,6 +983,11 @@ def traffic_command(
     with deploy_cli.json_errors(as_json):
         if (weights is None) == (not decide):
             raise click.UsageError("give exactly one of --weights and --decide")
+        context = click.get_current_context()
+        kpi_options = ("max_kpi_decrease", "min_kpi_samples", "kpi_confidence")
+        given = [context.get_parameter_source(name) for name in kpi_options]
+        if kpi is None and any(source is not click.core.ParameterSource.DEFAULT for source in given):
+            raise click.UsageError("--max-kpi-decrease, --min-kpi-samples and --kpi-confidence need --kpi")
         name, region, sagemaker, cloudwatch = _endpoint_clients(endpoint, config_path, region)
         if weights is not None:
             wanted = deploy_traffic.parse_weights(weights)
@@ -959,7 +1001,12 @@ def traffic_command(
                 champion=champion,
                 challenger=challenger,
                 thresholds=deploy_traffic.Thresholds(
-                    min_invocations, max_error_rate_increase, max_latency_increase_percent
+                    min_invocations,
+                    max_error_rate_increase,
+                    max_latency_increase_percent,
+                    kpi=None
+                    if kpi is None
+                    else deploy_traffic.KpiRule(kpi, max_kpi_decrease, min_kpi_samples, kpi_confidence),
                 ),
                 window_minutes=window_minutes,
                 latency_statistic=latency_statistic,

@@ -8,19 +8,26 @@ from datetime import UTC, datetime
 
 import pytest
 from botocore.exceptions import ClientError
+from click.testing import CliRunner
 
+from launchpad.cli import main
 from launchpad.deploy.status import read_status, render
 from launchpad.deploy.traffic import (
     Decision,
+    DecisionReport,
+    KpiRule,
     Thresholds,
     VariantMetrics,
     decide,
     fetch_metrics,
+    metric_queries,
     parse_weights,
     pick_variants,
+    render_decision,
     set_weights,
 )
 from launchpad.errors import DeployTimeoutError, TrafficError
+from launchpad.monitor.kpi import KpiMetrics
 
 RULES = Thresholds(min_invocations=100, max_error_rate_increase=1.0, max_latency_increase_percent=10.0)
 
@@ -427,3 +434,155 @@ def test_status_reads_serverless_and_shadow_variants_and_a_rolling_deployment():
     assert re.search(r"\nshadow +shadow +copy +- +ml.m5.large\n", table)
     assert "ROLLING, step 1 instance; wait 60 s" in table
     assert shown.as_dict()["shadow_variants"][0]["compute"] == "ml.m5.large"
+
+
+# -- the business KPI criterion (launchpad.monitor.kpi) ---------------------------------------------------
+HELPFUL = KpiRule("HelpfulRate", max_decrease=0.02, min_samples=200, confidence=0.95)
+WITH_KPI = Thresholds(
+    min_invocations=100, max_error_rate_increase=1.0, max_latency_increase_percent=10.0, kpi=HELPFUL
+)
+
+
+def with_kpi(variant: str, samples: float, total: float, errors: float = 0, name: str = "HelpfulRate",
+             squares: float | None = None) -> VariantMetrics:  # fmt: skip
+    return VariantMetrics(
+        variant,
+        invocations=1000,
+        errors_5xx=errors,
+        latency=100_000,
+        kpi=KpiMetrics(name, samples, total, squares),
+    )
+
+
+def test_a_challenger_whose_kpi_is_significantly_worse_is_aborted():
+    """The hand-computed example of test_monitor_feedback: 0.80 of 500 against 0.68 of 500, upper bound of
+    the 95% one-sided Newcombe interval -0.0745, below -0.02."""
+    verdict = decide(with_kpi("a", 500, 400), with_kpi("b", 500, 340), WITH_KPI)
+    assert verdict.decision is Decision.ABORT and verdict.exit_code == 21
+    assert verdict.kpi is not None and verdict.kpi.upper == pytest.approx(-0.074526, abs=1e-5)
+    assert verdict.reasons == (
+        "b's HelpfulRate 0.6800 against a's 0.8000 (-0.1200; 0.95 one-sided interval -0.1648 to -0.0745): "
+        "significantly worse, by more than the 0.02 allowed",
+    )
+
+
+def test_a_kpi_decrease_within_the_tolerance_is_promoted():
+    lenient = Thresholds(kpi=KpiRule("HelpfulRate", max_decrease=0.08))
+    verdict = decide(with_kpi("a", 500, 400), with_kpi("b", 500, 340), lenient)
+    assert verdict.decision is Decision.PROMOTE
+    assert "not significantly worse by more than 0.08" in verdict.reasons[1]
+
+
+def test_a_kpi_difference_that_is_not_significant_is_promoted():
+    """0.80 against 0.78 of 300 each: the interval reaches above 0, no evidence the challenger is worse."""
+    verdict = decide(with_kpi("a", 300, 240), with_kpi("b", 300, 234), WITH_KPI)
+    assert verdict.decision is Decision.PROMOTE
+    assert verdict.kpi is not None and verdict.kpi.lower < -0.02 < verdict.kpi.upper
+
+
+def test_too_few_kpi_samples_waits_but_does_not_hold_back_an_abort_on_errors():
+    verdict = decide(with_kpi("a", 500, 400), with_kpi("b", 199, 199), WITH_KPI)
+    assert verdict.decision is Decision.WAIT and verdict.exit_code == 22
+    assert verdict.reasons == (
+        "b has 199 HelpfulRate samples (feedback records), fewer than the 200 needed to judge the KPI",
+    )
+    assert verdict.kpi is None and verdict.error_rate_increase == 0
+    no_feedback = VariantMetrics("b", invocations=1000, latency=100_000)  # nothing published at all
+    assert decide(with_kpi("a", 500, 400), no_feedback, WITH_KPI).decision is Decision.WAIT
+    failing = decide(with_kpi("a", 500, 400), with_kpi("b", 10, 10, errors=50), WITH_KPI)
+    assert (
+        failing.decision is Decision.ABORT and len(failing.reasons) == 1 and "5xx rate" in failing.reasons[0]
+    )
+
+
+def test_errors_and_the_kpi_are_both_given_as_reasons():
+    verdict = decide(with_kpi("a", 500, 400), with_kpi("b", 500, 340, errors=50), WITH_KPI)
+    assert verdict.decision is Decision.ABORT and len(verdict.reasons) == 2
+
+
+def test_a_mean_rating_uses_its_variance_from_the_sum_of_squares():
+    """Means 4.0 and 3.8 of 400 ratings each, upper bound -0.0833 (test_monitor_feedback's example)."""
+    rule = Thresholds(kpi=KpiRule("MeanRating", max_decrease=0.05))
+    champion = with_kpi("a", 400, 1600, name="MeanRating", squares=6800)
+    challenger = with_kpi("b", 400, 1520, name="MeanRating", squares=6180)
+    assert decide(champion, challenger, rule).decision is Decision.ABORT
+    assert (
+        decide(champion, challenger, Thresholds(kpi=KpiRule("MeanRating", 0.1))).decision is Decision.PROMOTE
+    )
+
+
+def test_the_verdict_document_has_the_kpi_figures():
+    document = decide(with_kpi("a", 500, 400), with_kpi("b", 500, 340), WITH_KPI).as_dict()
+    assert document["challenger"]["kpi"] == {
+        "name": "HelpfulRate",
+        "samples": 500,
+        "total": 340,
+        "value": 0.68,
+    }
+    assert document["kpi"]["difference"] == -0.12 and document["kpi"]["confidence"] == 0.95
+    assert document["kpi"]["interval"] == [pytest.approx(-0.164841), pytest.approx(-0.074526)]
+    assert document["thresholds"]["kpi"] == {
+        "name": "HelpfulRate", "max_decrease": 0.02, "min_samples": 200, "confidence": 0.95,
+    }  # fmt: skip
+    assert "kpi" not in decide(metrics("a"), metrics("b"), RULES).as_dict()["challenger"]
+    assert decide(metrics("a"), metrics("b"), RULES).as_dict()["kpi"] is None
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"name": "Revenue"}, "--kpi 'Revenue': write one of HelpfulRate, OutcomeRate, MeanRating"),
+        ({"max_decrease": -0.1}, "--max-kpi-decrease must be 0 or more"),
+        ({"max_decrease": float("nan")}, "must be finite numbers"),
+        ({"min_samples": 1}, "--min-kpi-samples must be at least 2"),
+        ({"confidence": 1.0}, "--kpi-confidence must be from 0.5 to below 1"),
+    ],
+)
+def test_a_kpi_rule_that_would_judge_nothing_is_refused(rule, message):
+    with pytest.raises(TrafficError, match=re.escape(message)):
+        KpiRule(**{"name": "HelpfulRate", **rule})
+
+
+def test_the_kpi_is_read_in_the_same_get_metric_data_call():
+    cloudwatch = FakeCloudWatch(
+        {
+            "v0_invocations": [500.0],
+            "v0_kpi_total": [300.0, 100.0],
+            "v0_kpi_samples": [380.0, 120.0],
+            "v1_kpi_total": [7.0],
+            "v1_kpi_samples": [9.0],
+            "v1_kpi_squares": [1.0],  # not asked for a rate: never read
+        }
+    )
+    found = fetch_metrics(cloudwatch, "ep", ["a", "b"], window_minutes=30, kpi="HelpfulRate")
+    assert found["a"].kpi == KpiMetrics("HelpfulRate", samples=500.0, total=400.0, squares=None)
+    assert found["b"].kpi == KpiMetrics("HelpfulRate", samples=9.0, total=7.0, squares=None)
+    queries = cloudwatch.calls[0][0]
+    assert all(call[0] is queries for call in cloudwatch.calls)  # one request, in two pages
+    kpi_stats = {q["Id"]: q["MetricStat"] for q in queries if "kpi" in q["Id"]}
+    assert set(kpi_stats) == {"v0_kpi_total", "v0_kpi_samples", "v1_kpi_total", "v1_kpi_samples"}
+    assert kpi_stats["v0_kpi_total"]["Stat"] == "Sum" and kpi_stats["v0_kpi_samples"]["Stat"] == "SampleCount"
+    assert kpi_stats["v1_kpi_total"]["Metric"]["Namespace"] == "launchpad/Business"
+    assert kpi_stats["v1_kpi_total"]["Metric"]["MetricName"] == "HelpfulRate"
+    rating = fetch_metrics(FakeCloudWatch({}), "ep", ["a"], window_minutes=5, kpi="MeanRating")
+    assert rating["a"].kpi == KpiMetrics("MeanRating", squares=0.0)
+    ids = [q["Id"] for q in metric_queries("ep", ["a"], 300, "p99", "MeanRating")]
+    assert "v0_kpi_squares" in ids
+    with pytest.raises(TrafficError, match="KPI 'Revenue': write one of"):
+        fetch_metrics(FakeCloudWatch({}), "ep", ["a"], window_minutes=5, kpi="Revenue")
+
+
+def test_the_decision_table_shows_the_kpi_and_its_samples():
+    verdict = decide(with_kpi("a", 500, 400), with_kpi("b", 500, 340), WITH_KPI)
+    table = render_decision(DecisionReport("ep", verdict, 60, "p99"))
+    assert "HelpfulRate (N)" in table and "0.8000 (500)" in table and "0.6800 (500)" in table
+    assert "decision: ABORT" in table
+
+
+def test_kpi_options_without_kpi_are_a_usage_error():
+    result = CliRunner().invoke(main, ["traffic", "churn", "--decide", "--max-kpi-decrease", "0.02"])
+    assert result.exit_code == 2 and "need --kpi" in result.output
+    bad = CliRunner().invoke(
+        main, ["traffic", "churn", "--decide", "--kpi", "HelpfulRate", "--kpi-confidence", "1"]
+    )
+    assert bad.exit_code == 2 and "Invalid value for '--kpi-confidence'" in bad.output

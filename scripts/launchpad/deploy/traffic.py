@@ -20,8 +20,18 @@ and, with ``apply``, sends all traffic to the winner. The rules, in order:
 3. ABORT: the challenger's ModelLatency (``latency_statistic``, p99 by default) is more than
    ``max_latency_increase_percent`` percent above the champion's (a champion latency of 0 makes any
    challenger latency above 0 an infinite increase).
-4. PROMOTE otherwise. A tie, or an increase exactly at a threshold, promotes: the thresholds are the
-   largest regression accepted.
+4. With a business KPI (``Thresholds.kpi``, a ``KpiRule``: ``--kpi HelpfulRate``, ``OutcomeRate`` or
+   ``MeanRating``, published by ``launchpad.monitor.kpi.publish_kpis``), when both variants have at least
+   ``min_samples`` feedback records: ABORT if the challenger's KPI is significantly worse, i.e. the upper
+   bound of the one-sided ``confidence`` interval of challenger minus champion (Newcombe's hybrid Wilson
+   score interval for a rate, the normal interval of a difference of means for MeanRating) is below
+   ``-max_decrease``. The reasons of rules 2-4 are all given.
+5. WAIT: a KPI is asked for and either variant has fewer than ``min_samples`` feedback records. Errors and
+   latency abort without waiting for feedback (which may come days later); a KPI short of samples only
+   holds back a promotion.
+6. PROMOTE otherwise: no criterion objects. A tie, or an increase exactly at a threshold, promotes: the
+   thresholds are the largest regression accepted. A KPI difference that is not significant promotes too:
+   raise ``min_samples`` to see smaller differences.
 
 4xx errors (Invocation4XXErrors) are shown but do not decide: they are the callers' bad requests, which both
 variants receive alike. ``--apply`` on ABORT sets champion=1, challenger=0; on PROMOTE challenger=1,
@@ -29,7 +39,9 @@ champion=0 (other production variants keep their weights).
 
 Metrics: namespace ``AWS/SageMaker``, dimensions ``EndpointName`` and ``VariantName``, one period covering the
 whole window (a multiple of 60 s), ending now. Should CloudWatch split the window into several datapoints,
-the sums are added and the latency is the largest datapoint (the pessimistic reading).
+the sums are added and the latency is the largest datapoint (the pessimistic reading). A KPI is read in the
+same GetMetricData call from ``launchpad/Business`` (same dimensions): its Sum and SampleCount (and the Sum
+of MeanSquaredRating for MeanRating), which add up exactly over the window.
 """
 
 from __future__ import annotations
@@ -41,6 +53,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -54,6 +67,7 @@ from launchpad.errors import (
     EndpointFailedError,
     TrafficError,
 )
+from launchpad.monitor import kpi as business
 from launchpad.quoting import hidden_characters, shown
 
 IN_SERVICE = "InService"
@@ -62,6 +76,7 @@ DEFAULT_POLL_INTERVAL = 5.0
 NAMESPACE = "AWS/SageMaker"
 MAX_WINDOW_MINUTES = 15 * 24 * 60
 LATENCY_STATISTICS = ("p99", "p90", "p50", "Average")
+KPIS = tuple(business.KPIS)  # the business KPIs --kpi may judge (launchpad.monitor.kpi)
 _METRICS = {
     "invocations": ("Invocations", "Sum"),
     "errors_5xx": ("Invocation5XXErrors", "Sum"),
@@ -272,6 +287,7 @@ class VariantMetrics:
     errors_5xx: float = 0.0
     errors_4xx: float = 0.0
     latency: float | None = None
+    kpi: business.KpiMetrics | None = None  # with a KpiRule: the variant's KPI over the window
 
     @property
     def error_rate_percent(self) -> float:
@@ -282,11 +298,38 @@ class VariantMetrics:
         return 100.0 * self.errors_4xx / self.invocations if self.invocations else 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        document = {
             **asdict(self),
             "error_rate_percent": round(self.error_rate_percent, 4),
             "client_error_rate_percent": round(self.client_error_rate_percent, 4),
         }
+        if self.kpi is None:
+            document.pop("kpi")
+        else:
+            document["kpi"] = self.kpi.as_dict()
+        return document
+
+
+@dataclass(frozen=True)
+class KpiRule:
+    """The business KPI criterion of ``decide`` (rules 4 and 5 of the module docstring)."""
+
+    name: str  # HelpfulRate, OutcomeRate or MeanRating
+    max_decrease: float = 0.0  # in the KPI's unit: 0.02 is 2 points of a rate, or 0.02 of a mean rating
+    min_samples: float = 200
+    confidence: float = 0.95
+
+    def __post_init__(self) -> None:
+        if self.name not in business.KPIS:
+            raise TrafficError(f"--kpi {shown(self.name)}: write one of {', '.join(business.KPIS)}")
+        if not all(math.isfinite(v) for v in (self.max_decrease, self.min_samples, self.confidence)):
+            raise TrafficError("the KPI thresholds must be finite numbers: a NaN threshold accepts anything")
+        if self.max_decrease < 0:
+            raise TrafficError("--max-kpi-decrease must be 0 or more")
+        if self.min_samples < 2:
+            raise TrafficError("--min-kpi-samples must be at least 2: no comparison without feedback")
+        if not 0.5 <= self.confidence < 1:
+            raise TrafficError("--kpi-confidence must be from 0.5 to below 1, e.g. 0.95")
 
 
 @dataclass(frozen=True)
@@ -294,6 +337,14 @@ class Thresholds:
     min_invocations: float = 100
     max_error_rate_increase: float = 1.0  # percentage points of 5xx rate
     max_latency_increase_percent: float = 10.0
+    kpi: KpiRule | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The thresholds; the KPI rule only when there is one (the document stays as it was without)."""
+        document = asdict(self)
+        if self.kpi is None:
+            document.pop("kpi")
+        return document
 
     def __post_init__(self) -> None:
         values = (self.min_invocations, self.max_error_rate_increase, self.max_latency_increase_percent)
@@ -316,6 +367,7 @@ class Verdict:
     thresholds: Thresholds
     error_rate_increase: float | None = None  # percentage points, challenger minus champion
     latency_increase_percent: float | None = None
+    kpi: business.KpiComparison | None = None  # challenger minus champion, when both had the samples
 
     @property
     def exit_code(self) -> int:
@@ -328,9 +380,10 @@ class Verdict:
             "reasons": list(self.reasons),
             "champion": self.champion.as_dict(),
             "challenger": self.challenger.as_dict(),
-            "thresholds": asdict(self.thresholds),
+            "thresholds": self.thresholds.as_dict(),
             "error_rate_increase_points": _rounded(self.error_rate_increase),
             "latency_increase_percent": _rounded(self.latency_increase_percent),
+            "kpi": None if self.kpi is None else self.kpi.as_dict(),
         }
 
 
@@ -347,7 +400,8 @@ def latency_increase_percent(champion: float, challenger: float) -> float:
 
 
 def decide(champion: VariantMetrics, challenger: VariantMetrics, thresholds: Thresholds) -> Verdict:
-    """The rules of the module docstring: WAIT, else ABORT on errors or latency, else PROMOTE."""
+    """The rules of the module docstring: WAIT without traffic, ABORT on errors, latency or a significantly
+    worse KPI, WAIT for KPI samples, else PROMOTE."""
     short = [m for m in (champion, challenger) if m.invocations < thresholds.min_invocations]
     if short:
         waiting = tuple(
@@ -376,30 +430,77 @@ def decide(champion: VariantMetrics, challenger: VariantMetrics, thresholds: Thr
             f"{champion.variant}'s {champion.latency:g} us (at most "
             f"{thresholds.max_latency_increase_percent:g}% allowed)"
         )
+    rule = thresholds.kpi
+    compared, kpi_short, kpi_why = None, [], None
+    if rule is not None:
+        sides = [(m, m.kpi or business.KpiMetrics(rule.name)) for m in (champion, challenger)]
+        kpi_short = [
+            f"{m.variant} has {k.samples:g} {rule.name} samples (feedback records), fewer than the "
+            f"{rule.min_samples:g} needed to judge the KPI"
+            for m, k in sides
+            if k.samples < rule.min_samples
+        ]
+        if not kpi_short:
+            (_, mine), (_, theirs) = sides
+            compared = business.compare(mine, theirs, rule.confidence)
+            figures = (
+                f"{challenger.variant}'s {rule.name} {theirs.value:.4f} against {champion.variant}'s "
+                f"{mine.value:.4f} ({compared.difference:+.4f}; {rule.confidence:g} one-sided interval "
+                f"{compared.lower:+.4f} to {compared.upper:+.4f})"
+            )
+            if compared.worse_by_more_than(rule.max_decrease):
+                reasons.append(
+                    f"{figures}: significantly worse, by more than the {rule.max_decrease:g} allowed"
+                )
+            else:
+                kpi_why = f"{figures}: not significantly worse by more than {rule.max_decrease:g}"
+    verdict = partial(
+        Verdict, champion=champion, challenger=challenger, thresholds=thresholds,
+        error_rate_increase=errors, latency_increase_percent=latency, kpi=compared,
+    )  # fmt: skip
     if reasons:
-        return Verdict(Decision.ABORT, tuple(reasons), champion, challenger, thresholds, errors, latency)
+        return verdict(Decision.ABORT, tuple(reasons))
+    if kpi_short:
+        return verdict(Decision.WAIT, tuple(kpi_short))
     why = (
         f"{challenger.variant}'s 5xx rate is {errors:+.2f} points and its latency {latency:+.1f}% against "
         f"{champion.variant}, within the thresholds ({thresholds.max_error_rate_increase:g} points, "
         f"{thresholds.max_latency_increase_percent:g}%)"
     )
-    return Verdict(Decision.PROMOTE, (why,), champion, challenger, thresholds, errors, latency)
+    return verdict(Decision.PROMOTE, (why,) if kpi_why is None else (why, kpi_why))
 
 
 # -- metrics ----------------------------------------------------------------------------------------------
+def _kpi_metrics(kpi: str | None) -> dict[str, tuple[str, str, str]]:
+    """The KPI's queries per variant: {id suffix: (namespace, metric, statistic)}."""
+    if kpi is None:
+        return {}
+    wanted = {"kpi_total": (kpi, "Sum"), "kpi_samples": (kpi, "SampleCount")}
+    if kpi not in business.RATES:
+        wanted["kpi_squares"] = (business.SQUARES_METRIC, "Sum")
+    return {key: (business.NAMESPACE, metric, stat) for key, (metric, stat) in wanted.items()}
+
+
 def metric_queries(
-    endpoint: str, variants: Sequence[str], period: int, latency_statistic: str
+    endpoint: str, variants: Sequence[str], period: int, latency_statistic: str, kpi: str | None = None
 ) -> list[dict[str, Any]]:
-    """GetMetricData queries: per variant the three sums and the latency statistic; ids ``v<i>_<field>``."""
-    wanted = {**_METRICS, "latency": ("ModelLatency", latency_statistic)}
+    """GetMetricData queries: per variant the three sums and the latency statistic, and with ``kpi`` its Sum
+    and SampleCount (and MeanSquaredRating's Sum); ids ``v<i>_<field>``."""
+    wanted = {
+        key: (NAMESPACE, metric, stat)
+        for key, (metric, stat) in {**_METRICS, "latency": ("ModelLatency", latency_statistic)}.items()
+    }
+    wanted.update(_kpi_metrics(kpi))
     return [
         {
             "Id": f"v{index}_{key}",
             "MetricStat": {
                 "Metric": {
-                    "Namespace": NAMESPACE,
+                    "Namespace": namespace,
                     "MetricName": metric,
-                    "Dimensions": [
+                    "Dimensions": business.metric_dimensions(endpoint, variant)
+                    if namespace == business.NAMESPACE
+                    else [
                         {"Name": "EndpointName", "Value": endpoint},
                         {"Name": "VariantName", "Value": variant},
                     ],
@@ -410,7 +511,7 @@ def metric_queries(
             "ReturnData": True,
         }
         for index, variant in enumerate(variants)
-        for key, (metric, stat) in wanted.items()
+        for key, (namespace, metric, stat) in wanted.items()
     ]
 
 
@@ -422,8 +523,10 @@ def fetch_metrics(
     window_minutes: int,
     latency_statistic: str = "p99",
     end: datetime | None = None,
+    kpi: str | None = None,
 ) -> dict[str, VariantMetrics]:
-    """Each variant's sums and latency over the ``window_minutes`` before ``end`` (default now)."""
+    """Each variant's sums and latency over the ``window_minutes`` before ``end`` (default now), and with
+    ``kpi`` (a name of ``launchpad.monitor.kpi.KPIS``) the KPI's sums, from the same GetMetricData call."""
     if not 1 <= window_minutes <= MAX_WINDOW_MINUTES:
         raise TrafficError(
             f"--window-minutes {window_minutes}: write 1 to {MAX_WINDOW_MINUTES} (15 days: CloudWatch keeps "
@@ -431,9 +534,11 @@ def fetch_metrics(
         )
     if latency_statistic not in LATENCY_STATISTICS:
         raise TrafficError(f"latency statistic must be one of {', '.join(LATENCY_STATISTICS)}")
+    if kpi is not None and kpi not in business.KPIS:
+        raise TrafficError(f"KPI {shown(kpi)}: write one of {', '.join(business.KPIS)}")
     end = (end or datetime.now(UTC)).replace(microsecond=0)
     start = end - timedelta(minutes=window_minutes)
-    queries = metric_queries(endpoint, variants, window_minutes * 60, latency_statistic)
+    queries = metric_queries(endpoint, variants, window_minutes * 60, latency_statistic, kpi)
     values: dict[str, list[float]] = {}
     token: str | None = None
     try:
@@ -465,7 +570,18 @@ def fetch_metrics(
     for index, variant in enumerate(variants):
         sums = {key: sum(values.get(f"v{index}_{key}", [])) for key in _METRICS}
         latencies = values.get(f"v{index}_latency", [])
-        metrics[variant] = VariantMetrics(variant, latency=max(latencies) if latencies else None, **sums)
+        found = None
+        if kpi is not None:
+            squares = values.get(f"v{index}_kpi_squares")
+            found = business.KpiMetrics(
+                kpi,
+                samples=sum(values.get(f"v{index}_kpi_samples", [])),
+                total=sum(values.get(f"v{index}_kpi_total", [])),
+                squares=None if squares is None else sum(squares),
+            )
+        metrics[variant] = VariantMetrics(
+            variant, latency=max(latencies) if latencies else None, kpi=found, **sums
+        )
     return metrics
 
 
@@ -552,6 +668,7 @@ def decide_endpoint(
         window_minutes=window_minutes,
         latency_statistic=latency_statistic,
         end=end,
+        kpi=thresholds.kpi.name if thresholds.kpi else None,
     )
     verdict = decide(metrics[champion], metrics[challenger], thresholds)
     applied = None
@@ -566,9 +683,18 @@ def render_decision(report: DecisionReport) -> str:
     """The numbers behind the decision, as a table, then the decision and its reasons."""
     verdict = report.verdict
     latency_title = f"LATENCY {report.latency_statistic}"
-    rows = [("VARIANT", "ROLE", "INVOCATIONS", "5XX", "5XX RATE", "4XX", latency_title)]
+    rule = verdict.thresholds.kpi
+    kpi_title: tuple[str, ...] = () if rule is None else (f"{rule.name} (N)",)
+    rows: list[tuple[str, ...]] = [
+        ("VARIANT", "ROLE", "INVOCATIONS", "5XX", "5XX RATE", "4XX", latency_title, *kpi_title)
+    ]
     for role, m in (("champion", verdict.champion), ("challenger", verdict.challenger)):
         latency = "-" if m.latency is None else f"{m.latency:g} us"
+        kpi: tuple[str, ...] = ()
+        if rule is not None:
+            value = m.kpi.value if m.kpi else None
+            samples = m.kpi.samples if m.kpi else 0
+            kpi = (f"{'-' if value is None else f'{value:.4f}'} ({samples:g})",)
         rows.append(
             (
                 m.variant,
@@ -578,6 +704,7 @@ def render_decision(report: DecisionReport) -> str:
                 f"{m.error_rate_percent:.2f}%",
                 f"{m.errors_4xx:g}",
                 latency,
+                *kpi,
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

@@ -1,0 +1,353 @@
+"""Feedback records: the business signal and the ground truth of single inferences, checked and stored in S3.
+
+A record (``schemas/feedback-record.schema.json``) scores one inference, named by the ``InferenceId`` the
+request carried into data capture: ``score`` is ``{"kind": "helpful", "value": true}`` (a user's thumbs up or
+down), ``{"kind": "outcome", "value": true}`` (the desired outcome happened: a churn model's customer was
+retained) or ``{"kind": "rating", "value": 4}`` (1-5); ``label`` is the optional ground truth the model
+quality job joins on ``inference_id``; ``comment`` is optional free text.
+
+Personal data: ``comment`` and ``label`` may hold health or other personal data. No value of a record is
+ever put in a message, a log line, an exception or a metric: a problem names the field (``$.score.value``)
+and the record's position in the batch (``records[3]``), and says what to write instead.
+
+Storage: ``write_records`` puts one JSON Lines object per partition, Hive-style so Athena and Glue read the
+partitions as columns::
+
+    feedback/stage=<stage>/endpoint=<endpoint>/year=YYYY/month=MM/day=DD/hour=HH/<uuid>.jsonl
+
+(the hour of ``received_at``, in UTC), each PutObject SSE-KMS with the given key, and with ``expected_owner``
+only into a bucket of that account (``ExpectedBucketOwner``, as the deploy's artifact upload does).
+
+Duplicates: a batch holds at most one record per (``inference_id``, ``score.kind``). An exact repeat (a
+retried event) is dropped; two different records for the same pair are refused, and nothing is written. The
+object's name is a UUID derived from the pairs it holds, so writing the same batch again (a retry after a
+timeout) overwrites the same objects instead of adding copies. Across different writes a pair may be stored
+twice (a user changing a thumbs-down to up): ``read_records`` keeps the one received last.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from launchpad.deploy import watch
+from launchpad.deploy.artifacts import owned_by
+from launchpad.deploy.schema_errors import at, load_schema, schema_at
+from launchpad.errors import MonitorError
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "feedback-record"
+PREFIX = "feedback/"
+KINDS = ("helpful", "outcome", "rating")
+MAX_RECORDS = 10_000  # one write: a few MB of JSON Lines at most
+MAX_WINDOW = timedelta(days=31)  # read_records lists one prefix per hour: 744 at most
+CONTENT_TYPE = "application/x-ndjson"
+# Names the objects of a write after the (inference_id, kind) pairs they hold: the same batch, the same keys.
+_OBJECT_NAMESPACE = uuid.UUID("5b0d6f1e-0c55-4a53-9d0e-6c9a1f0f5e11")
+
+
+class FeedbackError(MonitorError):
+    """Feedback records that break their schema, a batch with conflicting duplicates, or S3 refusing a read or
+    write; ``problems`` lists every problem. No message holds a value of a record."""
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+# -- checking ---------------------------------------------------------------------------------------------
+@cache
+def _schema() -> dict[str, Any]:
+    return load_schema(SCHEMA)
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(_schema())
+
+
+def record_problems(record: Any) -> list[str]:
+    """Every problem of one record as ``<JSON path>: <problem>; <fix>``, naming fields, never values."""
+    schema = _schema()
+    errors = sorted(_validator().iter_errors(record), key=lambda e: [str(p) for p in e.absolute_path])
+    problems = [problem for error in errors for problem in _describe(schema, error)]
+    if isinstance(record, dict) and not problems:
+        problems += _beyond_schema(record)
+    return list(dict.fromkeys(problems))
+
+
+def _describe(schema: Mapping[str, Any], error: ValidationError) -> Iterator[str]:
+    path = list(error.absolute_path)
+    instance: Any = error.instance
+    rule: Any = error.schema
+    if error.validator == "required":
+        for name in error.validator_value:  # type: ignore[union-attr]
+            if isinstance(instance, dict) and name not in instance:
+                yield _message([*path, name], "missing", schema_at(schema, [*path, name]).get("x-fix"))
+    elif error.validator == "additionalProperties":
+        known = list(schema_at(schema, path).get("properties", {}))
+        for name in instance if isinstance(instance, dict) else ():
+            if name not in known:
+                yield _message([*path, name], "unknown field", f"the fields here are {', '.join(known)}")
+    elif error.validator == "type":
+        fix = rule.get("x-fix") or schema_at(schema, path).get("x-fix")
+        yield _message(path, f"expected {_type_name(error.validator_value)}, got {_kind(instance)}", fix)
+    elif error.validator in ("if", "allOf"):  # the then-branch's own errors say what is wrong
+        return
+    else:  # const, enum, pattern, lengths, minimum, maximum: the value is not repeated
+        fix = rule.get("x-fix") or schema_at(schema, path).get("x-fix")
+        yield _message(path, _WRONG.get(str(error.validator), "is not valid"), fix)
+
+
+_WRONG = {
+    "maxLength": "is too long",
+    "minLength": "is too short",
+    "minimum": "is out of range",
+    "maximum": "is out of range",
+    "enum": "is not one of the values allowed",
+}
+
+
+def _beyond_schema(record: Mapping[str, Any]) -> list[str]:
+    """What JSON Schema cannot say: a real time, a finite numeric label."""
+    problems = []
+    if parse_time(record["received_at"]) is None:
+        problems.append(_message(["received_at"], "is not a real time", "write e.g. 2026-12-07T12:00:00Z"))
+    label = record.get("label")
+    if isinstance(label, float) and not math.isfinite(label):
+        problems.append(_message(["label"], "is not a finite number", "write a finite number"))
+    return problems
+
+
+def _message(path: Sequence[str | int], problem: str, fix: str | None) -> str:
+    return f"{at(path)}: {problem}" + (f"; {fix}" if fix else "")
+
+
+def _type_name(expected: Any) -> str:
+    names = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+             "object": "a mapping", "array": "a list"}  # fmt: skip
+    kinds = [expected] if isinstance(expected, str) else list(expected)
+    return " or ".join(names.get(kind, str(kind)) for kind in kinds)
+
+
+def _kind(value: Any) -> str:
+    """The JSON type of ``value``: what a message may say about a value without showing it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "another type"
+
+
+def parse_time(text: str) -> datetime | None:
+    """An RFC 3339 time (the schema's pattern) as an aware UTC datetime; None if it is no real time."""
+    date, _, rest = text.upper().partition("T")
+    clock, zone = rest, "+00:00"
+    if clock.endswith("Z"):
+        clock = clock[:-1]
+    else:
+        clock, zone = clock[:-6], clock[-6:]
+    whole, _, fraction = clock.partition(".")
+    micro = (fraction + "000000")[:6] if fraction else "000000"
+    try:
+        parsed = datetime.fromisoformat(f"{date}T{whole}.{micro}{zone}")
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC)
+
+
+def check_records(records: Iterable[Any]) -> list[dict[str, Any]]:
+    """The records, each checked, with exact repeats of an (inference_id, kind) pair dropped; a
+    ``FeedbackError`` lists every problem (by position: ``records[3].$.score.value: ...``) and refuses two
+    different records for one pair."""
+    listed = list(records)
+    if len(listed) > MAX_RECORDS:
+        raise FeedbackError(f"{len(listed)} feedback records in one write; write at most {MAX_RECORDS}")
+    problems = [f"records[{i}].{p}" for i, record in enumerate(listed) for p in record_problems(record)]
+    kept: dict[tuple[str, str], int] = {}
+    for index, record in enumerate(listed):
+        if not isinstance(record, dict) or any(p.startswith(f"records[{index}].") for p in problems):
+            continue
+        pair = (record["inference_id"], record["score"]["kind"])
+        first = kept.setdefault(pair, index)
+        if first != index and listed[first] != record:
+            problems.append(
+                f"records[{index}]: scores the same inference and kind as records[{first}], differently; "
+                f"send one record per inference_id and score kind in a write"
+            )
+    if problems:
+        count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+        listed_problems = "\n".join(f"  - {problem}" for problem in problems)
+        raise FeedbackError(f"the feedback records have {count}:\n{listed_problems}", tuple(problems))
+    dropped = len(listed) - len(kept)
+    if dropped:
+        log.info("dropped %d repeated feedback record(s) (same inference_id, kind and content)", dropped)
+    return [listed[index] for index in sorted(kept.values())]
+
+
+# -- storing ----------------------------------------------------------------------------------------------
+def partition(stage: str, endpoint: str, when: datetime, prefix: str = PREFIX) -> str:
+    """The Hive-style prefix of ``when``'s hour (UTC):
+    ``feedback/stage=prod/endpoint=e/year=2026/month=12/day=07/hour=07/``."""
+    hour = when.astimezone(UTC)
+    return (
+        f"{prefix}stage={stage}/endpoint={endpoint}/"
+        f"year={hour:%Y}/month={hour:%m}/day={hour:%d}/hour={hour:%H}/"
+    )
+
+
+def record_partition(record: Mapping[str, Any], prefix: str = PREFIX) -> str:
+    when = parse_time(record["received_at"])
+    assert when is not None  # checked
+    return partition(record["stage"], record["endpoint"], when, prefix)
+
+
+def _object_name(records: Sequence[Mapping[str, Any]]) -> str:
+    pairs = sorted(f"{r['inference_id']}\x00{r['score']['kind']}" for r in records)
+    return f"{uuid.uuid5(_OBJECT_NAMESPACE, chr(10).join(pairs))}.jsonl"
+
+
+def _check_prefix(prefix: str) -> None:
+    if not prefix.endswith("/") or prefix.startswith("/") or "//" in prefix or len(prefix) > 256:
+        raise FeedbackError("prefix: write a key prefix ending in '/', e.g. feedback/")
+
+
+def write_records(
+    s3_client: Any,
+    bucket: str,
+    records: Iterable[Any],
+    *,
+    kms_key_id: str,
+    prefix: str = PREFIX,
+    expected_owner: str | None = None,
+) -> list[str]:
+    """Check the records (``check_records``), then put one JSON Lines object per partition, SSE-KMS with
+    ``kms_key_id``; the keys written, sorted. Nothing is written when any record is refused."""
+    _check_prefix(prefix)
+    if not kms_key_id:
+        raise FeedbackError(
+            "kms_key_id: feedback may hold personal data; give the KMS key to encrypt it with"
+        )
+    checked = check_records(records)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for record in checked:
+        groups.setdefault(record_partition(record, prefix), []).append(record)
+    keys: list[str] = []
+    for folder, group in sorted(groups.items()):
+        key = folder + _object_name(group)
+        body = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in group)
+        try:
+            s3_client.put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=body.encode("utf-8"),
+                ContentType=CONTENT_TYPE,
+                ServerSideEncryption="aws:kms",
+                SSEKMSKeyId=kms_key_id,
+                **owned_by(expected_owner),
+            )
+        except (ClientError, BotoCoreError) as exc:
+            done = f"; {len(keys)} of {len(groups)} objects were written before" if keys else ""
+            raise FeedbackError(
+                f"S3 refused the feedback object s3://{bucket}/{key}: {watch.describe_error(exc).strip()}"
+                f"{done} (writing the same records again is safe: the keys are the same)"
+            ) from exc
+        keys.append(key)
+    log.info(
+        "wrote %d feedback record(s) in %d object(s) to s3://%s/%s", len(checked), len(keys), bucket, prefix
+    )
+    return keys
+
+
+# -- reading ----------------------------------------------------------------------------------------------
+def _hours(start: datetime, end: datetime) -> Iterator[datetime]:
+    hour = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    while hour < end:
+        yield hour
+        hour += timedelta(hours=1)
+
+
+def read_records(
+    s3_client: Any,
+    bucket: str,
+    *,
+    stage: str,
+    endpoint: str,
+    start: datetime,
+    end: datetime,
+    prefix: str = PREFIX,
+    expected_owner: str | None = None,
+) -> list[dict[str, Any]]:
+    """The records of ``stage`` and ``endpoint`` received in [start, end), listing only the hourly partitions
+    of that window; one record per (inference_id, kind), the last received; sorted by ``received_at``."""
+    _check_prefix(prefix)
+    if start.tzinfo is None or end.tzinfo is None:
+        raise FeedbackError("start and end must be aware datetimes (e.g. datetime.now(UTC))")
+    if not start < end or end - start > MAX_WINDOW:
+        raise FeedbackError(f"the window must end after it starts and span at most {MAX_WINDOW.days} days")
+    found: dict[tuple[str, str], tuple[datetime, dict[str, Any]]] = {}
+    owner = owned_by(expected_owner)
+    for hour in _hours(start, end):
+        for key in _keys(s3_client, bucket, partition(stage, endpoint, hour, prefix), owner):
+            for line_number, record in _read_object(s3_client, bucket, key, owner):
+                problems = record_problems(record)
+                if problems:
+                    raise FeedbackError(
+                        f"s3://{bucket}/{key} line {line_number} is not a feedback record: {problems[0]}",
+                        tuple(problems),
+                    )
+                when = parse_time(record["received_at"])
+                assert when is not None
+                if not start <= when < end:
+                    continue
+                pair = (record["inference_id"], record["score"]["kind"])
+                if pair not in found or found[pair][0] <= when:
+                    found[pair] = (when, record)
+    return [record for _, record in sorted(found.values(), key=lambda item: item[0])]
+
+
+def _keys(s3_client: Any, bucket: str, folder: str, owner: dict[str, str]) -> Iterator[str]:
+    token: str | None = None
+    while True:
+        extra = {"ContinuationToken": token} if token else {}
+        try:
+            page = s3_client.list_objects_v2(Bucket=bucket, Prefix=folder, **owner, **extra)
+        except (ClientError, BotoCoreError) as exc:
+            raise FeedbackError(
+                f"cannot list s3://{bucket}/{folder}: {watch.describe_error(exc).strip()}"
+            ) from exc
+        for item in page.get("Contents", []):
+            if item["Key"].endswith(".jsonl"):
+                yield item["Key"]
+        token = page.get("NextContinuationToken") if page.get("IsTruncated") else None
+        if not token:
+            return
+
+
+def _read_object(s3_client: Any, bucket: str, key: str, owner: dict[str, str]) -> Iterator[tuple[int, Any]]:
+    try:
+        body = s3_client.get_object(Bucket=bucket, Key=key, **owner)["Body"].read()
+    except (ClientError, BotoCoreError) as exc:
+        raise FeedbackError(f"cannot read s3://{bucket}/{key}: {watch.describe_error(exc).strip()}") from exc
+    for number, line in enumerate(body.decode("utf-8", errors="replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except ValueError:
+            raise FeedbackError(f"s3://{bucket}/{key} line {number} is not JSON") from None
