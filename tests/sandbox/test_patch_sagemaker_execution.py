@@ -513,6 +513,28 @@ def test_each_invocation_is_captured_as_a_jsonl_record_encrypted_with_the_config
     assert records[0]["eventMetadata"]["eventId"] != records[1]["eventMetadata"]["eventId"]
 
 
+def test_an_invocation_with_an_inference_id_carries_it_in_the_capture_record(
+    sandbox_target: AwsTarget, model_server: str
+) -> None:
+    """InvokeEndpoint's InferenceId is the record's eventMetadata.inferenceId (Model Monitor joins ground
+    truth on it)."""
+    key = _capture_key(sandbox_target)
+    bucket = _capture_bucket(sandbox_target, "labelled")
+    write = [_allow("s3:PutObject", f"arn:aws:s3:::{bucket}/capture/*"), _allow("kms:GenerateDataKey", key)]
+    _captured_endpoint(sandbox_target, "labelled", model_server, key, bucket, write)
+    sandbox_target.client("sagemaker-runtime").invoke_endpoint(
+        EndpointName="labelled",
+        Body=json.dumps({"n": 1}),
+        ContentType="application/json",
+        InferenceId="order-7",
+    )
+    [listed] = _records(sandbox_target, bucket)
+    body = sandbox_target.client("s3").get_object(Bucket=bucket, Key=listed["Key"])["Body"].read()
+    metadata = json.loads(body)["eventMetadata"]
+    assert list(metadata) == ["eventId", "inferenceId", "inferenceTime"]
+    assert metadata["inferenceId"] == "order-7"
+
+
 def test_a_capture_write_the_bucket_policy_refuses_is_dropped_and_kept_as_a_refusal(
     sandbox_target: AwsTarget, model_server: str
 ) -> None:

@@ -15,11 +15,13 @@ from launchpad.sandbox import workloads
 from tests.sandbox.support import client_error, service_role
 from tests.sandbox.test_patch_events import queue, received
 from tests.sandbox.test_patch_lambda import ECHO, create_function, echoed, execution_role, package, poll
+from tests.sandbox.test_patch_sagemaker_processing import ended, make_setup, request
 
 pytestmark = pytest.mark.sandbox
 
 SCHEDULER = "scheduler.amazonaws.com"
 OFF = {"Mode": "OFF"}
+PROCESSING = "arn:aws:scheduler:::aws-sdk:sagemaker:createProcessingJob"
 
 
 def scheduler_role(target: AwsTarget, name: str, statements: list[dict[str, Any]] | None = None) -> str:
@@ -131,8 +133,14 @@ def test_create_schedule_refuses_what_the_sandbox_cannot_invoke(sandbox_target: 
     cases = [
         (
             ("rate(1 hour)", universal, {}),
-            f"launchpad sandbox: universal targets ({universal}) are not modelled; use a templated target: a "
-            "Lambda function, an SQS queue, an SNS topic or a CodePipeline pipeline",
+            f"launchpad sandbox: the universal target {universal} is not modelled; the sandbox calls "
+            f"{PROCESSING}, or use a templated target: a Lambda function, an SQS queue, an SNS topic or a "
+            "CodePipeline pipeline",
+        ),
+        (
+            ("rate(1 hour)", PROCESSING, {"Target": {"Input": "not json"}}),
+            f"Invalid Input for the universal target {PROCESSING}: it must be a JSON object of the API's "
+            "request parameters.",
         ),
         (
             ("rate(1 hour)", machine, {}),
@@ -154,3 +162,38 @@ def test_create_schedule_refuses_what_the_sandbox_cannot_invoke(sandbox_target: 
             create_schedule(target, "refused", expression, arn, role, **params)
         assert client_error(raised) == ("ValidationException", message)
     assert target.client("scheduler").list_schedules()["Schedules"] == []
+
+
+def test_a_universal_target_starts_a_processing_job_named_with_the_execution_id(
+    sandbox_target: AwsTarget,
+) -> None:
+    """The schedule's Input is CreateProcessingJob's request, made as the schedule's role (which needs
+    sagemaker:CreateProcessingJob and iam:PassRole on the job's role); its context attributes are replaced at
+    each invocation, so each run's job has its own name."""
+    target = sandbox_target
+    setup = make_setup(target)
+    job = request(setup, "nightly-<aws.scheduler.execution-id>")
+    job["Environment"]["SCHEDULED"] = "<aws.scheduler.scheduled-time>"
+    start = {"Effect": "Allow", "Action": "sagemaker:CreateProcessingJob", "Resource": "*"}
+    passing = {"Effect": "Allow", "Action": "iam:PassRole", "Resource": setup["role"]}
+    allowed = scheduler_role(target, "may-process", [start, passing])
+    denied = scheduler_role(target, "may-not-pass", [start])
+    create_schedule(
+        target, "nightly", "cron(0 2 * * ? *)", PROCESSING, allowed, Target={"Input": json.dumps(job)}
+    )
+    create_schedule(
+        target, "unpassed", "cron(0 2 * * ? *)", PROCESSING, denied, Target={"Input": json.dumps(job)}
+    )
+    assert workloads.fire_schedule(target, "unpassed") == []
+    [refusal] = workloads.refusals(target)
+    assert f"is not authorized to perform: iam:PassRole on resource: {setup['role']}" in refusal["message"]
+    assert workloads.fire_schedule(target, "nightly") == [PROCESSING]
+    assert workloads.fire_schedule(target, "nightly") == [PROCESSING]
+    jobs = target.client("sagemaker").list_processing_jobs()["ProcessingJobSummaries"]
+    names = sorted(j["ProcessingJobName"] for j in jobs)
+    assert len(names) == 2 and names[0] != names[1]
+    for name in names:
+        assert name.startswith("nightly-") and len(name) == len("nightly-") + 16
+    described = ended(target, names[0])
+    assert described["ProcessingJobStatus"] == "Completed", described.get("FailureReason")
+    assert described["Environment"]["SCHEDULED"].endswith("Z")

@@ -30,7 +30,8 @@ real-time endpoint"; API Reference ``CreateModel``, ``CreateEndpoint``, ``DataCa
   writes one JSON line to ``{DestinationS3Uri}/{endpoint}/{variant}/yyyy/mm/dd/hh/`` in SageMaker's
   capture format (``captureData.endpointInput``/``endpointOutput`` with ``observedContentType``, ``mode``,
   ``data``, ``encoding``: ``JSON``/``CSV`` for the configured content types, else ``BASE64``;
-  ``eventMetadata`` with ``eventId`` and ``inferenceTime``; ``eventVersion`` "0"), encrypted with the
+  ``eventMetadata`` with ``eventId``, ``inferenceId`` (the request's ``InferenceId``, when it has one) and
+  ``inferenceTime``; ``eventVersion`` "0"), encrypted with the
   configuration's ``KmsKeyId``, as the role: ``s3:PutObject`` under the bucket policy and
   ``kms:GenerateDataKey`` under the key policy. A refused record is dropped and kept as a refusal.
 
@@ -484,9 +485,16 @@ def _encoded(body: bytes, content_type: str, header: Mapping[str, Any]) -> tuple
 
 
 def capture_record(
-    body: bytes, content_type: str, answer: bytes, answer_type: str, config: Mapping[str, Any], when: datetime
+    body: bytes,
+    content_type: str,
+    answer: bytes,
+    answer_type: str,
+    config: Mapping[str, Any],
+    when: datetime,
+    inference_id: str | None = None,
 ) -> dict[str, Any]:
-    """One line of SageMaker's data-capture format for a request and its answer."""
+    """One line of SageMaker's data-capture format for a request and its answer (``inference_id``: the
+    request's ``InferenceId``)."""
     modes = {
         o.get("CaptureMode")
         for o in config.get("CaptureOptions") or [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]
@@ -505,11 +513,11 @@ def capture_record(
                 "data": text,
                 "encoding": encoding,
             }
-    return {
-        "captureData": data,
-        "eventMetadata": {"eventId": str(uuid.uuid4()), "inferenceTime": when.strftime("%Y-%m-%dT%H:%M:%SZ")},
-        "eventVersion": "0",
-    }
+    metadata = {"eventId": str(uuid.uuid4())}
+    if inference_id:
+        metadata["inferenceId"] = inference_id
+    metadata["inferenceTime"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"captureData": data, "eventMetadata": metadata, "eventVersion": "0"}
 
 
 def capture_key(destination: str, endpoint: str, variant: str, when: datetime) -> tuple[str, str]:
@@ -529,6 +537,7 @@ def capture(
     content_type: str,
     answer: bytes,
     answer_type: str,
+    inference_id: str | None = None,
 ) -> None:
     """Write the capture record of one invocation, if the endpoint captures and this one is sampled."""
     config_object = backend.endpoint_configs.get(endpoint.endpoint_config_name)
@@ -543,7 +552,8 @@ def capture(
         return
     when = datetime.now(UTC)
     bucket, key = capture_key(config["DestinationS3Uri"], endpoint.endpoint_name, variant, when)
-    line = (json.dumps(capture_record(body, content_type, answer, answer_type, config, when)) + "\n").encode()
+    record = capture_record(body, content_type, answer, answer_type, config, when, inference_id)
+    line = (json.dumps(record) + "\n").encode()
     account, region = backend.account_id, backend.region_name
     try:
         principal = _assume(model.execution_role_arn, account, region, endpoint.arn)

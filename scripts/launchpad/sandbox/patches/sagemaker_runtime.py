@@ -19,7 +19,9 @@ The sandbox has no containers. Instead, a model's server runs on the local machi
 
 (``launchpad.sandbox.local_servers`` is the client.) ``InvokeEndpoint`` then forwards the body,
 ``Content-Type`` and ``Accept`` to ``<url>/invocations`` of the picked variant's model, artifact first.
-A model with no registered server is a ``ModelError`` whose message says how to register one. The variant
+A model with no registered server is a ``ModelError`` whose message says how to register one. The request's
+``InferenceId`` (header ``X-Amzn-SageMaker-Inference-Id``) goes into its data-capture record
+(``sagemaker_execution.capture``). The variant
 is picked among the ones ``DescribeEndpoint`` shows. During a simulated blue/green or rolling update
 (``sagemaker_rollout``), the new fleet takes its share of the requests once it bakes
 (``sagemaker_rollout.new_fleet_share``: a canary's size, then all): the same variant name, answered by the
@@ -266,9 +268,16 @@ def _capture_view(endpoint: FakeEndpoint, served: Serving) -> FakeEndpoint:
 
 
 def invoke(
-    account: str, region: str, name: str, target: str | None, body: bytes, content_type: str, accept: str
+    account: str,
+    region: str,
+    name: str,
+    target: str | None,
+    body: bytes,
+    content_type: str,
+    accept: str,
+    inference_id: str | None = None,
 ) -> tuple[bytes, str, str]:
-    """The model's answer: (body, content type, variant)."""
+    """The model's answer: (body, content type, variant); ``inference_id`` goes to the capture record."""
     started = time.perf_counter()
     endpoint = _endpoint(account, region, name)
     variant = pick_variant(list(endpoint.production_variants or []), target, name)
@@ -303,7 +312,14 @@ def invoke(
     answer_type = answer_type or "application/json"
     backend = sagemaker_backends[account][region]
     execution.capture(
-        backend, _capture_view(endpoint, served), variant, body, content_type, answer, answer_type
+        backend,
+        _capture_view(endpoint, served),
+        variant,
+        body,
+        content_type,
+        answer,
+        answer_type,
+        inference_id,
     )
     return answer, answer_type, variant
 
@@ -321,6 +337,7 @@ def apply() -> None:
             self.body if isinstance(self.body, bytes) else str(self.body or "").encode(),
             self.headers.get("Content-Type", ""),
             self.headers.get("Accept", ""),
+            self.headers.get("X-Amzn-SageMaker-Inference-Id"),
         )
         return 200, {"Content-Type": answer_type, "x-Amzn-Invoked-Production-Variant": variant}, answer
 

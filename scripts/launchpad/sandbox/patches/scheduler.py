@@ -15,6 +15,18 @@ API Reference ``CreateSchedule``, ``UpdateSchedule``, ``Target``, ``FlexibleTime
   ``Input`` as the event), SQS ``SendMessage`` (``SqsParameters.MessageGroupId``), SNS ``Publish``,
   CodePipeline ``StartPipelineExecution``. A refused role or call is dropped (Scheduler retries, then gives
   up) and kept as a refusal.
+- Universal targets ("Using universal targets"): ``arn:aws:scheduler:::aws-sdk:<service>:<apiAction>`` calls
+  that API as the role, the target's ``Input`` (JSON, the API's PascalCase request parameters) as the
+  request. The sandbox models ``UNIVERSAL_TARGETS``: SageMaker ``CreateProcessingJob``
+  (``sagemaker_processing`` runs the job; the role needs ``sagemaker:CreateProcessingJob`` and
+  ``iam:PassRole`` on the job's role, and ``sagemaker:AddTags`` with ``Tags``); a request SageMaker refuses
+  (a job name in use, ...) is dropped and kept as a refusal.
+- Context attributes ("Adding context attributes in EventBridge Scheduler"): in the ``Input`` of any target,
+  ``<aws.scheduler.schedule-arn>``, ``<aws.scheduler.scheduled-time>`` (the invocation's time, e.g.
+  ``2022-03-22T18:59:43Z``), ``<aws.scheduler.execution-id>`` (unique per invocation, 16 characters of
+  ``[0-9a-z]``) and ``<aws.scheduler.attempt-number>`` (``1``: the sandbox does not retry) are replaced with
+  their values when the schedule invokes its target; a processing job's name takes the execution id to be
+  unique per run.
 - ``ActionAfterCompletion: DELETE``: once a schedule has invoked its target for the last time (its ``at``
   time, or the last time before ``EndDate``), Scheduler deletes it.
 
@@ -26,21 +38,27 @@ default, no schedule fires on its own). Tests fire a schedule now with::
 
 Refused at ``CreateSchedule``/``UpdateSchedule`` (``ValidationException``; the sandbox's own refusals start
 "launchpad sandbox:"): an expression that is not ``rate``, ``cron`` or ``at``, an unknown time zone, a
-flexible window without its size, targets other than the four above (universal targets
-``arn:aws:scheduler:::aws-sdk:<service>:<action>``, EventBridge, ECS, Kinesis, SageMaker, Step Functions),
-``DeadLetterConfig`` and a customer managed ``KmsKeyArn``. Not modelled: retries (``RetryPolicy``).
+flexible window without its size, targets other than the four above and ``UNIVERSAL_TARGETS`` (other
+universal targets ``arn:aws:scheduler:::aws-sdk:<service>:<action>``, EventBridge, ECS, Kinesis, SageMaker
+pipelines, Step Functions), a universal target whose ``Input`` is not a JSON object, ``DeadLetterConfig`` and
+a customer managed ``KmsKeyArn``. Not modelled: retries (``RetryPolicy``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
+import secrets
+import string
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from moto.core.exceptions import ServiceException
+from moto.sagemaker.models import sagemaker_backends
 from moto.scheduler.exceptions import ValidationException
 from moto.scheduler.models import EventBridgeSchedulerBackend, Schedule, scheduler_backends
 from moto.sqs.models import sqs_backends
@@ -49,7 +67,7 @@ from launchpad.sandbox import lifecycle, routes
 from launchpad.sandbox.authz import acting
 from launchpad.sandbox.authz.principals import Principal
 from launchpad.sandbox.authz.record import USAGE
-from launchpad.sandbox.patches import awslambda, events
+from launchpad.sandbox.patches import awslambda, events, sagemaker_processing
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +77,12 @@ TARGET_SERVICES = ("lambda", "sqs", "sns", "codepipeline")
 PREFIX = events.PREFIX
 SEED = str(random.SystemRandom().random())  # where in flexible windows invocations fall (tests may set it)
 _MARK = "_launchpad_scheduler_patch"
+UNIVERSAL_PREFIX = "arn:aws:scheduler:::aws-sdk:"
+# the universal targets the sandbox calls: target ARN -> (service, operation)
+UNIVERSAL_TARGETS = {
+    f"{UNIVERSAL_PREFIX}sagemaker:createProcessingJob": ("sagemaker", "CreateProcessingJob"),
+}
+CONTEXT_ATTRIBUTES = ("schedule-arn", "scheduled-time", "execution-id", "attempt-number")
 
 
 # -- what a schedule may be ----------------------------------------------------------------------------------
@@ -91,12 +115,23 @@ def check_schedule(params: Mapping[str, Any]) -> None:
 
 def check_target(target: Mapping[str, Any]) -> None:
     arn = str(target.get("Arn", ""))
-    if arn.startswith("arn:aws:scheduler:::aws-sdk:"):
+    if arn in UNIVERSAL_TARGETS:
+        try:
+            request = json.loads(str(target.get("Input") or ""))
+        except ValueError:
+            request = None
+        if not isinstance(request, dict):
+            raise ValidationException(
+                f"Invalid Input for the universal target {arn}: it must be a JSON object of the API's "
+                "request parameters."
+            )
+    elif arn.startswith(UNIVERSAL_PREFIX):
         raise ValidationException(
-            f"{PREFIX}universal targets ({arn}) are not modelled; use a templated target: a Lambda function, "
-            "an SQS queue, an SNS topic or a CodePipeline pipeline"
+            f"{PREFIX}the universal target {arn} is not modelled; the sandbox calls "
+            f"{', '.join(UNIVERSAL_TARGETS)}, or use a templated target: a Lambda function, an SQS queue, an "
+            "SNS topic or a CodePipeline pipeline"
         )
-    if events.target_service(arn) not in TARGET_SERVICES:
+    elif events.target_service(arn) not in TARGET_SERVICES:
         raise ValidationException(
             f"{PREFIX}EventBridge Scheduler in the sandbox invokes Lambda functions, SQS queues, SNS topics "
             f"and CodePipeline pipelines; {arn} is not one (not modelled)"
@@ -117,11 +152,49 @@ def _as_role(
     return denied.message if denied is not None else None
 
 
-def _call(principal: Principal, target: Mapping[str, Any], account: str) -> tuple[bool, str | None]:
+def context_values(schedule_arn: str, scheduled: float) -> dict[str, str]:
+    """The values of the context attributes for one invocation of a schedule at ``scheduled`` (epoch)."""
+    alphabet = string.digits + string.ascii_lowercase
+    return {
+        "schedule-arn": schedule_arn,
+        "scheduled-time": datetime.fromtimestamp(scheduled, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "execution-id": "".join(secrets.choice(alphabet) for _ in range(16)),
+        "attempt-number": "1",
+    }
+
+
+def substitute(payload: str, values: Mapping[str, str]) -> str:
+    """``payload`` with each ``<aws.scheduler.<name>>`` keyword replaced by its value."""
+    for name in CONTEXT_ATTRIBUTES:
+        payload = payload.replace(f"<aws.scheduler.{name}>", values[name])
+    return payload
+
+
+def _universal(
+    principal: Principal, arn: str, account: str, region: str, payload: str
+) -> tuple[bool, str | None]:
+    """Call a universal target's API as the role, ``payload`` its request."""
+    service, operation = UNIVERSAL_TARGETS[arn]
+    params = json.loads(payload)
+    refused = _as_role(principal, service, operation, params, region)
+    if refused:
+        return False, refused
+    try:
+        sagemaker_processing.create(sagemaker_backends[account][region], params)
+    except ServiceException as error:  # what SageMaker answers the call: dropped, as Scheduler drops it
+        return False, f"{service}:{operation} failed: {error.code}: {error.message}"
+    return True, None
+
+
+def _call(
+    principal: Principal, target: Mapping[str, Any], account: str, region: str, payload: str
+) -> tuple[bool, str | None]:
     """Call the target's API as the role: (whether it was done, why it was refused)."""
     arn = str(target["Arn"])
+    if arn in UNIVERSAL_TARGETS:
+        return _universal(principal, arn, account, region, payload)
     parts = arn.split(":")
-    region, payload = parts[3], str(target.get("Input") or "{}")
+    region = parts[3]
     service = events.target_service(arn)
     if service == "lambda":
         denied = awslambda.may_invoke(principal, arn)
@@ -148,9 +221,14 @@ def _call(principal: Principal, target: Mapping[str, Any], account: str) -> tupl
     return events.start_pipeline(account, region, name, "StartPipelineExecution", principal.arn), None
 
 
-def invoke_target(account: str, region: str, schedule: Schedule) -> list[str]:
-    """The schedule invokes its target as its role; [the target's ARN], or [] when refused."""
+def invoke_target(account: str, region: str, schedule: Schedule, scheduled: float | None = None) -> list[str]:
+    """The schedule invokes its target as its role (its time ``scheduled``, epoch seconds; default now);
+    [the target's ARN], or [] when refused."""
     target = schedule.target
+    values = context_values(
+        str(schedule.arn), datetime.now(UTC).timestamp() if scheduled is None else scheduled
+    )
+    payload = substitute(str(target.get("Input") or "{}"), values)
     what = f"invocation of {target.get('Arn')} by schedule {schedule.group_name}/{schedule.name}"
     try:
         principal = acting.assume(
@@ -161,7 +239,7 @@ def invoke_target(account: str, region: str, schedule: Schedule) -> list[str]:
             account,
             "EventBridgeScheduler",
         )
-        done, refused = _call(principal, target, account)
+        done, refused = _call(principal, target, account, region, payload)
     except acting.Refused as refused_role:
         done, refused = False, str(refused_role)
     except Exception as exc:  # a failed invocation is dropped (Scheduler retries, then gives up)
@@ -248,7 +326,7 @@ def tick_schedules(now: float) -> float | None:
         upcoming, fired = _next(schedule, timing, expression), 0
         while upcoming is not None and timing.real(upcoming + window_delay(schedule, upcoming)) <= now:
             timing.last, fired = upcoming, fired + 1
-            invoke_target(account, region, schedule)
+            invoke_target(account, region, schedule, upcoming)
             if fired >= events.CATCH_UP:  # fell behind: skip to now
                 timing.last = max(timing.last, timing.aws(now))
             upcoming = _next(schedule, timing, expression)
