@@ -4,7 +4,11 @@ Writes, under ``--output`` (default ``build/``):
 
 - ``model/``: the model directory, as SageMaker unpacks it into ``/opt/ml/model``;
 - ``model.tar.gz``: that directory, packaged for ``launchpad deploy --artifact``;
-- ``metrics.json``: the evaluation on held-out data, which ``model_card.yaml`` reports.
+- ``metrics.json``: the evaluation on held-out data, which ``model_card.yaml`` reports;
+{%- if cookiecutter.__llm != 'yes' %}
+- ``training-data.csv``: the training rows' features, with a header: what ``make baseline`` profiles for
+  drift monitoring (``launchpad monitor baseline``).
+{%- endif %}
 
 Seconds on two CPU cores; the same seed gives the same data, model and metrics.
 """
@@ -25,6 +29,7 @@ from {{ cookiecutter.project_slug }}.corpus import SEED, make_corpus
 from {{ cookiecutter.project_slug }} import {{ cookiecutter.__model_module }} as framework
 from {{ cookiecutter.project_slug }}.data import SEED, make_dataset
 from {{ cookiecutter.project_slug }}.evaluation import evaluate
+from {{ cookiecutter.project_slug }}.features import FEATURE_NAMES
 {%- endif %}
 from {{ cookiecutter.project_slug }}.package import archive
 
@@ -57,7 +62,18 @@ def build(output: Path, seed: int = SEED) -> dict[str, Any]:
     archive(output / "model", output / "model.tar.gz")
     metrics = {"version": __version__, "framework": FRAMEWORK, "seed": seed, **metrics}
     (output / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+{%- if cookiecutter.__llm != 'yes' %}
+    write_training_data(output / "training-data.csv", make_dataset(seed).x_train)
+{%- endif %}
     return metrics
+{%- if cookiecutter.__llm != 'yes' %}
+
+
+def write_training_data(path: Path, rows: Any) -> None:
+    """The training features as CSV with a header, the input of the drift baseline."""
+    lines = [",".join(FEATURE_NAMES)] + [",".join(f"{v:.6g}" for v in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n")
+{%- endif %}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
