@@ -26,7 +26,7 @@ CHROMIUM_STAMP := .tools/chromium.ok
 # The environment of `make plan|apply|destroy`: a terraform/platform/envs/<ENV>.tfvars (sandbox needs no account).
 ENV ?= sandbox
 
-.PHONY: help setup test test-fast test-aws lint fmt docs policy demo bench release lock clean plan apply destroy
+.PHONY: help setup test test-fast test-aws lint fmt docs policy demo bench bench-evidently release lock clean plan apply destroy
 
 help: ## Show the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -118,6 +118,19 @@ demo: ## The platform on the sandbox: apply it, ship a baked model project (cana
 
 bench: ## Time examples, stacks, alarms, Lambda, pipelines, the demo, policy; profile the suite (ONLY=suite/profile); bench-results/
 	$(BIN)/launchpad bench --output-dir bench-results $(if $(ONLY),--only $(ONLY))
+
+# evidently only for `make bench`'s monitor/drift comparison (~1 GB, 79 packages): never a dependency.
+EVIDENTLY_ENV := .tools/evidently
+EVIDENTLY_VERSION := 0.7.23
+# evidently 0.7.23 imports a pandas internal that pandas 3 removed.
+EVIDENTLY_PANDAS := 2.3.3
+
+bench-evidently: $(EVIDENTLY_ENV)/.installed ## Install evidently (bench-only) so `make bench` compares the drift job with it
+
+$(EVIDENTLY_ENV)/.installed:
+	$(PYTHON) -m venv $(EVIDENTLY_ENV)
+	$(EVIDENTLY_ENV)/bin/pip install --quiet --disable-pip-version-check evidently==$(EVIDENTLY_VERSION) pandas==$(EVIDENTLY_PANDAS)
+	@touch $@
 
 release: ## Build this version's wheels, sdists, modules archive, SBOM and SHA256SUMS into dist/ (RELEASING.md)
 	rm -rf dist

@@ -22,7 +22,9 @@ a breaching datapoint to the alarm's state change, for a 1-of-1 alarm and for th
 rate alarm; ``sandbox/lambda-invoke`` is Invoke's round trip (p50 and p99 ms, cold and warm);
 ``sandbox/pipeline`` is a three-action pipeline (S3 source, a build, a test) from upload to Succeeded; and
 ``demo`` is `make demo` itself in a fresh account: its seconds, and each of its pipeline executions' (v1 from
-the source upload to the approval and on to production, v2 until its canary rolls back).
+the source upload to the approval and on to production, v2 until its canary rolls back). ``monitor/drift`` is
+the drift job on 1,000,000 captured records of a 20-feature project against just reading and parsing them,
+and its statistics' error against exact scipy (launchpad.monitor.bench_drift).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from launchpad.demo import Demo
 from launchpad.deploy import seed
 from launchpad.environments import Environment
 from launchpad.errors import LaunchpadError
+from launchpad.monitor.bench_drift import measure_drift
 from launchpad.paths import modules_dir, repo_root
 from launchpad.sandbox import control, workloads
 from launchpad.sandbox.bench_alarms import measure_alarm_delay
@@ -76,6 +79,7 @@ resource "aws_sqs_queue" "floor" {
 """
 STEPS = ("init", "apply", "replan", "destroy")
 POLICY = "policy"
+MONITOR_DRIFT = "monitor/drift"
 GUARDED_UPDATE = "deploy/guarded-update"
 POLICY_ROUNDS = 2  # best of: a cold file cache or a busy second must not decide the ratio
 AUTHORIZATION = "sandbox/authorization"
@@ -347,7 +351,7 @@ def run(
     }
     every = subjects()
     selected = [s for s in every if wanted(s.name)]
-    others = [*sandbox_measures, POLICY, SUITE_PROFILE]
+    others = [*sandbox_measures, MONITOR_DRIFT, POLICY, SUITE_PROFILE]
     if not selected and not any(wanted(n) for n in others):
         names = ", ".join([*(s.name for s in every), *others])
         raise LaunchpadError(f"nothing matches {' or '.join(only)}; choose from: {names}")
@@ -358,6 +362,8 @@ def run(
     for name, measure_one in sandbox_measures.items():
         if wanted(name):
             yield name, measure_one(endpoint_url)
+    if wanted(MONITOR_DRIFT):
+        yield MONITOR_DRIFT, measure_drift()
     if wanted(POLICY):
         yield POLICY, measure_policy()
     if wanted(SUITE_PROFILE):
@@ -388,19 +394,30 @@ def write(document: dict[str, Any], output_dir: Path) -> Path:
     return path
 
 
-UNITLESS = frozenset({"ratio", "time_scale"})
-COUNTS = frozenset({"mutating_calls", "calls", "tests"})
+UNITLESS = frozenset(
+    {
+        "ratio",
+        "time_scale",
+        "job_to_parse",
+        "evidently_to_job",
+        "ks_max_abs_error",
+        "wasserstein_max_rel_error",
+    }
+)
+COUNTS = frozenset({"mutating_calls", "calls", "tests", "records"})
 
 
 def format_value(name: str, value: float) -> str:
     """``apply   12.3s``; below a second, milliseconds (``alarm_to_rollback_seconds   12ms``); a value
     measured in milliseconds (``*_ms``) with three decimals; a ratio and a count have no unit."""
     if name in UNITLESS:
-        return f"{name} {value:5.2f}"
+        return f"{name} {value:5.2f}" if value >= 0.01 else f"{name} {value:.2e}"
     if name in COUNTS or name.endswith("_runs"):
         return f"{name} {value:4.0f}"
     if name.endswith("_ms"):
         return f"{name} {value:7.3f}ms"
+    if name.endswith("_mib"):
+        return f"{name} {value:7.1f}MiB"
     if value < 1:
         return f"{name} {value * 1000:5.0f}ms"
     return f"{name} {value:6.1f}s"

@@ -209,3 +209,10 @@ def test_a_failing_suite_gives_no_profile(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setattr(bench.subprocess, "run", lambda command, **_: subprocess.CompletedProcess(command, 1))
     with pytest.raises(LaunchpadError, match="the suite failed"):
         bench.measure_suite(tmp_path)
+
+
+def test_the_drift_bench_reports_memory_ratios_and_errors_readably() -> None:
+    assert bench.format_value("job_peak_mib", 181.25) == "job_peak_mib   181.2MiB"
+    assert bench.format_value("job_to_parse", 1.234) == "job_to_parse  1.23"
+    assert bench.format_value("ks_max_abs_error", 0.00031) == "ks_max_abs_error 3.10e-04"
+    assert bench.format_value("records", 1e6) == "records 1000000"
