@@ -23,6 +23,7 @@ from launchpad.deploy import rollback as deploy_rollback
 from launchpad.deploy import rollout as deploy_rollout
 from launchpad.deploy import status as deploy_status
 from launchpad.deploy import traffic as deploy_traffic
+from launchpad.deploy.schema_errors import read_yaml
 from launchpad.environments import Environment
 from launchpad.errors import LaunchpadError, MonitorError, ToolchainError
 from launchpad.paths import assets_root, installed_from_checkout, modules_dir, repo_root
@@ -615,6 +616,22 @@ def _monitor() -> tuple[ModuleType, ModuleType]:
     return commands, job
 
 
+def _json_lines(path: Path) -> list[Any]:
+    """The documents of a local JSON Lines file (a line that is not JSON: MonitorError naming it)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MonitorError(f"cannot read {path}: {exc}") from None
+    documents = []
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            try:
+                documents.append(json.loads(line))
+            except json.JSONDecodeError:
+                raise MonitorError(f"{path} line {number} is not JSON") from None
+    return documents
+
+
 def _echo_document(document: dict[str, Any], as_json: bool, text: str) -> None:
     click.echo(json.dumps(document, indent=2, sort_keys=True) if as_json else text)
 
@@ -753,6 +770,125 @@ def monitor_run_command(
                 progress=progress,
             )
     _echo_document(result, as_json, monitor_commands.summary_line(result))
+
+
+@monitor_group.command("quality", cls=deploy_cli.JsonCommand)
+@click.option(
+    "--capture",
+    "capture_location",
+    required=True,
+    help="s3:// prefix of the endpoint's (or a variant's) capture, or a local folder of .jsonl files.",
+)
+@click.option(
+    "--feedback",
+    required=True,
+    help="The feedback bucket (s3://BUCKET, records under feedback/stage=.../endpoint=...), or a local "
+    "JSON Lines file of feedback records: their label is the ground truth.",
+)
+@click.option("--stage", type=click.Choice(["dev", "staging", "prod"]), default="prod", show_default=True)
+@click.option(
+    "--endpoint", required=True, help="The endpoint (the feedback partition and a metric dimension)."
+)
+@click.option("--out", "output", required=True, help="Folder or s3:// prefix for the results.")
+@click.option("--schedule", help="A metric dimension, as the drift job's.  [default: ENDPOINT-quality]")
+@click.option("--end", help="End of the window, RFC 3339.  [default: now]")
+@click.option(
+    "--window-minutes",
+    type=deploy_cli.Number(low=1, high=44640, integer=True),
+    default=1440,
+    show_default=True,
+)
+@click.option(
+    "--problem-type",
+    type=click.Choice(["BinaryClassification", "Regression"]),
+    default="BinaryClassification",
+    show_default=True,
+)
+@click.option(
+    "--threshold",
+    type=deploy_cli.Number(low=0, high=1),
+    default=0.5,
+    show_default=True,
+    help="BinaryClassification: the score from which the prediction is 1.",
+)
+@click.option(
+    "--field",
+    default="probability",
+    show_default=True,
+    help="The prediction's field in the endpoint's JSON output (a number or CSV output: itself).",
+)
+@click.option(
+    "--model-card",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Check the model card's evaluation.metrics thresholds.",
+)
+@click.option(
+    "--publish-metrics", is_flag=True, help="Put the metrics to CloudWatch (Model Monitor's names)."
+)
+@_JSON_OPTION
+@friendly_errors
+def monitor_quality_command(
+    capture_location: str,
+    feedback: str,
+    stage: str,
+    endpoint: str,
+    output: str,
+    schedule: str | None,
+    end: str | None,
+    window_minutes: float,
+    problem_type: str,
+    threshold: float,
+    field: str,
+    model_card: Path | None,
+    publish_metrics: bool,
+    as_json: bool,
+) -> None:
+    """Model quality of a window: the captured predictions joined, on the request's InferenceId, to the
+    labels of feedback records; Model Monitor's model-quality statistics.json and violations.
+
+    Exit codes: 0 scored (violations or not: read the result), 2 usage, 24 nothing to score or input it
+    cannot use (nothing written).
+    """
+    monitor_commands, monitor_job = _monitor()
+    from launchpad.monitor import feedback as monitor_feedback
+    from launchpad.monitor import quality as monitor_quality
+
+    with deploy_cli.json_errors(as_json):
+        try:
+            start, stop = monitor_job.window(
+                monitor_job.parse_time(end) if end else None, int(window_minutes)
+            )
+        except monitor_job.JobError as exc:
+            raise MonitorError(str(exc)) from None
+        if feedback.startswith("s3://"):
+            bucket = feedback.removeprefix("s3://").strip("/")
+            client = AwsTarget.from_env().client("s3")
+            records = monitor_feedback.read_records(
+                client, bucket, stage=stage, endpoint=endpoint, start=start, end=stop
+            )
+        else:
+            records = monitor_feedback.check_records(_json_lines(Path(feedback)))
+        card = read_yaml(model_card, "model card") if model_card else {}
+        result = monitor_commands.quality(
+            capture_location,
+            records,
+            output,
+            start=start,
+            end=stop,
+            endpoint=endpoint,
+            schedule=schedule or f"{endpoint}-quality",
+            problem_type=problem_type,
+            threshold=threshold,
+            field=field,
+            card_thresholds=monitor_quality.thresholds_from_card(card),
+            cloudwatch=AwsTarget.from_env().client("cloudwatch") if publish_metrics else None,
+        )
+    text = ", ".join(f"{k} {v:.4g}" for k, v in result["metrics"].items() if isinstance(v, int | float))
+    lines_out = [f"{endpoint}: {result['join']} -> {text}"]
+    lines_out += [
+        f"  violation {v['constraint_check_type']}: {v['description']}" for v in result["violations"]
+    ]
+    _echo_document(result, as_json, "\n".join(lines_out))
 
 
 @monitor_group.command("report")

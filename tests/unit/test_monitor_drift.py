@@ -325,3 +325,51 @@ def test_predictions_are_keyed_by_the_inference_id_for_ground_truth() -> None:
     found, problems = capture.predictions(lines, "f.jsonl")
     assert found == {"a": 0.8, "b#0": 0.1, "b#1": 0.7, "c": "0.25"}
     assert problems == ["f.jsonl line 5: no readable endpointOutput"]
+
+
+def _feedback(inference_id: str, label: int) -> dict[str, Any]:
+    return {
+        "schema_version": 1,
+        "inference_id": inference_id,
+        "stage": "prod",
+        "endpoint": "ep",
+        "variant": "AllTraffic",
+        "model_version": "1.0.0",
+        "score": {"kind": "outcome", "value": bool(label)},
+        "label": label,
+        "received_at": "2026-12-07T11:40:00Z",
+        "source": "crm",
+        "comment": "patient Jane called",
+    }
+
+
+def test_the_cli_scores_captured_predictions_against_feedback_labels(tmp_path: Path) -> None:
+    folder = tmp_path / "capture" / "ep" / "AllTraffic" / "2026" / "12" / "07" / "11"
+    folder.mkdir(parents=True)
+    scores = {f"req-{i}": (0.9 if i % 4 else 0.2) for i in range(40)}  # one in four scored low
+    lines = []
+    for inference_id, score in scores.items():
+        line = json.loads(record("50,3,basic", inference_id=inference_id))
+        output = json.dumps({"predictions": [{"probability": score, "label": int(score >= 0.5)}]})
+        line["captureData"]["endpointOutput"] = {"data": output, "encoding": "JSON", "mode": "OUTPUT"}
+        lines.append(json.dumps(line))
+    (folder / "a.jsonl").write_text("\n".join(lines))
+    # ground truth: every request was positive, so the low scores are the errors; one label has no request
+    labels = [_feedback(i, 1) for i in scores] + [_feedback("req-unknown", 0)]
+    (tmp_path / "feedback.jsonl").write_text("\n".join(json.dumps(r) for r in labels))
+    card = tmp_path / "card.yaml"
+    card.write_text(
+        "evaluation:\n  metrics:\n    - {name: accuracy, threshold: 0.9, direction: higher_is_better}\n"
+    )
+    arguments = ["monitor", "quality", "--capture", str(tmp_path / "capture"), "--feedback"]
+    arguments += [str(tmp_path / "feedback.jsonl"), "--endpoint", "ep", "--out", str(tmp_path / "q")]
+    arguments += ["--end", "2026-12-07T12:00:00Z", "--model-card", str(card), "--json"]
+    ran = CliRunner().invoke(main, arguments)
+    assert ran.exit_code == 0, ran.output
+    result = json.loads(ran.stdout)
+    assert result["metrics"]["accuracy"] == pytest.approx(0.75)
+    assert result["join"]["matched"] == 40 and result["join"]["labels_without_prediction"] == 1
+    assert [v["metric_name"] for v in result["violations"]] == ["accuracy"]
+    assert "Jane" not in ran.output
+    written = json.loads((tmp_path / "q" / "statistics.json").read_text())
+    assert written["binary_classification_metrics"]["confusion_matrix"]["1"] == {"0": 10, "1": 30}

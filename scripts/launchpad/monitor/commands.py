@@ -18,7 +18,7 @@ from typing import Any
 from launchpad.aws import AwsTarget
 from launchpad.deploy.schema_errors import read_yaml
 from launchpad.errors import MonitorError
-from launchpad.monitor import capture, job, profile
+from launchpad.monitor import capture, drift, job, profile
 
 LOG = logging.getLogger(__name__)
 BASELINE_FILES = ("statistics.json", "constraints.json")
@@ -281,3 +281,72 @@ def status(locations: Sequence[str], s3: Any = None) -> dict[str, Any]:
         for f in latest.get("features", [])
     }
     return {"latest": latest, "runs": len(runs), "trend": trend}
+
+
+# -- model quality -------------------------------------------------------------------------------------------
+QUALITY_NAMESPACE = "aws/sagemaker/Endpoints/model-metrics"
+
+
+def _capture_predictions(
+    location: str, start: datetime, end: datetime, field: str, s3: Any
+) -> dict[str, Any]:
+    if location.startswith("s3://"):
+        client = _s3(s3)
+        bucket, _ = job.split_uri(location)
+        files: Iterable[tuple[str, Iterable[bytes | str]]] = job.s3_files(
+            client, bucket, job.capture_keys(client, location, start, end)
+        )
+    else:
+        files = capture.iter_local(_local_files([Path(location)]))
+    found: dict[str, Any] = {}
+    for name, lines in files:
+        predictions, problems = capture.predictions(lines, name, field)
+        found.update(predictions)
+        for problem in problems[: capture.MAX_EXAMPLES]:
+            LOG.warning("%s", problem)
+    return found
+
+
+def _labels(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    return {r["inference_id"]: r["label"] for r in records if r.get("label") is not None}
+
+
+def quality(
+    capture_location: str,
+    labels: Iterable[Mapping[str, Any]],
+    output: str,
+    *,
+    start: datetime,
+    end: datetime,
+    endpoint: str,
+    schedule: str,
+    problem_type: str = "BinaryClassification",
+    threshold: float = 0.5,
+    field: str = "probability",
+    card_thresholds: Sequence[Mapping[str, Any]] = (),
+    cloudwatch: Any = None,
+    s3: Any = None,
+) -> dict[str, Any]:
+    """Model quality of a window: captured predictions joined to feedback labels on the inference id,
+    Model Monitor's model-quality statistics.json and violations, and its metrics when ``cloudwatch``."""
+    from launchpad.monitor import quality as quality_metrics
+
+    predictions = _capture_predictions(capture_location, start, end, field, s3)
+    joined = quality_metrics.join(predictions, _labels(labels))
+    try:
+        statistics = quality_metrics.statistics(joined, problem_type, threshold)
+        violations = quality_metrics.check_constraints(statistics, card_thresholds)
+    except quality_metrics.QualityError as exc:
+        raise MonitorError(f"model quality of {endpoint}: {exc} ({joined.counts()})") from None
+    write_documents(output, {"statistics.json": statistics, "constraint_violations.json": violations}, s3=s3)
+    section = next(v for k, v in statistics.items() if k.endswith("_metrics"))
+    values = {k: v["value"] for k, v in section.items() if isinstance(v, dict) and "value" in v}
+    if cloudwatch is not None:
+        data = [
+            {"MetricName": name, "Value": float(value), "Dimensions": drift.dimensions(endpoint, schedule)}
+            for name, value in values.items()
+            if value is not None
+        ]
+        for first in range(0, len(data), 20):
+            cloudwatch.put_metric_data(Namespace=QUALITY_NAMESPACE, MetricData=data[first : first + 20])
+    return {"results": output, "join": joined.counts(), "metrics": values, **violations}

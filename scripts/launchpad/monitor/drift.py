@@ -363,9 +363,13 @@ def compare(
     }, violations
 
 
+def dimensions(endpoint: str, schedule: str) -> list[dict[str, str]]:
+    """Model Monitor's metric dimensions (its data, model quality and bias metrics alike)."""
+    return [{"Name": "Endpoint", "Value": endpoint}, {"Name": "MonitoringSchedule", "Value": schedule}]
+
+
 def metric_data(run: Mapping[str, Any], endpoint: str, schedule: str) -> list[dict[str, Any]]:
     """PutMetricData entries of a run, under Model Monitor's namespace, metric names and dimensions."""
-    dimensions = [{"Name": "Endpoint", "Value": endpoint}, {"Name": "MonitoringSchedule", "Value": schedule}]
     data: list[dict[str, Any]] = [
         {"MetricName": "records_read", "Value": float(run["records"]["rows"]), "Unit": "Count"},
         {"MetricName": "malformed_records", "Value": float(run["records"]["malformed"]), "Unit": "Count"},
@@ -382,5 +386,5 @@ def metric_data(run: Mapping[str, Any], endpoint: str, schedule: str) -> list[di
             share = (feature["rows"] - feature["missing"]) / feature["rows"]
             data.append({"MetricName": f"feature_non_null_{feature['name']}", "Value": share})
     for entry in data:
-        entry["Dimensions"] = dimensions
+        entry["Dimensions"] = dimensions(endpoint, schedule)
     return [e for e in data if math.isfinite(float(e["Value"]))]
