@@ -34,7 +34,8 @@ from launchpad.sandbox.authz import acting, principals
 from launchpad.sandbox.authz.arns import MappingError
 from launchpad.sandbox.authz.principals import Principal
 from launchpad.sandbox.authz.requests import Check, plan
-from tests.sandbox.support import client_error, execution_role
+from launchpad.sandbox.patches.sagemaker_processing import prebuilt_image
+from tests.sandbox.support import client_error, execution_role, service_role
 
 HERE = Path(__file__).parent
 SCRIPTS = Path(__file__).resolve().parents[3] / "scripts" / "launchpad"
@@ -157,6 +158,78 @@ def test_the_sources_named_in_the_table_exist() -> None:
     for row in ROWS:
         for source in row["sources"]:
             assert (SCRIPTS / source).is_file(), f"{_row_id(row)}: {source}"
+
+
+def _sagemaker_keys(operation: str, params: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The sagemaker: condition keys of the call's own authorization."""
+    check = plan(acting.call("sagemaker", operation, params, REGION), CALLER).checks[0]
+    return {k: tuple(v) for k, v in check.context.items() if k.startswith("sagemaker:")}
+
+
+VOLUME_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1111bbbb-12ab-34cd-56ef-1234567890ab"
+OUTPUT_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0000aaaa-12ab-34cd-56ef-1234567890ab"
+
+
+def test_training_and_transform_jobs_carry_the_request_keys_of_their_own_members() -> None:
+    """The Service Authorization Reference lists these keys for CreateTrainingJob and CreateTransformJob
+    too; each is read from that operation's own members (a heterogeneous cluster: every group's type)."""
+    training = {
+        "TrainingJobName": "churn-train",
+        "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/churn-execution",
+        "ResourceConfig": {
+            "InstanceGroups": [
+                {"InstanceGroupName": "a", "InstanceType": "ml.m5.xlarge", "InstanceCount": 1},
+                {"InstanceGroupName": "b", "InstanceType": "ml.g5.xlarge", "InstanceCount": 1},
+            ],
+            "VolumeSizeInGB": 30,
+            "VolumeKmsKeyId": VOLUME_KEY,
+        },
+        "OutputDataConfig": {"S3OutputPath": "s3://churn/models", "KmsKeyId": OUTPUT_KEY},
+        "EnableNetworkIsolation": True,
+        "EnableInterContainerTrafficEncryption": False,
+        "VpcConfig": {"Subnets": ["subnet-0a1b2c3d"], "SecurityGroupIds": ["sg-0a1b2c3d", "sg-4e5f6a7b"]},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
+    }
+    assert _sagemaker_keys("CreateTrainingJob", training) == {
+        "sagemaker:volumekmskeyarn": (VOLUME_KEY,),
+        "sagemaker:outputkmskeyarn": (OUTPUT_KEY,),
+        "sagemaker:instancetypes": ("ml.m5.xlarge", "ml.g5.xlarge"),
+        "sagemaker:intercontainertrafficencryption": ("false",),
+        "sagemaker:networkisolation": ("true",),
+        "sagemaker:vpcsubnets": ("subnet-0a1b2c3d",),
+        "sagemaker:vpcsecuritygroupids": ("sg-0a1b2c3d", "sg-4e5f6a7b"),
+        "sagemaker:maxruntimeinseconds": ("86400",),
+    }
+    transform = {
+        "TransformJobName": "churn-batch",
+        "ModelName": "churn-a",
+        "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://c/in"}}},
+        "TransformOutput": {"S3OutputPath": "s3://churn/out", "KmsKeyId": OUTPUT_KEY},
+        "TransformResources": {
+            "InstanceType": "ml.m5.large",
+            "InstanceCount": 1,
+            "VolumeKmsKeyId": VOLUME_KEY,
+        },
+    }
+    assert _sagemaker_keys("CreateTransformJob", transform) == {
+        "sagemaker:volumekmskeyarn": (VOLUME_KEY,),
+        "sagemaker:outputkmskeyarn": (OUTPUT_KEY,),
+        "sagemaker:instancetypes": ("ml.m5.large",),
+    }
+
+
+def test_a_member_the_request_leaves_out_is_no_key_of_the_context() -> None:
+    """No VpcConfig: no sagemaker:VpcSubnets (a condition on it fails, its ...IfExists form holds)."""
+    minimal = {
+        "ProcessingJobName": "bare",
+        "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/processor",
+        "AppSpecification": {"ImageUri": prebuilt_image(REGION, "1.2-1")},
+        "ProcessingResources": {
+            "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 1}
+        },
+        "NetworkConfig": {},
+    }
+    assert _sagemaker_keys("CreateProcessingJob", minimal) == {"sagemaker:instancetypes": ("ml.m5.large",)}
 
 
 # -- what the sandbox cannot tell is refused, loudly ---------------------------------------------------------
@@ -567,6 +640,131 @@ def test_create_model_needs_iam_pass_role_to_sagemaker(sandbox_target: AwsTarget
     assert refused(lambda: sagemaker.create_model(**model))[0] == "AccessDeniedException"
     role.allow(create, pass_to("sagemaker.amazonaws.com"))
     sagemaker.create_model(**model)
+
+
+def _processing_job(target: AwsTarget, name: str, role: str, volume: str, output: str) -> dict[str, Any]:
+    """A CreateProcessingJob request as model-monitoring's schedule makes it: volume and output keys,
+    encryption between containers, a VPC."""
+    return {
+        "ProcessingJobName": name,
+        "RoleArn": role,
+        "AppSpecification": {
+            "ImageUri": prebuilt_image(target.region, "1.2-1"),
+            "ContainerEntrypoint": ["python3", "-c", "pass"],
+        },
+        "ProcessingOutputConfig": {
+            "KmsKeyId": output,
+            "Outputs": [
+                {
+                    "OutputName": "results",
+                    "S3Output": {
+                        "S3Uri": f"s3://monitor-{target.account_id}/results",
+                        "LocalPath": "/opt/ml/processing/output",
+                        "S3UploadMode": "EndOfJob",
+                    },
+                }
+            ],
+        },
+        "ProcessingResources": {
+            "ClusterConfig": {
+                "InstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+                "VolumeSizeInGB": 1,
+                "VolumeKmsKeyId": volume,
+            }
+        },
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+        "NetworkConfig": {
+            "EnableInterContainerTrafficEncryption": True,
+            "VpcConfig": {
+                "Subnets": ["subnet-0a1b2c3d", "subnet-4e5f6a7b"],
+                "SecurityGroupIds": ["sg-0a1b2c3d"],
+            },
+        },
+    }
+
+
+def _changed(request: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """``request`` with the member at ``path`` (dot-separated) set to ``value``, or left out for None."""
+    changed = json.loads(json.dumps(request))
+    *parents, last = path.split(".")
+    where = changed
+    for member in parents:
+        where = where[member]
+    if value is None:
+        del where[last]
+    else:
+        where[last] = value
+    return changed
+
+
+def test_create_processing_job_is_authorized_on_its_request_keys(
+    sandbox_target: AwsTarget, role: Role
+) -> None:
+    """The Service Authorization Reference's keys for sagemaker:CreateProcessingJob, as model-monitoring's
+    scheduler role is allowed them: each mismatch is refused naming the action, and nothing is stored."""
+    kms = sandbox_target.client("kms")
+    volume, output, other = (kms.create_key()["KeyMetadata"]["Arn"] for _ in range(3))
+    job_role = service_role(sandbox_target, "processor", "sagemaker.amazonaws.com")
+    jobs = f"arn:aws:sagemaker:{sandbox_target.region}:{sandbox_target.account_id}:processing-job"
+
+    def create(volume_condition: str = "ArnLike") -> dict[str, Any]:
+        return {
+            "Sid": "CreateMonitorJobs",
+            "Effect": "Allow",
+            "Action": "sagemaker:CreateProcessingJob",
+            "Resource": f"{jobs}/monitor-*",
+            "Condition": {
+                volume_condition: {"sagemaker:VolumeKmsKeyArn": volume},
+                "ArnEquals": {"sagemaker:OutputKmsKeyArn": output},
+                "Bool": {"sagemaker:InterContainerTrafficEncryption": "true"},
+                "ForAllValues:StringEquals": {
+                    "sagemaker:VpcSubnets": ["subnet-0a1b2c3d", "subnet-4e5f6a7b"],
+                    "sagemaker:VpcSecurityGroupIds": ["sg-0a1b2c3d"],
+                },
+                "ForAllValues:StringLike": {"sagemaker:InstanceTypes": "ml.m5.*"},
+                "NumericLessThanEquals": {"sagemaker:MaxRuntimeInSeconds": "3600"},
+            },
+        }
+
+    passing = {"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole", "Resource": job_role}
+    role.allow(create(), passing)  # PutRolePolicy takes these keys: the sandbox evaluates them
+    sagemaker = role.client("sagemaker")
+    good = _processing_job(sandbox_target, "monitor-1", job_role, volume, output)
+    assert sagemaker.create_processing_job(**good)["ProcessingJobArn"] == f"{jobs}/monitor-1"
+
+    mismatches = {
+        "another volume key": ("ProcessingResources.ClusterConfig.VolumeKmsKeyId", other),
+        "no volume key": ("ProcessingResources.ClusterConfig.VolumeKmsKeyId", None),
+        "another output key": ("ProcessingOutputConfig.KmsKeyId", other),
+        "unencrypted between containers": ("NetworkConfig.EnableInterContainerTrafficEncryption", False),
+        "encryption left out": ("NetworkConfig.EnableInterContainerTrafficEncryption", None),
+        "one more subnet": ("NetworkConfig.VpcConfig.Subnets", ["subnet-0a1b2c3d", "subnet-99999999"]),
+        "another security group": ("NetworkConfig.VpcConfig.SecurityGroupIds", ["sg-99999999"]),
+        "another instance type": ("ProcessingResources.ClusterConfig.InstanceType", "ml.p3.2xlarge"),
+        "longer runtime": ("StoppingCondition.MaxRuntimeInSeconds", 7200),
+    }
+    for case, (path, value) in mismatches.items():
+        request = _changed(good, path, value)
+        request["ProcessingJobName"] = "monitor-2"
+        code, message = refused(lambda request=request: sagemaker.create_processing_job(**request))
+        assert code == "AccessDeniedException", case
+        assert f"not authorized to perform: sagemaker:CreateProcessingJob on resource: {jobs}/monitor-2" in (
+            message
+        ), (case, message)
+    names = [
+        j["ProcessingJobName"]
+        for j in sandbox_target.client("sagemaker").list_processing_jobs()["ProcessingJobSummaries"]
+    ]
+    assert names == ["monitor-1"]
+
+    # A key the request does not carry: ...IfExists holds, and ForAllValues holds (AWS: "also returns true if
+    # there are no context keys in the request"): a policy meaning "only these subnets" also needs Null false.
+    role.allow(create("ArnLikeIfExists"), passing)
+    unkeyed = _changed(good, "ProcessingResources.ClusterConfig.VolumeKmsKeyId", None)
+    sagemaker.create_processing_job(**{**unkeyed, "ProcessingJobName": "monitor-3"})
+    outside = _changed(good, "NetworkConfig.VpcConfig", None)
+    sagemaker.create_processing_job(**{**outside, "ProcessingJobName": "monitor-4"})
 
 
 SCALABLE = {

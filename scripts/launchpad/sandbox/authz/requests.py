@@ -122,23 +122,122 @@ def _kms_keys(call: Call, principal: Principal) -> Context:
     return keys
 
 
+def _at(params: Mapping[str, Any], *path: str) -> Any:
+    """The request's value at ``path`` (nested structure members), None where the request has none."""
+    value: Any = params
+    for member in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(member)
+    return value
+
+
+def _text(value: Any) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) and value else ()
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
+def _flag(value: Any) -> tuple[str, ...]:
+    return ("true" if value else "false",) if isinstance(value, bool) else ()
+
+
+def _number(value: Any) -> tuple[str, ...]:
+    return (str(value),) if isinstance(value, int) and not isinstance(value, bool) else ()
+
+
+def _instance_types(*types: Any) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t for t in types if isinstance(t, str) and t))
+
+
+def _training_instance_types(p: Mapping[str, Any]) -> tuple[str, ...]:
+    groups = _at(p, "ResourceConfig", "InstanceGroups")
+    grouped = (
+        [g.get("InstanceType") for g in groups if isinstance(g, Mapping)] if isinstance(groups, list) else []
+    )
+    return _instance_types(_at(p, "ResourceConfig", "InstanceType"), *grouped)
+
+
+def _variant_instance_types(p: Mapping[str, Any]) -> tuple[str, ...]:
+    variants = p.get("ProductionVariants")
+    listed = variants if isinstance(variants, list) else []
+    return _instance_types(*(v.get("InstanceType") for v in listed if isinstance(v, Mapping)))
+
+
+_Where = Callable[[Mapping[str, Any]], tuple[str, ...]]
+
+# SageMaker's request keys (Service Authorization Reference, Amazon SageMaker, condition keys), per operation:
+# where in the request each one's values are. A key is in the context only when the request sets its member
+# (no VpcConfig: no sagemaker:VpcSubnets), so a condition on it fails and its ...IfExists form holds. The
+# ...KmsKeyArn keys are the request's KmsKeyId/VolumeKmsKeyId as given ("The ARN of the key-id must be
+# used"; AWS does not say it resolves a key ID or alias, and the sandbox does not: such a request matches no
+# ArnEquals on the key's ARN). VpcSubnets, VpcSecurityGroupIds and InstanceTypes are multivalued
+# (ArrayOfString: use ForAllValues/ForAnyValue); MaxRuntimeInSeconds is numeric.
+SAGEMAKER_KEYS: dict[str, dict[str, _Where]] = {
+    "CreateProcessingJob": {
+        "sagemaker:volumekmskeyarn": lambda p: _text(
+            _at(p, "ProcessingResources", "ClusterConfig", "VolumeKmsKeyId")
+        ),
+        "sagemaker:outputkmskeyarn": lambda p: _text(_at(p, "ProcessingOutputConfig", "KmsKeyId")),
+        "sagemaker:instancetypes": lambda p: _instance_types(
+            _at(p, "ProcessingResources", "ClusterConfig", "InstanceType")
+        ),
+        "sagemaker:intercontainertrafficencryption": lambda p: _flag(
+            _at(p, "NetworkConfig", "EnableInterContainerTrafficEncryption")
+        ),
+        "sagemaker:networkisolation": lambda p: _flag(_at(p, "NetworkConfig", "EnableNetworkIsolation")),
+        "sagemaker:vpcsubnets": lambda p: _texts(_at(p, "NetworkConfig", "VpcConfig", "Subnets")),
+        "sagemaker:vpcsecuritygroupids": lambda p: _texts(
+            _at(p, "NetworkConfig", "VpcConfig", "SecurityGroupIds")
+        ),
+        "sagemaker:maxruntimeinseconds": lambda p: _number(
+            _at(p, "StoppingCondition", "MaxRuntimeInSeconds")
+        ),
+    },
+    "CreateTrainingJob": {
+        "sagemaker:volumekmskeyarn": lambda p: _text(_at(p, "ResourceConfig", "VolumeKmsKeyId")),
+        "sagemaker:outputkmskeyarn": lambda p: _text(_at(p, "OutputDataConfig", "KmsKeyId")),
+        "sagemaker:instancetypes": _training_instance_types,
+        "sagemaker:intercontainertrafficencryption": lambda p: _flag(
+            p.get("EnableInterContainerTrafficEncryption")
+        ),
+        "sagemaker:networkisolation": lambda p: _flag(p.get("EnableNetworkIsolation")),
+        "sagemaker:vpcsubnets": lambda p: _texts(_at(p, "VpcConfig", "Subnets")),
+        "sagemaker:vpcsecuritygroupids": lambda p: _texts(_at(p, "VpcConfig", "SecurityGroupIds")),
+        "sagemaker:maxruntimeinseconds": lambda p: _number(
+            _at(p, "StoppingCondition", "MaxRuntimeInSeconds")
+        ),
+    },
+    "CreateTransformJob": {
+        "sagemaker:volumekmskeyarn": lambda p: _text(_at(p, "TransformResources", "VolumeKmsKeyId")),
+        "sagemaker:outputkmskeyarn": lambda p: _text(_at(p, "TransformOutput", "KmsKeyId")),
+        "sagemaker:instancetypes": lambda p: _instance_types(_at(p, "TransformResources", "InstanceType")),
+    },
+    "CreateEndpointConfig": {
+        "sagemaker:volumekmskeyarn": lambda p: _text(p.get("KmsKeyId")),
+        "sagemaker:volumekmskey": lambda p: _text(p.get("KmsKeyId")),  # deprecated for VolumeKmsKeyArn
+        "sagemaker:instancetypes": _variant_instance_types,
+    },
+    "CreateModel": {
+        # its absence read as the API's default, false
+        "sagemaker:networkisolation": lambda p: ("true" if p.get("EnableNetworkIsolation") else "false",),
+        "sagemaker:vpcsubnets": lambda p: _texts(_at(p, "VpcConfig", "Subnets")),
+        "sagemaker:vpcsecuritygroupids": lambda p: _texts(_at(p, "VpcConfig", "SecurityGroupIds")),
+    },
+}
+
+
 def _sagemaker_keys(call: Call, principal: Principal) -> Context:
     keys: Context = {}
     params = call.params
     if isinstance(params.get("ModelApprovalStatus"), str):
         keys["sagemaker:modelapprovalstatus"] = (params["ModelApprovalStatus"],)
-    if call.operation == "CreateEndpointConfig":
-        if isinstance(params.get("KmsKeyId"), str):
-            keys["sagemaker:volumekmskey"] = (params["KmsKeyId"],)
-        types = [v["InstanceType"] for v in params.get("ProductionVariants") or [] if v.get("InstanceType")]
-        if types:
-            keys["sagemaker:instancetypes"] = tuple(types)
-    if call.operation == "CreateModel":
-        keys["sagemaker:networkisolation"] = ("true" if params.get("EnableNetworkIsolation") else "false",)
-        vpc = params.get("VpcConfig") or {}
-        if vpc:
-            keys["sagemaker:vpcsubnets"] = tuple(vpc.get("Subnets") or ())
-            keys["sagemaker:vpcsecuritygroupids"] = tuple(vpc.get("SecurityGroupIds") or ())
+    for key, where in SAGEMAKER_KEYS.get(call.operation, {}).items():
+        values = where(params)
+        if values:
+            keys[key] = values
     return keys
 
 
