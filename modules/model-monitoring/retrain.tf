@@ -217,6 +217,7 @@ resource "aws_lambda_function" "retrain" {
       FEEDBACK_BUCKET   = local.s3.feedback.bucket
       FEEDBACK_PREFIX   = local.s3.feedback.prefix
       MAX_LOOKBACK_DAYS = tostring(var.retrain.max_lookback_days)
+      ROLE_NAME         = aws_iam_role.retrain.name
     }
   }
 

@@ -146,6 +146,19 @@ data "aws_iam_policy_document" "scheduler" {
       variable = "sagemaker:VpcSecurityGroupIds"
       values   = var.network.security_group_ids
     }
+
+    # ForAllValues holds for a request without the key, so a job outside the VPC must be refused by Null.
+    condition {
+      test     = "Null"
+      variable = "sagemaker:VpcSubnets"
+      values   = ["false"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "sagemaker:VpcSecurityGroupIds"
+      values   = ["false"]
+    }
   }
 
   statement {

@@ -31,7 +31,9 @@ SETTINGS = retrain.Settings(
     feedback_bucket=BUCKET,
     feedback_prefix=PREFIX,
     max_lookback=timedelta(days=30),
+    role_name="lp-churn-retrain",
 )
+ROLE_SESSION = "arn:aws:sts::123456789012:assumed-role/lp-churn-retrain/lp-churn-retrain"
 ALARM = {
     "version": "0",
     "id": "5f1e8a3c-7f6e-4d0a-9b1e-0c7d2a9e4b11",
@@ -60,16 +62,22 @@ class Clients:
         self.pipeline = Stubber(self.codepipeline)
         self.storage = Stubber(self.s3)
 
-    def executions(self, *starts: datetime) -> None:
+    def executions(self, *starts: datetime, by: str = ROLE_SESSION) -> None:
+        """The pipeline's executions, started at ``starts`` by StartPipelineExecution as ``by``, and one a
+        person's release started (its S3 source's event) just now, which the cooldown ignores."""
+        trigger = {"triggerType": "StartPipelineExecution", "triggerDetail": by}
+        released = {"triggerType": "CloudWatchEvent", "triggerDetail": "arn:aws:events:eu-west-1:1:rule/x"}
+        summaries = [
+            {"pipelineExecutionId": f"e-{i}", "status": "Succeeded", "startTime": start, "trigger": trigger}
+            for i, start in enumerate(starts)
+        ]
+        summaries.append(
+            {"pipelineExecutionId": "r", "status": "Succeeded", "startTime": NOW, "trigger": released}
+        )
         self.pipeline.add_response(
             "list_pipeline_executions",
-            {
-                "pipelineExecutionSummaries": [
-                    {"pipelineExecutionId": f"e-{i}", "status": "Succeeded", "startTime": start}
-                    for i, start in enumerate(starts)
-                ]
-            },
-            {"pipelineName": PIPELINE, "maxResults": 10},
+            {"pipelineExecutionSummaries": summaries},
+            {"pipelineName": PIPELINE, "maxResults": 100},
         )
 
     def listing(self, start_after: str, objects: dict[str, datetime]) -> None:
@@ -219,6 +227,7 @@ def test_the_handler_logs_one_json_decision_without_record_content(
         "FEEDBACK_BUCKET": BUCKET,
         "FEEDBACK_PREFIX": PREFIX,
         "MAX_LOOKBACK_DAYS": "30",
+        "ROLE_NAME": "lp-churn-retrain",
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)

@@ -74,6 +74,7 @@ class Settings:
     feedback_bucket: str
     feedback_prefix: str
     max_lookback: timedelta
+    role_name: str
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:
@@ -84,6 +85,7 @@ class Settings:
             feedback_bucket=environ["FEEDBACK_BUCKET"],
             feedback_prefix=environ.get("FEEDBACK_PREFIX", ""),
             max_lookback=timedelta(days=int(environ["MAX_LOOKBACK_DAYS"])),
+            role_name=environ["ROLE_NAME"],
         )
 
 
@@ -108,12 +110,22 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def last_execution_start(codepipeline: CodePipelineClient, pipeline: str) -> datetime | None:
-    """When the pipeline's most recent execution started, whatever started it; None if it never ran."""
-    summaries = codepipeline.list_pipeline_executions(pipelineName=pipeline, maxResults=10)[
+def last_execution_start(codepipeline: CodePipelineClient, pipeline: str, role_name: str) -> datetime | None:
+    """When this function last started a retraining: the newest of the pipeline's last 100 executions that
+    ``StartPipelineExecution`` started as the function's role (``triggerDetail`` is the caller's
+    ``assumed-role/<role>/<session>``); None if it never did. A release a person started does not count: the
+    cooldown spaces automatic retrainings, and new labels are counted since the last of them."""
+    summaries = codepipeline.list_pipeline_executions(pipelineName=pipeline, maxResults=100)[
         "pipelineExecutionSummaries"
     ]
-    starts = [s["startTime"] for s in summaries if "startTime" in s]
+    mine = f":assumed-role/{role_name}/"
+    starts = [
+        s["startTime"]
+        for s in summaries
+        if "startTime" in s
+        and (s.get("trigger") or {}).get("triggerType") == "StartPipelineExecution"
+        and mine in (s.get("trigger") or {}).get("triggerDetail", "")
+    ]
     return max(starts) if starts else None
 
 
@@ -182,7 +194,7 @@ def decide(
     if event.get("detail-type") != ALARM_STATE_CHANGE or state != "ALARM":
         return Decision(IGNORED, f"not a change to ALARM (state {state})", alarm, pipeline)
 
-    last = last_execution_start(codepipeline, pipeline)
+    last = last_execution_start(codepipeline, pipeline, settings.role_name)
     if last is not None and now - last < settings.cooldown:
         return Decision(SKIPPED, COOLDOWN, alarm, pipeline, last_execution_start=_iso(last))
 
