@@ -557,6 +557,174 @@ def test_layers_are_unpacked_in_order_and_their_python_folder_is_importable(
     assert json.loads(invoke(account, "layered")["Body"]) == ["over", 1]
 
 
+# -- DeadLetterConfig and LoggingConfig ----------------------------------------------------------------------
+def _queue(target: AwsTarget, name: str) -> tuple[str, str]:
+    """A standard SQS queue of the target's account: (its URL, its ARN)."""
+    sqs = target.client("sqs")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn
+
+
+def _sends_to(*queues: str) -> list[dict[str, Any]]:
+    return [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": list(queues)}]
+
+
+def test_dead_letter_and_logging_configs_are_kept_and_answered_as_lambda_does(account: AwsTarget) -> None:
+    """CreateFunction/UpdateFunctionConfiguration keep DeadLetterConfig and LoggingConfig, GetFunction and
+    GetFunctionConfiguration answer them; LoggingConfig's defaults (Text, /aws/lambda/<function>) when not
+    given, JSON's levels INFO; levels with Text and bad values are refused and change nothing."""
+    _, first = _queue(account, "configs-dlq")
+    _, second = _queue(account, "configs-dlq-2")
+    role = execution_role(account, "configs", _sends_to(first, second))
+    lam = account.client("lambda")
+    code = package(**{"app.py": ECHO})
+    create_function(account, "plain-config", code, role)
+    plain = lam.get_function_configuration(FunctionName="plain-config")
+    assert "DeadLetterConfig" not in plain
+    assert plain["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/aws/lambda/plain-config"}
+    create_function(
+        account,
+        "configured",
+        code,
+        role,
+        DeadLetterConfig={"TargetArn": first},
+        LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "WARN"},
+    )
+    for answer in (
+        lam.get_function_configuration(FunctionName="configured"),
+        lam.get_function(FunctionName="configured")["Configuration"],
+    ):
+        assert answer["DeadLetterConfig"] == {"TargetArn": first}
+        assert answer["LoggingConfig"] == {
+            "LogFormat": "JSON",
+            "ApplicationLogLevel": "WARN",
+            "SystemLogLevel": "INFO",
+            "LogGroup": "/aws/lambda/configured",
+        }
+    updated = lam.update_function_configuration(
+        FunctionName="configured",
+        DeadLetterConfig={"TargetArn": second},
+        LoggingConfig={"LogFormat": "Text", "LogGroup": "/launchpad/configured"},
+    )
+    assert updated["DeadLetterConfig"] == {"TargetArn": second}
+    assert updated["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/launchpad/configured"}
+    client = unchecked_client(account, "lambda")
+    refused = [
+        (
+            {"LoggingConfig": {"LogFormat": "Text", "SystemLogLevel": "WARN"}},
+            "InvalidParameterValueException",
+            'LogLevel is not supported when LogFormat is set to "Text". Remove LogLevel from your request or '
+            'change the LogFormat to "Json" and try again.',
+        ),
+        (
+            {"LoggingConfig": {"LogFormat": "XML"}},
+            "ValidationException",
+            "1 validation error detected: Value 'XML' at 'loggingConfig.logFormat' failed to satisfy "
+            "constraint: Member must satisfy enum value set: [JSON, Text]",
+        ),
+        (
+            {
+                "DeadLetterConfig": {
+                    "TargetArn": f"arn:aws:lambda:{account.region}:{account.account_id}:function:x"
+                }
+            },
+            "InvalidParameterValueException",
+            "The target ARN of DeadLetterConfig must be an Amazon SQS queue or an Amazon SNS topic: "
+            f"arn:aws:lambda:{account.region}:{account.account_id}:function:x",
+        ),
+    ]
+    for change, error_code, message in refused:
+        with pytest.raises(ClientError) as raised:
+            client.update_function_configuration(FunctionName="configured", **change)
+        assert client_error(raised) == (error_code, message)
+    kept = lam.get_function_configuration(FunctionName="configured")
+    assert (kept["DeadLetterConfig"], kept["LoggingConfig"]["LogFormat"]) == ({"TargetArn": second}, "Text")
+    removed = lam.update_function_configuration(FunctionName="configured", DeadLetterConfig={"TargetArn": ""})
+    assert "DeadLetterConfig" not in removed
+
+
+def test_a_dead_letter_queue_the_role_may_not_send_to_is_refused_and_nothing_is_kept(
+    account: AwsTarget,
+) -> None:
+    """AWS checks at CreateFunction and UpdateFunctionConfiguration that the execution role may call
+    SendMessage on the queue: refused, no function (or no change) is kept; allowed, it is."""
+    _, allowed = _queue(account, "allowed-dlq")
+    _, other = _queue(account, "other-dlq")
+    role = execution_role(account, "dlq-sender", _sends_to(allowed))
+    lam = account.client("lambda")
+    code = package(**{"app.py": ECHO})
+    message = "The provided execution role does not have permissions to call SendMessage on SQS"
+    with pytest.raises(ClientError) as raised:
+        create_function(account, "dlq-refused", code, role, DeadLetterConfig={"TargetArn": other})
+    assert client_error(raised) == ("InvalidParameterValueException", message)
+    assert "dlq-refused" not in [f["FunctionName"] for f in lam.list_functions()["Functions"]]
+    create_function(account, "dlq-refused", code, role, DeadLetterConfig={"TargetArn": allowed})
+    with pytest.raises(ClientError) as raised:
+        lam.update_function_configuration(FunctionName="dlq-refused", DeadLetterConfig={"TargetArn": other})
+    assert client_error(raised) == ("InvalidParameterValueException", message)
+    assert lam.get_function_configuration(FunctionName="dlq-refused")["DeadLetterConfig"] == {
+        "TargetArn": allowed
+    }
+
+
+def test_a_failed_asynchronous_invocation_goes_to_the_dead_letter_queue_after_two_retries(
+    account: AwsTarget,
+) -> None:
+    """An Event invocation that fails is retried twice, then its event (the body unchanged) is sent to the
+    dead-letter queue as the execution role, with Lambda's RequestID, ErrorCode and ErrorMessage."""
+    url, queue = _queue(account, "failing-dlq")
+    role = execution_role(account, "dead-letters", _sends_to(queue))
+    create_function(
+        account, "fails-async", package(**{"app.py": FAILING}), role, DeadLetterConfig={"TargetArn": queue}
+    )
+    answer = invoke(account, "fails-async", {"fail": True, "n": 7}, InvocationType="Event")
+    assert answer["StatusCode"] == 202
+    sqs = account.client("sqs")
+
+    def received() -> list[dict[str, Any]]:
+        found = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], MaxNumberOfMessages=10)
+        return list(found.get("Messages", []))
+
+    [letter] = poll(received, "the dead letter")
+    assert json.loads(letter["Body"]) == {"fail": True, "n": 7}
+    # Three attempts of the one invocation, each in the log under its request id; the same in the letter.
+    starts = [m for m in log_messages(account, "fails-async") if m.startswith("START RequestId: ")]
+    request_id = starts[0].split()[2]
+    assert starts == [f"START RequestId: {request_id} Version: $LATEST"] * 3
+    assert letter["MessageAttributes"] == {
+        "RequestID": {"StringValue": request_id, "DataType": "String"},
+        "ErrorCode": {"StringValue": "200", "DataType": "Number"},
+        "ErrorMessage": {"StringValue": "no such customer", "DataType": "String"},
+    }
+    # sqs:SendMessage as the role twice: CreateFunction's check, and the delivery.
+    assert workloads.usage(account, role)["actions"]["sqs:SendMessage"] == 2
+
+
+def test_a_custom_log_group_gets_the_functions_log(account: AwsTarget, role: str) -> None:
+    """LoggingConfig.LogGroup is where the function's log goes (and what its environment names); the
+    default group is not made."""
+    create_function(
+        account,
+        "custom-logs",
+        package(**{"app.py": WRITER_GROUP}),
+        role,
+        LoggingConfig={"LogGroup": "/lp/fn"},
+    )
+    answer = invoke(account, "custom-logs", {"x": 1})
+    assert json.loads(answer["Body"]) == ["/lp/fn", "/lp/fn"]
+    logs = account.client("logs")
+    messages = [e["message"] for e in logs.filter_log_events(logGroupName="/lp/fn")["events"]]
+    assert 'EVENT {"x": 1}' in messages and any(m.startswith("REPORT RequestId: ") for m in messages)
+    assert logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/custom-logs")["logGroups"] == []
+
+
+WRITER_GROUP = (
+    "import json, os\n\ndef handler(event, context):\n    print('EVENT ' + json.dumps(event))\n"
+    "    return [os.environ['AWS_LAMBDA_LOG_GROUP_NAME'], context.log_group_name]\n"
+)
+
+
 # -- S3 notifications ----------------------------------------------------------------------------------------
 def _notify(target: AwsTarget, bucket: str, function_arn: str) -> None:
     target.client("s3").put_bucket_notification_configuration(

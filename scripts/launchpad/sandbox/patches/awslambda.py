@@ -1,11 +1,13 @@
 """Lambda: ``Invoke`` runs the function's Python handler, as its execution role, in an execution environment.
 
-AWS (Lambda API Reference ``API_Invoke``, ``API_CreateFunction``, ``API_AddPermission``; Lambda Developer
-Guide "Lambda runtimes", "Understanding the Lambda execution environment lifecycle", "Using Lambda
-environment variables" (defined runtime environment variables), "Configure Lambda function timeout",
-"Configuring reserved concurrency", "Lambda quotas", "Sending Lambda function logs to CloudWatch Logs",
-"Defining Lambda function permissions with an execution role", "Working with resource-based IAM policies in
-Lambda"):
+AWS (Lambda API Reference ``API_Invoke``, ``API_CreateFunction``, ``API_UpdateFunctionConfiguration``,
+``API_DeadLetterConfig``, ``API_LoggingConfig``, ``API_AddPermission``; Lambda Developer Guide "Lambda
+runtimes", "Understanding the Lambda execution environment lifecycle", "Using Lambda environment variables"
+(defined runtime environment variables), "Configure Lambda function timeout", "Configuring reserved
+concurrency", "Lambda quotas", "Sending Lambda function logs to CloudWatch Logs", "Configuring advanced
+logging controls", "Log-level filtering", "Asynchronous invocation", "Capturing records of Lambda
+asynchronous invocations" (dead-letter queues), "Defining Lambda function permissions with an execution
+role", "Working with resource-based IAM policies in Lambda"):
 
 - ``Invoke`` ``RequestResponse`` answers 200 with the handler's return value as JSON; a handler that raised
   (or a runtime failure: an import error, a response that is not JSON-serialisable) answers 200 with
@@ -36,9 +38,28 @@ Lambda"):
   seconds") and its environment.
 - The log (``START RequestId: <id> Version: <v>``, the function's output, ``END RequestId: <id>``, ``REPORT
   RequestId: <id> Duration: ... Billed Duration: ... Memory Size: ... Max Memory Used: ...``) goes to the log
-  group ``/aws/lambda/<function>``, one stream per environment, written with the execution role's
+  group ``LoggingConfig.LogGroup`` (``/aws/lambda/<function>`` unless configured; also the environment's
+  ``AWS_LAMBDA_LOG_GROUP_NAME``), one stream per environment, written with the execution role's
   permissions (``logs:CreateLogGroup`` when the group is missing, ``logs:CreateLogStream``,
   ``logs:PutLogEvents``); a role without them leaves no log, silently (kept here as a refusal).
+- ``DeadLetterConfig`` (``TargetArn``: an SQS queue or SNS topic ARN, else ``InvalidParameterValueException``;
+  an empty one removes it) and ``LoggingConfig`` (``LogFormat`` ``Text`` or ``JSON``, ``Text`` and
+  ``/aws/lambda/<function>`` when not given; ``ApplicationLogLevel``/``SystemLogLevel`` only with ``JSON``,
+  ``INFO`` when not given, refused with ``Text``: "LogLevel is not supported when LogFormat is set to
+  "Text"...") are kept by ``CreateFunction`` and ``UpdateFunctionConfiguration`` (its ``LoggingConfig`` is the
+  whole configuration) and answered by ``GetFunction``, ``GetFunctionConfiguration`` and ``ListFunctions``.
+  Both calls check that the execution role may send to the target (``sqs:SendMessage``/``sns:Publish``;
+  ``InvalidParameterValueException`` "The provided execution role does not have permissions to call
+  SendMessage on SQS"), and keep nothing when refused.
+- An asynchronous invocation (``Event``, S3 notifications, EventBridge rules and Scheduler targets) whose
+  function fails (an error, a timeout, a runtime failure) is retried ``MaximumRetryAttempts`` times
+  (``PutFunctionEventInvokeConfig``; 2 by default) under the same request id; then its event, unchanged, is
+  sent to the dead-letter target as the execution role (SQS ``SendMessage``/SNS ``Publish``, authorized as
+  that call, with its KMS key for an encrypted topic), with the message attributes ``RequestID`` (String),
+  ``ErrorCode`` (Number: 200 for a function error, 429 when throttled) and ``ErrorMessage`` (String, the
+  error's message cut to 1 KB). Without a dead-letter target the event is discarded (logged); a refused or
+  failed delivery (no such queue, a FIFO queue, a message too large) is dropped and kept as a refusal. A
+  function with reserved concurrency 0 sends the event to the target at once, without retries.
 - Who may invoke: ``lambda:InvokeFunction`` on the function, from the caller's identity policies or the
   function's resource-based policy (``AddPermission``; for AWS services such as S3 and EventBridge, the
   policy names the service and the source: ``launchpad.sandbox.authz.policies``).
@@ -62,8 +83,15 @@ Not modelled, and said so:
   memory is measured instead (``Max Memory Used``) and an invocation that went over ``MemorySize`` fails as
   AWS's out-of-memory kill does (``Runtime.OutOfMemory``), afterwards; the address space is capped only far
   above it (twice the size, at least 1 GB more), so a runaway function cannot take the machine.
-- Asynchronous invocations are not retried, go to no destination or dead-letter queue, and one that is
-  throttled is dropped (logged).
+- Asynchronous invocations: retries follow at once (Lambda waits one, then two minutes); a throttled one
+  waits for concurrency for at most ``THROTTLE_WAIT`` seconds (Lambda: up to 6 hours), then goes to the
+  dead-letter target; ``MaximumEventAgeInSeconds`` is not applied; on-success/on-failure destinations
+  (``DestinationConfig``) receive nothing (kept as a refusal when an invocation fails); the 202 answer's
+  request id is not the invocation's (moto answers its own).
+- ``LoggingConfig``: the log is written as text whatever ``LogFormat`` says, and not filtered by the log
+  levels. A dead-letter target in another account is refused (501): the sandbox evaluates no queue or topic
+  policy. Sending to an SSE-KMS encrypted queue does not check the queue's key (``kms:GenerateDataKey``), as
+  no SQS call in the sandbox does; an encrypted SNS topic's key is checked.
 - Lambda's own invocations from SQS, Kinesis and DynamoDB event source mappings, SNS subscriptions and
   CloudWatch Logs subscription filters (moto's paths into a function) are refused and kept as refusals: the
   sandbox would not check the function's resource policy for them. ``Invoke`` by a role session or user
@@ -112,9 +140,11 @@ from moto.core.exceptions import JsonRESTError
 from moto.logs.models import logs_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.s3.models import s3_backends
+from moto.sns.models import sns_backends
+from moto.sqs.models import sqs_backends
 
 from launchpad.sandbox import authz, lambda_runner, lifecycle
-from launchpad.sandbox.authz import acting, documents, principals
+from launchpad.sandbox.authz import acting, documents, principals, requests
 from launchpad.sandbox.authz.documents import PolicyKind
 from launchpad.sandbox.authz.principals import KEYS, Principal
 from launchpad.sandbox.authz.record import USAGE
@@ -133,6 +163,9 @@ IDLE_SECONDS = 120.0  # an environment nobody used for this long is shut down
 MAX_IDLE = 8  # idle environments kept at most (oldest shut down first)
 MAX_ENVIRONMENTS = 10  # environments at once in the whole sandbox
 ASYNC_WORKERS = 2
+# Seconds a throttled asynchronous invocation waits for concurrency (AWS: up to 6 hours).
+THROTTLE_WAIT = 300.0
+PREFIX = "launchpad sandbox: "
 PYTHON_RUNTIME = re.compile(r"python3\.\d+")
 # "Defined runtime environment variables": reserved, a function's configuration may not set them.
 RESERVED_VARIABLES = frozenset(
@@ -222,16 +255,13 @@ class Spec:
     layers: tuple[str, ...]
     package_type: str
     reserved: int | None
+    log_group: str  # LoggingConfig.LogGroup: /aws/lambda/<function> unless configured
 
     @property
     def key(self) -> tuple[Any, ...]:
         """Environments run one spec: a new code or configuration gets new ones."""
         return (self.arn, self.version, self.handler, self.runtime, self.memory, self.timeout, self.role,
-                self.variables, self.code_sha, self.revision, self.layers)  # fmt: skip
-
-    @property
-    def log_group(self) -> str:
-        return f"/aws/lambda/{self.name}"
+                self.variables, self.code_sha, self.revision, self.layers, self.log_group)  # fmt: skip
 
 
 def spec_of(fn: LambdaFunction) -> Spec:
@@ -253,6 +283,7 @@ def spec_of(fn: LambdaFunction) -> Spec:
         layers=tuple(layer["Arn"] for layer in fn.layers),
         package_type=str(fn.package_type or "Zip"),
         reserved=int(reserved) if reserved is not None else None,
+        log_group=stored_logging(fn)["LogGroup"],
     )
 
 
@@ -727,9 +758,11 @@ def _lines(text: str) -> list[str]:
     return [line.replace(lambda_runner.ERROR_LINE_SEPARATOR, "\n") for line in text.splitlines() if line]
 
 
-def run(environment: Environment, event: str, invoked_arn: str) -> tuple[Result, bool]:
+def run(
+    environment: Environment, event: str, invoked_arn: str, request_id: str | None = None
+) -> tuple[Result, bool]:
     """One invocation in ``environment``: (its result, whether the environment may serve again)."""
-    spec, request_id = environment.spec, str(uuid.uuid4())
+    spec, request_id = environment.spec, request_id or str(uuid.uuid4())
     request = {"id": request_id, "event": event, "timeout_ms": int(spec.timeout * 1000), "arn": invoked_arn}
     answer: dict[str, Any] | None
     try:
@@ -780,9 +813,10 @@ def write_log(environment: Environment, lines: list[str]) -> None:
     )
 
 
-def execute(fn: LambdaFunction, event: str, invoked_arn: str) -> Result:
+def execute(fn: LambdaFunction, event: str, invoked_arn: str, request_id: str | None = None) -> Result:
     """Run ``fn`` once with ``event`` (JSON text): throttling, an environment (warm or new), the log. An
-    invocation a reset cut short leaves nothing in the new state."""
+    invocation a reset cut short leaves nothing in the new state. ``request_id``: an asynchronous
+    invocation's, the same for each of its attempts (a new one when None)."""
     spec = spec_of(fn)
     check_runnable(spec)
     generation = POOL.generation
@@ -798,7 +832,7 @@ def execute(fn: LambdaFunction, event: str, invoked_arn: str) -> Result:
         POOL.running(environment)
         keep = False
         try:
-            result, keep = run(environment, event, invoked_arn)
+            result, keep = run(environment, event, invoked_arn, request_id)
             if POOL.generation == generation:
                 write_log(environment, result.log_lines)
         finally:
@@ -841,23 +875,139 @@ def _logged(work: Callable[[], None]) -> None:
 ASYNC = AsyncQueue()
 
 
-def invoke_later(account: str, region: str, function_arn: str, event: str) -> None:
+def invoke_later(
+    account: str, region: str, function_arn: str, event: str, request_id: str | None = None
+) -> None:
     """Queue an asynchronous invocation of ``function_arn`` (a function ARN, qualified or not)."""
 
     def run() -> None:
         try:
             fn = get_backend(account, region).get_function(function_arn, None)
-            execute(fn, event, function_arn)
-        except TooManyRequests as throttled:
-            log.warning(
-                "asynchronous invocation of %s throttled and dropped: %s", function_arn, throttled.message
-            )
+            run_async(fn, event, function_arn, request_id or str(uuid.uuid4()))
         except JsonRESTError as failed:
             log.warning("asynchronous invocation of %s failed: %s", function_arn, failed)
             if failed.message == NO_ROLE:  # Lambda could not take the role: the event is dropped
                 USAGE.refuse(account, "lambda", f"invocation of {function_arn}", NO_ROLE)
 
     ASYNC.submit(run)
+
+
+def retry_attempts(fn: LambdaFunction) -> int:
+    """Retries of a failed asynchronous invocation: the function's MaximumRetryAttempts (0-2), else 2."""
+    for config in getattr(fn, "event_invoke_config", None) or []:
+        if "MaximumRetryAttempts" in config.config:
+            return int(config.config["MaximumRetryAttempts"])
+    return 2
+
+
+def _throttled(fn: LambdaFunction, event: str, invoked_arn: str, request_id: str) -> Result | None:
+    """Wait out a throttle (another invocation holds the function's reserved concurrency, or the sandbox's
+    environments are all busy) and run the attempt; None when still throttled after ``THROTTLE_WAIT``
+    seconds or when a reset came."""
+    generation, waited, pause = POOL.generation, 0.0, 0.05
+    while waited < THROTTLE_WAIT and POOL.generation == generation:
+        time.sleep(pause)
+        waited, pause = waited + pause, min(pause * 2, 1.0)
+        try:
+            return execute(fn, event, invoked_arn, request_id)
+        except TooManyRequests:
+            continue
+    return None
+
+
+def run_async(fn: LambdaFunction, event: str, invoked_arn: str, request_id: str) -> None:
+    """An asynchronous invocation: the attempt and its retries, then the dead-letter target. A reset (or the
+    server's end) stops it: no retry, no dead letter."""
+    generation = POOL.generation
+    error: Result | None = None
+    for _ in range(1 + retry_attempts(fn)):
+        if POOL.generation != generation:
+            return
+        try:
+            result = execute(fn, event, invoked_arn, request_id)
+        except TooManyRequests as throttled:
+            # reserved concurrency 0: "Lambda begins sending new events to the dead-letter queue"
+            waited = None if spec_of(fn).reserved == 0 else _throttled(fn, event, invoked_arn, request_id)
+            if waited is None:
+                dead_letter(fn, event, request_id, 429, throttled.message, generation)
+                return
+            result = waited
+        if not result.function_error:
+            return
+        error = result
+    if error is not None:
+        dead_letter(fn, event, request_id, 200, _error_message(error.payload), generation)
+
+
+def _error_message(payload: bytes) -> str:
+    try:
+        error = json.loads(payload)
+    except ValueError:
+        error = None
+    text = (
+        str(error.get("errorMessage", "")) if isinstance(error, dict) else payload.decode("utf-8", "replace")
+    )
+    return text.encode()[:ERROR_MESSAGE_MAX].decode("utf-8", "ignore")
+
+
+def dead_letter(
+    fn: LambdaFunction, event: str, request_id: str, code: int, message: str, generation: int
+) -> None:
+    """A failed asynchronous invocation's event to the function's dead-letter queue or topic, as its
+    execution role, with Lambda's attributes; without one, the event is discarded (logged). A delivery
+    that is refused or fails is dropped and kept as a refusal (AWS counts DestinationDeliveryFailures)."""
+    target = getattr(fn, "dead_letter_target", None)
+    unmodelled = [
+        c for c in getattr(fn, "event_invoke_config", None) or [] if c.config.get("DestinationConfig")
+    ]
+    if unmodelled:
+        USAGE.refuse(
+            fn.account_id,
+            "lambda",
+            f"on-failure destination of {fn.function_name}",
+            f"{PREFIX}asynchronous invocation destinations (DestinationConfig) are not modelled; the "
+            f"event of {request_id} went to no destination",
+        )
+    if POOL.generation != generation:  # a reset came: nothing of the old state goes into the new one
+        return
+    if target is None:
+        log.info("lambda %s: event %s discarded after its retries: %s", fn.function_name, request_id, message)
+        return
+    what = f"dead-letter of {fn.function_name}'s event {request_id} to {target}"
+    _, _, service, region, account, name = target.split(":", 5)
+    attributes = {
+        "RequestID": ("String", request_id),
+        "ErrorCode": ("Number", str(code)),
+        "ErrorMessage": ("String", message or "-"),
+    }
+    function_arn = f"arn:{fn.partition}:lambda:{fn.region}:{fn.account_id}:function:{fn.function_name}"
+    try:
+        if authz.enabled():
+            principal = acting.assume(
+                fn.role, SERVICE, fn.region, function_arn, fn.account_id, fn.function_name
+            )
+            denied = acting.check(principal, _dead_letter_call(target, event))
+            if denied is not None:
+                raise acting.Refused(denied.message, denied)
+        if service == "sqs":
+            if name.endswith(".fifo"):
+                raise acting.Refused("Lambda sends dead letters to standard queues only, not FIFO queues")
+            sqs_backends[account][region].send_message(
+                name,
+                event,
+                message_attributes={k: {"DataType": t, "StringValue": v} for k, (t, v) in attributes.items()},
+            )
+        else:
+            topic = sns_backends[account][region].topics.get(target)
+            if topic is None:
+                raise acting.Refused(f"Topic does not exist: {target}")
+            topic.publish(
+                event, message_attributes={k: {"Type": t, "Value": v} for k, (t, v) in attributes.items()}
+            )
+    except Exception as failed:  # refused, or what SQS or SNS answered (no such queue, a message too large)
+        text = getattr(failed, "message", None) or str(failed)
+        USAGE.refuse(fn.account_id, "lambda", what, text)
+        log.warning("lambda %s: %s refused: %s", fn.function_name, what, text)
 
 
 # -- who may invoke ------------------------------------------------------------------------------------------
@@ -1022,12 +1172,115 @@ def check_role(role: str, function_arn: str, account: str, region: str) -> None:
         raise InvalidParameterValueException(NO_ROLE) from refused
 
 
+# -- DeadLetterConfig and LoggingConfig ----------------------------------------------------------------------
+LOG_FORMATS = ("JSON", "Text")
+APPLICATION_LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+SYSTEM_LOG_LEVELS = ("DEBUG", "INFO", "WARN")
+LOG_GROUP_NAME = re.compile(r"[\.\-_/#A-Za-z0-9]{1,512}")
+DEAD_LETTER_TARGET = re.compile(r"arn:aws[a-zA-Z-]*:(sqs|sns):[a-z0-9-]+:\d{12}:[\w.-]+", re.ASCII)
+# (service) -> the call Lambda makes as the execution role, and AWS's name for the service in its refusal
+DEAD_LETTER_CALLS = {"sqs": ("SendMessage", "SQS"), "sns": ("Publish", "SNS")}
+LEVEL_WITH_TEXT = (
+    'LogLevel is not supported when LogFormat is set to "Text". Remove LogLevel from your request or change '
+    'the LogFormat to "Json" and try again.'
+)
+ERROR_MESSAGE_MAX = 1024  # a dead-letter message's ErrorMessage: "truncated to 1 KB"
+
+
+def _not_in_enum(value: Any, field_path: str, allowed: Iterable[str]) -> LambdaError:
+    return LambdaError(
+        "ValidationException",
+        f"1 validation error detected: Value '{value}' at '{field_path}' failed to satisfy constraint: "
+        f"Member must satisfy enum value set: [{', '.join(allowed)}]",
+        400,
+    )
+
+
+def logging_config(function_name: str, given: Mapping[str, Any] | None) -> dict[str, str]:
+    """A LoggingConfig as Lambda keeps it: LogFormat Text and LogGroup /aws/lambda/<function> when not given;
+    the log levels only with JSON (INFO when not given), refused with Text."""
+    given = given or {}
+    log_format = given.get("LogFormat") or "Text"
+    if log_format not in LOG_FORMATS:
+        raise _not_in_enum(log_format, "loggingConfig.logFormat", LOG_FORMATS)
+    application, system = given.get("ApplicationLogLevel"), given.get("SystemLogLevel")
+    if application and application not in APPLICATION_LOG_LEVELS:
+        raise _not_in_enum(application, "loggingConfig.applicationLogLevel", APPLICATION_LOG_LEVELS)
+    if system and system not in SYSTEM_LOG_LEVELS:
+        raise _not_in_enum(system, "loggingConfig.systemLogLevel", SYSTEM_LOG_LEVELS)
+    if log_format == "Text" and (application or system):
+        raise InvalidParameterValueException(LEVEL_WITH_TEXT)
+    group = given.get("LogGroup") or f"/aws/lambda/{function_name}"
+    if not LOG_GROUP_NAME.fullmatch(group):
+        raise LambdaError(
+            "ValidationException",
+            f"1 validation error detected: Value '{group}' at 'loggingConfig.logGroup' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+",
+            400,
+        )
+    config = {"LogFormat": log_format, "LogGroup": group}
+    if log_format == "JSON":
+        config.update(ApplicationLogLevel=application or "INFO", SystemLogLevel=system or "INFO")
+    return config
+
+
+def stored_logging(fn: LambdaFunction) -> dict[str, str]:
+    stored = getattr(fn, "logging_config", None)
+    return dict(stored) if stored else logging_config(fn.function_name, None)
+
+
+def dead_letter_target(given: Mapping[str, Any] | None) -> str | None:
+    """DeadLetterConfig's TargetArn (None: no dead-letter queue; an empty TargetArn removes it)."""
+    target = (given or {}).get("TargetArn") or None
+    if target is not None and not DEAD_LETTER_TARGET.fullmatch(str(target)):
+        raise InvalidParameterValueException(
+            f"The target ARN of DeadLetterConfig must be an Amazon SQS queue or an Amazon SNS topic: {target}"
+        )
+    return str(target) if target is not None else None
+
+
+def _dead_letter_call(target: str, body: str) -> Any:
+    """The call a dead-letter delivery amounts to: SQS SendMessage, or SNS Publish."""
+    _, _, service, region, _, name = target.split(":", 5)
+    if service == "sqs":
+        return acting.call("sqs", "SendMessage", {"QueueName": name, "MessageBody": body}, region)
+    return acting.call("sns", "Publish", {"TopicArn": target, "Message": body}, region)
+
+
+def check_dead_letter(role: str, target: str | None, function_arn: str, account: str, region: str) -> None:
+    """CreateFunction's and UpdateFunctionConfiguration's check that the execution role may send to the
+    dead-letter queue or topic (the call itself; the key of an encrypted one is checked at delivery)."""
+    if target is None:
+        return
+    if target.split(":")[4] != account:
+        raise NotModelled(
+            f"a dead-letter target in another account ({target}) is not modelled: the sandbox evaluates no "
+            "queue or topic policy"
+        )
+    if not authz.enabled():
+        return
+    from launchpad.sandbox.authz.gate import decide
+
+    try:
+        principal = acting.assume(role, SERVICE, region, function_arn, account, "check")
+    except acting.Refused as refused:
+        raise InvalidParameterValueException(NO_ROLE) from refused
+    action, service = DEAD_LETTER_CALLS[target.split(":")[2]]
+    made = _dead_letter_call(target, "{}")
+    for needed in requests.plan(made, principal).checks:
+        if needed.dependent_of is None and not decide(principal, needed).allowed:
+            raise InvalidParameterValueException(
+                f"The provided execution role does not have permissions to call {action} on {service}"
+            )
+
+
 def _validate_new_function(fn: LambdaFunction) -> None:
     arn = f"arn:{fn.partition}:lambda:{fn.region}:{fn.account_id}:function:{fn.function_name}"
     check_variables(fn.environment_vars)
     if fn.package_type != "Image":
         check_code(fn.code_bytes)
     check_role(fn.role, arn, fn.account_id, fn.region)
+    check_dead_letter(fn.role, getattr(fn, "dead_letter_target", None), arn, fn.account_id, fn.region)
 
 
 def _principal_formatter(self: Policy, principal: Any) -> Any:
@@ -1073,6 +1326,26 @@ def add_permission(backend: LambdaBackend, name: str, qualifier: str | None, raw
 
 
 def _patch_models() -> None:
+    original_init = LambdaFunction.__init__
+
+    def __init__(
+        self: LambdaFunction, account_id: str, spec: dict[str, Any], region: str, version: str | int = 1
+    ) -> None:
+        original_init(self, account_id, spec, region, version)
+        # the two configurations moto does not keep (read with getattr: functions made before the patch)
+        self.dead_letter_target = dead_letter_target(spec.get("DeadLetterConfig"))  # type: ignore[attr-defined]
+        self.logging_config = logging_config(self.function_name, spec.get("LoggingConfig"))  # type: ignore[attr-defined]
+
+    original_get_configuration = LambdaFunction.get_configuration
+
+    def get_configuration(self: LambdaFunction, on_create: bool = False) -> dict[str, Any]:
+        config = original_get_configuration(self, on_create)
+        target = getattr(self, "dead_letter_target", None)
+        if target:
+            config["DeadLetterConfig"] = {"TargetArn": target}
+        config["LoggingConfig"] = stored_logging(self)
+        return config
+
     original_put = LambdaStorage.put_function
 
     def put_function(self: LambdaStorage, fn: LambdaFunction) -> None:
@@ -1082,12 +1355,23 @@ def _patch_models() -> None:
     original_configure = LambdaFunction.update_configuration
 
     def update_configuration(self: LambdaFunction, updates: dict[str, Any]) -> dict[str, Any]:
+        arn = f"arn:{self.partition}:lambda:{self.region}:{self.account_id}:function:{self.function_name}"
         if "Environment" in updates:
             check_variables((updates["Environment"] or {}).get("Variables"))
         if updates.get("Role"):
-            arn = f"arn:{self.partition}:lambda:{self.region}:{self.account_id}:function:{self.function_name}"
             check_role(updates["Role"], arn, self.account_id, self.region)
-        return original_configure(self, updates)
+        target = getattr(self, "dead_letter_target", None)
+        if "DeadLetterConfig" in updates:
+            target = dead_letter_target(updates["DeadLetterConfig"])
+        logging = stored_logging(self)
+        if "LoggingConfig" in updates:  # the whole LoggingConfig: what it leaves out takes its default
+            logging = logging_config(self.function_name, updates["LoggingConfig"])
+        if "DeadLetterConfig" in updates or updates.get("Role"):
+            check_dead_letter(updates.get("Role") or self.role, target, arn, self.account_id, self.region)
+        original_configure(self, updates)
+        self.dead_letter_target = target  # type: ignore[attr-defined]
+        self.logging_config = logging  # type: ignore[attr-defined]
+        return self.get_configuration()
 
     original_code = LambdaFunction.update_function_code
 
@@ -1108,6 +1392,8 @@ def _patch_models() -> None:
         log.warning("lambda %s: %s", self.function_name, message)
         return json.dumps({"errorMessage": message, "errorType": "NotImplemented"}), True, ""
 
+    LambdaFunction.__init__ = __init__  # type: ignore[method-assign]
+    LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
     LambdaBackend.add_permission = add_permission  # type: ignore[method-assign,assignment]
     LambdaStorage.put_function = put_function  # type: ignore[method-assign]
     LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign,assignment]
