@@ -151,7 +151,7 @@ data "aws_iam_policy_document" "job" {
     resources = [local.s3.results.objects]
   }
 
-  # With several instances, each writes its partial summary under <results>partials/ and the first host
+  # With several instances, each writes its partial summary under <results><run>/partials/ and the first host
   # lists and reads them back (launchpad.monitor.job); one instance needs neither.
   dynamic "statement" {
     for_each = var.instance.count > 1 ? [1] : []
@@ -164,7 +164,7 @@ data "aws_iam_policy_document" "job" {
       condition {
         test     = "StringLike"
         variable = "s3:prefix"
-        values   = ["${local.s3.results.prefix}partials/*"]
+        values   = ["${local.s3.results.prefix}*/partials/*"]
       }
     }
   }
@@ -175,7 +175,7 @@ data "aws_iam_policy_document" "job" {
     content {
       sid       = "ReadPartialSummaries"
       actions   = ["s3:GetObject"]
-      resources = ["arn:${local.partition}:s3:::${local.s3.results.bucket}/${local.s3.results.prefix}partials/*"]
+      resources = ["arn:${local.partition}:s3:::${local.s3.results.bucket}/${local.s3.results.prefix}*/partials/*"]
     }
   }
 

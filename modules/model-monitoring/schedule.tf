@@ -13,6 +13,10 @@ locals {
 
   # launchpad.monitor.job's command line (scripts/launchpad/monitor/job.py): the capture is read with boto3,
   # only the hour folders of the window; --results-uri lets several instances share their partial summaries.
+  # Each run's results (and its instances' partial summaries) under a folder of its own, named by the run's
+  # scheduled time: the history the report draws, and no run ever reads another's partials.
+  run_results = "${local.s3.results.uri}<aws.scheduler.scheduled-time>/"
+
   job_arguments = concat(
     [
       "--root", "/opt/ml",
@@ -21,7 +25,7 @@ locals {
       "--schedule", local.schedule_name,
       "--window-minutes", tostring(var.window_minutes),
       "--end", "<aws.scheduler.scheduled-time>",
-      "--results-uri", var.s3.results,
+      "--results-uri", local.run_results,
     ],
     var.job_arguments,
   )
@@ -52,7 +56,7 @@ locals {
         Outputs = [{
           OutputName = "results"
           S3Output = {
-            S3Uri        = local.s3.results.uri
+            S3Uri        = local.run_results
             LocalPath    = "/opt/ml/processing/output/results"
             S3UploadMode = "EndOfJob"
           }

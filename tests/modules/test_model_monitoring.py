@@ -99,7 +99,7 @@ def test_each_run_creates_a_uniquely_named_job_on_the_window_ending_at_its_sched
             "--schedule", "lp-churn-monitor",
             "--window-minutes", "60",
             "--end", "<aws.scheduler.scheduled-time>",
-            "--results-uri", BASE["s3"]["results"],
+            "--results-uri", BASE["s3"]["results"] + "<aws.scheduler.scheduled-time>/",
         ],
     }  # fmt: skip
     inputs = {i["InputName"]: i["S3Input"] for i in request["ProcessingInputs"]}
@@ -109,7 +109,7 @@ def test_each_run_creates_a_uniquely_named_job_on_the_window_ending_at_its_sched
     output = request["ProcessingOutputConfig"]
     assert output["KmsKeyId"] == KMS["results"]
     assert [(o["S3Output"]["S3Uri"], o["S3Output"]["LocalPath"]) for o in output["Outputs"]] == [
-        (BASE["s3"]["results"], "/opt/ml/processing/output/results")
+        (BASE["s3"]["results"] + "<aws.scheduler.scheduled-time>/", "/opt/ml/processing/output/results")
     ]
     assert request["ProcessingResources"]["ClusterConfig"] == {
         "InstanceType": "ml.m5.large",
@@ -189,10 +189,10 @@ def test_the_job_role_reads_its_inputs_writes_its_results_and_publishes_to_its_n
     assert "ListPartialSummaries" not in statements  # one instance shares nothing
     tagged = _statements(planned["tagged"]["aws_iam_role_policy.job"]["policy"])
     assert tagged["ListPartialSummaries"]["Condition"] == {
-        "StringLike": {"s3:prefix": "lp-churn/monitor/results/partials/*"}
+        "StringLike": {"s3:prefix": "lp-churn/monitor/results/*/partials/*"}
     }
     assert tagged["ReadPartialSummaries"]["Resource"] == [
-        "arn:aws:s3:::lp-platform-111122223333-data-capture/lp-churn/monitor/results/partials/*"
+        "arn:aws:s3:::lp-platform-111122223333-data-capture/lp-churn/monitor/results/*/partials/*"
     ]
     assert tagged["PullJobImage"]["Resource"] == [
         "arn:aws:ecr:eu-west-1:111122223333:repository/mirror/sagemaker-scikit-learn"
@@ -287,6 +287,7 @@ def test_the_retrain_function_runs_alone_in_the_vpc_with_its_own_narrow_role(
         "FEEDBACK_BUCKET": "lp-platform-111122223333-feedback",
         "FEEDBACK_PREFIX": "feedback/stage=prod/endpoint=lp-churn-production/",
         "MAX_LOOKBACK_DAYS": "30",
+        "ROLE_NAME": "lp-churn-retrain",
     }
     shipped = modules_dir() / "model-monitoring" / "lambda" / "retrain.zip"
     assert function["source_code_hash"] == retrain.base64_sha256(shipped.read_bytes())
