@@ -728,7 +728,9 @@ def test_create_processing_job_is_authorized_on_its_request_keys(
         }
 
     passing = {"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole", "Resource": job_role}
-    role.allow(create(), passing)  # PutRolePolicy takes these keys: the sandbox evaluates them
+    # SageMaker attaches the job's volumes under a grant of the volume key (requests.py's docstring)
+    granting = {"Sid": "Grant", "Effect": "Allow", "Action": "kms:CreateGrant", "Resource": [volume, other]}
+    role.allow(create(), passing, granting)  # PutRolePolicy takes these keys: the sandbox evaluates them
     sagemaker = role.client("sagemaker")
     good = _processing_job(sandbox_target, "monitor-1", job_role, volume, output)
     assert sagemaker.create_processing_job(**good)["ProcessingJobArn"] == f"{jobs}/monitor-1"
@@ -760,7 +762,7 @@ def test_create_processing_job_is_authorized_on_its_request_keys(
 
     # A key the request does not carry: ...IfExists holds, and ForAllValues holds (AWS: "also returns true if
     # there are no context keys in the request"): a policy meaning "only these subnets" also needs Null false.
-    role.allow(create("ArnLikeIfExists"), passing)
+    role.allow(create("ArnLikeIfExists"), passing, granting)
     unkeyed = _changed(good, "ProcessingResources.ClusterConfig.VolumeKmsKeyId", None)
     sagemaker.create_processing_job(**{**unkeyed, "ProcessingJobName": "monitor-3"})
     outside = _changed(good, "NetworkConfig.VpcConfig", None)

@@ -18,7 +18,11 @@ those AWS makes for a call beyond its own action, each from the service's docume
 - SageMaker volumes: ``CreateEndpoint`` and ``UpdateEndpoint`` with an endpoint configuration whose
   ``KmsKeyId`` encrypts the ML storage volumes need ``kms:CreateGrant`` on that key, for an AWS resource, via
   SageMaker (SageMaker API Reference, CreateEndpointConfig ``KmsKeyId``: "The KMS key policy must grant
-  permission to the IAM role that you specify in your CreateEndpoint, UpdateEndpoint requests").
+  permission to the IAM role that you specify in your CreateEndpoint, UpdateEndpoint requests"). A
+  ``CreateProcessingJob`` or ``CreateTrainingJob`` naming a ``VolumeKmsKeyId`` needs the same of its caller:
+  their API reference names no permission, but SageMaker attaches the volume the same way (EBS volumes with a
+  customer managed key are created under a grant from the principal that launches them), so the sandbox
+  asks for it rather than let a job pass that AWS might refuse.
 - Tags on create: ``CreateX`` with ``Tags`` also needs the service's tagging action where its API reference
   says so (``TAGGED_ON_CREATE``): CloudWatch ``PutMetricAlarm`` needs ``cloudwatch:TagResource``; SageMaker
   ``Create*`` needs ``sagemaker:AddTags`` on the new resource, with ``sagemaker:TaggingAction`` the create
@@ -513,12 +517,29 @@ def _sns_kms(call: Call, principal: Principal, ctx: Context) -> list[Check]:
     return _kms_via(call, principal, ctx, "sns", arn, ["kms:GenerateDataKey", "kms:Decrypt"], {})
 
 
+# Jobs whose request names the key of their ML storage volumes: where it sits.
+_JOB_VOLUME_KEYS = {
+    "CreateProcessingJob": ("ProcessingResources", "ClusterConfig", "VolumeKmsKeyId"),
+    "CreateTrainingJob": ("ResourceConfig", "VolumeKmsKeyId"),
+}
+
+
+def _job_volume_key(params: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    found: Any = params
+    for part in path:
+        found = found.get(part) if isinstance(found, Mapping) else None
+    return found
+
+
 def _sagemaker_volume_key(call: Call, principal: Principal, ctx: Context) -> list[Check]:
-    if call.operation not in ("CreateEndpoint", "UpdateEndpoint"):
+    if call.operation in _JOB_VOLUME_KEYS:
+        key = _job_volume_key(call.params, _JOB_VOLUME_KEYS[call.operation])
+    elif call.operation in ("CreateEndpoint", "UpdateEndpoint"):
+        backend = sagemaker_backends[principal.account][call.region]
+        config = backend.endpoint_configs.get(str(call.params.get("EndpointConfigName")))
+        key = getattr(config, "kms_key_id", None) if config is not None else None
+    else:
         return []
-    backend = sagemaker_backends[principal.account][call.region]
-    config = backend.endpoint_configs.get(str(call.params.get("EndpointConfigName")))
-    key = getattr(config, "kms_key_id", None) if config is not None else None
     if not key:
         return []
     arn = _key_arn(key, principal.account, call.region, principal.partition)

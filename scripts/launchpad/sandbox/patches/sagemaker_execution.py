@@ -455,23 +455,29 @@ def release(backend: SageMakerModelBackend, endpoint: FakeEndpoint) -> None:
         except FleetFailure as failure:
             _refused(backend.account_id, "network interface removal", str(failure))
             continue
-        for subnet in model.vpc_config.get("Subnets") or []:
-            eni = f"eni-{uuid.uuid5(uuid.NAMESPACE_URL, subnet + model.execution_role_arn).hex[:17]}"
-            for operation, params in (
-                (
-                    "DeleteNetworkInterfacePermission",
-                    {
-                        "NetworkInterfacePermissionId": f"eni-attach-{eni[4:]}",
-                        "NetworkInterfaceId": eni,
-                        "SubnetId": subnet,
-                    },
-                ),
-                ("DeleteNetworkInterface", {"NetworkInterfaceId": eni, "SubnetId": subnet}),
-            ):
-                denied = _do(principal, "ec2", operation, params, backend.region_name)
-                if denied is not None:
-                    _refused(backend.account_id, f"network interface {eni} removal", denied)
-                    break
+        detach(principal, model.execution_role_arn, model.vpc_config, backend.region_name, backend.account_id)
+
+
+def detach(principal: Principal, role: str, vpc: Mapping[str, Any], region: str, account: str) -> None:
+    """Remove the network interfaces ``_attach`` made in ``vpc``'s subnets, as the role (AWS does when the
+    fleet or job ends; a refusal does not stop it there: it is kept)."""
+    for subnet in vpc.get("Subnets") or []:
+        eni = f"eni-{uuid.uuid5(uuid.NAMESPACE_URL, subnet + role).hex[:17]}"
+        for operation, params in (
+            (
+                "DeleteNetworkInterfacePermission",
+                {
+                    "NetworkInterfacePermissionId": f"eni-attach-{eni[4:]}",
+                    "NetworkInterfaceId": eni,
+                    "SubnetId": subnet,
+                },
+            ),
+            ("DeleteNetworkInterface", {"NetworkInterfaceId": eni, "SubnetId": subnet}),
+        ):
+            denied = _do(principal, "ec2", operation, params, region)
+            if denied is not None:
+                _refused(account, f"network interface {eni} removal", denied)
+                break
 
 
 # -- data capture ------------------------------------------------------------------------------------------

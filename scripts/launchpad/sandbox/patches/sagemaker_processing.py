@@ -42,7 +42,9 @@ Processing Jobs Access to Resources in Your Amazon VPC"):
 - In a VPC (``NetworkConfig.VpcConfig``) SageMaker looks the network up and makes the instances' network
   interfaces as the role (``ec2:Describe*``, ``ec2:CreateNetworkInterface``,
   ``ec2:CreateNetworkInterfacePermission``; refused: the job fails), and the subnets must reach S3 (a gateway
-  endpoint or a NAT route, security groups letting HTTPS out): else the job fails.
+  endpoint or a NAT route, security groups letting HTTPS out): else the job fails. When the job ends it
+  removes them as the role (``ec2:DeleteNetworkInterfacePermission``, ``ec2:DeleteNetworkInterface``; a
+  refusal is kept, as for an endpoint's fleet).
 
 The sandbox has no containers. Only AWS's prebuilt scikit-learn image is stood in for
 (``<registry account>.dkr.ecr.<region>.amazonaws.com/sagemaker-scikit-learn:<version>-cpu-py3``, the
@@ -860,6 +862,9 @@ def _execute(job: Job) -> None:
                 _signal(instance.process, signal.SIGKILL)
             if instance.log is not None:
                 instance.log.flush()
+        vpc = (job.params.get("NetworkConfig") or {}).get("VpcConfig")
+        if principal is not None and vpc and authz.enabled():
+            execution.detach(principal, str(job.params["RoleArn"]), vpc, job.region, job.account)
         if job.access_key:
             KEYS.revoke(job.access_key)
         if job.folder is not None:
