@@ -53,10 +53,11 @@ def parse_time(text: str) -> datetime:
 
 
 def window(end: datetime | None, minutes: int) -> tuple[datetime, datetime]:
-    """[start, end) of a window of ``minutes`` ending at ``end`` (default: now, to the minute)."""
+    """[start, end) of a window of ``minutes`` ending at ``end`` (default: now), to the second. A schedule's
+    runs end at its scheduled times, so their windows meet: each record falls in exactly one."""
     if not 1 <= minutes <= 31 * 24 * 60:
         raise JobError(f"the window is {minutes} minutes; use 1 to {31 * 24 * 60} (31 days)")
-    stop = (end or datetime.now(timezone.utc)).replace(second=0, microsecond=0)
+    stop = (end or datetime.now(timezone.utc)).replace(microsecond=0)
     return stop - timedelta(minutes=minutes), stop
 
 
