@@ -191,9 +191,11 @@ data "aws_iam_policy_document" "job" {
     }
   }
 
+  # Writing SSE-KMS results needs a data key; reading them back (several instances read the partial
+  # summaries) needs Decrypt, unless the results key is one of the data keys, which DecryptInputsThroughS3 covers.
   statement {
     sid       = "EncryptResultsThroughS3"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    actions   = var.instance.count > 1 && !contains(var.kms.data, var.kms.results) ? ["kms:Decrypt", "kms:GenerateDataKey"] : ["kms:GenerateDataKey"]
     resources = [var.kms.results]
 
     condition {
@@ -223,17 +225,32 @@ data "aws_iam_policy_document" "job" {
     resources = ["${local.logs_arn}:log-group:/aws/sagemaker/ProcessingJobs:log-stream:${local.job_prefix}-*"]
   }
 
-  # The image: AWS's repository (another account's, whose policy lets SageMaker jobs pull), pulled as the role.
-  statement {
-    sid       = "PullJobImage"
-    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-    resources = [local.image_repository_arn]
+  # The image: SageMaker pulls AWS's prebuilt image itself (as it does for AWS's hosting images), so the default
+  # needs nothing of the role; an image_uri of your own (a mirror in your ECR) is pulled as the role.
+  dynamic "statement" {
+    for_each = var.image_uri != null ? [1] : []
+
+    content {
+      sid       = "PullJobImage"
+      actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+      resources = [local.image_repository_arn]
+    }
   }
 
   # Without a resource type: AWS authorizes these on "*" (Service Authorization Reference: ECR, EC2).
+  dynamic "statement" {
+    for_each = var.image_uri != null ? [1] : []
+
+    content {
+      sid       = "GetRegistryToken"
+      actions   = ["ecr:GetAuthorizationToken"]
+      resources = ["*"]
+    }
+  }
+
   statement {
-    sid       = "GetRegistryTokenAndDescribeNetwork"
-    actions   = ["ecr:GetAuthorizationToken", "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"]
+    sid       = "DescribeNetwork"
+    actions   = ["ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"]
     resources = ["*"]
   }
 

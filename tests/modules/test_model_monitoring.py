@@ -143,8 +143,7 @@ def test_the_job_role_reads_its_inputs_writes_its_results_and_publishes_to_its_n
         "EncryptResultsThroughS3",
         "PublishMonitoringMetrics",
         "WriteOwnJobLogs",
-        "PullJobImage",
-        "GetRegistryTokenAndDescribeNetwork",
+        "DescribeNetwork",
         "CreateJobNetworkInterfaces",
         "ManageJobNetworkInterfaces",
     ]
@@ -164,6 +163,7 @@ def test_the_job_role_reads_its_inputs_writes_its_results_and_publishes_to_its_n
     ]
     assert not [s for s in statements.values() if "s3:DeleteObject" in s["Action"]]
     assert statements["DecryptInputsThroughS3"]["Action"] == ["kms:Decrypt"]
+    assert statements["EncryptResultsThroughS3"]["Action"] == ["kms:GenerateDataKey"]  # one instance reads none
     for sid in ("DecryptInputsThroughS3", "EncryptResultsThroughS3"):
         assert statements[sid]["Condition"] == {
             "StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}
@@ -178,9 +178,7 @@ def test_the_job_role_reads_its_inputs_writes_its_results_and_publishes_to_its_n
     assert statements["WriteOwnJobLogs"]["Resource"] == [
         f"arn:aws:logs:eu-west-1:{account}:log-group:/aws/sagemaker/ProcessingJobs:log-stream:lp-churn-*"
     ]
-    assert statements["PullJobImage"]["Resource"] == [
-        "arn:aws:ecr:eu-west-1:141502667606:repository/sagemaker-scikit-learn"
-    ]
+    assert "PullJobImage" not in statements  # SageMaker pulls AWS's own image itself
     trust = json.loads(plan["aws_iam_role.job"]["assume_role_policy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "sagemaker.amazonaws.com"}
     assert trust["Condition"]["ArnLike"] == {
