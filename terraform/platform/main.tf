@@ -78,8 +78,10 @@ module "network" {
   # metrics (monitoring) and endpoint autoscaling (application-autoscaling); and, when a project's deploy
   # applies its own Terraform in the VPC, what its refresh reads (ec2: the security group, the S3 prefix
   # list) and a DynamoDB lock table of its state.
+  # With model monitoring, its retrain function starts pipelines from the private subnets (codepipeline).
   interface_endpoints = concat(
     ["sagemaker.api", "sagemaker.runtime", "sts", "logs", "ecr.api", "ecr.dkr", "monitoring", "application-autoscaling"],
+    var.model_monitoring != null ? ["codepipeline"] : [],
     local.terraform_in_vpc ? ["ec2"] : [],
     local.terraform_in_vpc && try(var.terraform_state.lock_table_arn != null, false) ? ["dynamodb"] : [],
   )
@@ -300,4 +302,59 @@ module "pipeline" {
     subnet_ids         = module.network.private_subnet_ids
     security_group_ids = [aws_security_group.codebuild[0].id]
   } : null
+}
+
+# -- per model project: monitoring of the production endpoint (docs/monitoring.md) ----------------------------
+# The Processing jobs' log group, once per account and region; the job roles may write to it, not create it.
+resource "aws_cloudwatch_log_group" "processing_jobs" {
+  count = var.model_monitoring != null ? 1 : 0
+
+  name              = "/aws/sagemaker/ProcessingJobs"
+  kms_key_id        = module.keys["logs"].key_arn
+  retention_in_days = var.log_retention_in_days
+}
+
+module "model_monitoring" {
+  source   = "../../modules/model-monitoring"
+  for_each = var.model_monitoring != null ? var.model_projects : {}
+
+  name          = each.key
+  endpoint_name = "${each.key}-production"
+  s3 = {
+    code     = "s3://${module.buckets["model-artifacts"].bucket_id}/monitor/code/"
+    baseline = "s3://${module.buckets["model-artifacts"].bucket_id}/${each.key}/monitor/baseline/"
+    # The baked project's prod stage config captures to <bucket>/<project>/prod/<endpoint>/<variant>/...
+    capture = "s3://${module.buckets["data-capture"].bucket_id}/${each.key}/prod/${each.key}-production/"
+    results = "s3://${module.buckets["data-capture"].bucket_id}/${each.key}/monitor/results/"
+  }
+  kms = {
+    data     = [module.keys["models"].key_arn, module.keys["capture"].key_arn]
+    results  = module.keys["capture"].key_arn
+    volume   = module.keys["models"].key_arn
+    logs     = module.keys["logs"].key_arn
+    feedback = module.keys["data"].key_arn
+  }
+  network = {
+    subnet_ids         = module.network.private_subnet_ids
+    security_group_ids = [aws_security_group.models.id]
+  }
+
+  schedule_expression  = var.model_monitoring.schedule_expression
+  window_minutes       = var.model_monitoring.window_minutes
+  alarm_period_seconds = var.model_monitoring.alarm_period_seconds
+  # One drifted run is an alarm: each run already judges a whole window.
+  evaluation_periods  = 1
+  datapoints_to_alarm = 1
+  business_kpis       = var.model_monitoring.helpful_rate_minimum == null ? {} : { HelpfulRate = { minimum = var.model_monitoring.helpful_rate_minimum } }
+  sns_topic_arn       = module.monitoring_topic.arn
+  retrain = {
+    pipeline_name   = module.pipeline[each.key].pipeline_name
+    feedback_s3_uri = "s3://${module.buckets["feedback"].bucket_id}/feedback/stage=prod/endpoint=${each.key}-production/"
+    cooldown_hours  = var.model_monitoring.cooldown_hours
+    min_new_labels  = var.model_monitoring.min_new_labels
+  }
+  log_retention_in_days = var.log_retention_in_days
+  tags                  = var.model_monitoring.alarm_time_scale == null ? {} : { "launchpad:sandbox:time-scale" = tostring(var.model_monitoring.alarm_time_scale) }
+
+  depends_on = [aws_cloudwatch_log_group.processing_jobs]
 }

@@ -69,6 +69,19 @@ output "model_projects" {
       approval_topic_arn       = module.pipeline[p].approval_topic_arn
       codebuild_project_names  = module.pipeline[p].codebuild_project_names
       endpoints                = { staging = "${p}-staging", production = "${p}-production" }
+      monitoring = var.model_monitoring == null ? null : {
+        schedule_name         = module.model_monitoring[p].schedule_name
+        job_name_prefix       = module.model_monitoring[p].job_name_prefix
+        job_role_arn          = module.model_monitoring[p].job_role_arn
+        scheduler_role_arn    = module.model_monitoring[p].scheduler_role_arn
+        retrain_role_arn      = module.model_monitoring[p].retrain_role_arn
+        retrain_function_name = module.model_monitoring[p].retrain_function_name
+        alarm_names           = module.model_monitoring[p].alarm_names
+        retrain_alarm_names   = module.model_monitoring[p].retrain_alarm_names
+        code_uri              = "s3://${module.buckets["model-artifacts"].bucket_id}/monitor/code/"
+        baseline_uri          = "s3://${module.buckets["model-artifacts"].bucket_id}/${p}/monitor/baseline/"
+        results_uri           = "s3://${module.buckets["data-capture"].bucket_id}/${p}/monitor/results/"
+      }
     }
   }
 }

@@ -245,3 +245,30 @@ variable "tags" {
     data-classification = "phi" # the platform stores and serves protected health information
   }
 }
+
+variable "model_monitoring" {
+  description = <<-EOT
+    Watch each model project's production endpoint (modules/model-monitoring, docs/monitoring.md): a scheduled
+    drift job over its data capture against the baseline under s3://<model-artifacts>/<project>/monitor/baseline/
+    (launchpad monitor baseline), running the code under s3://<model-artifacts>/monitor/code/ (launchpad monitor
+    bundle); alarms on drift, a silent monitor and the business KPIs; and the retrain trigger, which starts the
+    project's pipeline after a drift or KPI alarm once `cooldown_hours` passed since its last retraining and
+    `min_new_labels` labelled feedback records arrived. `alarm_time_scale` is for the sandbox only: it tags the
+    alarms with the sandbox's clock (real seconds per AWS second; AWS ignores the tag). Null (default): off.
+  EOT
+  type = object({
+    schedule_expression  = optional(string, "rate(1 hour)")
+    window_minutes       = optional(number, 60)
+    alarm_period_seconds = optional(number, 3600)
+    cooldown_hours       = optional(number, 24)
+    min_new_labels       = optional(number, 500)
+    helpful_rate_minimum = optional(number)
+    alarm_time_scale     = optional(number)
+  })
+  default = null
+
+  validation {
+    condition     = var.model_monitoring == null ? true : try(var.model_monitoring.alarm_time_scale == null || (var.model_monitoring.alarm_time_scale > 0 && var.model_monitoring.alarm_time_scale <= 1), false)
+    error_message = "model_monitoring.alarm_time_scale must be null (real AWS) or a number in (0, 1]: the sandbox's real seconds per AWS second."
+  }
+}

@@ -19,3 +19,11 @@ endpoint_instance_counts         = { min = 2, max = 4 }
 model_projects = {
   demo-model = { approver_emails = ["approver@example.com"], build_image_tag = "demo" }
 }
+
+# The monitoring loop on the demo's production endpoint, on the sandbox's clock (0.01: a 300 s alarm period passes
+# in 3 s); a retraining needs 20 new labels, at most one a day.
+model_monitoring = {
+  alarm_period_seconds = 300
+  min_new_labels       = 20
+  alarm_time_scale     = 0.01
+}
