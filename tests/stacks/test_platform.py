@@ -67,7 +67,8 @@ def test_buckets_use_their_domain_key_and_log_to_the_access_log_bucket(stack: St
 
 def test_network_endpoints_and_keys_read_back_as_the_demo_shows_them(stack: Stack) -> None:
     lines = describe_platform(stack.target, stack.outputs)
-    assert any(line.endswith("(0 public), 9 endpoints, flow logs ACTIVE") for line in lines), lines
+    # S3's gateway, the eight of SageMaker hosting and the deploy steps, codepipeline for the retrain function
+    assert any(line.endswith("(0 public), 10 endpoints, flow logs ACTIVE") for line in lines), lines
     assert sum("rotation on" in line for line in lines) == len(DOMAINS)
     assert any(line.startswith("pipeline ") and "Approve-production" in line for line in lines), lines
 
@@ -215,6 +216,14 @@ def _workload_roles(stack: Stack) -> dict[str, str]:
         "flow logs": stack.outputs["flow_logs_role_arn"],
     }
     roles.update({f"codebuild {step}": arn for step, arn in project["codebuild_role_arns"].items()})
+    monitoring = project["monitoring"]
+    roles.update(
+        {
+            "monitor job": monitoring["job_role_arn"],
+            "monitor scheduler": monitoring["scheduler_role_arn"],
+            "retrain": monitoring["retrain_role_arn"],
+        }
+    )
     return roles
 
 
@@ -239,7 +248,7 @@ def test_a_baked_model_project_ships_through_the_platform_and_its_canary_rolls_b
         results["teardown"] = demo.teardown()
     finally:
         demo.close()
-    assert len(results) == 10, list(results)
+    assert len(results) == 12, list(results)
     v1, v2 = demo.releases["v1"], demo.releases["v2"]
     ran = {d["stageName"]: d["status"] for d in v1.actions}
     assert v1.status == "Succeeded" and set(ran.values()) == {"Succeeded"}, v1.summary()
@@ -263,6 +272,13 @@ def test_a_baked_model_project_ships_through_the_platform_and_its_canary_rolls_b
         assert shipped is not None
         assert extra["production rollback"].rollout.settled_on(shipped)
     assert demo.captured, "no data-capture record landed in the data-capture bucket"
+    # the monitoring loop: the scheduled job found the shifted features, its alarm started a retraining
+    assert demo.drift_result is not None and demo.retraining is not None
+    # the shifted features, each far past its test's threshold; an unshifted one may be a 5% false positive
+    drifted = {f["name"]: f["decision"] for f in demo.drift_result["features"] if f["decision"]["drifted"]}
+    shifted = {"tenure_years", "monthly_charges", "support_calls"}
+    assert shifted <= set(drifted), demo.drift_result
+    assert all(drifted[name]["value"] < 1e-4 for name in shifted), drifted
     assert {f"endpoint {demo.endpoint}", f"endpoint {demo.production_endpoint}"} <= set(demo.removed)
     left = account_inventory(stack.target)
     serving = ("sagemaker endpoints", "sagemaker endpoint configs", "sagemaker models", "cloudwatch alarms")
@@ -283,7 +299,8 @@ def test_a_baked_model_project_ships_through_the_platform_and_its_canary_rolls_b
             "integration-test",
             "deploy-production",
         )
-    ],
+    ]
+    + ["monitor job", "monitor scheduler"],
 )
 def test_every_statement_of_a_workload_role_was_the_only_allow_of_some_call(stack: Stack, role: str) -> None:
     """Least privilege by evidence: after the workloads above, every statement entry of the role (a statement

@@ -8,6 +8,7 @@ every step and returns the summary the CLI prints: what was created, the timings
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -23,6 +24,8 @@ from launchpad.errors import LaunchpadError
 __all__ = ["Demo", "PlatformDemo", "ProjectDemo", "describe_platform"]
 
 Step = tuple[str, Callable[[], str]]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -54,14 +57,24 @@ class Demo:
                     seconds = time.monotonic() - step_started
                     self.timings.append((title, seconds))
                     on_result(result, seconds)
-            finally:
-                self.close()
+            except BaseException:
+                # The step's error is the one to show: a clean-up that fails after it is only logged.
+                try:
+                    self.close(failed=True)
+                except Exception as cleanup:
+                    log.error("cleaning up after the failed step failed too: %s", cleanup)
+                raise
+            self.close()
         return self.summary(time.monotonic() - started)
 
-    def close(self) -> None:
-        """Stop the model servers, destroy what is still applied, stop a sandbox the demo started."""
+    def close(self, failed: bool = False) -> None:
+        """Stop the model servers, destroy what is still applied, stop a sandbox the demo started. After a
+        failed step the project's endpoints and model versions go first (its teardown step never ran), or
+        the platform's destroy would refuse the registry that still holds them."""
         try:
             if self.project is not None:
+                if failed and not self.project.removed:
+                    self.project.teardown()
                 self.project.close()
         finally:
             self.platform.close()

@@ -24,8 +24,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import random
 import re
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -33,6 +36,7 @@ import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +50,8 @@ from launchpad.deploy.resources import alarm_names
 from launchpad.deploy.seed import TIME_SCALE_TAG
 from launchpad.deploy.teardown import remove_endpoint
 from launchpad.errors import LaunchpadError
+from launchpad.monitor import commands as monitor_commands
+from launchpad.monitor import feedback as monitor_feedback
 from launchpad.paths import repo_root
 from launchpad.policy.checkov import find_checkov
 from launchpad.sandbox import build_images, images, serving_images, workloads
@@ -66,6 +72,11 @@ DEMO_ORGANISATION = {
 REQUEST = {"instances": [[0.5, 1.2, 2.0, -0.3, 0.0, -1.1, 0.4, 0.9]]}  # the project README's example
 # What the demo's clients send while v2 rolls out: the README's example, and a customer who called support
 # nine times (a value past anything in the synthetic training data, which v2's guard turns into a 500).
+# Production's drifted traffic: the first three features shifted by this many standard deviations.
+DRIFT = 1.5
+DRIFTED_REQUESTS = 40
+RUNNING = ("InProgress", "Stopping")
+FEATURES = len(REQUEST["instances"][0])
 TRAFFIC = [REQUEST, {"instances": [[0.5, 1.2, 9.0, -0.3, 0.0, -1.1, 0.4, 0.9]]}]
 # v2's change to the project: an input guard that raises the wrong error (ValueError is a 500; the serving
 # contract's BadRequest would be a 400). Its tests send only in-range rows, so they pass.
@@ -165,6 +176,8 @@ class ProjectDemo:
     timeline: list[tuple[float, str]] = field(default_factory=list)
     captured: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    drift_result: dict[str, Any] | None = None
+    retraining: str | None = None
 
     @property
     def name(self) -> str:
@@ -193,6 +206,12 @@ class ProjectDemo:
             self.release_v2,
         )
         yield "invoke again: v1 answers", self.invoke_after_rollback
+        if self._platform.get("monitoring"):
+            yield (
+                "baseline the training data; production's traffic drifts and clients give feedback",
+                self.drift,
+            )
+            yield "the scheduled drift job finds it, the drift alarm fires, retraining starts", self.retrain
         yield "show the staging endpoint's status", self.status
         yield "tear down the model's endpoints and registered versions", self.teardown
 
@@ -434,6 +453,128 @@ class ProjectDemo:
         if answer != self.answers["v1 via endpoint"]:
             raise LaunchpadError(f"after the rollback the endpoint answered {answer}, not v1's answer")
         return f"probability {answer} from variant {variant}, v1's answer"
+
+    # -- monitoring (docs/monitoring.md) -----------------------------------------------------------------
+    def drift(self) -> str:
+        """Production's baseline from the project's training data and the drift job's code, both where the
+        platform's schedule reads them; then drifted traffic on production (each request with an
+        InferenceId, so data capture keeps it) and a labelled feedback record for each."""
+        monitoring, keys = self._platform["monitoring"], self.outputs["kms_key_arns"]
+        out = self.workdir / "monitoring"
+        subprocess.run(
+            [sys.executable, "-m", f"{SLUG}.train", "--output", str(out)],
+            env={**os.environ, "PYTHONPATH": str(self._project / "src")},
+            check=True,
+            capture_output=True,
+        )
+        s3 = self.target.client("s3")
+        written = monitor_commands.baseline(
+            out / "training-data.csv",
+            monitoring["baseline_uri"],
+            model_version=VERSIONS["v1"],
+            kms_key_id=keys["models"],
+            s3=s3,
+        )
+        monitor_commands.write_bundle(monitoring["code_uri"], kms_key_id=keys["models"], s3=s3)
+        rng = random.Random(7)
+        runtime = self.target.client("sagemaker-runtime")
+        received = []
+        for index in range(DRIFTED_REQUESTS):
+            row = [round(rng.gauss(DRIFT if i < 3 else 0.0, 1.0), 4) for i in range(FEATURES)]
+            inference_id = f"demo-{index:04d}"
+            runtime.invoke_endpoint(
+                EndpointName=self.production_endpoint,
+                ContentType="text/csv",
+                Accept="application/json",
+                Body=",".join(map(str, row)),
+                InferenceId=inference_id,
+            )
+            received.append(self._feedback(inference_id, rng.random() < 0.5))
+        monitor_feedback.write_records(
+            s3, self.outputs["bucket_names"]["feedback"], received, kms_key_id=keys["data"]
+        )
+        return (
+            f"baseline of {written['rows']} rows ({len(written['features'])} features); {DRIFTED_REQUESTS} "
+            f"requests with the first three features shifted by {DRIFT} standard deviations, "
+            f"{len(received)} labelled feedback records"
+        )
+
+    def _feedback(self, inference_id: str, retained: bool) -> dict[str, Any]:
+        return {
+            "schema_version": 1,
+            "inference_id": inference_id,
+            "stage": "prod",
+            "endpoint": self.production_endpoint,
+            "variant": "AllTraffic",
+            "model_version": VERSIONS["v1"],
+            "score": {"kind": "outcome", "value": retained},
+            "label": int(retained),
+            "received_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "source": "retention-team",
+        }
+
+    def retrain(self) -> str:
+        """Fire the platform's monitoring schedule (the sandbox runs it now rather than at the hour): the
+        drift job runs as a Processing job under its role, publishes drifted_features, the drift alarm
+        goes to ALARM on the sandbox's clock, and the retrain function starts the delivery pipeline."""
+        monitoring = self._platform["monitoring"]
+        sagemaker, cloudwatch = self.target.client("sagemaker"), self.target.client("cloudwatch")
+        if not workloads.fire_schedule(self.target, monitoring["schedule_name"]):
+            refused = "; ".join(str(r) for r in workloads.refusals(self.target))
+            raise LaunchpadError(
+                f"the monitoring schedule could not start its job: {refused or 'no reason kept'}"
+            )
+
+        def finished() -> Any:
+            jobs = sagemaker.list_processing_jobs(NameContains=monitoring["job_name_prefix"])
+            done = [j for j in jobs["ProcessingJobSummaries"] if j["ProcessingJobStatus"] not in RUNNING]
+            return (
+                sagemaker.describe_processing_job(ProcessingJobName=done[0]["ProcessingJobName"])
+                if done
+                else None
+            )
+
+        job = workloads.poll(finished, timeout=self.timeout, interval=0.2, what="the drift job")
+        if job["ProcessingJobStatus"] != "Completed":
+            raise LaunchpadError(
+                f"the drift job {job['ProcessingJobName']} failed: {job.get('FailureReason')}"
+            )
+        results = job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
+        self.drift_result = monitor_commands.read_documents(
+            results, ("drift.json",), self.target.client("s3")
+        )["drift.json"]
+        drift_alarm = monitoring["alarm_names"]["drift"]
+
+        def alarmed() -> bool:
+            [alarm] = cloudwatch.describe_alarms(AlarmNames=[drift_alarm])["MetricAlarms"]
+            return alarm["StateValue"] == "ALARM"
+
+        workloads.poll(alarmed, timeout=self.timeout, interval=0.2, what=f"alarm {drift_alarm}")
+        pipeline = self._platform["pipeline_name"]
+        codepipeline = self.target.client("codepipeline")
+
+        def retraining() -> str | None:
+            summaries = codepipeline.list_pipeline_executions(pipelineName=pipeline)[
+                "pipelineExecutionSummaries"
+            ]
+            for summary in summaries:
+                trigger = summary.get("trigger") or {}
+                if trigger.get("triggerType") == "StartPipelineExecution" and "-retrain/" in trigger.get(
+                    "triggerDetail", ""
+                ):
+                    return str(summary["pipelineExecutionId"])
+            return None
+
+        execution = workloads.poll(retraining, timeout=self.timeout, interval=0.2, what="the retraining")
+        self.retraining = execution
+        codepipeline.stop_pipeline_execution(
+            pipelineName=pipeline, pipelineExecutionId=execution, abandon=True, reason="the demo ends here"
+        )
+        drifted = [f["name"] for f in self.drift_result["features"] if (f["decision"] or {}).get("drifted")]
+        return (
+            f"{job['ProcessingJobName']}: {len(drifted)} features drifted ({', '.join(drifted)}); "
+            f"{drift_alarm} in ALARM; the retrain function started {pipeline} ({execution}, stopped here)"
+        )
 
     def status(self) -> str:
         sagemaker, cloudwatch = self.target.client("sagemaker"), self.target.client("cloudwatch")
