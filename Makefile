@@ -113,7 +113,7 @@ apply: ## Plan, confirm and apply terraform/platform to ENV (sandbox: no account
 destroy: ## Destroy terraform/platform in ENV
 	$(BIN)/launchpad destroy --env $(ENV)
 
-demo: ## The platform on the sandbox: apply it, ship a baked model project (canary rolls back), tear down
+demo: ## The platform on the sandbox: apply it, ship a baked model project (canary rolls back, drift starts retraining), tear down
 	$(BIN)/launchpad demo
 
 bench: ## Time examples, stacks, alarms, Lambda, pipelines, the demo, policy; profile the suite (ONLY=suite/profile); bench-results/
