@@ -163,7 +163,8 @@ def test_the_job_role_reads_its_inputs_writes_its_results_and_publishes_to_its_n
     ]
     assert not [s for s in statements.values() if "s3:DeleteObject" in s["Action"]]
     assert statements["DecryptInputsThroughS3"]["Action"] == ["kms:Decrypt"]
-    assert statements["EncryptResultsThroughS3"]["Action"] == ["kms:GenerateDataKey"]  # one instance reads none
+    # one instance reads no result back
+    assert statements["EncryptResultsThroughS3"]["Action"] == ["kms:GenerateDataKey"]
     for sid in ("DecryptInputsThroughS3", "EncryptResultsThroughS3"):
         assert statements[sid]["Condition"] == {
             "StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}

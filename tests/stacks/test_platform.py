@@ -281,8 +281,11 @@ def test_a_baked_model_project_ships_through_the_platform_and_its_canary_rolls_b
     assert all(drifted[name]["value"] < 1e-4 for name in shifted), drifted
     assert {f"endpoint {demo.endpoint}", f"endpoint {demo.production_endpoint}"} <= set(demo.removed)
     left = account_inventory(stack.target)
-    serving = ("sagemaker endpoints", "sagemaker endpoint configs", "sagemaker models", "cloudwatch alarms")
+    serving = ("sagemaker endpoints", "sagemaker endpoint configs", "sagemaker models")
     assert not set(serving) & set(left), left
+    # the alarms left are the platform's own (model monitoring), not the endpoints'
+    monitoring_alarms = set(_project(stack)["monitoring"]["alarm_names"].values())
+    assert set(left.get("cloudwatch alarms", [])) <= monitoring_alarms, left
     packages = stack.client("sagemaker").list_model_packages(ModelPackageGroupName="demo-model")
     assert packages["ModelPackageSummaryList"] == []
 
