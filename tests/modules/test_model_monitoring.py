@@ -23,6 +23,9 @@ from launchpad.paths import modules_dir
 from launchpad.sandbox.patches.iam_policy import as_list
 from launchpad.terraform import terraform_env
 
+# One plan for every test here: on one worker, or each worker would plan the module again (7 CPU s each).
+pytestmark = pytest.mark.xdist_group("model-monitoring-plan")
+
 BASE = yaml.safe_load((Path(__file__).parent / "model-monitoring" / "validation_cases.yaml").read_text())[
     "base_vars"
 ]
