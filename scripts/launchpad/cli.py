@@ -607,13 +607,13 @@ def monitor_group() -> None:
     """Watch the model's data: baselines, drift runs, reports (docs/monitoring.md)."""
 
 
-def _monitor() -> tuple[ModuleType, ModuleType]:
-    """launchpad.monitor's commands and job modules: they need numpy and scipy (the monitor extra)."""
+def _monitor() -> ModuleType:
+    """launchpad.monitor.commands: it needs numpy and scipy (the monitor extra)."""
     try:
-        from launchpad.monitor import commands, job
+        from launchpad.monitor import commands
     except ModuleNotFoundError as exc:
         raise MonitorError(f"launchpad monitor needs {exc.name}: pip install 'launchpad[monitor]'") from None
-    return commands, job
+    return commands
 
 
 def _json_lines(path: Path) -> list[Any]:
@@ -681,7 +681,7 @@ def monitor_baseline_command(
 
     Exit codes: 0 written, 2 usage, 24 data or options launchpad cannot use (nothing written).
     """
-    monitor_commands, _ = _monitor()
+    monitor_commands = _monitor()
     with deploy_cli.json_errors(as_json):
         card_statistic, card_threshold, card_version = (
             monitor_commands.drift_rule_from_card(model_card) if model_card else (None, None, None)
@@ -743,14 +743,9 @@ def monitor_run_command(
     Exit codes: 0 compared (drift or not: read the result), 2 usage, 24 a baseline, window or capture it
     cannot use (nothing written).
     """
-    monitor_commands, monitor_job = _monitor()
+    monitor_commands = _monitor()
     with deploy_cli.json_errors(as_json):
-        try:
-            start, stop = monitor_job.window(
-                monitor_job.parse_time(end) if end else None, int(window_minutes)
-            )
-        except monitor_job.JobError as exc:
-            raise MonitorError(str(exc)) from None
+        start, stop = monitor_commands.window(end, int(window_minutes))
         with click.progressbar(length=1, label="reading capture", file=sys.stderr, show_pos=True) as bar:
 
             def progress(done: int, total: int) -> None:
@@ -849,17 +844,12 @@ def monitor_quality_command(
     Exit codes: 0 scored (violations or not: read the result), 2 usage, 24 nothing to score or input it
     cannot use (nothing written).
     """
-    monitor_commands, monitor_job = _monitor()
+    monitor_commands = _monitor()
     from launchpad.monitor import feedback as monitor_feedback
     from launchpad.monitor import quality as monitor_quality
 
     with deploy_cli.json_errors(as_json):
-        try:
-            start, stop = monitor_job.window(
-                monitor_job.parse_time(end) if end else None, int(window_minutes)
-            )
-        except monitor_job.JobError as exc:
-            raise MonitorError(str(exc)) from None
+        start, stop = monitor_commands.window(end, int(window_minutes))
         if feedback.startswith("s3://"):
             bucket = feedback.removeprefix("s3://").strip("/")
             client = AwsTarget.from_env().client("s3")
@@ -912,7 +902,7 @@ def monitor_report_command(
     the latest window, and drift over time."""
     from launchpad.monitor import report as monitor_report
 
-    monitor_commands, _ = _monitor()
+    monitor_commands = _monitor()
 
     stats = monitor_commands.read_documents(baseline_location, ("statistics.json",))["statistics.json"]
     runs = monitor_commands.history(results)
@@ -926,7 +916,7 @@ def monitor_report_command(
 @friendly_errors
 def monitor_status_command(results: tuple[str, ...], as_json: bool) -> None:
     """Show the latest of RESULTS folders (runs, any order) and each feature's drift over them."""
-    monitor_commands, _ = _monitor()
+    monitor_commands = _monitor()
     with deploy_cli.json_errors(as_json):
         shown = monitor_commands.status(results)
     _echo_document(shown, as_json, monitor_commands.summary_line(shown["latest"]))
@@ -938,7 +928,7 @@ def monitor_status_command(results: tuple[str, ...], as_json: bool) -> None:
 @friendly_errors
 def monitor_bundle_command(output: str, kms_key_id: str | None) -> None:
     """Write the drift job's code (the Processing job's code input) to a folder or s3:// prefix."""
-    monitor_commands, _ = _monitor()
+    monitor_commands = _monitor()
     written = monitor_commands.write_bundle(output, kms_key_id=kms_key_id)
     click.echo(f"{len(written)} files written to {output}")
 

@@ -156,6 +156,14 @@ def baseline(
 
 
 # -- run -----------------------------------------------------------------------------------------------------
+def window(end: str | None, minutes: int) -> tuple[datetime, datetime]:
+    """[start, end) of a run: ``minutes`` ending at ``end`` (RFC 3339; default now)."""
+    try:
+        return job.window(job.parse_time(end) if end else None, minutes)
+    except job.JobError as exc:
+        raise MonitorError(str(exc)) from None
+
+
 def _local_files(paths: Sequence[Path]) -> list[str]:
     found: list[str] = []
     for path in paths:
