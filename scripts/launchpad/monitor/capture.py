@@ -140,6 +140,14 @@ def _json_rows(document: Any) -> list[Any]:
     raise ValueError("the request mixes rows of different shapes")
 
 
+def _text_of_base64(data: str, what: str) -> str:
+    """A capture entry's BASE64 ``data`` as text (ValueError naming ``what`` when it is not UTF-8)."""
+    try:
+        return base64.b64decode(data, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise ValueError(f"BASE64 {what} that is not UTF-8 text") from None
+
+
 def request_rows(payload: dict[str, Any]) -> list[Any]:
     """The rows of one ``endpointInput`` (or output) entry: lists by position or dicts by name."""
     data, encoding = payload.get("data"), payload.get("encoding")
@@ -147,10 +155,7 @@ def request_rows(payload: dict[str, Any]) -> list[Any]:
         raise ValueError("captureData has no data string")
     content_type = str(payload.get("observedContentType", "")).split(";")[0].strip().lower()
     if encoding == "BASE64":
-        try:
-            data = base64.b64decode(data, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise ValueError("BASE64 data that is not UTF-8 text") from None
+        data = _text_of_base64(data, "data")
         encoding = "CSV" if content_type == "text/csv" else "JSON" if "json" in content_type else None
     if encoding == "CSV":
         rows: list[Any] = _csv_rows(data)
@@ -259,10 +264,7 @@ def _output_values(payload: dict[str, Any], field: str) -> list[Any]:
     if not isinstance(data, str):
         raise ValueError("endpointOutput has no data string")
     if encoding == "BASE64":
-        try:
-            data = base64.b64decode(data, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise ValueError("BASE64 output that is not UTF-8 text") from None
+        data = _text_of_base64(data, "output")
         encoding = "JSON" if data.lstrip()[:1] in ("{", "[") else "CSV"
     if encoding == "CSV":
         return [line.split(",")[0] for line in data.splitlines() if line.strip()]

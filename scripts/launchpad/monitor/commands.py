@@ -63,14 +63,19 @@ def write_documents(
     location: str, documents: Mapping[str, Any], *, kms_key_id: str | None = None, s3: Any = None
 ) -> None:
     for name, document in documents.items():
-        body = json.dumps(document, indent=1).encode()
-        if location.startswith("s3://"):
-            bucket, key = job.split_uri(location.rstrip("/") + "/" + name)
-            extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id} if kms_key_id else {}
-            _s3(s3).put_object(Bucket=bucket, Key=key, Body=body, **extra)
-        else:
-            Path(location).mkdir(parents=True, exist_ok=True)
-            Path(location, name).write_bytes(body)
+        _write(location, name, json.dumps(document, indent=1).encode(), kms_key_id, s3)
+
+
+def _write(location: str, name: str, body: bytes, kms_key_id: str | None, s3: Any) -> None:
+    """``name`` (a relative path) under a folder or s3:// prefix; SSE-KMS with ``kms_key_id`` in S3."""
+    if location.startswith("s3://"):
+        bucket, key = job.split_uri(location.rstrip("/") + "/" + name)
+        extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id} if kms_key_id else {}
+        _s3(s3).put_object(Bucket=bucket, Key=key, Body=body, **extra)
+    else:
+        path = Path(location, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
 
 
 def _s3(client: Any) -> Any:
@@ -253,18 +258,10 @@ def job_bundle() -> dict[str, bytes]:
 
 def write_bundle(location: str, *, kms_key_id: str | None = None, s3: Any = None) -> list[str]:
     """Write the job's code to a folder or s3:// prefix (the schedule's code input)."""
-    written = []
-    for name, body in job_bundle().items():
-        if location.startswith("s3://"):
-            bucket, key = job.split_uri(location.rstrip("/") + "/" + name)
-            extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id} if kms_key_id else {}
-            _s3(s3).put_object(Bucket=bucket, Key=key, Body=body, **extra)
-        else:
-            path = Path(location, name)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(body)
-        written.append(name)
-    return written
+    files = job_bundle()
+    for name, body in files.items():
+        _write(location, name, body, kms_key_id, s3)
+    return list(files)
 
 
 def history(locations: Iterable[str], s3: Any = None) -> list[dict[str, Any]]:
@@ -355,6 +352,5 @@ def quality(
             for name, value in values.items()
             if value is not None
         ]
-        for first in range(0, len(data), 20):
-            cloudwatch.put_metric_data(Namespace=QUALITY_NAMESPACE, MetricData=data[first : first + 20])
+        job.put_metrics(cloudwatch, QUALITY_NAMESPACE, data)
     return {"results": output, "join": joined.counts(), "metrics": values, **violations}

@@ -182,13 +182,16 @@ def write_outputs(
             json.dump(document, handle, indent=1)
 
 
-def publish(cloudwatch: Any, run: Mapping[str, Any], endpoint: str, schedule: str) -> int:
-    """Put the run's metrics (20 per call, as PutMetricData allows a batch of 1000 but the metric data of
-    many features is large); returns how many."""
-    data = drift.metric_data(run, endpoint, schedule)
+def put_metrics(cloudwatch: Any, namespace: str, data: Sequence[Mapping[str, Any]]) -> int:
+    """PutMetricData in batches of 20 (AWS takes 1000, but many features' metric data is large); how many."""
     for first in range(0, len(data), 20):
-        cloudwatch.put_metric_data(Namespace=drift.NAMESPACE, MetricData=data[first : first + 20])
+        cloudwatch.put_metric_data(Namespace=namespace, MetricData=list(data[first : first + 20]))
     return len(data)
+
+
+def publish(cloudwatch: Any, run: Mapping[str, Any], endpoint: str, schedule: str) -> int:
+    """Put the run's metrics; returns how many."""
+    return put_metrics(cloudwatch, drift.NAMESPACE, drift.metric_data(run, endpoint, schedule))
 
 
 # -- S3 ------------------------------------------------------------------------------------------------------
