@@ -241,7 +241,7 @@ data "aws_iam_policy_document" "deploy" {
 
   statement {
     sid       = "ManageOwnRollbackAlarms"
-    actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource"]
+    actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory", "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource"]
     resources = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${each.value.endpoint}-*"]
   }
 

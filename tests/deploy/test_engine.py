@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from launchpad.aws import AwsTarget
 from launchpad.cli import main
-from launchpad.deploy import resources
+from launchpad.deploy import resources, watch
 from launchpad.deploy.engine import deploy
 from launchpad.deploy.rollback import rollback
 from launchpad.deploy.rollout import Outcome
@@ -107,6 +107,24 @@ def test_a_rollback_alarm_during_the_update_makes_sagemaker_roll_back(seeded: Se
     assert result.rollout.exit_code in (13, 14)
     assert endpoint(seeded.target, "churn-staging")["EndpointConfigName"] == before
     assert "churn-staging-rollback-5xx-rate" in result.rollout.message
+
+
+def test_an_alarm_no_poll_saw_in_alarm_is_named_from_its_history(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On AWS an alarm can fire and clear between two polls; SageMaker still rolls back on it, and the
+    engine names it from DescribeAlarmHistory. Here every poll is blind to ALARM states."""
+    deploy(seeded.write(staging_canary(seeded, "1.0.0", TIME_SCALE)), seeded.target, poll_interval=POLL)
+    monkeypatch.setattr(watch, "alarm_states", lambda cloudwatch, names: ((), ()))
+    fire_alarm_after(seeded.target, "churn-staging-rollback-p99-model-latency", 0.5)
+    result = deploy(
+        seeded.write(staging_canary(seeded, "1.1.0", TIME_SCALE)), seeded.target, poll_interval=POLL
+    )
+    assert result.rollout.outcome is Outcome.SILENT_ROLLBACK
+    assert result.rollout.alarm == "churn-staging-rollback-p99-model-latency"
+    assert (
+        "while rollback alarm churn-staging-rollback-p99-model-latency was in ALARM" in result.rollout.message
+    )
 
 
 def test_a_rollback_alarm_during_the_bake_makes_the_guard_roll_back(seeded: Seeded) -> None:

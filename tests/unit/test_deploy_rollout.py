@@ -4,6 +4,7 @@ and the pure state machine underneath it."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -99,6 +100,36 @@ class Aws:
                 alarm["StateTransitionedTimestamp"] = datetime.fromtimestamp(WHEN.timestamp() + seconds, UTC)
         self.cw.add_response("describe_alarms", {"MetricAlarms": metric_alarms}, DESCRIBE_ALARMS)
 
+    def history(self, fired: dict[str, float] | None = None, names: tuple[str, ...] = ALARMS) -> None:
+        """DescribeAlarmHistory's answers, one per alarm; ``fired``: the fake-clock second each alarm entered
+        ALARM (and left it again) since the rollout started at t=0."""
+        for name in names:
+            items = []
+            if fired and name in fired:
+                at = datetime.fromtimestamp(WHEN.timestamp() + fired[name], UTC)
+                for old, new, reason in (("OK", "ALARM", BREACH), ("ALARM", "OK", "ok")):
+                    data = {
+                        "newState": {"stateValue": new, "stateReason": reason},
+                        "oldState": {"stateValue": old},
+                    }
+                    items.append(
+                        {
+                            "AlarmName": name,
+                            "AlarmType": "MetricAlarm",
+                            "Timestamp": at,
+                            "HistoryItemType": "StateUpdate",
+                            "HistorySummary": f"Alarm updated from {old} to {new}",
+                            "HistoryData": json.dumps(data),
+                        }
+                    )
+            expected = {
+                "AlarmName": name,
+                "AlarmTypes": ["MetricAlarm", "CompositeAlarm"],
+                "HistoryItemType": "StateUpdate",
+                "StartDate": WHEN,
+            }
+            self.cw.add_response("describe_alarm_history", {"AlarmHistoryItems": items}, expected)
+
     def alarms_error(self, code: str, message: str, http: int) -> None:
         self.cw.add_client_error("describe_alarms", code, message, http, expected_params=DESCRIBE_ALARMS)
 
@@ -189,6 +220,7 @@ def test_sagemakers_own_rollback_through_rollingback_is_a_failure(aws: Aws) -> N
     aws.poll("Updating", V1)
     aws.poll("RollingBack", V1)
     aws.poll("InService", V1)
+    aws.history()
     result = aws.wait()
     assert result.outcome is Outcome.SILENT_ROLLBACK and result.exit_code == 13 and not result.succeeded
     assert result.message.startswith(
@@ -202,6 +234,7 @@ def test_sagemakers_own_rollback_through_rollingback_is_a_failure(aws: Aws) -> N
 
 def test_inservice_on_the_previous_config_at_the_first_poll_is_a_silent_rollback(aws: Aws) -> None:
     aws.poll("InService", V1)
+    aws.history()
     result = aws.wait()
     assert result.outcome is Outcome.SILENT_ROLLBACK and result.exit_code == 13
     assert (result.polls, result.mutating_calls, aws.time.sleeps) == (1, 0, [])
@@ -245,6 +278,38 @@ def test_sagemaker_rolling_back_on_the_alarm_itself_names_the_alarm(aws: Aws) ->
     assert result.outcome is Outcome.SILENT_ROLLBACK and result.mutating_calls == 0
     assert "by itself while rollback alarm churn-5xx was in ALARM" in result.message
     assert result.alarm_to_rollback_seconds is None
+
+
+def test_an_alarm_that_fired_and_cleared_between_two_polls_is_named_from_its_history(aws: Aws) -> None:
+    aws.poll("Updating", V1)  # t=0
+    aws.poll("Updating", V1)  # t=30: churn-latency fired at t=40 and cleared before the next poll
+    aws.poll("InService", V1)  # t=60: SageMaker rolled back on it
+    aws.history({"churn-latency": 40})
+    result = aws.wait()
+    assert result.outcome is Outcome.SILENT_ROLLBACK and result.exit_code == 13
+    assert "by itself while rollback alarm churn-latency was in ALARM" in result.message
+    assert (result.alarm, result.alarm_reason) == ("churn-latency", BREACH)
+    assert result.mutating_calls == 0
+
+
+def test_the_earliest_alarm_to_fire_is_named(aws: Aws) -> None:
+    aws.poll("InService", V1)
+    aws.history({"churn-5xx": 9, "churn-latency": 3})
+    assert aws.wait().alarm == "churn-latency"
+
+
+def test_an_unreadable_alarm_history_leaves_the_silent_rollback_unexplained(
+    aws: Aws, caplog: pytest.LogCaptureFixture
+) -> None:
+    aws.poll("InService", V1)
+    for _ in ALARMS:
+        aws.cw.add_client_error("describe_alarm_history", "AccessDenied", "not authorized", 403)
+    with caplog.at_level(logging.WARNING):
+        result = aws.wait()
+    assert result.outcome is Outcome.SILENT_ROLLBACK and result.alarm is None
+    assert "by itself. churn-v2 is not serving" in result.message
+    assert "needs cloudwatch:DescribeAlarmHistory" in caplog.text
+    assert "churn-5xx" in caplog.text and "churn-latency" in caplog.text
 
 
 def test_an_alarm_during_the_bake_rolls_back_at_once(aws: Aws) -> None:

@@ -33,6 +33,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -536,7 +537,7 @@ def wait_for_rollout(
         time_scale=time_scale,
     )
     roll_back = rollback or functools.partial(update_endpoint_config, sagemaker, endpoint)
-    started = clock()
+    started, started_at = clock(), datetime.fromtimestamp(wall_clock(), UTC)
     report = _Reporter(rollout, on_progress, clock, started)
     state = start(rollout, started)
     polls = failures = mutating_calls = 0
@@ -563,6 +564,11 @@ def wait_for_rollout(
         if seen.error:
             report.retry(seen.error, delay)
         sleep(next_wake(state, clock(), delay))
+    if step.outcome is Outcome.SILENT_ROLLBACK and state.alarm is None and rollout.alarm_names:
+        fired = watch.fired_since(cloudwatch, rollout.alarm_names, started_at)
+        if fired is not None:  # it fired and cleared between two polls: SageMaker still rolled back on it
+            state = replace(state, alarm=fired)
+            step = replace(step, state=state, message=_silent_rollback(rollout, state, seen))
     assert step.outcome is not None
     result = RolloutResult(
         outcome=step.outcome,

@@ -1,5 +1,6 @@
 """What one poll of a rollout sees: the endpoint's status and config (DescribeEndpoint) and which of its
-rollback alarms are in ALARM (DescribeAlarms).
+rollback alarms are in ALARM (DescribeAlarms); after SageMaker rolled an update back by itself, which of them
+fired during it (DescribeAlarmHistory).
 
 Three kinds of failure, three answers: a missing endpoint is an observation that it is gone; throttling, 5xx
 and connection errors are an observation that could not be made (the rollout retries it); any other AWS error
@@ -8,6 +9,7 @@ is a ``DeployError``, because retrying AccessDenied for an hour helps nobody.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -141,6 +143,49 @@ def alarm_states(cloudwatch: Any, names: Sequence[str]) -> tuple[tuple[FiringAla
         if name in found and found[name].get("StateValue") == "ALARM"
     )
     return firing, tuple(name for name in names if name not in found)
+
+
+def fired_since(cloudwatch: Any, names: Sequence[str], since: datetime) -> FiringAlarm | None:
+    """The first of ``names`` to enter ALARM at or after ``since``, by each alarm's history
+    (DescribeAlarmHistory): an alarm can fire and clear between two polls, and SageMaker's auto-rollback still
+    counts it. None when none did, or when the history cannot be read (logged: the caller only explains)."""
+    first: FiringAlarm | None = None
+    for name in names:
+        try:
+            pages = cloudwatch.get_paginator("describe_alarm_history").paginate(
+                AlarmName=name, AlarmTypes=ALARM_TYPES, HistoryItemType="StateUpdate", StartDate=since
+            )
+            items = [item for page in pages for item in page.get("AlarmHistoryItems", [])]
+        except (ClientError, BotoCoreError) as exc:
+            LOG.warning(
+                "cannot read the history of alarm %s (%s): the deploying identity needs "
+                "cloudwatch:DescribeAlarmHistory on it to name the alarm behind a rollback",
+                name,
+                describe_error(exc),
+            )
+            continue
+        fired = [_fired(name, item) for item in items]
+        for alarm in fired:
+            if alarm is not None and (first is None or (first.entered_at or 0.0) > (alarm.entered_at or 0.0)):
+                first = alarm
+    return first
+
+
+def _fired(name: str, item: dict[str, Any]) -> FiringAlarm | None:
+    """The alarm entering ALARM, if the history item says it did."""
+    state, when = _new_state(item), item.get("Timestamp")
+    if state.get("stateValue") != "ALARM" or not isinstance(when, datetime):
+        return None
+    return FiringAlarm(name, str(state.get("stateReason", "")), when.timestamp())
+
+
+def _new_state(item: dict[str, Any]) -> dict[str, Any]:
+    """A StateUpdate item's new state, from its HistoryData (CloudWatch's JSON ``{"newState": ...}``)."""
+    try:
+        state = json.loads(item.get("HistoryData") or "{}").get("newState")
+    except (ValueError, AttributeError):
+        return {}
+    return state if isinstance(state, dict) else {}
 
 
 def _entered_at(alarm: dict[str, Any]) -> float | None:
