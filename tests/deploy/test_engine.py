@@ -144,6 +144,23 @@ def test_a_rollback_alarm_during_the_bake_makes_the_guard_roll_back(seeded: Seed
     assert "SetAlarmState" not in result.operations  # the test's own call is not the deploy's
 
 
+def test_an_alarm_no_poll_saw_during_the_bake_still_makes_the_guard_roll_back(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bake's polls are blind to ALARM states; the history read before calling it a success is not."""
+    before = deploy(
+        seeded.write(staging_canary(seeded, "1.0.0", TIME_SCALE)), seeded.target, poll_interval=POLL
+    ).rollout.target_config
+    monkeypatch.setattr(watch, "alarm_states", lambda cloudwatch, names: ((), ()))
+    bake = {"bake_seconds": bake_lasting(5, TIME_SCALE)}
+    path = seeded.write(staging_canary(seeded, "1.1.0", TIME_SCALE, rollback=bake))
+    fire_alarm_during_bake(seeded.target, "churn-staging", "churn-staging-rollback-4xx-rate", before)
+    result = deploy(path, seeded.target, poll_interval=POLL)
+    assert result.rollout.outcome is Outcome.ROLLED_BACK_BY_GUARD, result.rollout.message
+    assert result.rollout.alarm == "churn-staging-rollback-4xx-rate"
+    assert endpoint(seeded.target, "churn-staging")["EndpointConfigName"] == before
+
+
 def test_rollback_returns_to_the_previous_config_and_to_a_package_version(seeded: Seeded) -> None:
     first = deploy(
         seeded.write(staging_canary(seeded, "1.0.0", TIME_SCALE)), seeded.target, poll_interval=POLL

@@ -53,6 +53,15 @@ class FakeTime:
         self.now += seconds
 
 
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 @dataclass
 class Aws:
     """Real boto3 clients with Stubbers: queue AWS's answers, run the waiter, check every answer was used."""
@@ -144,8 +153,20 @@ class Aws:
         )
 
     def wait(self, previous: str | None = V1, **overrides: Any) -> RolloutResult:
+        """The rollout, whose every AWS call was stubbed (an unstubbed DescribeAlarmHistory is only logged by
+        the code under test, so a logged one fails here too)."""
         options: dict[str, Any] = {"timeout": 600, "poll_interval": 30, "bake_seconds": 60}
         options.update(overrides)
+        unstubbed = _Records()
+        logging.getLogger(watch.__name__).addHandler(unstubbed)
+        try:
+            result = self._wait(previous, options)
+        finally:
+            logging.getLogger(watch.__name__).removeHandler(unstubbed)
+        assert not [r for r in unstubbed.records if "Unexpected" in r.getMessage()], unstubbed.records
+        return result
+
+    def _wait(self, previous: str | None, options: dict[str, Any]) -> RolloutResult:
         result = rollout.wait_for_rollout(
             self.sagemaker,
             self.cloudwatch,
@@ -182,6 +203,7 @@ def test_an_update_that_reaches_inservice_on_the_target_and_bakes_quietly_succee
     aws.poll("InService", V2)  # t=30: the bake starts
     aws.poll("InService", V2)
     aws.poll("InService", V2)  # t=90: 60 s of quiet alarms
+    aws.history()
     result = aws.wait()
     assert result.outcome is Outcome.SUCCEEDED and result.exit_code == 0 and result.succeeded
     assert result.message == (
@@ -296,6 +318,18 @@ def test_the_earliest_alarm_to_fire_is_named(aws: Aws) -> None:
     aws.poll("InService", V1)
     aws.history({"churn-5xx": 9, "churn-latency": 3})
     assert aws.wait().alarm == "churn-latency"
+
+
+def test_an_alarm_that_fired_and_cleared_during_the_bake_rolls_back(aws: Aws) -> None:
+    aws.poll("InService", V2)  # t=0: the bake starts
+    aws.poll("InService", V2)  # t=30: the bake ends; no poll saw churn-5xx, in ALARM from t=10 to t=20
+    aws.history({"churn-5xx": 10})
+    aws.update_endpoint(V1)
+    aws.endpoint("InService", V1)
+    result = aws.wait(bake_seconds=30)
+    assert result.outcome is Outcome.ROLLED_BACK_BY_GUARD and result.exit_code == 14
+    assert result.message.startswith("rollback alarm churn-5xx entered ALARM during the bake of churn-v2")
+    assert result.alarm_to_rollback_seconds == 20  # from when CloudWatch says it fired
 
 
 def test_an_unreadable_alarm_history_leaves_the_silent_rollback_unexplained(
@@ -428,6 +462,7 @@ def test_throttling_and_5xx_are_retried_with_backoff_then_succeed(aws: Aws) -> N
     aws.endpoint("InService", V2)  # t=30
     aws.alarms_error("ServiceUnavailable", "Service Unavailable", 503)  # retried after 60 s
     aws.poll("InService", V2)  # t=90
+    aws.history()
     result = aws.wait(bake_seconds=0)
     assert result.outcome is Outcome.SUCCEEDED and result.polls == 3
     assert aws.time.sleeps == [30, 60]
@@ -481,6 +516,7 @@ def test_access_denied_is_a_deploy_error_not_a_retry(aws: Aws) -> None:
 def test_rollback_alarms_cloudwatch_does_not_know_are_reported(aws: Aws) -> None:
     aws.endpoint("InService", V2)
     aws.alarms(names=("churn-5xx",))
+    aws.history()
     result = aws.wait(bake_seconds=0)
     assert result.outcome is Outcome.SUCCEEDED
     assert result.missing_alarms == ("churn-latency",)
@@ -627,6 +663,7 @@ def test_on_a_scaled_sandbox_the_bake_lasts_its_aws_seconds_at_the_time_scale(aw
     # 5.625 and 6 (the last sleep cut short at the bake's end).
     for _ in range(5):
         aws.poll("InService", V2)
+    aws.history()
     result = aws.wait(bake_seconds=96, time_scale=0.0625)
     assert result.outcome is Outcome.SUCCEEDED, result.message
     assert aws.time.sleeps == [1.875, 1.875, 1.875, 0.375]
@@ -640,6 +677,7 @@ def test_on_a_scaled_sandbox_the_bake_lasts_its_aws_seconds_at_the_time_scale(aw
 def test_on_aws_the_bake_lasts_its_own_seconds(aws: Aws) -> None:
     for _ in range(21):  # t=0 to t=600, a poll every 30 s
         aws.poll("InService", V2)
+    aws.history()
     result = aws.wait(bake_seconds=600)
     assert result.outcome is Outcome.SUCCEEDED and result.seconds == 600 and result.time_scale == 1
     assert result.message.endswith("for the 600 s bake.")

@@ -105,6 +105,11 @@ _ERRORS: dict[Outcome, type[DeployError]] = {
 }
 
 
+# Outcomes that an alarm no poll saw in ALARM would change: a success becomes the guard's rollback, and
+# SageMaker's own rollback gets its cause.
+_CHECKED_IN_HISTORY = (Outcome.SUCCEEDED, Outcome.SILENT_ROLLBACK)
+
+
 class Phase(str, Enum):
     UPDATING = "updating"
     BAKING = "baking"
@@ -547,6 +552,13 @@ def wait_for_rollout(
         seen = watch.observe(sagemaker, cloudwatch, endpoint, names, clock)
         polls += 1
         step = decide(rollout, state, seen)
+        if step.outcome in _CHECKED_IN_HISTORY and step.state.alarm is None and rollout.alarm_names:
+            # An alarm can enter ALARM and leave it between two polls: before calling the rollout a success,
+            # or SageMaker's own rollback unexplained, the alarms' history is read once.
+            fired = watch.fired_since(cloudwatch, rollout.alarm_names, started_at)
+            if fired is not None:
+                seen = replace(seen, firing=(fired,))
+                step = decide(rollout, state, seen)
         report.changes(state, step.state, seen)
         state = step.state
         if step.rollback:
@@ -564,11 +576,6 @@ def wait_for_rollout(
         if seen.error:
             report.retry(seen.error, delay)
         sleep(next_wake(state, clock(), delay))
-    if step.outcome is Outcome.SILENT_ROLLBACK and state.alarm is None and rollout.alarm_names:
-        fired = watch.fired_since(cloudwatch, rollout.alarm_names, started_at)
-        if fired is not None:  # it fired and cleared between two polls: SageMaker still rolled back on it
-            state = replace(state, alarm=fired)
-            step = replace(step, state=state, message=_silent_rollback(rollout, state, seen))
     assert step.outcome is not None
     result = RolloutResult(
         outcome=step.outcome,

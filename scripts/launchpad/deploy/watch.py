@@ -148,7 +148,8 @@ def alarm_states(cloudwatch: Any, names: Sequence[str]) -> tuple[tuple[FiringAla
 def fired_since(cloudwatch: Any, names: Sequence[str], since: datetime) -> FiringAlarm | None:
     """The first of ``names`` to enter ALARM at or after ``since``, by each alarm's history
     (DescribeAlarmHistory): an alarm can fire and clear between two polls, and SageMaker's auto-rollback still
-    counts it. None when none did, or when the history cannot be read (logged: the caller only explains)."""
+    counts it. None when none did, or when the history cannot be read (logged: every poll still read the
+    alarms' states)."""
     first: FiringAlarm | None = None
     for name in names:
         try:
@@ -159,7 +160,7 @@ def fired_since(cloudwatch: Any, names: Sequence[str], since: datetime) -> Firin
         except (ClientError, BotoCoreError) as exc:
             LOG.warning(
                 "cannot read the history of alarm %s (%s): the deploying identity needs "
-                "cloudwatch:DescribeAlarmHistory on it to name the alarm behind a rollback",
+                "cloudwatch:DescribeAlarmHistory on it, or an alarm that fired between two polls goes unseen",
                 name,
                 describe_error(exc),
             )
