@@ -160,11 +160,13 @@ class Installed:
 
 def clean_env(venv_dir: Path, home: Path) -> dict[str, str]:
     """This process's environment without a way back to the checkout (PYTHONPATH, the active virtualenv)
-    or the settings of the pytest and make running this suite; the fresh venv first on PATH."""
+    or the settings of the pytest and make running this suite; the fresh venv first on PATH. Bytecode is
+    written, as on a user's machine: the venv is installed without it (compiling all of scipy takes a
+    minute), so with PYTHONDONTWRITEBYTECODE every command would compile botocore and the rest again."""
     kept = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("PYTHONPATH", "VIRTUAL_ENV", "MFLAGS", "PYTHONHOME")
+        if key not in ("PYTHONPATH", "VIRTUAL_ENV", "MFLAGS", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE")
         and not key.startswith(("PYTEST_", "MAKE", "LAUNCHPAD_", "AWS_"))
     }
     config = home / "cookiecutter.yaml"  # cookiecutter's replay files stay in the run's folder
