@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from launchpad import policy
+from launchpad import combined, policy
 from launchpad.policy import release_modules
 from launchpad.scaffold import bake
-from launchpad.terraform import Terraform, terraform_env
+from launchpad.terraform import terraform_env
 
 from .support import CHOICES, TORCH_FRAMEWORKS, Bake, bake_of, child_env
 
@@ -66,18 +66,39 @@ def test_the_projects_own_make_test_passes(case: Bake, tmp_path: Path) -> None:
     assert "All checks passed" in done.stdout  # the lint step ran
 
 
-@pytest.mark.parametrize("mode", CHOICES["inference_mode"])
-def test_the_terraform_validates_on_launchpads_modules(mode: str, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def validated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[str, str], list[str]]]:
+    """A bake per inference mode, its module sources pointed at this checkout's modules/, all validated in
+    one ``terraform init`` and ``validate`` (``launchpad.combined``: one provider start, not one per stack);
+    each mode's pinned module versions and validation errors."""
+    folder = tmp_path_factory.mktemp("validate-bakes")
+    stacks, pins = [], {}
+    for mode in CHOICES["inference_mode"]:
+        project = bake(folder / mode, bake_of(f"validate-{mode}", inference_mode=mode).settings)
+        pins[mode] = release_modules.localize(project / "terraform")
+        stacks.append(project / "terraform")
+    region = bake_of("validate-region")["aws_region"]
+    (folder / "together").mkdir()
+    errors = combined.validate_together(stacks, folder / "together", terraform_env({"AWS_REGION": region}))
+    return {
+        mode: (pins[mode], errors[stack])
+        for mode, stack in zip(CHOICES["inference_mode"], stacks, strict=True)
+    }
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [pytest.param(m, marks=pytest.mark.xdist_group("validate-bakes")) for m in CHOICES["inference_mode"]],
+)
+def test_the_terraform_validates_on_launchpads_modules(
+    mode: str, validated: dict[str, tuple[dict[str, str], list[str]]]
+) -> None:
     """The baked stack, its module sources pointed at this checkout's modules/, passes ``terraform init``
     and ``validate``; the modules are pinned to the tag of the launchpad version it was baked with."""
-    case = bake_of(f"validate-{mode}", inference_mode=mode)
-    project = bake(tmp_path, case.settings)
-    pinned = release_modules.localize(project / "terraform")
+    pinned, errors = validated[mode]
     assert pinned, "the stack calls no launchpad module"
-    assert set(pinned.values()) == {case["launchpad_version"]}, pinned
-    terraform = Terraform(project / "terraform", terraform_env({"AWS_REGION": case["aws_region"]}))
-    terraform.init()
-    terraform.validate()
+    assert set(pinned.values()) == {bake_of("validate-version")["launchpad_version"]}, pinned
+    assert not errors, f"the {mode} stack does not validate:\n" + "\n\n".join(errors)
 
 
 def test_launchpad_policy_finds_no_failure_in_the_baked_stacks(tmp_path: Path) -> None:
