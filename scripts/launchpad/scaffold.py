@@ -16,6 +16,7 @@ import functools
 import json
 import logging
 import os
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -253,7 +254,7 @@ def _cookiecutter(template: Path, answers: Mapping[str, str], output_dir: Path, 
     from cookiecutter.main import cookiecutter
 
     try:
-        with _quiet_cookiecutter():
+        with _quiet_cookiecutter(), _hooks_rendered_privately():
             return Path(
                 cookiecutter(
                     str(template),
@@ -284,6 +285,20 @@ def _environment(name: str, value: str) -> Iterator[None]:
             os.environ.pop(name, None)
         else:
             os.environ[name] = before
+
+
+@contextlib.contextmanager
+def _hooks_rendered_privately() -> Iterator[None]:
+    """cookiecutter (2.7.1 here) renders each hook into a file of the temporary directory, never deleted
+    (``hooks.run_script_with_context``: ``delete=False``), so every bake left two files in /tmp. The bake's
+    temporary files go to a directory of its own, removed afterwards."""
+    before = tempfile.tempdir
+    with tempfile.TemporaryDirectory(prefix="launchpad-bake-") as private:
+        tempfile.tempdir = private
+        try:
+            yield
+        finally:
+            tempfile.tempdir = before
 
 
 @contextlib.contextmanager

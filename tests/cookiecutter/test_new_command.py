@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,6 +120,20 @@ def test_new_bakes_the_project_with_the_answers_given(tmp_path: Path) -> None:
     assert (project / "terraform" / "async.tf").is_file()
     config = load_stage_config(project / "deploy" / "config" / "dev.yaml")
     assert config.tags["owner"] == "ml=churn"
+
+
+def test_a_bake_leaves_nothing_in_the_temporary_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cookiecutter writes each rendered hook to a temporary file it never deletes; a bake, passing or
+    refused by the hook, leaves the temporary directory as it found it."""
+    system_tmp = tmp_path / "tmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    assert _new(tmp_path / "out").exit_code == 0
+    assert _new(tmp_path / "refused", "aws_region=moon-1").exit_code == 8
+    assert list(system_tmp.iterdir()) == []
+    assert tempfile.gettempdir() == str(system_tmp)
 
 
 def test_template_syntax_in_an_answer_is_refused_before_cookiecutter_renders_it(tmp_path: Path) -> None:
