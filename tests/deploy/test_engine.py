@@ -22,6 +22,7 @@ from launchpad.deploy.seed import (
     Seeded,
     bake_lasting,
     fire_alarm_during_bake,
+    fire_alarm_when,
     measure_guarded_update,
     staging_canary,
 )
@@ -84,22 +85,16 @@ def test_a_guarded_canary_update_reaches_in_service_on_the_new_config(seeded: Se
     assert {"Key": resources.PREVIOUS_CONFIG_TAG, "Value": before} in tags
 
 
-def fire_alarm_after(target: AwsTarget, name: str, seconds: float) -> threading.Thread:
-    def fire() -> None:
-        time.sleep(seconds)
-        target.client("cloudwatch").set_alarm_state(
-            AlarmName=name, StateValue="ALARM", StateReason="test: 5xx error rate above 1%"
-        )
-
-    thread = threading.Thread(target=fire, daemon=True)
-    thread.start()
-    return thread
+def fire_alarm_during_update(target: AwsTarget, name: str) -> threading.Thread:
+    """Fire ``name`` once the endpoint is Updating: a timer could go off before the update starts, on a
+    loaded machine, and SageMaker counts only alarms during it."""
+    return fire_alarm_when(target, "churn-staging", name, lambda d: d["EndpointStatus"] == "Updating")
 
 
 def test_a_rollback_alarm_during_the_update_makes_sagemaker_roll_back(seeded: Seeded) -> None:
     deploy(seeded.write(staging_canary(seeded, "1.0.0", TIME_SCALE)), seeded.target, poll_interval=POLL)
     before = endpoint(seeded.target, "churn-staging")["EndpointConfigName"]
-    fire_alarm_after(seeded.target, "churn-staging-rollback-5xx-rate", 0.5)
+    fire_alarm_during_update(seeded.target, "churn-staging-rollback-5xx-rate")
     result = deploy(
         seeded.write(staging_canary(seeded, "1.1.0", TIME_SCALE)), seeded.target, poll_interval=POLL
     )
@@ -116,7 +111,7 @@ def test_an_alarm_no_poll_saw_in_alarm_is_named_from_its_history(
     engine names it from DescribeAlarmHistory. Here every poll is blind to ALARM states."""
     deploy(seeded.write(staging_canary(seeded, "1.0.0", TIME_SCALE)), seeded.target, poll_interval=POLL)
     monkeypatch.setattr(watch, "alarm_states", lambda cloudwatch, names: ((), ()))
-    fire_alarm_after(seeded.target, "churn-staging-rollback-p99-model-latency", 0.5)
+    fire_alarm_during_update(seeded.target, "churn-staging-rollback-p99-model-latency")
     result = deploy(
         seeded.write(staging_canary(seeded, "1.1.0", TIME_SCALE)), seeded.target, poll_interval=POLL
     )
