@@ -5,12 +5,13 @@ file to the parser."""
 from __future__ import annotations
 
 import json
+import math
 import random
 from typing import Any
 
 import pytest
 
-from launchpad.monitor import capture
+from launchpad.monitor import capture, profile
 
 NAMES = ("age", "visits", "plan")
 SINCE, UNTIL = "2026-12-07T11:00:00Z", "2026-12-07T12:00:00Z"
@@ -151,3 +152,28 @@ def test_random_files_read_the_same_either_way() -> None:
         common = rng.random() < 0.5  # half the files hold only SageMaker's CSV records
         lines = [rng.choice(shapes[:3] if common else shapes)() for _line in range(rng.randint(1, 30))]
         same(read(lines, parse=False), read(lines, parse=True))
+
+
+@pytest.mark.parametrize(
+    ("values", "floats", "wrong"),
+    [
+        ([1, "2.5", 3.0, " 4 "], [1.0, 2.5, 3.0, 4.0], 0),  # numbers and numeric strings, in numpy
+        (
+            [1, None, "nan", float("inf"), "-inf"],
+            [1.0, None, None, None, None],
+            3,
+        ),  # None missing; NaN, inf wrong
+        ([1, "", " ", None], [1.0, None, None, None], 0),  # blanks are missing
+        ([1, True, False], [1.0, None, None], 2),  # a bool is a wrong type, never 1.0 or 0.0
+        ([1, "x", [1, 2], {"a": 1}], [1.0, None, None, None], 3),
+        ([[1, 2], [3, 4]], [None, None], 2),  # lists of one length are not a matrix of numbers
+    ],
+    ids=["numbers", "non-finite", "blank", "bool", "text", "lists"],
+)
+def test_baselines_and_windows_count_values_one_way(
+    values: list[Any], floats: list[float | None], wrong: int
+) -> None:
+    array, counted = capture.Table(("x",), values=[[v] for v in values]).numeric("x")
+    assert [None if math.isnan(f) else f for f in array.tolist()] == floats
+    assert counted == wrong
+    assert profile.numeric_values(values)[1] == wrong

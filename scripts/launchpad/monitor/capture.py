@@ -15,7 +15,6 @@ import base64
 import binascii
 import json
 import logging
-import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
+
+from .profile import numeric_values
 
 LOG = logging.getLogger(__name__)
 MAX_EXAMPLES = 5  # malformed lines named in a result
@@ -93,30 +94,7 @@ class Table:
 
     def numeric(self, name: str) -> tuple[np.ndarray, int]:
         """A column as floats (NaN = missing) and how many present values were not numbers."""
-        return _to_floats(self.column(name))
-
-
-def _to_floats(values: list[Any]) -> tuple[np.ndarray, int]:
-    try:  # the common case: every value a number or a numeric string
-        array = np.asarray(values, dtype=np.float64)
-        return np.where(np.isfinite(array), array, np.nan), int(np.count_nonzero(np.isinf(array)))
-    except (TypeError, ValueError):
-        pass
-    out = np.empty(len(values), dtype=np.float64)
-    wrong = 0
-    for i, value in enumerate(values):
-        if missing(value):
-            out[i] = math.nan
-            continue
-        try:
-            number = math.nan if isinstance(value, bool) else float(value)
-        except (TypeError, ValueError):
-            number = math.nan
-        if not math.isfinite(number):
-            wrong += 1
-            number = math.nan
-        out[i] = number
-    return out, wrong
+        return numeric_values(self.column(name))
 
 
 def _csv_rows(text: str) -> list[list[str]]:

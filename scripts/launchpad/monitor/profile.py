@@ -49,7 +49,18 @@ class ProfileError(ValueError):
 
 
 def numeric_values(values: Iterable[Any]) -> tuple[np.ndarray, int]:
-    """Floats (NaN for a missing value) and how many present values were not numbers."""
+    """Floats (NaN for a missing value: None, or a blank string) and how many present values were not
+    numbers (text, a bool, NaN or an infinity). Baselines and capture windows both count with it."""
+    values = values if isinstance(values, list) else list(values)
+    if bool not in set(map(type, values)):  # the common case, in numpy: numbers and numeric strings
+        try:
+            array = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):  # text, or a blank string: judged one value at a time below
+            array = None
+        if array is not None and array.ndim == 1:  # (equal-length lists would make a matrix)
+            finite = np.isfinite(array)
+            wrong = int(np.count_nonzero(~finite)) - values.count(None)  # None is missing, NaN is not
+            return np.where(finite, array, np.nan), wrong
     out: list[float] = []
     wrong = 0
     for value in values:
