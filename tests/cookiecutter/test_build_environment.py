@@ -18,6 +18,9 @@ from launchpad import __version__
 
 from .support import ORGANISATION, Bakery, bake_of, child_env
 
+# One worker runs this file: its module fixture (the bake and the checkov stand-in) runs once.
+pytestmark = pytest.mark.xdist_group("test_build_environment")
+
 CASE = bake_of("build-environment")
 
 

@@ -19,6 +19,9 @@ from launchpad.scaffold import bake
 
 from .support import ORGANISATION, child_env
 
+# One worker runs this file: its module fixture (the bake) runs once.
+pytestmark = pytest.mark.xdist_group("test_buildspec")
+
 URI = "s3://platform-artifacts/releases/launchpad/0.1.0/"
 FAKE_AWS = """#!/bin/bash
 # aws s3 cp --recursive --only-show-errors <uri> <folder>: copies $FAKE_S3_FOLDER, records the call.

@@ -23,6 +23,9 @@ import yaml
 
 from launchpad.paths import repo_root
 
+# One worker runs this file: its module fixture (one checkov run over every fixture) runs once.
+pytestmark = pytest.mark.xdist_group("test_checks")
+
 CHECKS_DIR = repo_root() / "policies" / "checks"
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
 CHECKOV = repo_root() / ".tools" / "checkov" / "bin" / "checkov"

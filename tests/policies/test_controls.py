@@ -16,6 +16,9 @@ from launchpad.paths import repo_root
 from launchpad.policy import controls
 from tests.policies.test_checks import CHECK_FILES
 
+# One worker runs this file: its module fixture (checkov's list of its checks) runs once.
+pytestmark = pytest.mark.xdist_group("test_controls")
+
 CONTROLS_FILE = repo_root() / "policies" / "controls.yaml"
 CHECKOV = repo_root() / ".tools" / "checkov" / "bin" / "checkov"
 

@@ -17,7 +17,8 @@ from launchpad.sandbox import workloads
 from launchpad.sandbox.patches.sagemaker_processing import prebuilt_image
 from tests.sandbox.support import service_role
 
-pytestmark = pytest.mark.sandbox
+# One worker runs this file: its module fixture (the Processing job) runs once.
+pytestmark = [pytest.mark.sandbox, pytest.mark.xdist_group("test_monitor_job")]
 
 END = datetime(2026, 12, 7, 12, tzinfo=UTC)
 ENDPOINT = "churn-prod"
