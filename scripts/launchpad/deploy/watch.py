@@ -1,6 +1,6 @@
 """What one poll of a rollout sees: the endpoint's status and config (DescribeEndpoint) and which of its
-rollback alarms are in ALARM (DescribeAlarms); after SageMaker rolled an update back by itself, which of them
-fired during it (DescribeAlarmHistory).
+rollback alarms are in ALARM (DescribeAlarms); at the end of a rollout, which of them entered ALARM since it
+began, between polls too (DescribeAlarmHistory).
 
 Three kinds of failure, three answers: a missing endpoint is an observation that it is gone; throttling, 5xx
 and connection errors are an observation that could not be made (the rollout retries it); any other AWS error
@@ -148,9 +148,9 @@ def alarm_states(cloudwatch: Any, names: Sequence[str]) -> tuple[tuple[FiringAla
 def fired_since(cloudwatch: Any, names: Sequence[str], since: datetime) -> FiringAlarm | None:
     """The first of ``names`` to enter ALARM at or after ``since``, by each alarm's history
     (DescribeAlarmHistory): an alarm can fire and clear between two polls, and SageMaker's auto-rollback still
-    counts it. None when none did, or when the history cannot be read (logged: every poll still read the
-    alarms' states)."""
-    first: FiringAlarm | None = None
+    counts it. None when none did. Errors are answered as ``observe`` answers them: a transient one leaves an
+    alarm's history unread (logged; every poll read its state), any other is a ``DeployError``."""
+    fired: list[FiringAlarm] = []
     for name in names:
         try:
             pages = cloudwatch.get_paginator("describe_alarm_history").paginate(
@@ -158,18 +158,16 @@ def fired_since(cloudwatch: Any, names: Sequence[str], since: datetime) -> Firin
             )
             items = [item for page in pages for item in page.get("AlarmHistoryItems", [])]
         except (ClientError, BotoCoreError) as exc:
-            LOG.warning(
-                "cannot read the history of alarm %s (%s): the deploying identity needs "
-                "cloudwatch:DescribeAlarmHistory on it, or an alarm that fired between two polls goes unseen",
-                name,
-                describe_error(exc),
-            )
+            if not is_transient(exc):
+                raise DeployError(
+                    f"cannot read the history of rollback alarm {name}: {describe_error(exc)}. The deploying "
+                    "identity needs cloudwatch:DescribeAlarmHistory on it: without it, an alarm that fired "
+                    "between two polls would go unseen."
+                ) from exc
+            LOG.warning("the history of alarm %s was not read (%s)", name, describe_error(exc))
             continue
-        fired = [_fired(name, item) for item in items]
-        for alarm in fired:
-            if alarm is not None and (first is None or (first.entered_at or 0.0) > (alarm.entered_at or 0.0)):
-                first = alarm
-    return first
+        fired += [alarm for alarm in (_fired(name, item) for item in items) if alarm is not None]
+    return min(fired, key=lambda alarm: alarm.entered_at or 0.0, default=None)
 
 
 def _fired(name: str, item: dict[str, Any]) -> FiringAlarm | None:
