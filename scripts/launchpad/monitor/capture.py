@@ -225,7 +225,7 @@ def read_lines(
     which sorts as text) is in [since, until)."""
     table.files += 1
     numbers, texts = _non_blank(lines)
-    fast = csv_records(texts) if texts else None
+    fast = csv_records(texts)
     if fast is not None:
         rows = [row for row, when in fast if since <= when < until]
         table.lines += len(rows)
