@@ -67,23 +67,21 @@ def test_the_projects_own_make_test_passes(case: Bake, tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def validated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[str, str], list[str]]]:
+def validated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Bake, dict[str, str], list[str]]]:
     """A bake per inference mode, its module sources pointed at this checkout's modules/, all validated in
     one ``terraform init`` and ``validate`` (``launchpad.combined``: one provider start, not one per stack);
-    each mode's pinned module versions and validation errors."""
+    each mode's case, pinned module versions and validation errors."""
     folder = tmp_path_factory.mktemp("validate-bakes")
-    stacks, pins = [], {}
-    for mode in CHOICES["inference_mode"]:
-        project = bake(folder / mode, bake_of(f"validate-{mode}", inference_mode=mode).settings)
-        pins[mode] = release_modules.localize(project / "terraform")
-        stacks.append(project / "terraform")
-    region = bake_of("validate-region")["aws_region"]
-    (folder / "together").mkdir()
-    errors = combined.validate_together(stacks, folder / "together", terraform_env({"AWS_REGION": region}))
-    return {
-        mode: (pins[mode], errors[stack])
-        for mode, stack in zip(CHOICES["inference_mode"], stacks, strict=True)
-    }
+    cases = {mode: bake_of(f"validate-{mode}", inference_mode=mode) for mode in CHOICES["inference_mode"]}
+    stacks = {mode: bake(folder / mode, case.settings) / "terraform" for mode, case in cases.items()}
+    pins = {mode: release_modules.localize(stack) for mode, stack in stacks.items()}
+    (region,) = {case["aws_region"] for case in cases.values()}
+    errors = combined.validate_together(
+        list(stacks.values()),
+        tmp_path_factory.mktemp("validate-together"),
+        terraform_env({"AWS_REGION": region}),
+    )
+    return {mode: (cases[mode], pins[mode], errors[stack]) for mode, stack in stacks.items()}
 
 
 @pytest.mark.parametrize(
@@ -91,13 +89,13 @@ def validated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[
     [pytest.param(m, marks=pytest.mark.xdist_group("validate-bakes")) for m in CHOICES["inference_mode"]],
 )
 def test_the_terraform_validates_on_launchpads_modules(
-    mode: str, validated: dict[str, tuple[dict[str, str], list[str]]]
+    mode: str, validated: dict[str, tuple[Bake, dict[str, str], list[str]]]
 ) -> None:
     """The baked stack, its module sources pointed at this checkout's modules/, passes ``terraform init``
     and ``validate``; the modules are pinned to the tag of the launchpad version it was baked with."""
-    pinned, errors = validated[mode]
+    case, pinned, errors = validated[mode]
     assert pinned, "the stack calls no launchpad module"
-    assert set(pinned.values()) == {bake_of("validate-version")["launchpad_version"]}, pinned
+    assert set(pinned.values()) == {case["launchpad_version"]}, pinned
     assert not errors, f"the {mode} stack does not validate:\n" + "\n\n".join(errors)
 
 
