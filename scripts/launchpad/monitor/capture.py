@@ -202,15 +202,14 @@ def _non_blank(lines: Iterable[bytes | str]) -> tuple[list[int], list[str]]:
 def _records(numbers: Sequence[int], texts: Sequence[str]) -> list[tuple[int, Any]]:
     """(line number, parsed JSON or the JSONDecodeError) of a file's non-blank lines: one json.loads of the
     whole file when every line parses (a third faster than one call per line), else line by line."""
-    numbered = list(zip(numbers, texts))
     try:
         parsed = json.loads("[" + ",".join(texts) + "]")
-        if len(parsed) == len(numbered):
-            return [(n, record) for (n, _), record in zip(numbered, parsed)]
+        if len(parsed) == len(texts):
+            return list(zip(numbers, parsed))
     except json.JSONDecodeError:
         pass
     out: list[tuple[int, Any]] = []
-    for (number, _), text in zip(numbered, texts):
+    for number, text in zip(numbers, texts):
         try:
             out.append((number, json.loads(text)))
         except json.JSONDecodeError as exc:
