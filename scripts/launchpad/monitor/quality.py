@@ -96,18 +96,18 @@ class Computed:
 
 
 def _number(value: Any, what: str, inference_id: str) -> float:
+    """``value`` as a float; a message names the inference id and the value's type, never the value (a label
+    or a prediction may be personal data)."""
     if isinstance(value, bool):
         return float(value)
     try:
         number = float(value)
     except (TypeError, ValueError):
         raise NonNumericValue(
-            f"the {what} of inference id {inference_id!r} is {value!r}, not a number"
+            f"the {what} of inference id {inference_id!r} is {type(value).__name__}, not a number"
         ) from None
     if not math.isfinite(number):
-        raise NonNumericValue(
-            f"the {what} of inference id {inference_id!r} is {value!r}, not a finite number"
-        )
+        raise NonNumericValue(f"the {what} of inference id {inference_id!r} is not a finite number")
     return number
 
 
