@@ -94,6 +94,7 @@ locals {
   )
 
   namespaces = var.metric_namespaces
+  job_inputs = ["code", "baseline", "capture", "feedback"]
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -125,23 +126,24 @@ data "aws_iam_policy_document" "job_trust" {
 
 data "aws_iam_policy_document" "job" {
   # The job's inputs: SageMaker downloads the code and the baseline prefixes, and the job reads the window's
-  # hour folders of the capture prefix itself (ListBucket on exactly those prefixes, GetObject under them).
+  # hour folders of the capture and feedback prefixes itself (ListBucket on exactly those prefixes, GetObject
+  # under them): the labels of the feedback records are the ground truth of model quality and bias.
   statement {
     sid       = "ListInputPrefixes"
     actions   = ["s3:ListBucket"]
-    resources = distinct([for k in ["code", "baseline", "capture"] : local.s3_bucket_arn[k]])
+    resources = distinct([for k in local.job_inputs : local.s3_bucket_arn[k]])
 
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = [for k in ["code", "baseline", "capture"] : "${local.s3[k].prefix}*"]
+      values   = [for k in local.job_inputs : "${local.s3[k].prefix}*"]
     }
   }
 
   statement {
     sid       = "ReadInputObjects"
     actions   = ["s3:GetObject"]
-    resources = [for k in ["code", "baseline", "capture"] : local.s3[k].objects]
+    resources = [for k in local.job_inputs : local.s3[k].objects]
   }
 
   # Write-only: a run can neither read nor delete earlier results.
@@ -182,7 +184,7 @@ data "aws_iam_policy_document" "job" {
   statement {
     sid       = "DecryptInputsThroughS3"
     actions   = ["kms:Decrypt"]
-    resources = var.kms.data
+    resources = distinct(concat(var.kms.data, [var.kms.feedback]))
 
     condition {
       test     = "StringEquals"

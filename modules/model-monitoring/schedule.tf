@@ -12,7 +12,8 @@ locals {
   job_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${aws_iam_role.job.name}"
 
   # launchpad.monitor.job's command line (scripts/launchpad/monitor/job.py): the capture is read with boto3,
-  # only the hour folders of the window; --results-uri lets several instances share their partial summaries.
+  # only the hour folders of the window; --results-uri lets several instances share their partial summaries;
+  # the labels of --feedback are joined to the predictions of the window --label-offset-minutes earlier.
   # Each run's results (and its instances' partial summaries) under a folder of its own, named by the run's
   # scheduled time: the history the report draws, and no run ever reads another's partials.
   run_results = "${local.s3.results.uri}<aws.scheduler.scheduled-time>/"
@@ -26,7 +27,16 @@ locals {
       "--window-minutes", tostring(var.window_minutes),
       "--end", "<aws.scheduler.scheduled-time>",
       "--results-uri", local.run_results,
+      "--feedback", local.s3.feedback.uri,
+      "--label-offset-minutes", tostring(var.label_offset_minutes),
+      "--namespace-data", local.namespaces.data,
+      "--namespace-model", local.namespaces.model,
+      "--namespace-bias", local.namespaces.bias,
     ],
+    # An alarm on quality or bias waits for their metrics: the job fails (and its own alarm fires) rather than
+    # run without the baseline's checks.json.
+    length(var.quality_alarms) > 0 ? ["--require", "quality"] : [],
+    length(var.bias_alarms) > 0 ? ["--require", "bias"] : [],
     var.job_arguments,
   )
 

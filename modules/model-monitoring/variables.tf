@@ -37,10 +37,10 @@ variable "s3" {
   description = <<-EOT
     Where the monitoring job reads and writes, each an S3 prefix ending in "/":
     - `code`: the launchpad.monitor package with launchpad_monitor_job.py at its top (mounted at /opt/ml/processing/input/code);
-    - `baseline`: statistics.json and constraints.json of the model version in service (/opt/ml/processing/input/baseline);
+    - `baseline`: statistics.json, constraints.json and checks.json (quality and bias checks) of the model version in service (/opt/ml/processing/input/baseline);
     - `capture`: the endpoint's data capture, {destination}/{endpoint}/ (the job's --capture: it lists and reads only the window's hour folders);
-    - `results`: where each run writes drift.json, constraint_violations.json and the window's statistics.json (from /opt/ml/processing/output/results; the job's --results-uri).
-    The job role may list and read the first three and only write (never read or delete) the fourth.
+    - `results`: where each run writes drift.json, constraint_violations.json and the window's statistics.json, and model_quality/ and bias/ (from /opt/ml/processing/output/results; the job's --results-uri).
+    The job role may list and read the first three (and retrain.feedback_s3_uri, the labels) and only write (never read or delete) the fourth.
   EOT
   type = object({
     code     = string
@@ -63,7 +63,7 @@ variable "kms" {
     - `results`: the key the results are written with (the output's KmsKeyId; kms:GenerateDataKey and kms:Decrypt through S3);
     - `volume`: the key of the job's ML storage volume (VolumeKmsKeyId; the scheduler role may grant it to SageMaker);
     - `logs`: the key of the retrain function's log group, environment and dead-letter queue; its policy must let logs.<region>.amazonaws.com use it;
-    - `feedback`: the key of the feedback objects (the retrain function's kms:Decrypt through S3).
+    - `feedback`: the key of the feedback objects (kms:Decrypt through S3 for the job, which reads their labels, and the retrain function, which counts them).
   EOT
   type = object({
     data     = list(string)
@@ -114,6 +114,18 @@ variable "window_minutes" {
   validation {
     condition     = var.window_minutes >= 5 && var.window_minutes <= 10080 && floor(var.window_minutes) == var.window_minutes
     error_message = "window_minutes must be a whole number of minutes between 5 and 10080 (one week)."
+  }
+}
+
+variable "label_offset_minutes" {
+  description = "How long labels take to arrive, in minutes (the job's --label-offset-minutes, Model Monitor's EndTimeOffset): model quality and bias judge the predictions captured in the window this long before the run's, joined to the labels of feedback received since that window began (retrain.feedback_s3_uri). 0 judges the run's own window."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.label_offset_minutes >= 0 && var.label_offset_minutes <= 34560 && floor(var.label_offset_minutes) == var.label_offset_minutes
+    error_message = "label_offset_minutes must be a whole number of minutes between 0 and 34560 (24 days: with a week's window, the labels read stay within the job's 31 days)."
   }
 }
 
@@ -335,7 +347,8 @@ variable "retrain" {
     last execution started at least `cooldown_hours` ago AND at least `min_new_labels` labelled feedback records
     (records with a label, as launchpad.monitor.feedback writes them) arrived under `feedback_s3_uri`, the writer's
     s3://<bucket>/feedback/stage=<stage>/endpoint=<endpoint>/ (partitions year=/month=/day=/hour=), since then
-    (within `max_lookback_days` when it never ran). Each decision is logged as one JSON line.
+    (within `max_lookback_days` when it never ran). Each decision is logged as one JSON line. The monitoring job
+    reads the labels under `feedback_s3_uri` too: the ground truth of model quality and bias.
   EOT
   type = object({
     pipeline_name     = string

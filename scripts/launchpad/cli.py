@@ -647,10 +647,31 @@ _JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print a JSO
 @click.option(
     "--model-card",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The model card: its version, and monitoring.drift.{statistic,threshold} when set.",
+    help="The model card: its version, monitoring.drift.{statistic,threshold} when set, and the quality "
+    "(evaluation.metrics thresholds) and bias (monitoring.bias) checks written to checks.json.",
 )
 @click.option(
     "--model-version", help="The model version the baseline describes.  [default: the model card's]"
+)
+@click.option(
+    "--problem-type",
+    type=click.Choice(["BinaryClassification", "Regression"]),
+    default="BinaryClassification",
+    show_default=True,
+    help="How the scheduled job scores the predictions against their labels.",
+)
+@click.option(
+    "--prediction-threshold",
+    type=deploy_cli.Number(low=0, high=1),
+    default=0.5,
+    show_default=True,
+    help="BinaryClassification: the score from which the prediction is 1.",
+)
+@click.option(
+    "--prediction-field",
+    default="probability",
+    show_default=True,
+    help="The prediction's field in the endpoint's JSON output (a number or CSV output: itself).",
 )
 @click.option("--model-package-arn", help="The registered model package version it belongs to.")
 @click.option("--exclude", multiple=True, help="A column that is not a model input (the label, a group).")
@@ -668,6 +689,9 @@ def monitor_baseline_command(
     output: str,
     model_card: Path | None,
     model_version: str | None,
+    problem_type: str,
+    prediction_threshold: float,
+    prediction_field: str,
     model_package_arn: str | None,
     exclude: tuple[str, ...],
     categorical: tuple[str, ...],
@@ -677,7 +701,8 @@ def monitor_baseline_command(
     kms_key_id: str | None,
     as_json: bool,
 ) -> None:
-    """Profile training DATA (CSV, header row) into Model Monitor's statistics.json and constraints.json.
+    """Profile training DATA (CSV, header row) into Model Monitor's statistics.json and constraints.json, and
+    the model version's quality and bias checks into checks.json.
 
     Exit codes: 0 written, 2 usage, 24 data or options launchpad cannot use (nothing written).
     """
@@ -696,6 +721,10 @@ def monitor_baseline_command(
             statistic=statistic or card_statistic,
             threshold=threshold if threshold is not None else card_threshold,
             bins=int(bins),
+            card=read_yaml(model_card, "model card") if model_card else None,
+            problem_type=problem_type,
+            prediction_threshold=prediction_threshold,
+            prediction_field=prediction_field,
             kms_key_id=kms_key_id,
         )
     names = ", ".join(f"{f['name']} ({f['inferred_type']})" for f in written["features"])

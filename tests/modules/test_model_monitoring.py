@@ -49,6 +49,7 @@ def planned(sandbox_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[
                 "job_arguments": ["--model-version", "1.4.0"],
                 "instance": {"count": 2},
                 "business_kpis": {"HelpfulRate": {"minimum": 0.6}, "ResolvedRate": {"minimum": 0.4}},
+                "quality_alarms": {"auc": {"comparison_operator": "LessThanThreshold", "threshold": 0.75}},
                 "variants": ["primary", "challenger"],
                 "tags": TAGS,
             },
@@ -103,8 +104,16 @@ def test_each_run_creates_a_uniquely_named_job_on_the_window_ending_at_its_sched
             "--window-minutes", "60",
             "--end", "<aws.scheduler.scheduled-time>",
             "--results-uri", BASE["s3"]["results"] + "<aws.scheduler.scheduled-time>/",
+            "--feedback", BASE["retrain"]["feedback_s3_uri"],
+            "--label-offset-minutes", "0",
+            "--namespace-data", "aws/sagemaker/Endpoints/data-metrics",
+            "--namespace-model", "aws/sagemaker/Endpoints/model-metrics",
+            "--namespace-bias", "aws/sagemaker/Endpoints/bias-metrics",
         ],
     }  # fmt: skip
+    # alarms on quality wait for its metrics: the job fails without the baseline's checks; then the extras
+    tagged = _request(planned["tagged"])["AppSpecification"]["ContainerArguments"]
+    assert tagged[-4:] == ["--require", "quality", "--model-version", "1.4.0"], tagged
     inputs = {i["InputName"]: i["S3Input"] for i in request["ProcessingInputs"]}
     assert {name: (i["S3Uri"], i["LocalPath"]) for name, i in inputs.items()} == {
         name: (BASE["s3"][name], f"/opt/ml/processing/input/{name}") for name in ("code", "baseline")
@@ -153,13 +162,21 @@ def test_the_job_role_reads_its_inputs_writes_its_results_and_publishes_to_its_n
     listing = statements["ListInputPrefixes"]
     assert listing["Resource"] == [
         "arn:aws:s3:::lp-platform-111122223333-data-capture",
+        "arn:aws:s3:::lp-platform-111122223333-feedback",
         "arn:aws:s3:::lp-platform-111122223333-model-artifacts",
     ]
     assert sorted(as_list(listing["Condition"]["StringLike"]["s3:prefix"])) == [
+        "feedback/stage=prod/endpoint=lp-churn-production/*",
         "lp-churn-production/*",
         "lp-churn/monitor/baseline/*",
         "lp-churn/monitor/code/*",
     ]
+    # the labels: read only the endpoint's feedback, decrypted through S3 with its key
+    assert (
+        "arn:aws:s3:::lp-platform-111122223333-feedback/feedback/stage=prod/endpoint=lp-churn-production/*"
+        in statements["ReadInputObjects"]["Resource"]
+    )
+    assert KMS["feedback"] in statements["DecryptInputsThroughS3"]["Resource"]
     assert statements["WriteResults"]["Action"] == ["s3:PutObject"]
     assert statements["WriteResults"]["Resource"] == [
         "arn:aws:s3:::lp-platform-111122223333-data-capture/lp-churn/monitor/results/*"
@@ -258,6 +275,7 @@ def test_only_drift_and_kpi_alarms_going_to_alarm_reach_the_retrain_function(
         "lp-tagged-kpi-primary-ResolvedRate",
         "lp-tagged-kpi-challenger-HelpfulRate",
         "lp-tagged-kpi-challenger-ResolvedRate",
+        "lp-tagged-quality-auc",  # an alarm, but not one that retrains
     }
     kpi = plan['aws_cloudwatch_metric_alarm.kpi["kpi-challenger-ResolvedRate"]']
     assert (kpi["namespace"], kpi["dimensions"]) == (

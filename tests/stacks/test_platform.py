@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from launchpad.aws import AwsTarget
 from launchpad.demo import ProjectDemo, describe_platform
+from launchpad.demo.project import DRIFTED_REQUESTS
 from launchpad.deploy.engine import DeployResult, deploy
 from launchpad.deploy.preflight import caller_account, capture_problems
 from launchpad.deploy.resources import alarm_names
@@ -279,6 +280,10 @@ def test_a_baked_model_project_ships_through_the_platform_and_its_canary_rolls_b
     shifted = {"tenure_years", "monthly_charges", "support_calls"}
     assert shifted <= set(drifted), demo.drift_result
     assert all(drifted[name]["value"] < 1e-4 for name in shifted), drifted
+    # and scored each drifted request against its feedback label, with the model card's thresholds
+    assert demo.quality_result is not None
+    assert demo.quality_result["dataset"]["item_count"] == DRIFTED_REQUESTS, demo.quality_result["launchpad"]
+    assert demo.drift_result["model_quality"]["status"] == "ok"
     assert {f"endpoint {demo.endpoint}", f"endpoint {demo.production_endpoint}"} <= set(demo.removed)
     left = account_inventory(stack.target)
     serving = ("sagemaker endpoints", "sagemaker endpoint configs", "sagemaker models")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from launchpad.monitor import feedback, kpi
+from launchpad.monitor import feedback, kpi, labels
 from launchpad.monitor.feedback import (
     FeedbackError,
     check_records,
@@ -170,7 +170,7 @@ def test_partitions_are_hive_style_hours_in_utc():
     assert feedback.record_partition(record(), "fb/") == (
         "fb/stage=prod/endpoint=medqa-prod/year=2026/month=12/day=07/hour=12/"
     )
-    assert feedback.parse_time("2026-12-07T13:05:09.5+01:00") == datetime(
+    assert labels.parse_time("2026-12-07T13:05:09.5+01:00") == datetime(
         2026, 12, 7, 12, 5, 9, 500000, tzinfo=UTC
     )
 

@@ -177,6 +177,7 @@ class ProjectDemo:
     captured: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     drift_result: dict[str, Any] | None = None
+    quality_result: dict[str, Any] | None = None
     retraining: str | None = None
 
     @property
@@ -472,6 +473,7 @@ class ProjectDemo:
             out / "training-data.csv",
             monitoring["baseline_uri"],
             model_version=VERSIONS["v1"],
+            card=yaml.safe_load((self._project / "model_card.yaml").read_text()),
             kms_key_id=keys["models"],
             s3=s3,
         )
@@ -543,9 +545,10 @@ class ProjectDemo:
                 f"the drift job {job['ProcessingJobName']} failed: {job.get('FailureReason')}"
             )
         results = job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
-        self.drift_result = monitor_commands.read_documents(
-            results, ("drift.json",), self.target.client("s3")
-        )["drift.json"]
+        read = monitor_commands.read_documents(
+            results, ("drift.json", "model_quality/statistics.json"), self.target.client("s3")
+        )
+        self.drift_result, self.quality_result = read["drift.json"], read["model_quality/statistics.json"]
         drift_alarm = monitoring["alarm_names"]["drift"]
 
         def alarmed() -> bool:
@@ -574,8 +577,12 @@ class ProjectDemo:
             pipelineName=pipeline, pipelineExecutionId=execution, abandon=True, reason="the demo ends here"
         )
         drifted = [f["name"] for f in self.drift_result["features"] if (f["decision"] or {}).get("drifted")]
+        quality = self.drift_result["model_quality"]
+        auc = self.quality_result["binary_classification_metrics"]["auc"]["value"]
         return (
             f"{job['ProcessingJobName']}: {len(drifted)} features drifted ({', '.join(drifted)}); "
+            f"{quality['join']['matched']} labelled predictions scored (AUC {auc:.2f}, "
+            f"{quality['violations']} of the model card's thresholds broken); "
             f"{drift_alarm} in ALARM; the retrain function started {pipeline} ({execution}, stopped here)"
         )
 

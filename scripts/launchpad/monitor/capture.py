@@ -314,31 +314,72 @@ def _output_values(payload: dict[str, Any], field: str) -> list[Any]:
     return [row.get(field) if isinstance(row, dict) else row for row in document]
 
 
-def predictions(
-    lines: Iterable[bytes | str], where: str, field: str = "probability"
-) -> tuple[dict[str, Any], list[str]]:
-    """({inference id: prediction}, problems) of one capture file's lines, for joining ground truth.
+@dataclass(frozen=True)
+class Inference:
+    """One captured row that can be joined to ground truth: its prediction and, by feature name, its input
+    (positional values named in the baseline's feature order; None when the input was unreadable)."""
+
+    prediction: Any
+    features: dict[str, Any] | None
+
+
+def _named(row: Any, names: Sequence[str]) -> dict[str, Any] | None:
+    if isinstance(row, dict):
+        return row
+    if isinstance(row, list) and len(row) == len(names):
+        return dict(zip(names, row))
+    return None
+
+
+def inferences(
+    lines: Iterable[bytes | str],
+    where: str,
+    field: str = "probability",
+    names: Sequence[str] = (),
+    since: str = "",
+    until: str = "~",
+) -> tuple[dict[str, Inference], list[str]]:
+    """({inference id: Inference}, problems) of one capture file's records whose ``inferenceTime`` is in
+    [since, until), for joining ground truth.
 
     A request of one row is keyed by its ``eventMetadata.inferenceId``; a request of n rows by
     ``<inferenceId>#<i>`` (i from 0). Records without an inference id cannot be joined and are skipped;
-    unreadable ones are listed by position (never content).
+    unreadable ones are listed by position (never content). ``names`` (the baseline's features) names a
+    positional input row; an input that cannot be read or named leaves ``features`` None.
     """
-    found: dict[str, Any] = {}
+    found: dict[str, Inference] = {}
     problems: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    numbers, texts = _non_blank(lines)
+    joinable = [(n, t) for n, t in zip(numbers, texts) if '"inferenceId"' in t]  # the others are skipped
+    for number, record in _records([n for n, _ in joinable], [t for _, t in joinable]):
         try:
-            record = json.loads(line)
-            inference_id = (record.get("eventMetadata") or {}).get("inferenceId")
-            if not inference_id:
+            metadata = record.get("eventMetadata") or {}
+            inference_id = metadata.get("inferenceId")
+            if not inference_id or not since <= str(metadata.get("inferenceTime", "")) < until:
                 continue
             values = _output_values(record["captureData"]["endpointOutput"], field)
         except (ValueError, KeyError, TypeError, AttributeError):
             problems.append(f"{where} line {number}: no readable endpointOutput")
             continue
+        try:
+            rows: list[Any] = request_rows(record["captureData"]["endpointInput"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            rows = []
+        if len(rows) != len(values):
+            rows = [None] * len(values)
+        named = [_named(row, names) for row in rows]
         if len(values) == 1:
-            found[inference_id] = values[0]
+            found[inference_id] = Inference(values[0], named[0])
         else:
-            found.update({f"{inference_id}#{i}": value for i, value in enumerate(values)})
+            found.update(
+                {f"{inference_id}#{i}": Inference(v, f) for i, (v, f) in enumerate(zip(values, named))}
+            )
     return found, problems
+
+
+def predictions(
+    lines: Iterable[bytes | str], where: str, field: str = "probability"
+) -> tuple[dict[str, Any], list[str]]:
+    """({inference id: prediction}, problems) of one capture file's lines (see :func:`inferences`)."""
+    found, problems = inferences(lines, where, field)
+    return {key: inference.prediction for key, inference in found.items()}, problems

@@ -18,12 +18,24 @@ from typing import Any
 from launchpad.aws import AwsTarget
 from launchpad.deploy.schema_errors import read_yaml
 from launchpad.errors import MonitorError
-from launchpad.monitor import capture, drift, job, profile
+from launchpad.monitor import capture, drift, job, labels, outcomes, profile
+from launchpad.monitor.bias import BiasError
+from launchpad.monitor.quality import QualityError
 
 LOG = logging.getLogger(__name__)
-BASELINE_FILES = ("statistics.json", "constraints.json")
+BASELINE_FILES = ("statistics.json", "constraints.json")  # and checks.json, optional
 # The modules the Processing job runs: the computing ones only (docs/monitoring.md).
-JOB_MODULES = ("__init__.py", "profile.py", "capture.py", "drift.py", "job.py", "quality.py", "bias.py")
+JOB_MODULES = (
+    "__init__.py",
+    "profile.py",
+    "capture.py",
+    "drift.py",
+    "job.py",
+    "labels.py",
+    "outcomes.py",
+    "quality.py",
+    "bias.py",
+)
 JOB_PACKAGE = "launchpad_monitor"
 ENTRY_SOURCE = f'''"""launchpad's drift job: a SageMaker Processing job's entry point (docs/monitoring.md)."""
 import os
@@ -133,10 +145,15 @@ def baseline(
     statistic: str | None = None,
     threshold: float | None = None,
     bins: int = profile.BINS,
+    card: Mapping[str, Any] | None = None,
+    problem_type: str = "BinaryClassification",
+    prediction_threshold: float = 0.5,
+    prediction_field: str = "probability",
     kms_key_id: str | None = None,
     s3: Any = None,
 ) -> dict[str, Any]:
-    """Profile training data into a baseline folder; returns what was written, for the CLI."""
+    """Profile training data into a baseline folder, with the model version's quality and bias checks from
+    its model card (checks.json: launchpad.monitor.outcomes); returns what was written, for the CLI."""
     columns = read_training_csv(data, exclude)
     metadata = {
         "model_version": model_version,
@@ -147,11 +164,26 @@ def baseline(
     try:
         stats = profile.statistics(columns, bins=bins, types=types, metadata=metadata)
         rules = profile.constraints(stats, statistic=statistic, threshold=threshold)
-    except profile.ProfileError as exc:
+        checks = outcomes.checks_document(
+            card or {},
+            model_version=model_version,
+            problem_type=problem_type,
+            threshold=prediction_threshold,
+            field=prediction_field,
+        )
+    except (profile.ProfileError, outcomes.ChecksError, QualityError, BiasError) as exc:
         raise MonitorError(str(exc)) from None
-    write_documents(
-        output, {"statistics.json": stats, "constraints.json": rules}, kms_key_id=kms_key_id, s3=s3
-    )
+    facets = [
+        f["name_or_index"] for f in ((checks["bias"] or {}).get("analysis_config") or {}).get("facet", [])
+    ]
+    absent = [str(f) for f in facets if f not in columns]
+    if absent:
+        raise MonitorError(
+            f"monitoring.bias.facets names {', '.join(absent)}, not a feature of {data.name}: post-training "
+            f"bias reads a facet from the captured requests, so it must be a model input"
+        )
+    documents = {"statistics.json": stats, "constraints.json": rules, outcomes.CHECKS_FILE: checks}
+    write_documents(output, documents, kms_key_id=kms_key_id, s3=s3)
     return {
         "baseline": output,
         "rows": stats["dataset"]["item_count"],
@@ -289,12 +321,9 @@ def status(locations: Sequence[str], s3: Any = None) -> dict[str, Any]:
 
 
 # -- model quality -------------------------------------------------------------------------------------------
-QUALITY_NAMESPACE = "aws/sagemaker/Endpoints/model-metrics"
-
-
-def _capture_predictions(
+def _capture_inferences(
     location: str, start: datetime, end: datetime, field: str, s3: Any
-) -> dict[str, Any]:
+) -> dict[str, capture.Inference]:
     if location.startswith("s3://"):
         client = _s3(s3)
         bucket, _ = job.split_uri(location)
@@ -303,22 +332,20 @@ def _capture_predictions(
         )
     else:
         files = capture.iter_local(_local_files([Path(location)]))
-    found: dict[str, Any] = {}
+    found: dict[str, capture.Inference] = {}
     for name, lines in files:
-        predictions, problems = capture.predictions(lines, name, field)
-        found.update(predictions)
+        inferences, problems = capture.inferences(
+            lines, name, field, since=job.stamp(start), until=job.stamp(end)
+        )
+        found.update(inferences)
         for problem in problems[: capture.MAX_EXAMPLES]:
             LOG.warning("%s", problem)
     return found
 
 
-def _labels(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    return {r["inference_id"]: r["label"] for r in records if r.get("label") is not None}
-
-
 def quality(
     capture_location: str,
-    labels: Iterable[Mapping[str, Any]],
+    records: Iterable[Mapping[str, Any]],
     output: str,
     *,
     start: datetime,
@@ -333,24 +360,21 @@ def quality(
     s3: Any = None,
 ) -> dict[str, Any]:
     """Model quality of a window: captured predictions joined to feedback labels on the inference id,
-    Model Monitor's model-quality statistics.json and violations, and its metrics when ``cloudwatch``."""
-    from launchpad.monitor import quality as quality_metrics
-
-    predictions = _capture_predictions(capture_location, start, end, field, s3)
-    joined = quality_metrics.join(predictions, _labels(labels))
-    try:
-        statistics = quality_metrics.statistics(joined, problem_type, threshold)
-        violations = quality_metrics.check_constraints(statistics, card_thresholds)
-    except quality_metrics.QualityError as exc:
-        raise MonitorError(f"model quality of {endpoint}: {exc} ({joined.counts()})") from None
-    write_documents(output, {"statistics.json": statistics, "constraint_violations.json": violations}, s3=s3)
-    section = next(v for k, v in statistics.items() if k.endswith("_metrics"))
-    values = {k: v["value"] for k, v in section.items() if isinstance(v, dict) and "value" in v}
+    Model Monitor's model-quality statistics.json and violations, and its metrics when ``cloudwatch``
+    (the scheduled job's code: launchpad.monitor.outcomes)."""
+    checks = outcomes.Checks(problem_type, threshold, field, tuple(card_thresholds))
+    inferences = _capture_inferences(capture_location, start, end, field, s3)
+    outcome = outcomes.evaluate(inferences, labels.ground_truth(records), checks, ())
+    if outcome.status != "ok":
+        problem = (
+            "no matched records to score"
+            if outcome.status == "no-data"
+            else (outcome.violations["violations"][0]["description"])
+        )
+        raise MonitorError(f"model quality of {endpoint}: {problem} ({outcome.join})")
+    documents = {f.removeprefix("model_quality/"): d for f, d in outcome.documents().items()}
+    write_documents(output, documents, s3=s3)
     if cloudwatch is not None:
-        data = [
-            {"MetricName": name, "Value": float(value), "Dimensions": drift.dimensions(endpoint, schedule)}
-            for name, value in values.items()
-            if value is not None
-        ]
-        job.put_metrics(cloudwatch, QUALITY_NAMESPACE, data)
-    return {"results": output, "join": joined.counts(), "metrics": values, **violations}
+        found, _ = outcome.metric_data(drift.dimensions(endpoint, schedule))
+        job.put_metrics(cloudwatch, job.NAMESPACES["model"], found)
+    return {"results": output, "join": outcome.join, "metrics": outcome.quality_metrics, **outcome.violations}

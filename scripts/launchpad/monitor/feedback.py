@@ -32,7 +32,7 @@ import logging
 import math
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -44,6 +44,7 @@ from launchpad.deploy import watch
 from launchpad.deploy.artifacts import owned_by
 from launchpad.deploy.schema_errors import at, load_schema, schema_at
 from launchpad.errors import MonitorError
+from launchpad.monitor import labels
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,6 @@ SCHEMA = "feedback-record"
 PREFIX = "feedback/"
 KINDS = ("helpful", "outcome", "rating")
 MAX_RECORDS = 10_000  # one write: a few MB of JSON Lines at most
-MAX_WINDOW = timedelta(days=31)  # read_records lists one prefix per hour: 744 at most
 CONTENT_TYPE = "application/x-ndjson"
 # Names the objects of a write after the (inference_id, kind) pairs they hold: the same batch, the same keys.
 _OBJECT_NAMESPACE = uuid.UUID("5b0d6f1e-0c55-4a53-9d0e-6c9a1f0f5e11")
@@ -122,7 +122,7 @@ _WRONG = {
 def _beyond_schema(record: Mapping[str, Any]) -> list[str]:
     """What JSON Schema cannot say: a real time, a finite numeric label."""
     problems = []
-    if parse_time(record["received_at"]) is None:
+    if labels.parse_time(record["received_at"]) is None:
         problems.append(_message(["received_at"], "is not a real time", "write e.g. 2026-12-07T12:00:00Z"))
     label = record.get("label")
     if isinstance(label, float) and not math.isfinite(label):
@@ -152,23 +152,6 @@ def _kind(value: Any) -> str:
     if isinstance(value, str):
         return "text"
     return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "another type"
-
-
-def parse_time(text: str) -> datetime | None:
-    """An RFC 3339 time (the schema's pattern) as an aware UTC datetime; None if it is no real time."""
-    date, _, rest = text.upper().partition("T")
-    clock, zone = rest, "+00:00"
-    if clock.endswith("Z"):
-        clock = clock[:-1]
-    else:
-        clock, zone = clock[:-6], clock[-6:]
-    whole, _, fraction = clock.partition(".")
-    micro = (fraction + "000000")[:6] if fraction else "000000"
-    try:
-        parsed = datetime.fromisoformat(f"{date}T{whole}.{micro}{zone}")
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC)
 
 
 def check_records(records: Iterable[Any]) -> list[dict[str, Any]]:
@@ -204,15 +187,11 @@ def check_records(records: Iterable[Any]) -> list[dict[str, Any]]:
 def partition(stage: str, endpoint: str, when: datetime, prefix: str = PREFIX) -> str:
     """The Hive-style prefix of ``when``'s hour (UTC):
     ``feedback/stage=prod/endpoint=e/year=2026/month=12/day=07/hour=07/``."""
-    hour = when.astimezone(UTC)
-    return (
-        f"{prefix}stage={stage}/endpoint={endpoint}/"
-        f"year={hour:%Y}/month={hour:%m}/day={hour:%d}/hour={hour:%H}/"
-    )
+    return labels.hour_folder(f"{prefix}stage={stage}/endpoint={endpoint}/", when)
 
 
 def record_partition(record: Mapping[str, Any], prefix: str = PREFIX) -> str:
-    when = parse_time(record["received_at"])
+    when = labels.parse_time(record["received_at"])
     assert when is not None  # checked
     return partition(record["stage"], record["endpoint"], when, prefix)
 
@@ -275,13 +254,6 @@ def write_records(
 
 
 # -- reading ----------------------------------------------------------------------------------------------
-def _hours(start: datetime, end: datetime) -> Iterator[datetime]:
-    hour = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    while hour < end:
-        yield hour
-        hour += timedelta(hours=1)
-
-
 def read_records(
     s3_client: Any,
     bucket: str,
@@ -293,61 +265,20 @@ def read_records(
     prefix: str = PREFIX,
     expected_owner: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The records of ``stage`` and ``endpoint`` received in [start, end), listing only the hourly partitions
-    of that window; one record per (inference_id, kind), the last received; sorted by ``received_at``."""
+    """The records of ``stage`` and ``endpoint`` received in [start, end), each checked against the schema,
+    listing only the hourly partitions of that window; one record per (inference_id, kind), the last
+    received; sorted by ``received_at`` (:func:`launchpad.monitor.labels.read`)."""
     _check_prefix(prefix)
-    if start.tzinfo is None or end.tzinfo is None:
-        raise FeedbackError("start and end must be aware datetimes (e.g. datetime.now(UTC))")
-    if not start < end or end - start > MAX_WINDOW:
-        raise FeedbackError(f"the window must end after it starts and span at most {MAX_WINDOW.days} days")
-    found: dict[tuple[str, str], tuple[datetime, dict[str, Any]]] = {}
-    owner = owned_by(expected_owner)
-    for hour in _hours(start, end):
-        for key in _keys(s3_client, bucket, partition(stage, endpoint, hour, prefix), owner):
-            for line_number, record in _read_object(s3_client, bucket, key, owner):
-                problems = record_problems(record)
-                if problems:
-                    raise FeedbackError(
-                        f"s3://{bucket}/{key} line {line_number} is not a feedback record: {problems[0]}",
-                        tuple(problems),
-                    )
-                when = parse_time(record["received_at"])
-                assert when is not None
-                if not start <= when < end:
-                    continue
-                pair = (record["inference_id"], record["score"]["kind"])
-                if pair not in found or found[pair][0] <= when:
-                    found[pair] = (when, record)
-    return [record for _, record in sorted(found.values(), key=lambda item: item[0])]
-
-
-def _keys(s3_client: Any, bucket: str, folder: str, owner: dict[str, str]) -> Iterator[str]:
-    token: str | None = None
-    while True:
-        extra = {"ContinuationToken": token} if token else {}
-        try:
-            page = s3_client.list_objects_v2(Bucket=bucket, Prefix=folder, **owner, **extra)
-        except (ClientError, BotoCoreError) as exc:
-            raise FeedbackError(
-                f"cannot list s3://{bucket}/{folder}: {watch.describe_error(exc).strip()}"
-            ) from exc
-        for item in page.get("Contents", []):
-            if item["Key"].endswith(".jsonl"):
-                yield item["Key"]
-        token = page.get("NextContinuationToken") if page.get("IsTruncated") else None
-        if not token:
-            return
-
-
-def _read_object(s3_client: Any, bucket: str, key: str, owner: dict[str, str]) -> Iterator[tuple[int, Any]]:
     try:
-        body = s3_client.get_object(Bucket=bucket, Key=key, **owner)["Body"].read()
-    except (ClientError, BotoCoreError) as exc:
-        raise FeedbackError(f"cannot read s3://{bucket}/{key}: {watch.describe_error(exc).strip()}") from exc
-    for number, line in enumerate(body.decode("utf-8", errors="replace").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line)
-        except ValueError:
-            raise FeedbackError(f"s3://{bucket}/{key} line {number} is not JSON") from None
+        return labels.read(
+            s3_client,
+            bucket,
+            f"{prefix}stage={stage}/endpoint={endpoint}/",
+            start,
+            end,
+            check=record_problems,
+            describe=lambda exc: watch.describe_error(exc).strip(),
+            owner=owned_by(expected_owner),
+        )
+    except labels.ReadError as exc:
+        raise FeedbackError(str(exc), exc.problems) from exc

@@ -30,11 +30,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from . import capture, drift, profile
+from . import capture, drift, labels, outcomes, profile
 
 LOG = logging.getLogger(__name__)
 ENTRY_POINT = "launchpad_monitor_job.py"
 PARTIAL_WAIT_SECONDS = 900
+NAMESPACES = {
+    "data": drift.NAMESPACE,
+    "model": "aws/sagemaker/Endpoints/model-metrics",
+    "bias": "aws/sagemaker/Endpoints/bias-metrics",
+}
 
 
 class JobError(RuntimeError):
@@ -80,6 +85,37 @@ def load_baseline(
     unknown = {f["name"] for f in constraints.get("features", [])} - names
     if unknown:
         raise JobError(f"constraints.json names features statistics.json lacks: {', '.join(sorted(unknown))}")
+
+
+def load_checks(
+    document: Mapping[str, Any] | None, statistics: Mapping[str, Any], required: Sequence[str]
+) -> outcomes.Checks | None:
+    """The baseline's quality and bias checks (checks.json, or None without one); refuse a run that must
+    check quality or bias (``required``) without them, or checks of another model version."""
+    if document is None:
+        if required:
+            raise JobError(
+                f"the baseline has no {outcomes.CHECKS_FILE}, so {' and '.join(required)} cannot be checked: "
+                f"write the baseline with launchpad monitor baseline --model-card"
+            )
+        return None
+    try:
+        checks = outcomes.Checks.from_document(document)
+    except outcomes.ChecksError as exc:
+        raise JobError(str(exc)) from None
+    ours = statistics.get("launchpad", {}).get("model_version")
+    theirs = document.get("model_version")
+    if ours and theirs and ours != theirs:
+        raise JobError(
+            f"{outcomes.CHECKS_FILE} is of model version {theirs} but statistics.json of {ours}: "
+            f"write both with one launchpad monitor baseline"
+        )
+    if "bias" in required and checks.bias_config is None:
+        raise JobError(
+            f"bias must be checked but {outcomes.CHECKS_FILE} names no facet: "
+            f"list monitoring.bias.facets in the model card"
+        )
+    return checks
 
 
 def summarize_files(
@@ -172,13 +208,22 @@ def write_outputs(
     violations: Sequence[Mapping[str, str]],
     statistics: Mapping[str, Any],
 ) -> None:
-    os.makedirs(folder, exist_ok=True)
-    for name, document in (
-        ("drift.json", run),
-        ("constraint_violations.json", {"violations": list(violations)}),
-        ("statistics.json", statistics),
-    ):
-        with open(os.path.join(folder, name), "w", encoding="utf-8") as handle:
+    write_documents(
+        folder,
+        {
+            "drift.json": run,
+            "constraint_violations.json": {"violations": list(violations)},
+            "statistics.json": statistics,
+        },
+    )
+
+
+def write_documents(folder: str, documents: Mapping[str, Any]) -> None:
+    """JSON documents by relative path under a local folder."""
+    for name, document in documents.items():
+        path = os.path.join(folder, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
             json.dump(document, handle, indent=1)
 
 
@@ -189,9 +234,11 @@ def put_metrics(cloudwatch: Any, namespace: str, data: Sequence[Mapping[str, Any
     return len(data)
 
 
-def publish(cloudwatch: Any, run: Mapping[str, Any], endpoint: str, schedule: str) -> int:
-    """Put the run's metrics; returns how many."""
-    return put_metrics(cloudwatch, drift.NAMESPACE, drift.metric_data(run, endpoint, schedule))
+def publish(
+    cloudwatch: Any, run: Mapping[str, Any], endpoint: str, schedule: str, namespace: str = drift.NAMESPACE
+) -> int:
+    """Put the run's drift metrics; returns how many."""
+    return put_metrics(cloudwatch, namespace, drift.metric_data(run, endpoint, schedule))
 
 
 # -- S3 ------------------------------------------------------------------------------------------------------
@@ -259,6 +306,51 @@ def run_window(
     return summarize_files(counted(), baseline, start, end)
 
 
+def judge_outcomes(
+    s3: Any,
+    capture_uri: str,
+    feedback_uri: str,
+    baseline: Mapping[str, Any],
+    checks: outcomes.Checks,
+    start: datetime,
+    end: datetime,
+    offset: timedelta = timedelta(0),
+) -> outcomes.Outcome:
+    """Quality and bias of the predictions captured in [start - offset, end - offset), joined to the labels
+    received from the window's start until its end (labels come after the predictions they judge)."""
+    first, last = start - offset, end - offset
+    names = [f["name"] for f in baseline["features"]]
+    bucket, _ = split_uri(capture_uri)
+    found: dict[str, capture.Inference] = {}
+    unreadable = 0
+    for name, lines in s3_files(s3, bucket, capture_keys(s3, capture_uri, first, last)):
+        inferences, problems = capture.inferences(
+            lines, name, checks.prediction_field, names, stamp(first), stamp(last)
+        )
+        found.update(inferences)
+        unreadable += len(problems)
+        for problem in problems[: capture.MAX_EXAMPLES]:
+            LOG.warning("%s", problem)
+    feedback_bucket, prefix = split_uri(feedback_uri)
+    try:
+        records = labels.read(s3, feedback_bucket, prefix, first, end)
+    except labels.ReadError as exc:
+        raise JobError(str(exc)) from None
+    outcome = outcomes.evaluate(found, labels.ground_truth(records), checks, names)
+    outcome.join["predictions_unreadable"] = unreadable
+    return outcome
+
+
+def publish_outcome(
+    cloudwatch: Any, outcome: outcomes.Outcome, endpoint: str, schedule: str, namespaces: Mapping[str, str]
+) -> int:
+    """Put the quality and bias metrics; returns how many."""
+    found, biased = outcome.metric_data(drift.dimensions(endpoint, schedule))
+    return put_metrics(cloudwatch, namespaces["model"], found) + put_metrics(
+        cloudwatch, namespaces["bias"], biased
+    )
+
+
 # -- the Processing job's entry point -----------------------------------------------------------------------
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -277,6 +369,26 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--model-version", help="refuse a baseline of another version")
     parser.add_argument("--results-uri", help="s3:// of the results output (for shards' partial summaries)")
     parser.add_argument("--no-metrics", action="store_true")
+    parser.add_argument(
+        "--feedback", help="s3:// prefix of the endpoint's feedback records: check quality and bias too"
+    )
+    parser.add_argument(
+        "--label-offset-minutes",
+        type=int,
+        default=0,
+        help="judge the predictions this long before the window, so their labels had time to arrive",
+    )
+    parser.add_argument(
+        "--require",
+        action="append",
+        choices=("quality", "bias"),
+        default=[],
+        help="fail unless the baseline's checks.json checks this (alarms wait for its metrics)",
+    )
+    for kind, default in NAMESPACES.items():
+        parser.add_argument(
+            f"--namespace-{kind}", default=default, help=f"CloudWatch namespace of {kind} metrics"
+        )
     return parser.parse_args(argv)
 
 
@@ -324,6 +436,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         with open(os.path.join(folder, "constraints.json"), encoding="utf-8") as handle:
             constraints = json.load(handle)
         load_baseline(baseline, constraints, args.model_version)
+        checks_path = os.path.join(folder, outcomes.CHECKS_FILE)
+        checks_document = None
+        if os.path.exists(checks_path):
+            with open(checks_path, encoding="utf-8") as handle:
+                checks_document = json.load(handle)
+        checks = load_checks(checks_document, baseline, args.require)
+        if args.require and not args.feedback:
+            raise JobError(f"--require {' '.join(args.require)} needs --feedback, where the labels are")
+        offset = timedelta(minutes=args.label_offset_minutes)
+        if not timedelta(0) <= offset <= labels.MAX_WINDOW - (end - start):
+            raise JobError(
+                f"--label-offset-minutes {args.label_offset_minutes}: use 0 to "
+                f"{int((labels.MAX_WINDOW - (end - start)).total_seconds() // 60)} (window and offset within "
+                f"{labels.MAX_WINDOW.days} days)"
+            )
         host, hosts, host_name = _hosts(args.root)
         s3 = boto3.client("s3")
         summary = run_window(s3, args.capture, baseline, start, end, host=host, hosts=hosts)
@@ -343,10 +470,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             start=start,
             end=end,
         )
+        outcome = None
+        if checks is not None and args.feedback:
+            outcome = judge_outcomes(s3, args.capture, args.feedback, baseline, checks, start, end, offset)
+            run["model_quality"] = {
+                "status": outcome.status,
+                "join": outcome.join,
+                "violations": len(outcome.violations["violations"]),
+            }
+            run["bias"] = None if outcome.analysis is None else {"violations": len(outcome.bias_violations)}
         output = os.path.join(args.root, "processing", "output", "results")
         write_outputs(output, run, violations, window_statistics(baseline, summary))
+        if outcome is not None:
+            write_documents(output, outcome.documents())
         if not args.no_metrics:
-            publish(boto3.client("cloudwatch"), run, args.endpoint, args.schedule)
+            cloudwatch = boto3.client("cloudwatch")
+            namespaces = {kind: getattr(args, f"namespace_{kind}") for kind in NAMESPACES}
+            publish(cloudwatch, run, args.endpoint, args.schedule, namespaces["data"])
+            if outcome is not None:
+                publish_outcome(cloudwatch, outcome, args.endpoint, args.schedule, namespaces)
         LOG.info(
             "%s: %d rows, %d features drifted, %d violations",
             run["status"],

@@ -42,7 +42,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from launchpad.deploy import watch
-from launchpad.monitor.feedback import FeedbackError, check_records, parse_time
+from launchpad.monitor.feedback import FeedbackError, check_records
+from launchpad.monitor.labels import parse_time
 
 log = logging.getLogger(__name__)
 
