@@ -674,7 +674,12 @@ _JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print a JSO
     help="The prediction's field in the endpoint's JSON output (a number or CSV output: itself).",
 )
 @click.option("--model-package-arn", help="The registered model package version it belongs to.")
-@click.option("--exclude", multiple=True, help="A column that is not a model input (the label, a group).")
+@click.option(
+    "--label",
+    help="The label column: not profiled; with the model card's monitoring.bias facets, Clarify's "
+    "pre-training bias of the data is written to analysis.json.",
+)
+@click.option("--exclude", multiple=True, help="A column that is not a model input (a group, an id).")
 @click.option("--categorical", multiple=True, help="A column to treat as categories even if numeric.")
 @click.option("--statistic", help="Judge every feature by this statistic (e.g. psi), at any sample size.")
 @click.option("--threshold", type=deploy_cli.Number(low=0), help="The statistic's threshold.")
@@ -693,6 +698,7 @@ def monitor_baseline_command(
     prediction_threshold: float,
     prediction_field: str,
     model_package_arn: str | None,
+    label: str | None,
     exclude: tuple[str, ...],
     categorical: tuple[str, ...],
     statistic: str | None,
@@ -725,6 +731,7 @@ def monitor_baseline_command(
             problem_type=problem_type,
             prediction_threshold=prediction_threshold,
             prediction_field=prediction_field,
+            label=label,
             kms_key_id=kms_key_id,
         )
     names = ", ".join(f"{f['name']} ({f['inferred_type']})" for f in written["features"])

@@ -230,3 +230,33 @@ def test_a_baseline_whose_card_names_a_facet_that_is_no_feature_writes_nothing(t
     assert written["bias"]["analysis_config"]["facet"] == [
         {"name_or_index": "group", "value_or_threshold": ["b"]}
     ]
+
+
+def test_a_labelled_baseline_measures_the_training_datas_pre_training_bias(tmp_path: Path) -> None:
+    rows = [(i / 10, "ab"[i % 2], int(i % 2 == 0 or i % 3 == 0)) for i in range(60)]  # a: all positive
+    data = tmp_path / "train.csv"
+    data.write_text("x,group,churned\n" + "\n".join(f"{x},{g},{y}" for x, g, y in rows))
+    card = tmp_path / "card.yaml"
+    card.write_text(
+        "monitoring:\n  bias:\n    facets: [{attribute: group, values: [b]}]\n    thresholds: {DPL: 0.1}\n"
+    )
+    out = tmp_path / "baseline"
+    arguments = ["monitor", "baseline", str(data), "--out", str(out), "--model-card", str(card)]
+    ran = CliRunner().invoke(main, [*arguments, "--label", "churned", "--json"])
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(ran.stdout)["written"] == [
+        "analysis.json",
+        "checks.json",
+        "constraints.json",
+        "statistics.json",
+    ]
+    statistics = json.loads((out / "statistics.json").read_text())
+    assert [f["name"] for f in statistics["features"]] == ["x", "group"]  # the label is not a feature
+    analysis = json.loads((out / "analysis.json").read_text())
+    assert "post_training_bias_metrics" not in analysis
+    [group] = analysis["pre_training_bias_metrics"]["facets"]["group"]
+    dpl = next(m for m in group["metrics"] if m["name"] == "DPL")
+    assert dpl["value"] == pytest.approx(1 - 10 / 30) and dpl["violation"] is True  # a: 30/30, b: 10/30
+    assert {m["name"] for m in group["metrics"]} == {"CI", "DPL", "KL", "JS", "LP", "TVD", "KS", "CDDL"}
+    ran = CliRunner().invoke(main, [*arguments, "--label", "outcome"])
+    assert ran.exit_code == 24 and "--label outcome: train.csv has no such column" in ran.output

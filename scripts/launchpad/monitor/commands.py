@@ -18,12 +18,13 @@ from typing import Any
 from launchpad.aws import AwsTarget
 from launchpad.deploy.schema_errors import read_yaml
 from launchpad.errors import MonitorError
+from launchpad.monitor import bias as bias_metrics
 from launchpad.monitor import capture, drift, job, labels, outcomes, profile
-from launchpad.monitor.bias import BiasError
 from launchpad.monitor.quality import QualityError
 
 LOG = logging.getLogger(__name__)
 BASELINE_FILES = ("statistics.json", "constraints.json")  # and checks.json, optional
+PRE_TRAINING_FILE = "analysis.json"  # Clarify's pre-training bias of the training data, with --label
 # The modules the Processing job runs: the computing ones only (docs/monitoring.md).
 JOB_MODULES = (
     "__init__.py",
@@ -149,12 +150,20 @@ def baseline(
     problem_type: str = "BinaryClassification",
     prediction_threshold: float = 0.5,
     prediction_field: str = "probability",
+    label: str | None = None,
     kms_key_id: str | None = None,
     s3: Any = None,
 ) -> dict[str, Any]:
     """Profile training data into a baseline folder, with the model version's quality and bias checks from
-    its model card (checks.json: launchpad.monitor.outcomes); returns what was written, for the CLI."""
+    its model card (checks.json: launchpad.monitor.outcomes); with ``label`` (the data's label column, not
+    profiled) and the card's facets, also Clarify's pre-training bias of the data (analysis.json). Returns
+    what was written, for the CLI."""
     columns = read_training_csv(data, exclude)
+    labels = None
+    if label is not None:
+        if label not in columns:
+            raise MonitorError(f"--label {label}: {data.name} has no such column (or --exclude drops it)")
+        labels = columns.pop(label)
     metadata = {
         "model_version": model_version,
         "model_package_arn": model_package_arn,
@@ -171,7 +180,7 @@ def baseline(
             threshold=prediction_threshold,
             field=prediction_field,
         )
-    except (profile.ProfileError, outcomes.ChecksError, QualityError, BiasError) as exc:
+    except (profile.ProfileError, outcomes.ChecksError, QualityError, bias_metrics.BiasError) as exc:
         raise MonitorError(str(exc)) from None
     facets = [
         f["name_or_index"] for f in ((checks["bias"] or {}).get("analysis_config") or {}).get("facet", [])
@@ -183,13 +192,32 @@ def baseline(
             f"bias reads a facet from the captured requests, so it must be a model input"
         )
     documents = {"statistics.json": stats, "constraints.json": rules, outcomes.CHECKS_FILE: checks}
+    if labels is not None and checks["bias"]:
+        documents[PRE_TRAINING_FILE] = _pre_training_bias(columns, labels, checks["bias"])
     write_documents(output, documents, kms_key_id=kms_key_id, s3=s3)
     return {
         "baseline": output,
         "rows": stats["dataset"]["item_count"],
         "features": [{"name": f["name"], "inferred_type": f["inferred_type"]} for f in stats["features"]],
         "model_version": model_version,
+        "written": sorted(documents),
     }
+
+
+def _pre_training_bias(
+    columns: Mapping[str, list[Any]], labels: list[Any], section: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Clarify's analysis.json of the training data: the pre-training metrics of the card's facets."""
+    config = {**section["analysis_config"], "predicted_label": None}
+    config["methods"] = {"pre_training_bias": {"methods": "all"}, "post_training_bias": {"methods": []}}
+    try:
+        return bias_metrics.analysis(
+            {**columns, outcomes.LABEL: labels},
+            bias_metrics.BiasConfig.from_analysis_config(config),
+            section["thresholds"],
+        )
+    except bias_metrics.BiasError as exc:
+        raise MonitorError(f"pre-training bias of the training data: {exc}") from None
 
 
 # -- run -----------------------------------------------------------------------------------------------------
