@@ -419,9 +419,20 @@ def _finish(result: deploy_engine.DeployResult, as_json: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Upload this model.tar.gz to the stage's artifact_s3_uri (SSE-KMS) first (dev and staging).",
 )
+@click.option(
+    "--baseline",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --artifact: upload this drift baseline folder (launchpad monitor baseline) beside the "
+    "artifact, in <artifact's folder>/baseline/, and register it with the version.",
+)
 @friendly_errors
 def deploy_command(
-    config_path: Path, as_json: bool, timeout: float, poll: float, artifact: Path | None
+    config_path: Path,
+    as_json: bool,
+    timeout: float,
+    poll: float,
+    artifact: Path | None,
+    baseline: Path | None,
 ) -> None:
     """Deploy a stage config: preflight, register, create the model and endpoint config, update, watch.
 
@@ -431,6 +442,10 @@ def deploy_command(
     JSON document whatever the exit code.
     """
     with deploy_cli.json_errors(as_json):
+        if baseline is not None and artifact is None:
+            raise click.UsageError(
+                "--baseline goes with --artifact: the baseline is stored beside the artifact"
+            )
         result = deploy_engine.deploy(
             config_path,
             deploy_engine.target_for(config_path),
@@ -439,6 +454,7 @@ def deploy_command(
             on_progress=_progress,
             on_step=lambda line: click.echo(line, err=True),
             artifact=artifact,
+            baseline=baseline,
         )
     _finish(result, as_json)
 

@@ -138,3 +138,28 @@ def test_no_command_leaves_its_shell_options_to_the_next(
     assert code == 0 and calls[:2] == ["make setup", "make policy"], calls
     flags, pipefail = calls[2].removeprefix("options ").split(" ")
     assert "e" not in flags and "u" not in flags and pipefail == "pipefail=off", calls[2]
+
+
+def _build_step(project: Path, tmp_path: Path) -> tuple[int, list[str]]:
+    """The make commands the Build-and-test step runs (the build phase, with a stand-in make)."""
+    spec = yaml.safe_load((project / "buildspec.yml").read_text())
+    (script,) = spec["phases"]["build"]["commands"]
+    return _run(project, script, tmp_path, LAUNCHPAD_STEP="build-and-test")
+
+
+def test_the_build_profiles_the_drift_baseline_where_it_builds_the_artifact(
+    install: tuple[Path, str], tmp_path: Path
+) -> None:
+    """Build-and-test writes build/baseline/ from the training run that made build/model.tar.gz; the deploy
+    steps start from that output and Deploy-staging ships both (scripts/deploy.py)."""
+    code, calls = _build_step(install[0], tmp_path)
+    assert (code, calls) == (0, ["make test", "make package", "make baseline"])
+
+
+def test_an_llm_project_has_no_baseline_to_build(tmp_path: Path) -> None:
+    """The LLM's inputs are text: it has no tabular drift baseline (no make baseline)."""
+    project = bake(
+        tmp_path / "bake", {"project_slug": "chat", "framework": "huggingface-llm", **ORGANISATION}
+    )
+    code, calls = _build_step(project, tmp_path)
+    assert (code, calls) == (0, ["make test", "make package"])

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -127,3 +128,36 @@ def test_without_launchpad_the_scripts_say_so_after_checking_their_arguments(pro
             "error: launchpad is not installed in " in missing.stderr and "run make setup" in missing.stderr
         )
         assert "Traceback" not in missing.stderr
+
+
+def _deploy_arguments(project: Path) -> Any:
+    """deploy.py's ``arguments``, loaded as ``python scripts/deploy.py`` loads (its folder on the path)."""
+    script = project / "scripts" / "deploy.py"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(script.parent))
+        patch.delitem(sys.modules, "_launchpad", raising=False)
+        return runpy.run_path(str(script))["arguments"]
+
+
+@pytest.mark.parametrize(
+    ("stage", "ships"),
+    [("dev", True), ("staging", True), ("prod", False), ("production", False)],
+)
+def test_dev_and_staging_ship_the_artifact_with_its_baseline(project: Path, stage: str, ships: bool) -> None:
+    """deploy.py's launchpad command line: dev and staging upload build/model.tar.gz and, beside it, the
+    drift baseline make baseline writes (--baseline build/baseline); prod ships what the registry approved."""
+    command = _deploy_arguments(project)(stage, ["--json"])
+    shipped = {
+        option: command[command.index(option) + 1]
+        for option in ("--artifact", "--baseline")
+        if option in command
+    }
+    expected = {"--artifact": "build/model.tar.gz", "--baseline": "build/baseline"} if ships else {}
+    assert shipped == {option: str(project / path) for option, path in expected.items()}
+    assert command[-1] == "--json"
+
+
+def test_an_llm_project_ships_no_baseline(baked: Bakery) -> None:
+    project = baked(bake_of("scripts-llm", framework="huggingface-llm"))
+    command = _deploy_arguments(project)("staging", [])
+    assert "--artifact" in command and "--baseline" not in command

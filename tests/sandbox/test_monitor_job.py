@@ -102,12 +102,16 @@ def ran(account: AwsTarget) -> dict[str, Any]:
         # the model favours facet d (a > 0); the label follows the score, so quality is good but not perfect
         scores = 1 / (1 + np.exp(-(rows[:, 1] + 1.5 * (rows[:, 0] > 0) - 2)))
         ids = [f"r{index}-{i}" for i in range(300)]
-        body = "\n".join(_capture_line(list(row), i, float(p)) for row, i, p in zip(rows, ids, scores))
+        body = "\n".join(
+            _capture_line(list(row), i, float(p)) for row, i, p in zip(rows, ids, scores, strict=True)
+        )
         s3.put_object(
             Bucket=bucket, Key=f"capture/{ENDPOINT}/AllTraffic/2026/12/07/11/{index}.jsonl", Body=body
         )
         truth = (rng.random(300) < scores).astype(int)
-        labelled += [_feedback(i, int(y)) for i, y in zip(ids[:200], truth)]  # a third not labelled yet
+        labelled += [
+            _feedback(i, int(y)) for i, y in zip(ids[:200], truth[:200], strict=True)
+        ]  # a third not labelled yet
     s3.put_object(
         Bucket=bucket, Key=f"{FEEDBACK}year=2026/month=12/day=07/hour=11/f.jsonl", Body="\n".join(labelled)
     )

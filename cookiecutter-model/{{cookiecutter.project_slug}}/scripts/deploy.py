@@ -4,6 +4,10 @@ STAGE is dev, staging or prod; ``production``, which the pipeline's Deploy-produ
 The stage config is deploy/config/<stage>.yaml. dev and staging upload build/model.tar.gz first (``make
 package`` writes it) and register it as a new model version; prod deploys the registry's latest Approved
 version. Everything else is launchpad's: ``launchpad deploy --help`` lists the options and the exit codes.
+{%- if cookiecutter.__llm != 'yes' %}
+dev and staging also upload the drift baseline ``make baseline`` writes, build/baseline/, beside the artifact
+(``--baseline``): the version they register names it, and drift monitoring reads it there.
+{%- endif %}
 A missing or unknown STAGE is a usage error (exit 2), before launchpad is imported or AWS is called.
 """
 
@@ -20,6 +24,10 @@ from _launchpad import run
 PROJECT = Path(__file__).resolve().parents[1]
 CONFIGS = {"dev": "dev", "staging": "staging", "prod": "prod", "production": "prod"}
 UPLOADING = ("dev", "staging")  # prod ships what the registry approved
+{%- if cookiecutter.__llm != 'yes' %}
+# make baseline's drift baseline: uploaded beside the artifact, and registered with the version
+BASELINE = PROJECT / "build" / "baseline"
+{%- endif %}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -34,6 +42,9 @@ def arguments(stage: str, options: Sequence[str]) -> list[str]:
     command = ["deploy", "--config", str(PROJECT / "deploy" / "config" / f"{name}.yaml")]
     if name in UPLOADING:
         command += ["--artifact", str(PROJECT / "build" / "model.tar.gz")]
+{%- if cookiecutter.__llm != 'yes' %}
+        command += ["--baseline", str(BASELINE)]
+{%- endif %}
     return [*command, *options]
 
 

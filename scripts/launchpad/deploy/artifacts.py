@@ -5,9 +5,16 @@ stage's key and its sha256 as object metadata. Artifacts are immutable, as the m
 named after them are: the same file already there is left alone (an unchanged deploy makes no call), and a
 different one there is refused at preflight (bump the version in ``artifact_s3_uri``).
 
-dev and staging register the artifact they deploy as a new version (PendingManualApproval); prod registers
-nothing and deploys the latest Approved version (by creation time), as the model-registry module's
-``latest_approved_query`` finds it.
+``--baseline build/baseline`` (with ``--artifact``) uploads the drift baseline beside it, under
+``launchpad.monitor.baselines.baseline_prefix`` of the artifact (``s3://B/<dir>/baseline/``): every file of
+the folder, flat, SSE-KMS with the same key, and immutable the same way. A rebuilt baseline that differs from
+the one there only in ``launchpad.created`` (when it was written) is the same baseline (the
+``baseline-sha256`` metadata, ``baselines.comparable_digest``): the one there is kept.
+
+dev and staging register the artifact they deploy as a new version (PendingManualApproval), with the
+baseline beside it, when there is one, as the version's DriftCheckBaselines (ModelDataQuality: its
+statistics and constraints); prod registers nothing and deploys the latest Approved version (by creation
+time), as the model-registry module's ``latest_approved_query`` finds it.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from botocore.exceptions import ClientError
 
 from launchpad.deploy.config import ModelSource, StageConfig
 from launchpad.deploy.watch import error_code
+from launchpad.monitor import baselines
 from launchpad.quoting import shown
 
 S3_MISSING_CODES = frozenset({"404", "NoSuchKey", "NoSuchBucket", "NotFound"})
@@ -31,6 +39,8 @@ S3_MISSING_CODES = frozenset({"404", "NoSuchKey", "NoSuchBucket", "NotFound"})
 S3_REFUSED_CODES = frozenset({"403", "AccessDenied", "Forbidden"})
 PATH_LIMIT = 4096  # characters of a local path a message quotes (Linux's PATH_MAX)
 SHA256_METADATA = "sha256"  # x-amz-meta-sha256: the local file's digest, to skip an identical upload
+BASELINE_METADATA = "baseline-sha256"  # a baseline file's digest as baselines.comparable_digest takes it
+JSON = "application/json"
 APPROVED = "Approved"
 PENDING = "PendingManualApproval"
 
@@ -82,8 +92,20 @@ def package_version(sagemaker: Any, group: str, version: int) -> PackageVersion 
     return None
 
 
-def register(sagemaker: Any, config: StageConfig) -> str:
-    """CreateModelPackage: the config's image and artifact as a new version, PendingManualApproval.
+def drift_check_baselines(prefix: str) -> dict[str, Any]:
+    """CreateModelPackage's DriftCheckBaselines for the baseline under ``prefix``: its statistics and
+    constraints as the data-quality baseline (SageMaker API Reference: DriftCheckModelDataQuality)."""
+    return {
+        "ModelDataQuality": {
+            "Statistics": {"ContentType": JSON, "S3Uri": prefix + baselines.STATISTICS},
+            "Constraints": {"ContentType": JSON, "S3Uri": prefix + baselines.CONSTRAINTS},
+        }
+    }
+
+
+def register(sagemaker: Any, config: StageConfig, baseline: str | None = None) -> str:
+    """CreateModelPackage: the config's image and artifact as a new version, PendingManualApproval; with
+    ``baseline`` (the prefix of the artifact's baseline), its DriftCheckBaselines.
 
     No Tags: a version in a group "uses the tags associated with the model group. In this case, you cannot
     supply a tag argument" (SageMaker API Reference, CreateModelPackage)."""
@@ -95,11 +117,13 @@ def register(sagemaker: Any, config: StageConfig) -> str:
     }
     if instance_types:
         spec["SupportedRealtimeInferenceInstanceTypes"] = instance_types
+    drift = {"DriftCheckBaselines": drift_check_baselines(baseline)} if baseline is not None else {}
     return sagemaker.create_model_package(
         ModelPackageGroupName=config.model_package_group,
         ModelPackageDescription=f"{config.project} deployed to {config.stage} ({config.endpoint_name})",
         InferenceSpecification=spec,
         ModelApprovalStatus=PENDING,
+        **drift,
     )["ModelPackageArn"]
 
 
@@ -172,3 +196,91 @@ def upload(s3: Any, path: Path, uri: str, key_arn: str, owner: str | None = None
     }
     s3.upload_file(str(path), bucket, key, ExtraArgs=extra)
     return True
+
+
+# -- the drift baseline beside the artifact ------------------------------------------------------------------
+@dataclass(frozen=True)
+class BaselineFile:
+    """A local baseline file and where it goes: ``uri`` is ``<the artifact's baseline prefix><its name>``."""
+
+    path: Path
+    uri: str
+    digest: str  # sha256 of its bytes
+    comparable: str  # baselines.comparable_digest
+
+
+def baseline_files(folder: Path, artifact_uri: str) -> list[BaselineFile]:
+    """Every regular file of the local baseline ``folder``, with its place beside ``artifact_uri``."""
+    prefix = baselines.baseline_prefix(artifact_uri)
+    return [
+        BaselineFile(path, prefix + path.name, sha256(path), baselines.comparable_digest(path))
+        for path in baselines.files(folder)
+    ]
+
+
+def baseline_there(s3: Any, file: BaselineFile, owner: str | None = None) -> bool | None:
+    """Whether the object at ``file.uri`` is this file: True (the same bytes, or the same baseline written at
+    another time), False (another file), None (no object there)."""
+    found = head(s3, file.uri, owner)
+    if found is None:
+        return None
+    metadata = found.get("Metadata", {})
+    if metadata.get(SHA256_METADATA) == file.digest:
+        return True
+    return metadata.get(BASELINE_METADATA) == file.comparable
+
+
+def baseline_overwrite_problems(
+    s3: Any, files: list[BaselineFile], owner: str | None = None
+) -> Iterator[str]:
+    """A different file already at a baseline file's place (a baseline is as immutable as its artifact)."""
+    for file in files:
+        if baseline_there(s3, file, owner) is False:
+            yield (
+                f"{file.uri} already holds a different {file.path.name}, and a baseline is immutable with "
+                f"its artifact (the model package versions registered with it name it): deploy the "
+                f"baseline it was made with, or bump the version in artifact_s3_uri"
+            )
+
+
+def upload_baseline(
+    s3: Any, files: list[BaselineFile], key_arn: str, owner: str | None = None
+) -> list[BaselineFile]:
+    """Put each of ``files`` at its place, SSE-KMS with ``key_arn``, unless it is there already; the ones
+    put. One PutObject each (no multipart upload: a baseline is small, and PutObject under SSE-KMS needs only
+    kms:GenerateDataKey). With ``owner``, only into a bucket of that account."""
+    put = []
+    for file in files:
+        if baseline_there(s3, file, owner):
+            continue
+        bucket, key = split_s3_uri(file.uri)
+        content_type = {"ContentType": JSON} if file.path.suffix == ".json" else {}
+        with file.path.open("rb") as body:
+            s3.put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=body,
+                ServerSideEncryption="aws:kms",
+                SSEKMSKeyId=key_arn,
+                Metadata={SHA256_METADATA: file.digest, BASELINE_METADATA: file.comparable},
+                **content_type,
+                **owned_by(owner),
+            )
+        put.append(file)
+    return put
+
+
+def remote_baseline(s3: Any, artifact_uri: str, owner: str | None = None) -> str | None:
+    """The baseline prefix of ``artifact_uri`` when its statistics.json and constraints.json are there, else
+    None. An object S3 refuses to show counts as absent: without s3:ListBucket, S3 answers a missing key
+    with 403, not 404 (the version is then registered without a baseline)."""
+    prefix = baselines.baseline_prefix(artifact_uri)
+    for name in baselines.REQUIRED:
+        try:
+            if head(s3, prefix + name, owner) is None:
+                return None
+        except ClientError as exc:
+            if is_refused(exc):
+                return None
+            raise
+    return prefix

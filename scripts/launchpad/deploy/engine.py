@@ -1,9 +1,10 @@
 """``launchpad deploy``: preflight, register, create, update, watch.
 
 1. ``preflight`` (nothing changes if it fails).
-   With ``artifact``, the local model.tar.gz is then uploaded to the stage's URI (``artifacts.upload``).
-2. dev/staging register the artifact as a model package version (PendingManualApproval); prod deploys the
-   latest Approved version instead.
+   With ``artifact``, the local model.tar.gz is then uploaded to the stage's URI (``artifacts.upload``), and
+   with ``baseline`` the local drift baseline folder beside it (``artifacts.upload_baseline``).
+2. dev/staging register the artifact as a model package version (PendingManualApproval), naming the baseline
+   beside it as its DriftCheckBaselines when there is one; prod deploys the latest Approved version instead.
 3. The models and a new endpoint config, both named after a hash of their content (an unchanged deploy
    reuses them), the rollback alarms of the module's definition.json
    (``<endpoint>-rollback-5xx-rate|4xx-rate|p99-model-latency``).
@@ -47,6 +48,7 @@ from launchpad.deploy.rollout import (
     wait_for_rollout,
 )
 from launchpad.errors import DeployError
+from launchpad.monitor import baselines
 
 READ_PREFIXES = ("Describe", "List", "Get", "Head", "Search", "BatchGet")
 SERVICES = ("sagemaker", "cloudwatch", "s3", "iam", "application-autoscaling")
@@ -158,18 +160,23 @@ def deploy(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     artifact: Path | None = None,
+    baseline: Path | None = None,
 ) -> DeployResult:
     """Deploy the stage config at ``config_path`` to ``target`` and wait for the rollout's outcome (never
-    raises for an outcome: ``result.raise_for_outcome()`` does). ``clock`` and ``sleep`` time the wait."""
+    raises for an outcome: ``result.raise_for_outcome()`` does). ``clock`` and ``sleep`` time the wait.
+    ``artifact``: a local model.tar.gz to upload first; ``baseline``: its drift baseline folder (with
+    ``artifact`` only), uploaded beside it."""
     say = on_step or (lambda _: None)
     started = time.monotonic()
-    checked = preflight(config_path, target, artifact, rollback_timeout=timeout)
+    checked = preflight(config_path, target, artifact, rollback_timeout=timeout, baseline=baseline)
     say(f"preflight passed for {checked.config.endpoint_name} ({checked.config.stage})")
     counter = CallCounter()
     created = Created()
     with counter.watching(target), aws_errors(f"the deploy of {checked.config.endpoint_name}", created):
         if artifact is not None:
             _upload(target, checked, artifact, say)
+        if baseline is not None:
+            _upload_baseline(target, checked, baseline, say)
         waiting = Waiting(timeout, poll_interval, on_progress, clock, sleep)
         result = _deploy(checked, target, created, waiting, say, started)
     return DeployResult(
@@ -211,6 +218,17 @@ def _upload(target: AwsTarget, checked: Preflight, artifact: Path, say: Callable
         say(f"{uri} already holds {artifact}")
 
 
+def _upload_baseline(target: AwsTarget, checked: Preflight, folder: Path, say: Callable[[str], None]) -> None:
+    config = checked.config
+    files = artifacts.baseline_files(folder, config.model.artifact_s3_uri)
+    put = artifacts.upload_baseline(target.client("s3"), files, config.kms_key_arn, checked.account)
+    prefix = baselines.baseline_prefix(config.model.artifact_s3_uri)
+    if put:
+        say(f"uploaded the baseline {folder} to {prefix} (SSE-KMS): {', '.join(f.path.name for f in put)}")
+    else:
+        say(f"{prefix} already holds the baseline {folder}")
+
+
 def serving_types(sagemaker: Any, config_name: str) -> dict[str, str | None]:
     """variant -> instance type of the config an endpoint serves ({} if it was deleted: types unknown)."""
     described = watch.described(sagemaker.describe_endpoint_config, EndpointConfigName=config_name)
@@ -244,8 +262,9 @@ def _deploy(
     if checked.approved is not None:
         say(f"deploying Approved {checked.approved.arn}")
     else:
-        created.model_package = artifacts.register(sagemaker, config)
-        say(f"registered {created.model_package} (PendingManualApproval)")
+        created.model_package = artifacts.register(sagemaker, config, checked.baseline)
+        with_baseline = f", drift baseline {checked.baseline}" if checked.baseline else ""
+        say(f"registered {created.model_package} (PendingManualApproval{with_baseline})")
     resources.ensure_endpoint_config(sagemaker, endpoint_config, created)
     alarms = resources.alarm_requests(config, target_config)
     for alarm in alarms:

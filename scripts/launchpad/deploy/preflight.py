@@ -14,6 +14,9 @@ outlast the time left is a ConfigError too (``build_time_problems``). Then prefl
 - the model card, the model package group (and in prod its latest Approved version);
 - each artifact: it exists, in a bucket of the deploying account (HeadObject with ``ExpectedBucketOwner``:
   S3 refuses another account's bucket), SSE-KMS with the configured key;
+- with ``baseline`` (a local drift baseline folder, shipped with ``artifact``): it is one launchpad wrote, of
+  the model card's version, and no different file sits at its place beside the artifact; without it, dev and
+  staging look beside the artifact for a baseline to register with the version;
 - the data-capture destination: its bucket exists and is the deploying account's (HeadBucket with
   ``ExpectedBucketOwner``; an identity S3 refuses cannot tell, which is a problem naming s3:ListBucket);
 - the endpoint's state, its rollback alarms, and on the sandbox the time scale the rollout will run at.
@@ -45,6 +48,8 @@ from launchpad.deploy.schema_errors import message
 from launchpad.deploy.schema_errors import raise_problems as raise_config_problems
 from launchpad.deploy.watch import describe_error, described, error_code, is_endpoint_gone
 from launchpad.errors import ConfigError, PreflightError
+from launchpad.monitor import baselines
+from launchpad.quoting import shown
 
 IN_SERVICE = "InService"
 # The build's own CodeBuild timeout, which cicd-pipeline gives every step, and when CodeBuild started it
@@ -58,14 +63,15 @@ _Value = TypeVar("_Value")
 @dataclass(frozen=True)
 class Preflight:
     """What preflight found: the config, the endpoint now (None: none yet), the package prod deploys, the
-    deploying account, and the real seconds one AWS second of the bake lasts (1 on AWS; the sandbox's time
-    scale there)."""
+    deploying account, the real seconds one AWS second of the bake lasts (1 on AWS; the sandbox's time
+    scale there), and the prefix of the drift baseline a registered version names (None: none)."""
 
     config: StageConfig
     endpoint: dict[str, Any] | None
     approved: PackageVersion | None
     time_scale: float = timescale.UNSCALED
     account: str | None = None
+    baseline: str | None = None
 
     @property
     def current_config(self) -> str | None:
@@ -334,10 +340,13 @@ def preflight(
     target: AwsTarget,
     artifact: Path | None = None,
     rollback_timeout: float = DEFAULT_TIMEOUT,
+    baseline: Path | None = None,
 ) -> Preflight:
     """Check everything a deploy of ``config_path`` needs; raise ConfigError or PreflightError. ``artifact``:
     a local model.tar.gz the deploy will upload to the stage's ``artifact_s3_uri`` (checked here, not S3).
-    ``rollback_timeout``: the seconds the deploy will wait for a guard rollback (its ``timeout``)."""
+    ``rollback_timeout``: the seconds the deploy will wait for a guard rollback (its ``timeout``).
+    ``baseline``: a local drift baseline folder the deploy will upload beside the artifact (with
+    ``artifact`` only)."""
     config = load_stage_config(config_path)
     raise_config_problems(
         build_time_problems(config, os.environ, time.time(), rollback_timeout), f"stage config {config_path}"
@@ -350,16 +359,20 @@ def preflight(
                 f"{config.stage} deploys the latest Approved version of {config.model_package_group}, not a "
                 f"local artifact: drop --artifact (ship it through dev and staging, then approve it)"
             )
+    card: dict[str, Any] | None = None
     try:
-        load_model_card(config.model_card, config.stage)
+        card = load_model_card(config.model_card, config.stage)
     except ConfigError as exc:
         problems += [f"model card {config.model_card}: {p}" for p in exc.problems] or [str(exc)]
+    local_baseline = [] if baseline is None else _local_baseline_problems(config, artifact, baseline, card)
+    problems += local_baseline
     sagemaker, s3 = target.client("sagemaker"), target.client("s3")
     account = _read(problems, "the deploying account (sts:GetCallerIdentity)", lambda: caller_account(target))
     if account is not None:
         problems += account_problems(config, account)
     approved = _approved(sagemaker, config, problems)
     problems += _artifact_problems(s3, config, artifact, approved, account)
+    shipped = _baseline(s3, config, baseline, account, problems, shippable=not local_baseline)
     capture = config.data_capture
     if capture.enabled and capture.destination_s3_uri:
         uri = capture.destination_s3_uri
@@ -373,7 +386,7 @@ def preflight(
     )
     scale = time_scale(target, sagemaker, config, endpoint, problems)
     raise_problems(problems, f"deploy of {name} ({config.stage})")
-    return Preflight(config, endpoint, approved, scale, account)
+    return Preflight(config, endpoint, approved, scale, account, shipped)
 
 
 def _approved(sagemaker: Any, config: StageConfig, problems: list[str]) -> PackageVersion | None:
@@ -426,3 +439,71 @@ def _upload_target(s3: Any, artifact: Path, uri: str, account: str | None) -> It
         if account is None or not artifacts.is_refused(exc):
             raise
         yield _refused_artifact(s3, uri, account)
+
+
+# -- the drift baseline --------------------------------------------------------------------------------------
+def _local_baseline_problems(
+    config: StageConfig, artifact: Path | None, folder: Path, card: Mapping[str, Any] | None
+) -> list[str]:
+    """``--baseline`` without ``--artifact``, or a folder that is not a launchpad baseline of the version the
+    model card states (``model_details.version``; not compared when the card could not be read)."""
+    quoted = shown(str(folder), limit=artifacts.PATH_LIMIT)
+    if artifact is None:
+        return [
+            f"baseline {quoted}: a baseline is uploaded beside the artifact it describes; give --artifact "
+            f"too (dev and staging)"
+        ]
+    details = card.get("model_details") if isinstance(card, Mapping) else None
+    version = details.get("version") if isinstance(details, Mapping) else None
+    found = baselines.folder_problems(folder, None if version is None else str(version))
+    return [f"baseline {quoted}: {problem}" for problem in found]
+
+
+def _baseline(
+    s3: Any,
+    config: StageConfig,
+    baseline: Path | None,
+    account: str | None,
+    problems: list[str],
+    shippable: bool,
+) -> str | None:
+    """The baseline prefix a version this deploy registers names (None: no baseline, or prod, which
+    registers nothing). With ``baseline`` (a local folder; ``shippable``: it passed the local checks): no
+    different file may sit at its place beside the artifact. Without: the baseline beside the artifact, if
+    both its files are there."""
+    if config.require_approved_package or not shippable:
+        return None
+    uri = config.model.artifact_s3_uri
+    if baseline is None:
+        there = functools.partial(artifacts.remote_baseline, s3, uri, account)
+        return _read(problems, "the baseline beside the artifact", there)
+    files = artifacts.baseline_files(baseline, uri)
+    found = list(_safely(lambda: _baseline_targets(s3, files, account), "the baseline"))
+    problems += found
+    return None if found else baselines.baseline_prefix(uri)
+
+
+def _baseline_targets(s3: Any, files: list[artifacts.BaselineFile], account: str | None) -> Iterator[str]:
+    """A different file already at a baseline file's place, or a bucket not the deploying account's."""
+    for file in files:
+        try:
+            yield from artifacts.baseline_overwrite_problems(s3, [file], account)
+        except ClientError as exc:
+            if account is None or not artifacts.is_refused(exc):
+                raise
+            yield _refused_baseline(s3, file.uri, account)
+            return  # one refusal says it for every key of the prefix
+
+
+def _refused_baseline(s3: Any, uri: str, account: str) -> str:
+    bucket, key = split_s3_uri(uri)
+    foreign = _foreign_bucket(lambda: s3.head_object(Bucket=bucket, Key=key), bucket, account)
+    if foreign is not None:
+        return (
+            f"baseline {uri}: {foreign}; a baseline goes beside its artifact, in the deploying account's own "
+            f"bucket"
+        )
+    return (
+        f"cannot check baseline {uri}: S3 refused HeadObject; the deploying identity needs s3:GetObject on "
+        f"the keys beside the artifact, in a bucket of account {account}"
+    )

@@ -28,6 +28,7 @@ PRE_TRAINING_FILE = "analysis.json"  # Clarify's pre-training bias of the traini
 # The modules the Processing job runs: the computing ones only (docs/monitoring.md).
 JOB_MODULES = (
     "__init__.py",
+    "baselines.py",
     "profile.py",
     "capture.py",
     "drift.py",

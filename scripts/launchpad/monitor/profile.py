@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from . import baselines
+
 BINS = 200
 KLL_BUCKETS = 10
 # The sketch parameters Model Monitor writes; launchpad's sketch data are exact quantiles, not a KLL sketch.
@@ -253,16 +255,8 @@ def feature_kind(feature: Mapping[str, Any]) -> str:
 
 
 def check_baseline(stats: Mapping[str, Any]) -> None:
-    """Refuse a statistics.json launchpad did not write (it needs the fine histograms)."""
-    features = stats.get("features") if isinstance(stats, Mapping) else None
-    if not isinstance(features, list) or not features:
-        raise ProfileError(
-            "the baseline statistics.json has no features; write it with `launchpad monitor baseline`"
-        )
-    for feature in features:
-        if feature_kind(feature) == "numerical" and "edges" not in feature.get("launchpad", {}):
-            raise ProfileError(
-                f"baseline feature {feature.get('name')!r} has no launchpad histogram "
-                "(a Model Monitor baseline?); "
-                "write the baseline with `launchpad monitor baseline`"
-            )
+    """Refuse a statistics.json launchpad did not write (it needs the fine histograms):
+    :func:`launchpad.monitor.baselines.statistics_problem`, the deploy's check too."""
+    problem = baselines.statistics_problem(stats)
+    if problem is not None:
+        raise ProfileError(f"the baseline statistics.json: {problem}")
