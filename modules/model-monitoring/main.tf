@@ -125,8 +125,8 @@ data "aws_iam_policy_document" "job_trust" {
 }
 
 data "aws_iam_policy_document" "job" {
-  # The job's inputs: SageMaker downloads the code and the baseline prefixes, and the job reads the window's
-  # hour folders of the capture and feedback prefixes itself (ListBucket on exactly those prefixes, GetObject
+  # The job's inputs: SageMaker downloads the code prefix, and the job reads the served version's baseline and
+  # the window's hour folders of the capture and feedback prefixes itself (ListBucket on exactly those prefixes, GetObject
   # under them): the labels of the feedback records are the ground truth of model quality and bias.
   statement {
     sid       = "ListInputPrefixes"
@@ -140,10 +140,23 @@ data "aws_iam_policy_document" "job" {
     }
   }
 
+  # The baselines: only the baseline/ folders beside the artifacts under s3.baseline, not the artifacts.
   statement {
     sid       = "ReadInputObjects"
     actions   = ["s3:GetObject"]
-    resources = [for k in local.job_inputs : local.s3[k].objects]
+    resources = [for k in local.job_inputs : k == "baseline" ? "arn:${local.partition}:s3:::${local.s3.baseline.bucket}/${local.s3.baseline.prefix}*/baseline/*" : local.s3[k].objects]
+  }
+
+  # Which model the endpoint serves, to read its version's baseline: the endpoint, and the configs and models
+  # the deploy names after it (<endpoint>-<hash>, <endpoint>-<variant>-<hash>; SageMaker's ARNs are lower case).
+  statement {
+    sid     = "DescribeServedModel"
+    actions = ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel"]
+    resources = [
+      "${local.sagemaker_arn}:endpoint/${lower(var.endpoint_name)}",
+      "${local.sagemaker_arn}:endpoint-config/${lower(var.endpoint_name)}-*",
+      "${local.sagemaker_arn}:model/${lower(var.endpoint_name)}-*",
+    ]
   }
 
   # Write-only: a run can neither read nor delete earlier results.

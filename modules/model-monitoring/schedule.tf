@@ -13,7 +13,8 @@ locals {
 
   # launchpad.monitor.job's command line (scripts/launchpad/monitor/job.py): the capture is read with boto3,
   # only the hour folders of the window; --results-uri lets several instances share their partial summaries;
-  # the labels of --feedback are joined to the predictions of the window --label-offset-minutes earlier.
+  # the labels of --feedback are joined to the predictions of the window --label-offset-minutes earlier; the
+  # baseline is the one the deploy shipped beside the served model's artifact, under --baselines.
   # Each run's results (and its instances' partial summaries) under a folder of its own, named by the run's
   # scheduled time: the history the report draws, and no run ever reads another's partials.
   run_results = "${local.s3.results.uri}<aws.scheduler.scheduled-time>/"
@@ -27,6 +28,7 @@ locals {
       "--window-minutes", tostring(var.window_minutes),
       "--end", "<aws.scheduler.scheduled-time>",
       "--results-uri", local.run_results,
+      "--baselines", local.s3.baseline.uri,
       "--feedback", local.s3.feedback.uri,
       "--label-offset-minutes", tostring(var.label_offset_minutes),
       "--namespace-data", local.namespaces.data,
@@ -49,18 +51,17 @@ locals {
         ContainerEntrypoint = ["python3", "/opt/ml/processing/input/code/launchpad_monitor_job.py"]
         ContainerArguments  = local.job_arguments
       }
-      ProcessingInputs = [
-        for input in ["code", "baseline"] : {
-          InputName = input
-          S3Input = {
-            S3Uri                  = local.s3[input].uri
-            LocalPath              = "/opt/ml/processing/input/${input}"
-            S3DataType             = "S3Prefix"
-            S3InputMode            = "File"
-            S3DataDistributionType = "FullyReplicated"
-          }
+      # The code only: the job reads the baseline of the model version in service itself (--baselines).
+      ProcessingInputs = [{
+        InputName = "code"
+        S3Input = {
+          S3Uri                  = local.s3.code.uri
+          LocalPath              = "/opt/ml/processing/input/code"
+          S3DataType             = "S3Prefix"
+          S3InputMode            = "File"
+          S3DataDistributionType = "FullyReplicated"
         }
-      ]
+      }]
       ProcessingOutputConfig = {
         KmsKeyId = var.kms.results
         Outputs = [{

@@ -37,10 +37,10 @@ variable "s3" {
   description = <<-EOT
     Where the monitoring job reads and writes, each an S3 prefix ending in "/":
     - `code`: the launchpad.monitor package with launchpad_monitor_job.py at its top (mounted at /opt/ml/processing/input/code);
-    - `baseline`: statistics.json, constraints.json and checks.json (quality and bias checks) of the model version in service (/opt/ml/processing/input/baseline);
+    - `baseline`: where the model versions' baselines lie: the artifacts' prefix, e.g. s3://<models>/<project>/. `launchpad deploy --baseline` ships each version's statistics.json, constraints.json and checks.json beside its artifact (<dir>/baseline/), and the job reads the one of the model the endpoint serves;
     - `capture`: the endpoint's data capture, {destination}/{endpoint}/ (the job's --capture: it lists and reads only the window's hour folders);
     - `results`: where each run writes drift.json, constraint_violations.json and the window's statistics.json, and model_quality/ and bias/ (from /opt/ml/processing/output/results; the job's --results-uri).
-    The job role may list and read the first three (and retrain.feedback_s3_uri, the labels) and only write (never read or delete) the fourth.
+    The job role may list and read the first three (of `baseline` only the baseline/ folders, not the artifacts; and retrain.feedback_s3_uri, the labels) and only write (never read or delete) the fourth.
   EOT
   type = object({
     code     = string

@@ -322,7 +322,8 @@ module "model_monitoring" {
   endpoint_name = "${each.key}-production"
   s3 = {
     code     = "s3://${module.buckets["model-artifacts"].bucket_id}/monitor/code/"
-    baseline = "s3://${module.buckets["model-artifacts"].bucket_id}/${each.key}/monitor/baseline/"
+    # The deploy ships each version's baseline beside its artifact: <project>/<version>/baseline/.
+    baseline = "s3://${module.buckets["model-artifacts"].bucket_id}/${each.key}/"
     # The baked project's prod stage config captures to <bucket>/<project>/prod/<endpoint>/<variant>/...
     capture = "s3://${module.buckets["data-capture"].bucket_id}/${each.key}/prod/${each.key}-production/"
     results = "s3://${module.buckets["data-capture"].bucket_id}/${each.key}/monitor/results/"

@@ -79,7 +79,7 @@ output "model_projects" {
         alarm_names           = module.model_monitoring[p].alarm_names
         retrain_alarm_names   = module.model_monitoring[p].retrain_alarm_names
         code_uri              = "s3://${module.buckets["model-artifacts"].bucket_id}/monitor/code/"
-        baseline_uri          = "s3://${module.buckets["model-artifacts"].bucket_id}/${p}/monitor/baseline/"
+        baselines_uri         = "s3://${module.buckets["model-artifacts"].bucket_id}/${p}/"
         results_uri           = "s3://${module.buckets["data-capture"].bucket_id}/${p}/monitor/results/"
       }
     }

@@ -249,8 +249,8 @@ variable "tags" {
 variable "model_monitoring" {
   description = <<-EOT
     Watch each model project's production endpoint (modules/model-monitoring, docs/monitoring.md): a scheduled
-    drift job over its data capture against the baseline under s3://<model-artifacts>/<project>/monitor/baseline/
-    (launchpad monitor baseline), running the code under s3://<model-artifacts>/monitor/code/ (launchpad monitor
+    job over its data capture and feedback against the baseline of the model version it serves, which the
+    deploy ships beside the version's artifact (s3://<model-artifacts>/<project>/<version>/baseline/), running the code under s3://<model-artifacts>/monitor/code/ (launchpad monitor
     bundle); alarms on drift, a silent monitor and the business KPIs; and the retrain trigger, which starts the
     project's pipeline after a drift or KPI alarm once `cooldown_hours` passed since its last retraining and
     `min_new_labels` labelled feedback records arrived. `alarm_time_scale` is for the sandbox only: it tags the

@@ -104,6 +104,7 @@ def test_each_run_creates_a_uniquely_named_job_on_the_window_ending_at_its_sched
             "--window-minutes", "60",
             "--end", "<aws.scheduler.scheduled-time>",
             "--results-uri", BASE["s3"]["results"] + "<aws.scheduler.scheduled-time>/",
+            "--baselines", BASE["s3"]["baseline"],
             "--feedback", BASE["retrain"]["feedback_s3_uri"],
             "--label-offset-minutes", "0",
             "--namespace-data", "aws/sagemaker/Endpoints/data-metrics",
@@ -114,9 +115,10 @@ def test_each_run_creates_a_uniquely_named_job_on_the_window_ending_at_its_sched
     # alarms on quality wait for its metrics: the job fails without the baseline's checks; then the extras
     tagged = _request(planned["tagged"])["AppSpecification"]["ContainerArguments"]
     assert tagged[-4:] == ["--require", "quality", "--model-version", "1.4.0"], tagged
+    # the code only: the job reads the served version's baseline itself
     inputs = {i["InputName"]: i["S3Input"] for i in request["ProcessingInputs"]}
     assert {name: (i["S3Uri"], i["LocalPath"]) for name, i in inputs.items()} == {
-        name: (BASE["s3"][name], f"/opt/ml/processing/input/{name}") for name in ("code", "baseline")
+        "code": (BASE["s3"]["code"], "/opt/ml/processing/input/code")
     }
     output = request["ProcessingOutputConfig"]
     assert output["KmsKeyId"] == KMS["results"]
@@ -150,6 +152,7 @@ def test_the_job_role_reads_its_inputs_writes_its_results_and_publishes_to_its_n
     assert list(statements) == [
         "ListInputPrefixes",
         "ReadInputObjects",
+        "DescribeServedModel",
         "WriteResults",
         "DecryptInputsThroughS3",
         "EncryptResultsThroughS3",
@@ -168,8 +171,18 @@ def test_the_job_role_reads_its_inputs_writes_its_results_and_publishes_to_its_n
     assert sorted(as_list(listing["Condition"]["StringLike"]["s3:prefix"])) == [
         "feedback/stage=prod/endpoint=lp-churn-production/*",
         "lp-churn-production/*",
-        "lp-churn/monitor/baseline/*",
+        "lp-churn/*",
         "lp-churn/monitor/code/*",
+    ]
+    # of the artifacts' prefix, only the baselines beside them
+    assert (
+        "arn:aws:s3:::lp-platform-111122223333-model-artifacts/lp-churn/*/baseline/*"
+        in (statements["ReadInputObjects"]["Resource"])
+    )
+    assert statements["DescribeServedModel"]["Resource"] == [
+        f"arn:aws:sagemaker:eu-west-1:{account}:endpoint-config/lp-churn-production-*",
+        f"arn:aws:sagemaker:eu-west-1:{account}:endpoint/lp-churn-production",
+        f"arn:aws:sagemaker:eu-west-1:{account}:model/lp-churn-production-*",
     ]
     # the labels: read only the endpoint's feedback, decrypted through S3 with its key
     assert (
@@ -337,6 +350,8 @@ def test_the_retrain_function_runs_alone_in_the_vpc_with_its_own_narrow_role(
     assert statements["WriteOwnLogs"]["Resource"] == [
         f"arn:aws:logs:eu-west-1:{account}:log-group:/aws/lambda/lp-churn-retrain:*"
     ]
+    # the execution role's EC2 reads (AWSLambdaVPCAccessExecutionRole); the deployer's verify the network
+    assert statements["DescribeNetwork"]["Action"] == ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
     assert not [
         s for s in statements.values() if s["Resource"] == ["*"] and not s["Sid"].startswith("Describe")
     ]

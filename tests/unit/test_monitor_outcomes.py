@@ -260,3 +260,53 @@ def test_a_labelled_baseline_measures_the_training_datas_pre_training_bias(tmp_p
     assert {m["name"] for m in group["metrics"]} == {"CI", "DPL", "KL", "JS", "LP", "TVD", "KS", "CDDL"}
     ran = CliRunner().invoke(main, [*arguments, "--label", "outcome"])
     assert ran.exit_code == 24 and "--label outcome: train.csv has no such column" in ran.output
+
+
+# -- the baseline of the version in service ------------------------------------------------------------------
+class _SageMaker:
+    def __init__(self, url: str | None) -> None:
+        self.url = url
+
+    def describe_endpoint(self, EndpointName: str) -> dict[str, Any]:
+        weights = [
+            {"VariantName": "blue", "CurrentWeight": 0.1},
+            {"VariantName": "green", "CurrentWeight": 0.9},
+        ]
+        return {"EndpointConfigName": f"{EndpointName}-c1", "ProductionVariants": weights}
+
+    def describe_endpoint_config(self, EndpointConfigName: str) -> dict[str, Any]:
+        variants = [{"VariantName": v, "ModelName": f"ep-{v}-h"} for v in ("blue", "green")]
+        return {"ProductionVariants": variants}
+
+    def describe_model(self, ModelName: str) -> dict[str, Any]:
+        url = {"ep-green-h": self.url, "ep-blue-h": "s3://m/churn/0.9.0/model.tar.gz"}[ModelName]
+        return {"PrimaryContainer": {} if url is None else {"ModelDataUrl": url}}
+
+
+def test_the_job_reads_the_baseline_beside_the_artifact_the_most_weighted_variant_serves() -> None:
+    served = job.served_baseline(_SageMaker("s3://m/churn/1.0.0/model.tar.gz"), "ep")
+    assert served == ("green", "s3://m/churn/1.0.0/baseline/")
+    with pytest.raises(job.JobError, match=r"model ep-green-h of endpoint ep has no ModelDataUrl"):
+        job.served_baseline(_SageMaker(None), "ep")
+
+
+class _Baselines(_S3):
+    def download_file(self, Bucket: str, Key: str, Filename: str) -> None:
+        Path(Filename).write_text(self.objects[Key])
+
+
+def test_a_served_version_without_its_baseline_or_outside_the_jobs_prefix_is_refused(tmp_path: Path) -> None:
+    s3 = _Baselines({"churn/1.0.0/baseline/statistics.json": "{}", "churn/1.0.0/model.tar.gz": ""})
+    with pytest.raises(job.JobError) as raised:
+        job.fetch_baseline(s3, "s3://m/churn/1.0.0/baseline/", "s3://m/churn/", str(tmp_path))
+    assert "has no constraints.json: the served model version was deployed without its baseline" in str(
+        raised.value
+    )
+    with pytest.raises(job.JobError, match=r"is not under s3://m/other/, where this job reads"):
+        job.fetch_baseline(s3, "s3://m/churn/1.0.0/baseline/", "s3://m/other/", str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+    s3.objects["churn/1.0.0/baseline/constraints.json"] = "{}"
+    s3.objects["churn/1.0.0/baseline/checks.json"] = "{}"
+    names = job.fetch_baseline(s3, "s3://m/churn/1.0.0/baseline/", "s3://m/churn/", str(tmp_path / "b"))
+    assert names == ["checks.json", "constraints.json", "statistics.json"]
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == names

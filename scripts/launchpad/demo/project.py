@@ -24,11 +24,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import random
 import re
 import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -52,6 +50,7 @@ from launchpad.deploy.teardown import remove_endpoint
 from launchpad.errors import LaunchpadError
 from launchpad.monitor import commands as monitor_commands
 from launchpad.monitor import feedback as monitor_feedback
+from launchpad.monitor import job as monitor_job
 from launchpad.paths import repo_root
 from launchpad.policy.checkov import find_checkov
 from launchpad.sandbox import build_images, images, serving_images, workloads
@@ -209,10 +208,13 @@ class ProjectDemo:
         yield "invoke again: v1 answers", self.invoke_after_rollback
         if self._platform.get("monitoring"):
             yield (
-                "baseline the training data; production's traffic drifts and clients give feedback",
+                "production's traffic drifts from v1's shipped baseline and clients give feedback",
                 self.drift,
             )
-            yield "the scheduled drift job finds it, the drift alarm fires, retraining starts", self.retrain
+            yield (
+                "the scheduled job finds the drift and scores the labels; the drift alarm starts retraining",
+                self.retrain,
+            )
         yield "show the staging endpoint's status", self.status
         yield "tear down the model's endpoints and registered versions", self.teardown
 
@@ -457,26 +459,13 @@ class ProjectDemo:
 
     # -- monitoring (docs/monitoring.md) -----------------------------------------------------------------
     def drift(self) -> str:
-        """Production's baseline from the project's training data and the drift job's code, both where the
-        platform's schedule reads them; then drifted traffic on production (each request with an
+        """The drift job's code where the platform's schedule reads it, and production's baseline where the
+        pipeline shipped it (beside v1's artifact); then drifted traffic on production (each request with an
         InferenceId, so data capture keeps it) and a labelled feedback record for each."""
         monitoring, keys = self._platform["monitoring"], self.outputs["kms_key_arns"]
-        out = self.workdir / "monitoring"
-        subprocess.run(
-            [sys.executable, "-m", f"{SLUG}.train", "--output", str(out)],
-            env={**os.environ, "PYTHONPATH": str(self._project / "src")},
-            check=True,
-            capture_output=True,
-        )
         s3 = self.target.client("s3")
-        written = monitor_commands.baseline(
-            out / "training-data.csv",
-            monitoring["baseline_uri"],
-            model_version=VERSIONS["v1"],
-            card=yaml.safe_load((self._project / "model_card.yaml").read_text()),
-            kms_key_id=keys["models"],
-            s3=s3,
-        )
+        _, prefix = monitor_job.served_baseline(self.target.client("sagemaker"), self.production_endpoint)
+        written = monitor_commands.read_documents(prefix, ("statistics.json",), s3)["statistics.json"]
         monitor_commands.write_bundle(monitoring["code_uri"], kms_key_id=keys["models"], s3=s3)
         rng = random.Random(7)
         runtime = self.target.client("sagemaker-runtime")
@@ -496,7 +485,8 @@ class ProjectDemo:
             s3, self.outputs["bucket_names"]["feedback"], received, kms_key_id=keys["data"]
         )
         return (
-            f"baseline of {written['rows']} rows ({len(written['features'])} features); {DRIFTED_REQUESTS} "
+            f"v1's baseline of {written['dataset']['item_count']} rows ({len(written['features'])} features) "
+            f"at {prefix}; {DRIFTED_REQUESTS} "
             f"requests with the first three features shifted by {DRIFT} standard deviations, "
             f"{len(received)} labelled feedback records"
         )

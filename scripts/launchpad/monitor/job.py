@@ -7,10 +7,12 @@ On AWS it runs on AWS's prebuilt scikit-learn processing image with this package
         --capture s3://<bucket>/<prefix>/<endpoint> --endpoint <endpoint> --schedule <schedule> \\
         --window-minutes 60 [--end <RFC 3339>] [--model-version <version>]
 
-- the baseline (``statistics.json``, ``constraints.json``) is a processing input at
-  ``<root>/processing/input/baseline``; results go to ``<root>/processing/output/results`` (uploaded by
-  SageMaker at the end of the job): ``drift.json``, ``statistics.json`` of the window and Model Monitor's
-  ``constraint_violations.json``;
+- the baseline (``statistics.json``, ``constraints.json``, ``checks.json``) is the one beside the artifact of
+  the model the endpoint serves, read with boto3 (``--baselines``: the prefix it must lie under), or a
+  processing input at ``<root>/processing/input/baseline``; results go to
+  ``<root>/processing/output/results`` (uploaded by SageMaker at the end of the job): ``drift.json``,
+  ``statistics.json`` of the window and Model Monitor's ``constraint_violations.json``, and the quality and
+  bias results (launchpad.monitor.outcomes);
 - the capture is read with boto3, only the hour folders of the window (a processing input could not follow
   the window); with several instances each takes every n-th file of the sorted listing
   (``/opt/ml/config/resourceconfig.json``), writes its summary to ``<results S3 URI>/partials/`` and the
@@ -30,7 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from . import capture, drift, labels, outcomes, profile
+from . import baselines, capture, drift, labels, outcomes, profile
 
 LOG = logging.getLogger(__name__)
 ENTRY_POINT = "launchpad_monitor_job.py"
@@ -116,6 +118,48 @@ def load_checks(
             f"list monitoring.bias.facets in the model card"
         )
     return checks
+
+
+def served_baseline(sagemaker: Any, endpoint: str) -> tuple[str, str]:
+    """(variant, baseline prefix) of the model the endpoint's most weighted variant serves: the baseline the
+    deploy shipped beside that model's artifact (:func:`launchpad.monitor.baselines.baseline_prefix`)."""
+    described = sagemaker.describe_endpoint(EndpointName=endpoint)
+    config = sagemaker.describe_endpoint_config(EndpointConfigName=described["EndpointConfigName"])
+    weights = {v["VariantName"]: v.get("CurrentWeight", 0.0) for v in described.get("ProductionVariants", [])}
+    variants = config.get("ProductionVariants") or []
+    if not variants:
+        raise JobError(f"endpoint {endpoint} has no production variant")
+    top = max(variants, key=lambda v: weights.get(v["VariantName"], v.get("InitialVariantWeight", 0.0)))
+    container = sagemaker.describe_model(ModelName=top["ModelName"]).get("PrimaryContainer") or {}
+    url = container.get("ModelDataUrl")
+    if not isinstance(url, str):
+        raise JobError(
+            f"model {top['ModelName']} of endpoint {endpoint} has no ModelDataUrl, so no baseline beside it"
+        )
+    try:
+        return top["VariantName"], baselines.baseline_prefix(url)
+    except ValueError as exc:
+        raise JobError(str(exc)) from None
+
+
+def fetch_baseline(s3: Any, prefix: str, under: str, folder: str) -> list[str]:
+    """Download the files of the baseline at ``prefix`` (which must lie under ``under``) into ``folder``;
+    returns their names."""
+    if not prefix.startswith(under):
+        raise JobError(f"the served model's baseline {prefix} is not under {under}, where this job reads")
+    bucket, key = split_uri(prefix)
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=key).get("Contents", [])
+    names = sorted(o["Key"][len(key) :] for o in listed if "/" not in o["Key"][len(key) :])
+    missing = [name for name in baselines.REQUIRED if name not in names]
+    if missing:
+        raise JobError(
+            f"{prefix} has no {' or '.join(missing)}: the served model version was deployed without its "
+            f"baseline (launchpad deploy --artifact ... --baseline build/baseline)"
+        )
+    os.makedirs(folder, exist_ok=True)
+    for name in names:
+        s3.download_file(bucket, key + name, os.path.join(folder, name))
+    return names
 
 
 def summarize_files(
@@ -367,6 +411,11 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--window-minutes", type=int, default=60)
     parser.add_argument("--end", help="end of the window, RFC 3339 (default: now)")
     parser.add_argument("--model-version", help="refuse a baseline of another version")
+    parser.add_argument(
+        "--baselines",
+        help="s3:// prefix the versions' baselines lie under: read the served model's baseline, beside its "
+        "artifact, instead of the baseline input",
+    )
     parser.add_argument("--results-uri", help="s3:// of the results output (for shards' partial summaries)")
     parser.add_argument("--no-metrics", action="store_true")
     parser.add_argument(
@@ -431,6 +480,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         start, end = window(parse_time(args.end) if args.end else None, args.window_minutes)
         folder = os.path.join(args.root, "processing", "input", "baseline")
+        s3 = boto3.client("s3")
+        if args.baselines:
+            variant, prefix = served_baseline(boto3.client("sagemaker"), args.endpoint)
+            names = fetch_baseline(s3, prefix, args.baselines, folder)
+            LOG.info(
+                "variant %s serves the model whose baseline is %s (%s)", variant, prefix, ", ".join(names)
+            )
         with open(os.path.join(folder, "statistics.json"), encoding="utf-8") as handle:
             baseline = json.load(handle)
         with open(os.path.join(folder, "constraints.json"), encoding="utf-8") as handle:
@@ -452,7 +508,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{labels.MAX_WINDOW.days} days)"
             )
         host, hosts, host_name = _hosts(args.root)
-        s3 = boto3.client("s3")
         summary = run_window(s3, args.capture, baseline, start, end, host=host, hosts=hosts)
         if hosts > 1:
             if not args.results_uri:

@@ -46,7 +46,7 @@ module "monitoring" {
 
   s3 = {
     code     = "s3://${var.bucket_prefix}-model-artifacts/${var.name}/monitor/code/"
-    baseline = "s3://${var.bucket_prefix}-model-artifacts/${var.name}/monitor/baseline/"
+    baseline = "s3://${var.bucket_prefix}-model-artifacts/${var.name}/"
     capture  = "s3://${var.bucket_prefix}-data-capture/${var.name}-production/"
     results  = "s3://${var.bucket_prefix}-data-capture/${var.name}/monitor/results/"
   }
