@@ -50,7 +50,6 @@ from launchpad.demo import Demo
 from launchpad.deploy import seed
 from launchpad.environments import Environment
 from launchpad.errors import LaunchpadError
-from launchpad.monitor.bench_drift import measure_drift
 from launchpad.paths import modules_dir, repo_root
 from launchpad.sandbox import control, workloads
 from launchpad.sandbox.bench_alarms import measure_alarm_delay
@@ -363,6 +362,8 @@ def run(
         if wanted(name):
             yield name, measure_one(endpoint_url)
     if wanted(MONITOR_DRIFT):
+        from launchpad.monitor.bench_drift import measure_drift  # numpy and scipy: not on every CLI start
+
         yield MONITOR_DRIFT, measure_drift()
     if wanted(POLICY):
         yield POLICY, measure_policy()

@@ -122,6 +122,8 @@ def test_the_deploy_path_imports_neither_numpy_nor_scipy() -> None:
     which uses it, boto3 but neither numpy nor scipy (the monitor extra)."""
     assert _imported("launchpad.monitor.baselines") == []
     assert _imported("launchpad.deploy.engine") == ["boto3"]
+    # nor does the CLI's start (launchpad deploy is a CLI command): the demo and the bench import them late
+    assert _imported("launchpad.cli") == ["boto3"]
 
 
 def test_json_python_cannot_hold_is_a_problem_not_a_crash(tmp_path: Path) -> None:

@@ -48,9 +48,6 @@ from launchpad.deploy.resources import alarm_names
 from launchpad.deploy.seed import TIME_SCALE_TAG
 from launchpad.deploy.teardown import remove_endpoint
 from launchpad.errors import LaunchpadError
-from launchpad.monitor import commands as monitor_commands
-from launchpad.monitor import feedback as monitor_feedback
-from launchpad.monitor import job as monitor_job
 from launchpad.paths import repo_root
 from launchpad.policy.checkov import find_checkov
 from launchpad.sandbox import build_images, images, serving_images, workloads
@@ -462,6 +459,11 @@ class ProjectDemo:
         """The drift job's code where the platform's schedule reads it, and production's baseline where the
         pipeline shipped it (beside v1's artifact); then drifted traffic on production (each request with an
         InferenceId, so data capture keeps it) and a labelled feedback record for each."""
+        # numpy and scipy, imported when the demo gets here: not on every start of the CLI, which imports this
+        from launchpad.monitor import commands as monitor_commands
+        from launchpad.monitor import feedback as monitor_feedback
+        from launchpad.monitor import job as monitor_job
+
         monitoring, keys = self._platform["monitoring"], self.outputs["kms_key_arns"]
         s3 = self.target.client("s3")
         _, prefix = monitor_job.served_baseline(self.target.client("sagemaker"), self.production_endpoint)
@@ -509,6 +511,8 @@ class ProjectDemo:
         """Fire the platform's monitoring schedule (the sandbox runs it now rather than at the hour): the
         drift job runs as a Processing job under its role, publishes drifted_features, the drift alarm
         goes to ALARM on the sandbox's clock, and the retrain function starts the delivery pipeline."""
+        from launchpad.monitor import commands as monitor_commands  # as in drift
+
         monitoring = self._platform["monitoring"]
         sagemaker, cloudwatch = self.target.client("sagemaker"), self.target.client("cloudwatch")
         # Capture stamps a record to the second, and a run takes the records before its scheduled time: the
