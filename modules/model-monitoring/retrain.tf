@@ -137,7 +137,9 @@ data "aws_iam_policy_document" "retrain" {
     }
   }
 
-  # The function's environment is encrypted with the logs key, in the function's encryption context.
+  # The function's environment is encrypted with the logs key, in the function's encryption context; Lambda
+  # decrypts it as this role whenever an execution environment starts (Invoke fails with
+  # KMSAccessDeniedException otherwise).
   statement {
     sid       = "DecryptOwnEnvironment"
     actions   = ["kms:Decrypt"]
@@ -151,10 +153,13 @@ data "aws_iam_policy_document" "retrain" {
   }
 
   # In the VPC: Lambda manages the function's network interfaces as its role, in the platform's subnets and
-  # security groups only. Describe* calls have no resource-level permissions in EC2.
+  # security groups only (Lambda Developer Guide, "Giving Lambda functions access to resources in an Amazon
+  # VPC"; AWSLambdaVPCAccessExecutionRole). Describe* calls have no resource-level permissions in EC2, and
+  # DescribeNetworkInterfaces works only on "*". ec2:DescribeSecurityGroups and ec2:DescribeVpcs are the
+  # deployer's, not the role's: Lambda verifies the network with the permissions of whoever configures it.
   statement {
     sid       = "DescribeNetwork"
-    actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"]
+    actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
     resources = ["*"]
   }
 

@@ -195,6 +195,26 @@ def _operate_production(demo: ProjectDemo, target: AwsTarget) -> dict[str, Deplo
     return results
 
 
+def _retrain_dead_letter(stack: Stack) -> None:
+    """The retrain function's failure path, as its role: an event that is no alarm event (a JSON list) fails
+    the function three times (Lambda's two retries), then Lambda sends it to the dead-letter queue, encrypted
+    with the queue's key; the letter is read back and deleted."""
+    function = _project(stack)["monitoring"]["retrain_function_name"]
+    lam, sqs = stack.client("lambda"), stack.client("sqs")
+    queue = lam.get_function_configuration(FunctionName=function)["DeadLetterConfig"]["TargetArn"]
+    url = sqs.get_queue_url(QueueName=queue.rsplit(":", 1)[1])["QueueUrl"]
+    lam.invoke(FunctionName=function, InvocationType="Event", Payload=b"[]")
+
+    def letter() -> dict[str, Any] | None:
+        found = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"]).get("Messages", [])
+        return found[0] if found else None
+
+    received = workloads.poll(letter, 60, 0.2, f"the dead letter in {queue}")
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=received["ReceiptHandle"])
+    assert json.loads(received["Body"]) == [], received
+    assert "has no attribute 'get'" in received["MessageAttributes"]["ErrorMessage"]["StringValue"], received
+
+
 def _ship(demo: ProjectDemo, target: AwsTarget) -> dict[str, str]:
     """The demo's project steps, in order. Production in an account of its own has no auto scaling
     service-linked role yet: it is deleted before Deploy-production, whose role then creates it."""
@@ -246,6 +266,7 @@ def test_a_baked_model_project_ships_through_the_platform_and_its_canary_rolls_b
         if stack.target.is_sandbox:  # more of what the deploy steps' roles run, in build sessions
             extra = _operate_staging(demo, stack.target)
             extra.update(_operate_production(demo, stack.target))
+            _retrain_dead_letter(stack)  # and the retrain role's failure path
         results["teardown"] = demo.teardown()
     finally:
         demo.close()
@@ -308,7 +329,7 @@ def test_a_baked_model_project_ships_through_the_platform_and_its_canary_rolls_b
             "deploy-production",
         )
     ]
-    + ["monitor job", "monitor scheduler"],
+    + ["monitor job", "monitor scheduler", "retrain"],
 )
 def test_every_statement_of_a_workload_role_was_the_only_allow_of_some_call(stack: Stack, role: str) -> None:
     """Least privilege by evidence: after the workloads above, every statement entry of the role (a statement

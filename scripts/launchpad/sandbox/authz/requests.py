@@ -15,6 +15,11 @@ those AWS makes for a call beyond its own action, each from the service's docume
 - SNS: publishing to a topic encrypted with a KMS key needs ``kms:GenerateDataKey`` and ``kms:Decrypt`` on
   that key, via SNS (SNS Developer Guide, "Encryption at rest": "the publisher must have
   kms:GenerateDataKey* and kms:Decrypt permissions for the KMS key").
+- SQS: sending to a queue encrypted with a customer managed KMS key (``KmsMasterKeyId``; SSE-SQS and the AWS
+  managed ``alias/aws/sqs`` key need nothing) needs ``kms:GenerateDataKey`` and ``kms:Decrypt`` on that key,
+  receiving from it ``kms:Decrypt``, via SQS, with the encryption context ``aws:sqs:arn`` the queue (SQS
+  Developer Guide, "Amazon SQS Key management": permissions for producers and consumers). SQS reuses a data
+  key for ``KmsDataKeyReusePeriodSeconds``; the sandbox authorizes every call.
 - SageMaker volumes: ``CreateEndpoint`` and ``UpdateEndpoint`` with an endpoint configuration whose
   ``KmsKeyId`` encrypts the ML storage volumes need ``kms:CreateGrant`` on that key, for an AWS resource, via
   SageMaker (SageMaker API Reference, CreateEndpointConfig ``KmsKeyId``: "The KMS key policy must grant
@@ -47,6 +52,7 @@ from moto.iam.models import Role, User, iam_backends
 from moto.s3.models import s3_backends
 from moto.sagemaker.models import sagemaker_backends
 from moto.sns.models import sns_backends
+from moto.sqs.models import sqs_backends
 
 from launchpad.sandbox.authz import arns, catalog, context
 from launchpad.sandbox.authz.arns import MappingError, key_id
@@ -517,6 +523,45 @@ def _sns_kms(call: Call, principal: Principal, ctx: Context) -> list[Check]:
     return _kms_via(call, principal, ctx, "sns", arn, ["kms:GenerateDataKey", "kms:Decrypt"], {})
 
 
+# SQS operations on an encrypted queue -> the KMS actions they need (SQS Developer Guide, key management).
+SQS_KMS_ACTIONS = {
+    "SendMessage": ("kms:GenerateDataKey", "kms:Decrypt"),
+    "SendMessageBatch": ("kms:GenerateDataKey", "kms:Decrypt"),
+    "ReceiveMessage": ("kms:Decrypt",),
+}
+
+
+def _queue(call: Call, principal: Principal) -> tuple[str, str, Any] | None:
+    """(account, queue ARN, queue) a call names by QueueName (the sandbox's own calls) or QueueUrl."""
+    url = call.params.get("QueueUrl")
+    name, account = call.params.get("QueueName"), principal.account
+    if isinstance(url, str) and url.count("/") >= 4:
+        account, name = url.rstrip("/").split("/")[-2:]
+    if not isinstance(name, str) or not account.isdigit():
+        return None
+    queue = sqs_backends[account][call.region].queues.get(name)
+    if queue is None:
+        return None
+    return account, f"arn:{principal.partition}:sqs:{call.region}:{account}:{name}", queue
+
+
+def _sqs_kms(call: Call, principal: Principal, ctx: Context) -> list[Check]:
+    actions = SQS_KMS_ACTIONS.get(call.operation)
+    found = _queue(call, principal) if actions else None
+    if actions is None or found is None:
+        return []
+    account, queue_arn, queue = found
+    key = getattr(queue, "kms_master_key_id", None)
+    arn = _key_arn(key, account, call.region, principal.partition) if key else None
+    if arn is None:
+        return []
+    extra: Context = {
+        "kms:encryptioncontext:aws:sqs:arn": (queue_arn,),
+        "kms:encryptioncontextkeys": ("aws:sqs:arn",),
+    }
+    return _kms_via(call, principal, ctx, "sqs", arn, actions, extra)
+
+
 # Jobs whose request names the key of their ML storage volumes: where it sits.
 _JOB_VOLUME_KEYS = {
     "CreateProcessingJob": ("ProcessingResources", "ClusterConfig", "VolumeKmsKeyId"),
@@ -659,6 +704,8 @@ def plan(call: Call, principal: Principal) -> Plan:
         result.checks += _s3_kms(call, principal, ctx)
     if prefix == "sns":
         result.checks += _sns_kms(call, principal, ctx)
+    if prefix == "sqs":
+        result.checks += _sqs_kms(call, principal, ctx)
     if prefix == "sagemaker" and call.service == "sagemaker":
         result.checks += _sagemaker_volume_key(call, principal, ctx)
         result.checks += _sagemaker_tags(call, resources, ctx)

@@ -3,7 +3,8 @@
 AWS (Lambda API Reference ``API_Invoke``, ``API_CreateFunction``, ``API_UpdateFunctionConfiguration``,
 ``API_DeadLetterConfig``, ``API_LoggingConfig``, ``API_AddPermission``; Lambda Developer Guide "Lambda
 runtimes", "Understanding the Lambda execution environment lifecycle", "Using Lambda environment variables"
-(defined runtime environment variables), "Configure Lambda function timeout", "Configuring reserved
+(defined runtime environment variables), "Securing Lambda environment variables", "Data encryption at rest
+for AWS Lambda", "Configure Lambda function timeout", "Configuring reserved
 concurrency", "Lambda quotas", "Sending Lambda function logs to CloudWatch Logs", "Configuring advanced
 logging controls", "Log-level filtering", "Asynchronous invocation", "Capturing records of Lambda
 asynchronous invocations" (dead-letter queues), "Defining Lambda function permissions with an execution
@@ -32,6 +33,19 @@ role", "Working with resource-based IAM policies in Lambda"):
   ``PATH``), which a function's configuration may not set (``InvalidParameterValueException`` naming the
   reserved keys). The deployment package and its layers (extracted into ``/opt`` in the order listed) may
   not unzip to more than 250 MB.
+- Environment variables are encrypted at rest with ``KMSKeyArn`` (Lambda's own key when not given; an empty
+  one in ``UpdateFunctionConfiguration`` goes back to it). With a customer managed key, Lambda decrypts them
+  as the execution role (``kms:Decrypt`` on the key, encryption context ``aws:lambda:FunctionArn`` the
+  function) when an execution environment starts; "no AWS KMS permissions are required for your user or the
+  function's execution role to use the default encryption key". Refused, the invocation fails with 502
+  ``KMSAccessDeniedException`` "Lambda was unable to decrypt the environment variables because KMS access was
+  denied. Please check the function's KMS key settings. KMS Exception: AccessDeniedExceptionKMS Message:
+  <KMS's message>" (as AWS answers it, e.g. "... because no identity-based policy allows the kms:Decrypt
+  action"), and the function does not run; a disabled key is ``KMSDisabledException``, one pending deletion
+  ``KMSInvalidStateException``, a missing one ``KMSNotFoundException`` (502, the API reference's messages).
+- A function in a VPC (``VpcConfig``): Lambda makes and deletes its network interfaces as the execution role,
+  and checks at ``CreateFunction`` and ``UpdateFunctionConfiguration`` that the role may
+  (``launchpad.sandbox.patches.awslambda_network``).
 - An environment runs one invocation at a time; its module-level code runs once (init), the handler once per
   invocation. A new code or configuration gets new environments; idle ones are shut down after a while.
   ``Timeout`` ends an invocation that runs longer (``Sandbox.Timedout``, "Task timed out after 1.00
@@ -55,11 +69,11 @@ role", "Working with resource-based IAM policies in Lambda"):
   function fails (an error, a timeout, a runtime failure) is retried ``MaximumRetryAttempts`` times
   (``PutFunctionEventInvokeConfig``; 2 by default) under the same request id; then its event, unchanged, is
   sent to the dead-letter target as the execution role (SQS ``SendMessage``/SNS ``Publish``, authorized as
-  that call, with its KMS key for an encrypted topic), with the message attributes ``RequestID`` (String),
-  ``ErrorCode`` (Number: 200 for a function error, 429 when throttled) and ``ErrorMessage`` (String, the
-  error's message cut to 1 KB). Without a dead-letter target the event is discarded (logged); a refused or
-  failed delivery (no such queue, a FIFO queue, a message too large) is dropped and kept as a refusal. A
-  function with reserved concurrency 0 sends the event to the target at once, without retries.
+  that call, with the KMS key of an encrypted topic or queue), with the message attributes ``RequestID``
+  (String), ``ErrorCode`` (Number: 200 for a function error, 429 when throttled) and ``ErrorMessage``
+  (String, the error's message cut to 1 KB). Without a dead-letter target the event is discarded (logged);
+  a refused or failed delivery (no such queue, a FIFO queue, a message too large) is dropped and kept as a
+  refusal. A function with reserved concurrency 0 sends the event to the target at once, without retries.
 - Who may invoke: ``lambda:InvokeFunction`` on the function, from the caller's identity policies or the
   function's resource-based policy (``AddPermission``; for AWS services such as S3 and EventBridge, the
   policy names the service and the source: ``launchpad.sandbox.authz.policies``).
@@ -85,13 +99,18 @@ Not modelled, and said so:
   above it (twice the size, at least 1 GB more), so a runaway function cannot take the machine.
 - Asynchronous invocations: retries follow at once (Lambda waits one, then two minutes); a throttled one
   waits for concurrency for at most ``THROTTLE_WAIT`` seconds (Lambda: up to 6 hours), then goes to the
-  dead-letter target; ``MaximumEventAgeInSeconds`` is not applied; on-success/on-failure destinations
-  (``DestinationConfig``) receive nothing (kept as a refusal when an invocation fails); the 202 answer's
-  request id is not the invocation's (moto answers its own).
+  dead-letter target; one whose role cannot be taken or whose environment variables cannot be decrypted is
+  dropped and kept as a refusal (Lambda returns an event that failed with a 500-series error, such as the
+  KMS ones, to its queue for up to 6 hours); ``MaximumEventAgeInSeconds`` is not applied;
+  on-success/on-failure destinations (``DestinationConfig``) receive nothing (kept as a refusal when an
+  invocation fails); the 202 answer's request id is not the invocation's (moto answers its own).
+- A customer managed ``KMSKeyArn``: the caller's own permissions on the key (``kms:CreateGrant`` and
+  ``kms:Encrypt`` to configure it on a function, ``kms:Decrypt`` to view the variables: "Lambda uses your
+  permissions to create a grant on the key") are not checked, and ``GetFunction`` always answers the
+  variables in plain text.
 - ``LoggingConfig``: the log is written as text whatever ``LogFormat`` says, and not filtered by the log
   levels. A dead-letter target in another account is refused (501): the sandbox evaluates no queue or topic
-  policy. Sending to an SSE-KMS encrypted queue does not check the queue's key (``kms:GenerateDataKey``), as
-  no SQS call in the sandbox does; an encrypted SNS topic's key is checked.
+  policy.
 - Lambda's own invocations from SQS, Kinesis and DynamoDB event source mappings, SNS subscriptions and
   CloudWatch Logs subscription filters (moto's paths into a function) are refused and kept as refusals: the
   sandbox would not check the function's resource policy for them. ``Invoke`` by a role session or user
@@ -137,6 +156,7 @@ from moto.awslambda.policy import Policy
 from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.utils import get_backend
 from moto.core.exceptions import JsonRESTError
+from moto.kms.models import kms_backends
 from moto.logs.models import logs_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.s3.models import s3_backends
@@ -144,15 +164,16 @@ from moto.sns.models import sns_backends
 from moto.sqs.models import sqs_backends
 
 from launchpad.sandbox import authz, lambda_runner, lifecycle
-from launchpad.sandbox.authz import acting, documents, principals, requests
+from launchpad.sandbox.authz import acting, arns, documents, principals, requests
 from launchpad.sandbox.authz.documents import PolicyKind
 from launchpad.sandbox.authz.principals import KEYS, Principal
 from launchpad.sandbox.authz.record import USAGE
+from launchpad.sandbox.patches import awslambda_network as network
 from launchpad.sandbox.patches import sts
 
 log = logging.getLogger(__name__)
 
-SERVICE = "lambda.amazonaws.com"
+SERVICE = network.SERVICE  # lambda.amazonaws.com
 SYNC_REQUEST_MAX = 6_291_456  # "For synchronous invocations, the maximum payload size is 6 MB." (API_Invoke)
 ASYNC_REQUEST_MAX = 1_048_576  # "For asynchronous invocations, the maximum payload size is 1 MB."
 RESPONSE_MAX = 6_291_556  # the size Lambda names in Function.ResponseSizeTooLarge
@@ -256,12 +277,14 @@ class Spec:
     package_type: str
     reserved: int | None
     log_group: str  # LoggingConfig.LogGroup: /aws/lambda/<function> unless configured
+    kms_key: str | None = None  # KMSKeyArn: the key of the environment variables (None: Lambda's default)
 
     @property
     def key(self) -> tuple[Any, ...]:
         """Environments run one spec: a new code or configuration gets new ones."""
         return (self.arn, self.version, self.handler, self.runtime, self.memory, self.timeout, self.role,
-                self.variables, self.code_sha, self.revision, self.layers, self.log_group)  # fmt: skip
+                self.variables, self.code_sha, self.revision, self.layers, self.log_group,
+                self.kms_key)  # fmt: skip
 
 
 def spec_of(fn: LambdaFunction) -> Spec:
@@ -284,6 +307,7 @@ def spec_of(fn: LambdaFunction) -> Spec:
         package_type=str(fn.package_type or "Zip"),
         reserved=int(reserved) if reserved is not None else None,
         log_group=stored_logging(fn)["LogGroup"],
+        kms_key=str(fn.kms_key_arn) if fn.kms_key_arn else None,
     )
 
 
@@ -535,12 +559,68 @@ def _command(spec: Spec, paths: Mapping[str, Path], log_path: Path) -> list[str]
     ]  # fmt: skip
 
 
+# -- the environment variables, decrypted as the execution role ----------------------------------------------
+ENVIRONMENT_CONTEXT = "aws:lambda:FunctionArn"  # the encryption context of a function's variables
+KMS_DENIED = (
+    "Lambda was unable to decrypt the environment variables because KMS access was denied. Please check the "
+    "function's KMS key settings. KMS Exception: AccessDeniedExceptionKMS Message: {message}"
+)
+# (the key's state) -> the Invoke error and its message (Lambda API Reference, Invoke, Errors)
+KMS_KEY_STATES = {
+    "Disabled": (
+        "KMSDisabledException",
+        "Lambda was unable to decrypt the environment variables because the KMS key used is disabled. Check "
+        "the Lambda function's KMS key settings.",
+    ),
+    "PendingDeletion": (
+        "KMSInvalidStateException",
+        "Lambda was unable to decrypt the environment variables because the KMS key used is in an invalid "
+        "state for Decrypt. Check the function's KMS key settings.",
+    ),
+}
+KMS_NOT_FOUND = (
+    "Lambda was unable to decrypt the environment variables because the KMS key was not found. Check the "
+    "function's KMS key settings."
+)
+
+
+class KmsFailure(LambdaError):
+    """The environment variables could not be decrypted: the invocation fails with 502."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(error_type, message, 502)
+
+
+def decrypt_environment(spec: Spec, role: Principal) -> None:
+    """Decrypt the function's environment variables with its customer managed key, as its execution role
+    (``kms:Decrypt``, encryption context ``aws:lambda:FunctionArn`` the function), as an environment starts;
+    KmsFailure when KMS refuses. Lambda's own default key (no KMSKeyArn, or an AWS managed key) needs no
+    permission of the role."""
+    if not spec.kms_key or not spec.variables or not authz.enabled():
+        return
+    found = arns.key_id(spec.kms_key, spec.account, spec.region)
+    if found is None:
+        raise KmsFailure("KMSNotFoundException", KMS_NOT_FOUND)
+    key = kms_backends[spec.account][spec.region].keys[found]
+    if key.key_manager == "AWS":
+        return
+    if key.key_state in KMS_KEY_STATES:
+        raise KmsFailure(*KMS_KEY_STATES[key.key_state])
+    params = {"KeyId": key.arn, "EncryptionContext": {ENVIRONMENT_CONTEXT: spec.arn}}
+    denied = acting.check(role, acting.call("kms", "Decrypt", params, spec.region))
+    if denied is not None:
+        log.info("lambda %s: environment variables not decrypted: %s", spec.name, denied.message)
+        raise KmsFailure("KMSAccessDeniedException", KMS_DENIED.format(message=denied.message))
+
+
 def start_environment(fn: LambdaFunction, spec: Spec) -> Environment:
-    """Take the execution role and start a worker for ``spec`` (EnvironmentFailed if the role is refused)."""
+    """Take the execution role, decrypt the environment variables as it and start a worker for ``spec``
+    (EnvironmentFailed if the role is refused, KmsFailure if KMS refuses)."""
     try:
-        acting.assume(spec.role, SERVICE, spec.region, spec.arn, spec.account, spec.name)
+        role = acting.assume(spec.role, SERVICE, spec.region, spec.arn, spec.account, spec.name)
     except acting.Refused as refused:
         raise EnvironmentFailed(str(refused)) from refused
+    decrypt_environment(spec, role)
     session = sts._issue(spec.role, spec.name, None, SERVICE, spec.region)
     KEYS.issue(session.access_key, session.principal)
     tmp = Path(tempfile.mkdtemp(prefix="env-", dir=state_folder()))
@@ -886,8 +966,9 @@ def invoke_later(
             run_async(fn, event, function_arn, request_id or str(uuid.uuid4()))
         except JsonRESTError as failed:
             log.warning("asynchronous invocation of %s failed: %s", function_arn, failed)
-            if failed.message == NO_ROLE:  # Lambda could not take the role: the event is dropped
-                USAGE.refuse(account, "lambda", f"invocation of {function_arn}", NO_ROLE)
+            # Lambda could not take the role, or decrypt the environment: the event is dropped
+            if failed.message == NO_ROLE or isinstance(failed, KmsFailure):
+                USAGE.refuse(account, "lambda", f"invocation of {function_arn}", failed.message)
 
     ASYNC.submit(run)
 
@@ -1274,13 +1355,36 @@ def check_dead_letter(role: str, target: str | None, function_arn: str, account:
             )
 
 
-def _validate_new_function(fn: LambdaFunction) -> None:
-    arn = f"arn:{fn.partition}:lambda:{fn.region}:{fn.account_id}:function:{fn.function_name}"
+def check_network(
+    role: str, vpc_config: Mapping[str, Any] | None, function_arn: str, account: str, region: str
+) -> network.Attachment | None:
+    """CreateFunction's and UpdateFunctionConfiguration's check of a VPC configuration: its subnets and
+    security groups, and that the execution role may manage the function's network interfaces
+    (``awslambda_network``); the attachment to make, or None outside a VPC."""
+    attached = network.attachment(vpc_config, account, region)
+    if attached is None or not authz.enabled():
+        return attached
+    try:
+        principal = acting.assume(role, SERVICE, region, function_arn, account, "check")
+    except acting.Refused as refused:
+        raise InvalidParameterValueException(NO_ROLE) from refused
+    network.check(principal, attached, account, region)
+    return attached
+
+
+def _function_arn(fn: LambdaFunction) -> str:
+    return f"arn:{fn.partition}:lambda:{fn.region}:{fn.account_id}:function:{fn.function_name}"
+
+
+def _validate_new_function(fn: LambdaFunction) -> network.Attachment | None:
+    """CreateFunction's checks; the VPC attachment to make once the function is kept."""
+    arn = _function_arn(fn)
     check_variables(fn.environment_vars)
     if fn.package_type != "Image":
         check_code(fn.code_bytes)
     check_role(fn.role, arn, fn.account_id, fn.region)
     check_dead_letter(fn.role, getattr(fn, "dead_letter_target", None), arn, fn.account_id, fn.region)
+    return check_network(fn.role, getattr(fn, "_vpc_config", None), arn, fn.account_id, fn.region)
 
 
 def _principal_formatter(self: Policy, principal: Any) -> Any:
@@ -1344,18 +1448,24 @@ def _patch_models() -> None:
         if target:
             config["DeadLetterConfig"] = {"TargetArn": target}
         config["LoggingConfig"] = stored_logging(self)
+        vpc_id = getattr(self, "launchpad_vpc_id", None)
+        if vpc_id and config.get("VpcConfig"):  # moto answers a made-up VPC id
+            config["VpcConfig"]["VpcId"] = vpc_id
         return config
 
     original_put = LambdaStorage.put_function
 
     def put_function(self: LambdaStorage, fn: LambdaFunction) -> None:
-        _validate_new_function(fn)
+        attached = _validate_new_function(fn)
         original_put(self, fn)
+        if attached is not None:
+            network.connect(fn.function_name, attached, fn.account_id, fn.region)
+        fn.launchpad_vpc_id = attached.vpc_id if attached else None  # type: ignore[attr-defined]
 
     original_configure = LambdaFunction.update_configuration
 
     def update_configuration(self: LambdaFunction, updates: dict[str, Any]) -> dict[str, Any]:
-        arn = f"arn:{self.partition}:lambda:{self.region}:{self.account_id}:function:{self.function_name}"
+        arn = _function_arn(self)
         if "Environment" in updates:
             check_variables((updates["Environment"] or {}).get("Variables"))
         if updates.get("Role"):
@@ -1368,9 +1478,22 @@ def _patch_models() -> None:
             logging = logging_config(self.function_name, updates["LoggingConfig"])
         if "DeadLetterConfig" in updates or updates.get("Role"):
             check_dead_letter(updates.get("Role") or self.role, target, arn, self.account_id, self.region)
+        role, vpc = self.role, getattr(self, "_vpc_config", None)
+        before = network.held(vpc)
+        attached = None
+        if "VpcConfig" in updates or updates.get("Role"):
+            vpc = updates.get("VpcConfig", vpc)
+            attached = check_network(updates.get("Role") or role, vpc, arn, self.account_id, self.region)
         original_configure(self, updates)
         self.dead_letter_target = target  # type: ignore[attr-defined]
         self.logging_config = logging  # type: ignore[attr-defined]
+        if "KMSKeyArn" in updates:  # moto does not keep it; an empty one is Lambda's default key again
+            self.kms_key_arn = updates["KMSKeyArn"] or None
+        if attached is not None:
+            network.connect(self.function_name, attached, self.account_id, self.region)
+        if "VpcConfig" in updates:
+            self.launchpad_vpc_id = attached.vpc_id if attached else None  # type: ignore[attr-defined]
+            network.release(self.function_name, arn, role, before, self.account_id, self.region)
         return self.get_configuration()
 
     original_code = LambdaFunction.update_function_code
@@ -1392,7 +1515,17 @@ def _patch_models() -> None:
         log.warning("lambda %s: %s", self.function_name, message)
         return json.dumps({"errorMessage": message, "errorType": "NotImplemented"}), True, ""
 
+    original_delete = LambdaBackend.delete_function
+
+    def delete_function(self: LambdaBackend, function_name: str, qualifier: str | None = None) -> None:
+        """DeleteFunction; then Lambda deletes, as the function's role, the network interfaces it left."""
+        fn = self.get_function(function_name, qualifier)
+        original_delete(self, function_name, qualifier)
+        left = network.held(getattr(fn, "_vpc_config", None))
+        network.release(fn.function_name, _function_arn(fn), fn.role, left, fn.account_id, fn.region)
+
     LambdaFunction.__init__ = __init__  # type: ignore[method-assign]
+    LambdaBackend.delete_function = delete_function  # type: ignore[method-assign]
     LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
     LambdaBackend.add_permission = add_permission  # type: ignore[method-assign,assignment]
     LambdaStorage.put_function = put_function  # type: ignore[method-assign]
