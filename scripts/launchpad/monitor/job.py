@@ -472,6 +472,32 @@ def _gather(
         time.sleep(0.5)
 
 
+def _read_json(path: str) -> Any:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _inputs(
+    args: argparse.Namespace, s3: Any, sagemaker: Callable[[], Any]
+) -> tuple[dict[str, Any], dict[str, Any], outcomes.Checks | None]:
+    """The baseline's statistics, constraints and checks: the served version's (``--baselines``) or the
+    baseline input's, each refused when the run cannot use it."""
+    folder = os.path.join(args.root, "processing", "input", "baseline")
+    if args.baselines:
+        variant, prefix = served_baseline(sagemaker(), args.endpoint)
+        names = fetch_baseline(s3, prefix, args.baselines, folder)
+        LOG.info("variant %s serves the model whose baseline is %s (%s)", variant, prefix, ", ".join(names))
+    baseline = _read_json(os.path.join(folder, "statistics.json"))
+    constraints = _read_json(os.path.join(folder, "constraints.json"))
+    load_baseline(baseline, constraints, args.model_version)
+    checks_path = os.path.join(folder, outcomes.CHECKS_FILE)
+    checks_document = _read_json(checks_path) if os.path.exists(checks_path) else None
+    checks = load_checks(checks_document, baseline, args.require)
+    if args.require and not args.feedback:
+        raise JobError(f"--require {' '.join(args.require)} needs --feedback, where the labels are")
+    return baseline, constraints, checks
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     args = _arguments(argv)
@@ -479,27 +505,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         import boto3  # the image has it; imported here so the module loads without it
 
         start, end = window(parse_time(args.end) if args.end else None, args.window_minutes)
-        folder = os.path.join(args.root, "processing", "input", "baseline")
         s3 = boto3.client("s3")
-        if args.baselines:
-            variant, prefix = served_baseline(boto3.client("sagemaker"), args.endpoint)
-            names = fetch_baseline(s3, prefix, args.baselines, folder)
-            LOG.info(
-                "variant %s serves the model whose baseline is %s (%s)", variant, prefix, ", ".join(names)
-            )
-        with open(os.path.join(folder, "statistics.json"), encoding="utf-8") as handle:
-            baseline = json.load(handle)
-        with open(os.path.join(folder, "constraints.json"), encoding="utf-8") as handle:
-            constraints = json.load(handle)
-        load_baseline(baseline, constraints, args.model_version)
-        checks_path = os.path.join(folder, outcomes.CHECKS_FILE)
-        checks_document = None
-        if os.path.exists(checks_path):
-            with open(checks_path, encoding="utf-8") as handle:
-                checks_document = json.load(handle)
-        checks = load_checks(checks_document, baseline, args.require)
-        if args.require and not args.feedback:
-            raise JobError(f"--require {' '.join(args.require)} needs --feedback, where the labels are")
+        baseline, constraints, checks = _inputs(args, s3, lambda: boto3.client("sagemaker"))
         offset = timedelta(minutes=args.label_offset_minutes)
         if not timedelta(0) <= offset <= labels.MAX_WINDOW - (end - start):
             raise JobError(
