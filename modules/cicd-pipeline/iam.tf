@@ -215,6 +215,20 @@ data "aws_iam_policy_document" "deploy" {
     resources = ["${var.deploy.model_bucket_arn}/*"]
   }
 
+  # Staging uploads a new version's artifact and baseline: preflight first looks for them (HeadObject), and S3
+  # answers a key with no object 404 only to a caller that may list the bucket, 403 to others (S3 API
+  # Reference, HeadObject and GetObject, "Permissions"). Unconditional: AWS does not document whether that
+  # check sees s3:prefix as the key, so a prefix-conditioned grant may not do (the sandbox's stricter reading).
+  dynamic "statement" {
+    for_each = each.value.registers ? [1] : []
+
+    content {
+      sid       = "FindModelArtifacts"
+      actions   = ["s3:ListBucket"]
+      resources = [var.deploy.model_bucket_arn]
+    }
+  }
+
   dynamic "statement" {
     for_each = each.value.registers ? [1] : []
 

@@ -133,7 +133,8 @@ variable "deploy" {
     What the two deploy steps ship to, and may touch. Each deploy role manages only its own endpoint and the
     models and endpoint configurations named "<endpoint>-*"; passes only execution_role_arn, and only to
     SageMaker; reads model artifacts under model_bucket_arn with model_kms_key_arn (staging also uploads them and
-    registers versions in the registry; production only reads it). The registry's own policy grants what the
+    registers versions in the registry, and may list the bucket: S3 answers its look for an artifact not yet
+    uploaded 404 only then, 403 otherwise; production only reads it). The registry's own policy grants what the
     deploy steps do in it: give the model-registry module the deploy-staging role as a publisher and the
     deploy-production role as a reader (outputs codebuild_role_arns); this module adds only
     sagemaker:ListModelPackages, which AWS authorizes on "*", when a registry is named. Name it with

@@ -295,6 +295,26 @@ def test_each_step_has_its_own_role_and_only_deploys_touch_sagemaker(stack: Stac
             )
 
 
+def test_only_the_uploading_deploy_may_list_the_model_bucket_to_find_a_missing_artifact(stack: Stack) -> None:
+    """Staging's preflight looks for the artifact and baseline it is about to upload: S3 answers a missing
+    key 404 only to a caller with s3:ListBucket (403 otherwise), so staging lists the model bucket, with no
+    s3:prefix condition (AWS does not document that check's context). Production uploads nothing."""
+    iam = stack.client("iam")
+    roles = {}
+    for step in DEPLOYS:
+        name = stack.outputs["codebuild_role_arns"][step].rsplit("/", 1)[-1]
+        [policy_name] = iam.list_role_policies(RoleName=name)["PolicyNames"]
+        document = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
+        roles[step] = {s["Sid"]: s for s in document["Statement"]}
+    [objects] = as_list(roles["deploy-staging"]["ReadModelArtifacts"]["Resource"])
+    bucket = objects.removesuffix("/*")
+    find = roles["deploy-staging"]["FindModelArtifacts"]
+    assert (as_list(find["Action"]), as_list(find["Resource"])) == (["s3:ListBucket"], [bucket])
+    assert "Condition" not in find
+    listing = [s for s in roles["deploy-production"].values() if "s3:ListBucket" in as_list(s["Action"])]
+    assert not [s for s in listing if bucket in as_list(s["Resource"])]
+
+
 def test_a_new_source_upload_starts_the_pipeline(stack: Stack) -> None:
     events = stack.client("events")
     [rule] = events.list_rules(NamePrefix=f"{stack.name}-source")["Rules"]

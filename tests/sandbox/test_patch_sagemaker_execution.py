@@ -184,13 +184,32 @@ def test_an_execution_role_without_s3_get_object_on_the_artifact_fails_the_endpo
 def test_a_missing_artifact_fails_the_endpoint_with_could_not_find_model_data(
     sandbox_target: AwsTarget,
 ) -> None:
+    """S3 tells the role that an object does not exist only if the role may list the bucket."""
+    bucket, _ = model_artifacts(sandbox_target, "churn/model.tar.gz")
+    listing = _allow("s3:ListBucket", f"arn:aws:s3:::{bucket}")
+    role = execution_role(sandbox_target, "reader-exec", [_read(bucket), listing])
+    missing = f"s3://{bucket}/churn/absent.tar.gz"
+    reason = _failed(
+        _endpoint(sandbox_target, "absent", role, {"Image": OTHER_REGISTRY_IMAGE, "ModelDataUrl": missing})
+    )
+    assert reason == f"Could not find model data at {missing}."
+
+
+def test_a_missing_artifact_the_role_may_not_list_fails_the_endpoint_as_access_denied(
+    sandbox_target: AwsTarget,
+) -> None:
+    """Without s3:ListBucket S3 answers SageMaker's read of a missing artifact 403, as for no s3:GetObject."""
     bucket, _ = model_artifacts(sandbox_target, "churn/model.tar.gz")
     role = execution_role(sandbox_target, "reader-exec", [_read(bucket)])
     missing = f"s3://{bucket}/churn/absent.tar.gz"
     reason = _failed(
         _endpoint(sandbox_target, "absent", role, {"Image": OTHER_REGISTRY_IMAGE, "ModelDataUrl": missing})
     )
-    assert reason == f"Could not find model data at {missing}."
+    assert reason.startswith(f"Could not access model data at {missing}."), reason
+    assert (
+        f"User: arn:aws:sts::{sandbox_target.account_id}:assumed-role/reader-exec/SageMaker is not "
+        f"authorized to perform: s3:ListBucket on resource: arn:aws:s3:::{bucket}" in reason
+    ), reason
 
 
 def test_an_artifact_the_role_may_read_puts_the_endpoint_in_service(sandbox_target: AwsTarget) -> None:

@@ -134,6 +134,14 @@ def account_problems(config: StageConfig, account: str) -> Iterator[str]:
             )
 
 
+# S3 API Reference, HeadObject, "Permissions": a key with no object is 404 only to a caller that may also list
+# the bucket, 403 to any other.
+MISSING_IS_REFUSED = (
+    "S3 answers a missing object 403, not 404, to a caller without it: the cicd-pipeline module's "
+    "FindModelArtifacts statement"
+)
+
+
 def _foreign_bucket(exists_for_others: Callable[[], object], bucket: str, account: str) -> str | None:
     """After S3 refused a call to ``bucket`` with ExpectedBucketOwner ``account``: the problem if the bucket
     answers without it (another account's bucket), else None (this identity may not read it at all)."""
@@ -182,7 +190,8 @@ def _refused_artifact(s3: Any, uri: str, account: str) -> str:
         )
     return (
         f"cannot read artifact {uri}: S3 refused HeadObject; the deploying identity needs s3:GetObject on "
-        f"it, in a bucket of account {account}"
+        f"it, in a bucket of account {account}, and s3:ListBucket on bucket {bucket} if it may not be there "
+        f"yet ({MISSING_IS_REFUSED})"
     )
 
 
@@ -505,5 +514,6 @@ def _refused_baseline(s3: Any, uri: str, account: str) -> str:
         )
     return (
         f"cannot check baseline {uri}: S3 refused HeadObject; the deploying identity needs s3:GetObject on "
-        f"the keys beside the artifact, in a bucket of account {account}"
+        f"the keys beside the artifact, in a bucket of account {account}, and s3:ListBucket on bucket "
+        f"{bucket} ({MISSING_IS_REFUSED})"
     )

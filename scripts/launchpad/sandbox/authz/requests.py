@@ -12,6 +12,27 @@ those AWS makes for a call beyond its own action, each from the service's docume
   ``s3.<region>.amazonaws.com``, ``kms:CallerAccount``, ``aws:CalledVia``; S3 User Guide, "Using server-side
   encryption with AWS KMS keys", permissions; the key is the request's ``x-amz-server-side-encryption-aws-
   kms-key-id`` or the bucket's default).
+- S3 reads of an object that does not exist: ``GetObject``, ``HeadObject`` and ``GetObjectAttributes`` of a
+  key the bucket has no object for (no VersionId: none, or its current version is a delete marker; with a
+  VersionId: the key has no such version) also need ``s3:ListBucket`` on the bucket. S3 API Reference,
+  GetObject, HeadObject and GetObjectAttributes, "Permissions": "If the object you request doesn't exist, the
+  error that Amazon S3 returns depends on whether you also have the s3:ListBucket permission": with it, 404
+  Not Found (NoSuchKey); without it, 403 Forbidden (AccessDenied; HeadObject's has no body). So the caller
+  already allowed the read is refused AccessDenied naming ``s3:ListBucket`` unless ListBucket is allowed, by
+  the same policies as any ListBucket of that caller (identity, boundary, session, bucket policy, across
+  accounts), and only then does moto answer its 404. No other object read's reference ties its
+  missing-object answer to ListBucket (GetObjectTagging, GetObjectAcl, ... answer as moto does). A bucket
+  that does not exist is NoSuchBucket for everyone, as on AWS. AWS does not document the request context of
+  this ListBucket check, and whether it sets ``s3:prefix`` to the key is the question: a ListBucket allowed
+  only under ``"s3:prefix": "<key>"`` answers 404 if it does, 403 if it does not (and a deny conditioned on
+  ``s3:prefix`` the other way round). Ceph's RGW sets it to the key, saying that matches AWS (ceph/ceph
+  #68577), but that is not AWS's word, so the sandbox takes the stricter reading: the check is made twice,
+  with the read's own context (its global and S3 keys, less ``s3:versionid``, which ListBucket has not) and
+  ``s3:prefix`` absent, and again with ``s3:prefix`` the key, and 404 needs both allowed. A ListBucket grant
+  that lets a workload see a missing object is therefore unconditional on ``s3:prefix``
+  (``s3:delimiter`` and ``s3:max-keys`` are never set). The sandbox's own reads as a role (the model
+  artifact SageMaker reads, a build's source and a Processing job's inputs) are authorized here too, so they
+  follow the rule (CodePipeline's S3 source is not: which read it makes of a missing object is not modelled).
 - SNS: publishing to a topic encrypted with a KMS key needs ``kms:GenerateDataKey`` and ``kms:Decrypt`` on
   that key, via SNS (SNS Developer Guide, "Encryption at rest": "the publisher must have
   kms:GenerateDataKey* and kms:Decrypt permissions for the KMS key").
@@ -49,7 +70,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from moto.iam.models import Role, User, iam_backends
-from moto.s3.models import s3_backends
+from moto.s3.models import FakeDeleteMarker, s3_backends
 from moto.sagemaker.models import sagemaker_backends
 from moto.sns.models import sns_backends
 from moto.sqs.models import sqs_backends
@@ -500,6 +521,47 @@ def _copy_source(call: Call) -> tuple[str, str, Any] | None:
     return found[0], bucket, found[1]
 
 
+# S3 reads whose answer for an object that does not exist depends on s3:ListBucket (their API references,
+# "Permissions"); the keys of their context that a ListBucket request cannot have.
+MISSING_OBJECT_READS = frozenset({"GetObject", "HeadObject", "GetObjectAttributes"})
+_NOT_LISTING_KEYS = frozenset({"s3:versionid", "s3:prefix", "s3:delimiter", "s3:max-keys"})
+
+
+def missing_object(bucket_name: str, key: str, version: str | None = None) -> bool:
+    """Whether ``bucket_name`` exists and holds no object at ``key`` (no version ``version`` of it; without
+    a version, none or a delete marker as its current version)."""
+    owner = s3_backends.bucket_accounts.get(bucket_name)
+    if owner is None:
+        return False
+    bucket = s3_backends[owner[1]][owner[0]].buckets.get(bucket_name)
+    if bucket is None:
+        return False
+    if version is None:
+        current = bucket.keys.get(key)
+        return current is None or isinstance(current, FakeDeleteMarker)
+    return not any(str(v.version_id) == version for v in bucket.keys.getlist(key, []))
+
+
+def _missing_object_listing(call: Call, ctx: Context, account: str, partition: str) -> list[Check]:
+    """``s3:ListBucket`` for a read of an object that does not exist: without it S3 answers 403, not 404.
+    Checked with ``s3:prefix`` absent and with it the key (AWS does not say which: both must allow)."""
+    if call.service != "s3" or call.operation not in MISSING_OBJECT_READS:
+        return []
+    bucket, key, version = call.params.get("Bucket"), call.params.get("Key"), call.params.get("VersionId")
+    if not isinstance(bucket, str) or not isinstance(key, str):
+        return []
+    if not missing_object(bucket, key, version if isinstance(version, str) and version else None):
+        return []
+    arn = f"arn:{partition}:s3:::{bucket}"
+    listing = {
+        k: v for k, v in _with_resource_account(ctx, arn, account).items() if k not in _NOT_LISTING_KEYS
+    }
+    return [
+        Check("s3:ListBucket", arn, listing, dependent_of=call.name),
+        Check("s3:ListBucket", arn, {**listing, "s3:prefix": (key,)}, dependent_of=call.name),
+    ]
+
+
 def _copy_source_read(call: Call, ctx: Context, partition: str) -> list[Check]:
     source = call.params.get("CopySource")
     if call.operation not in ("CopyObject", "UploadPartCopy") or not isinstance(source, str):
@@ -698,6 +760,7 @@ def plan(call: Call, principal: Principal) -> Plan:
         result.checks.append(
             Check(action.qualified, resource, _with_resource_account(ctx, resource, account))
         )
+    result.checks += _missing_object_listing(call, ctx, account, principal.partition)
     result.checks += _copy_source_read(call, ctx, principal.partition)
     result.checks += _pass_role(call, ctx)
     if prefix == "s3":

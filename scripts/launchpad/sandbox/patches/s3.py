@@ -37,6 +37,12 @@ object calls alike
 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html). Stock moto ignores the
 header, so a deploy could not tell a bucket of its own account from another's that lets it read.
 
+S3: a read of an object that does not exist (``GetObject``, ``HeadObject``, ``GetObjectAttributes``) is 404
+only to a caller also allowed ``s3:ListBucket`` on the bucket, 403 AccessDenied to any other (their API
+references, "Permissions"). Stock moto answers 404 to everyone; the authorization gate asks for ListBucket
+as a dependent authorization of such a read (``launchpad.sandbox.authz.requests``, which also says which
+condition keys that check sees), so moto's 404 is only reached by a caller that may list the bucket.
+
 S3: event notifications (S3 User Guide, "Amazon S3 Event Notifications", "Event notification types and
 destinations", "Event message structure", "Granting permissions to invoke an AWS Lambda function", "Using
 EventBridge" and its event message structure; API_PutBucketNotificationConfiguration). A
