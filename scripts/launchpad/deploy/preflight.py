@@ -180,18 +180,26 @@ def _artifact(s3: Any, uri: str, key_arn: str, account: str | None) -> Iterator[
         )
 
 
-def _refused_artifact(s3: Any, uri: str, account: str) -> str:
+def _refused_head(s3: Any, uri: str, account: str, what: str, foreign_fix: str, refused: str) -> str:
+    """Why S3 refused HeadObject of the ``what`` at ``uri``: a bucket of another account (then
+    ``foreign_fix``), else ``refused``."""
     bucket, key = split_s3_uri(uri)
     foreign = _foreign_bucket(lambda: s3.head_object(Bucket=bucket, Key=key), bucket, account)
-    if foreign is not None:
-        return (
-            f"artifact {uri}: {foreign}; SageMaker and the model registry take artifacts from the deploying "
-            f"account's own bucket: copy it to the platform's models bucket and fix artifact_s3_uri"
-        )
-    return (
+    return refused if foreign is None else f"{what} {uri}: {foreign}; {foreign_fix}"
+
+
+def _refused_artifact(s3: Any, uri: str, account: str) -> str:
+    bucket, _ = split_s3_uri(uri)
+    return _refused_head(
+        s3,
+        uri,
+        account,
+        "artifact",
+        "SageMaker and the model registry take artifacts from the deploying account's own bucket: copy it "
+        "to the platform's models bucket and fix artifact_s3_uri",
         f"cannot read artifact {uri}: S3 refused HeadObject; the deploying identity needs s3:GetObject on "
-        f"it, in a bucket of account {account}, and s3:ListBucket on bucket {bucket} if it may not be there "
-        f"yet ({MISSING_IS_REFUSED})"
+        f"it, in a bucket of account {account}, and s3:ListBucket on bucket {bucket} if it may not be "
+        f"there yet ({MISSING_IS_REFUSED})",
     )
 
 
@@ -505,15 +513,14 @@ def _baseline_targets(s3: Any, files: list[artifacts.BaselineFile], account: str
 
 
 def _refused_baseline(s3: Any, uri: str, account: str) -> str:
-    bucket, key = split_s3_uri(uri)
-    foreign = _foreign_bucket(lambda: s3.head_object(Bucket=bucket, Key=key), bucket, account)
-    if foreign is not None:
-        return (
-            f"baseline {uri}: {foreign}; a baseline goes beside its artifact, in the deploying account's own "
-            f"bucket"
-        )
-    return (
+    bucket, _ = split_s3_uri(uri)
+    return _refused_head(
+        s3,
+        uri,
+        account,
+        "baseline",
+        "a baseline goes beside its artifact, in the deploying account's own bucket",
         f"cannot check baseline {uri}: S3 refused HeadObject; the deploying identity needs s3:GetObject on "
         f"the keys beside the artifact, in a bucket of account {account}, and s3:ListBucket on bucket "
-        f"{bucket} ({MISSING_IS_REFUSED})"
+        f"{bucket} ({MISSING_IS_REFUSED})",
     )

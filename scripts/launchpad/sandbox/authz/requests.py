@@ -493,14 +493,18 @@ def _s3_kms(call: Call, principal: Principal, ctx: Context) -> list[Check]:
     return checks
 
 
-def _object(bucket_name: str, key: str) -> tuple[str, Any] | None:
+def _bucket(bucket_name: str) -> tuple[str, Any] | None:
+    """(owning account, moto's bucket) of ``bucket_name``, or None when there is no such bucket."""
     owner = s3_backends.bucket_accounts.get(bucket_name)
     if owner is None:
         return None
     bucket = s3_backends[owner[1]][owner[0]].buckets.get(bucket_name)
-    if bucket is None:
-        return None
-    return owner[1], bucket.keys.get(key)
+    return None if bucket is None else (owner[1], bucket)
+
+
+def _object(bucket_name: str, key: str) -> tuple[str, Any] | None:
+    found = _bucket(bucket_name)
+    return None if found is None else (found[0], found[1].keys.get(key))
 
 
 def _stored_object(call: Call) -> tuple[str, str, Any] | None:
@@ -530,12 +534,10 @@ _NOT_LISTING_KEYS = frozenset({"s3:versionid", "s3:prefix", "s3:delimiter", "s3:
 def missing_object(bucket_name: str, key: str, version: str | None = None) -> bool:
     """Whether ``bucket_name`` exists and holds no object at ``key`` (no version ``version`` of it; without
     a version, none or a delete marker as its current version)."""
-    owner = s3_backends.bucket_accounts.get(bucket_name)
-    if owner is None:
+    found = _bucket(bucket_name)
+    if found is None:
         return False
-    bucket = s3_backends[owner[1]][owner[0]].buckets.get(bucket_name)
-    if bucket is None:
-        return False
+    bucket = found[1]
     if version is None:
         current = bucket.keys.get(key)
         return current is None or isinstance(current, FakeDeleteMarker)
