@@ -321,7 +321,7 @@ module "model_monitoring" {
   name          = each.key
   endpoint_name = "${each.key}-production"
   s3 = {
-    code     = "s3://${module.buckets["model-artifacts"].bucket_id}/monitor/code/"
+    code = "s3://${module.buckets["model-artifacts"].bucket_id}/monitor/code/"
     # The deploy ships each version's baseline beside its artifact: <project>/<version>/baseline/.
     baseline = "s3://${module.buckets["model-artifacts"].bucket_id}/${each.key}/"
     # The baked project's prod stage config captures to <bucket>/<project>/prod/<endpoint>/<variant>/...

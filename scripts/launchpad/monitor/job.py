@@ -18,6 +18,9 @@ On AWS it runs on AWS's prebuilt scikit-learn processing image with this package
   (``/opt/ml/config/resourceconfig.json``), writes its summary to ``<results S3 URI>/partials/`` and the
   first host merges them;
 - metrics go to CloudWatch under Model Monitor's namespace and names (drift.NAMESPACE).
+
+Exit codes: 0 done, 2 an input or option the run cannot use (the reason in the log), 3 AWS refused a call
+(its error, which names the action an AccessDenied lacks, in one log line: the job's FailureReason).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from . import baselines, capture, drift, labels, outcomes, profile
 
@@ -562,3 +567,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (JobError, profile.ProfileError, capture.CaptureError, OSError, ValueError) as exc:
         LOG.error("%s", exc)
         return 2
+    except (ClientError, BotoCoreError) as exc:  # AWS's words: an AccessDenied names the action
+        LOG.error("%s", exc)
+        return 3
