@@ -45,6 +45,9 @@ def _run(script: Path, argv: list[str], capsys: pytest.CaptureFixture[str]) -> t
     capsys.readouterr()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sys, "argv", [str(script), *argv])
+        # Python's own cache of _launchpad is not a file the script made (and would depend on which test of
+        # this module's shared project ran first)
+        patch.setattr(sys, "dont_write_bytecode", True)
         patch.syspath_prepend(str(script.parent))  # as `python script` puts the script's folder first
         patch.delitem(sys.modules, "_launchpad", raising=False)
         with pytest.raises(SystemExit) as exited:
