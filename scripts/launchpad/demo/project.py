@@ -70,7 +70,7 @@ REQUEST = {"instances": [[0.5, 1.2, 2.0, -0.3, 0.0, -1.1, 0.4, 0.9]]}  # the pro
 # nine times (a value past anything in the synthetic training data, which v2's guard turns into a 500).
 # Production's drifted traffic: the first three features shifted by this many standard deviations.
 DRIFT = 1.5
-DRIFTED_REQUESTS = 40
+DRIFTED_REQUESTS = 200  # PSI on fewer rows passes 0.2 by chance (its null mean is ~ bins / rows)
 RUNNING = ("InProgress", "Stopping")
 FEATURES = len(REQUEST["instances"][0])
 TRAFFIC = [REQUEST, {"instances": [[0.5, 1.2, 9.0, -0.3, 0.0, -1.1, 0.4, 0.9]]}]
