@@ -175,10 +175,15 @@ def plan_together(calls: Sequence[Call], workdir: Path, env: Mapping[str, str]) 
     write_root(calls, workdir)
     terraform = Terraform(workdir, dict(env))
     terraform.init()
-    plan = terraform.plan()
+    return plan_parts(terraform.plan(), len(calls))
+
+
+def plan_parts(plan: Mapping[str, Any], calls: int) -> list[dict[str, Any]]:
+    """Each of ``calls`` calls' part of a generated root's plan (``show -json``), shaped as its own plan would
+    be: ``resource_changes`` with its own addresses, and ``configuration.root_module`` (its outputs)."""
     modules = plan.get("configuration", {}).get("root_module", {}).get("module_calls", {})
     parts = []
-    for index in range(len(calls)):
+    for index in range(calls):
         prefix = f"module.{CALL_NAME.format(index)}."
         changes = [
             {**change, "address": change["address"].removeprefix(prefix)}

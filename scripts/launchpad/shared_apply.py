@@ -6,18 +6,24 @@ generated root calls each example as a child module (``launchpad.combined.write_
 tier validates and plans many roots at once) with the variables it would get on its own, re-exports each
 call's outputs as one output per call, and attributes a re-plan's changes to the call they are in
 (``module.root_<i>.``): each example keeps its own outputs and its own empty-re-plan check.
+
+A member may declare an update (``update_vars``: the variables a change of its inputs sets, a new image say).
+The first member to ask for its update applies every member's at once, through one saved plan and one apply
+(four examples' model changes: one plan, show, apply and output instead of four of each); each member gets its
+part of that plan and of the apply's log, with its own addresses, and its snapshot from just before (what it
+needs of the old state to check the change). The next re-plan is made after the update.
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from launchpad.aws import AwsTarget
-from launchpad.combined import CALL_NAME, Call, call_index, write_root
+from launchpad.combined import CALL_NAME, Call, call_index, plan_parts, write_root
 from launchpad.errors import TerraformError
 from launchpad.terraform import Terraform, summarize_errors, terraform_env
 
@@ -27,11 +33,33 @@ _CHANGES = frozenset({"create", "update", "delete", "replace", "read"})
 
 @dataclass(frozen=True)
 class Member:
-    """One example of a shared apply: its folder and the variables it gets (``name``, ``region``, ...)."""
+    """One example of a shared apply: its folder, the variables it gets (``name``, ``region``, ...) and the
+    ones its update sets on top of those (none: it takes no part in the update)."""
 
     key: str
     source: Path
     tf_vars: Mapping[str, Any] = field(default_factory=dict)
+    update_vars: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Updated:
+    """A member's share of the update: its snapshot from just before, its part of the saved plan that was
+    applied (``resource_changes`` with its own addresses), the apply's log lines about its resources (with its
+    own addresses, in the order Terraform printed them) and its outputs after."""
+
+    before: Any
+    plan: dict[str, Any]
+    apply_log: str
+    outputs: dict[str, Any]
+
+
+def log_part(log: str, index: int) -> str:
+    """The lines of an apply's log about the resources of call ``index``, with the call's prefix removed."""
+    prefix = f"module.{CALL_NAME.format(index)}."
+    return "".join(
+        line.removeprefix(prefix) for line in log.splitlines(keepends=True) if line.startswith(prefix)
+    )
 
 
 def attribute_replan(messages: Sequence[Mapping[str, Any]], calls: int) -> list[list[str]]:
@@ -79,6 +107,8 @@ class SharedApply:
         self.destroyed = False
         self._outputs: dict[str, Any] = {}
         self._replan: list[list[str]] | None = None
+        self._updated: dict[str, Updated] | None = None
+        self._update_failed: Exception | None = None
 
     def apply(self) -> None:
         """Init and apply every member (a failed apply still counts as applied, to be destroyed)."""
@@ -87,12 +117,15 @@ class SharedApply:
         self.tf.apply()
         self._outputs = self.tf.outputs()
 
+    def member(self, key: str) -> Member:
+        return self.members[self._index[key]]
+
     def outputs(self, key: str) -> dict[str, Any]:
         return dict(self._outputs[CALL_NAME.format(self._index[key])])
 
     def variables(self, key: str) -> dict[str, Any]:
         """The variables ``key`` is applied with (its ``name``, ``region``, ...)."""
-        return dict(self.members[self._index[key]].tf_vars)
+        return dict(self.member(key).tf_vars)
 
     def replan(self, key: str) -> tuple[int, str]:
         """``key``'s part of one ``plan -detailed-exitcode`` of the whole root (made on the first ask): 0
@@ -104,6 +137,44 @@ class SharedApply:
                 self._replan = [["the re-plan exited 2 (changes) without naming them"]] * len(self.members)
         changes = self._replan[self._index[key]]
         return (2, "\n".join(changes)) if changes else (0, "")
+
+    def update(self, key: str, snapshot: Callable[[str], Any]) -> Updated:
+        """``key``'s share of the update of every member that declares one (made on the first ask, after
+        ``snapshot(member_key)`` of each of them; a failed update fails every later ask too)."""
+        if not self.member(key).update_vars:
+            raise ValueError(f"{key} declares no update (its update_vars are empty)")
+        if self._update_failed is not None:
+            raise RuntimeError(
+                f"the shared update failed earlier: {self._update_failed}"
+            ) from self._update_failed
+        if self._updated is None:
+            if self.destroyed:
+                raise RuntimeError("the shared apply was destroyed before its update")
+            try:
+                self._updated = self._update(snapshot)
+            except Exception as exc:
+                self._update_failed = exc
+                raise
+        return self._updated[key]
+
+    def _update(self, snapshot: Callable[[str], Any]) -> dict[str, Updated]:
+        updating = [m for m in self.members if m.update_vars]
+        before = {m.key: snapshot(m.key) for m in updating}
+        write_root([Call(m.source, {**m.tf_vars, **m.update_vars}) for m in self.members], self.dir)
+        plan = self.tf.plan()  # saved, then applied as it is: exactly the plan each member reads
+        self._replan = None  # the next re-plan is the updated root's
+        log = self.tf.apply(saved_plan=True)
+        self._outputs = self.tf.outputs()
+        parts = plan_parts(plan, len(self.members))
+        return {
+            m.key: Updated(
+                before[m.key],
+                parts[self._index[m.key]],
+                log_part(log, self._index[m.key]),
+                self.outputs(m.key),
+            )
+            for m in updating
+        }
 
     def _plan_messages(self) -> tuple[int, list[dict[str, Any]]]:
         done, messages = self.tf.plan_messages("-detailed-exitcode")
@@ -135,6 +206,9 @@ class MemberWorkspace:
 
     shared: SharedApply
     key: str
+
+    def update(self, snapshot: Callable[[str], Any]) -> Updated:
+        return self.shared.update(self.key, snapshot)
 
     def replan(self) -> tuple[int, str]:
         return self.shared.replan(self.key)

@@ -10,8 +10,14 @@
   destroys it. ``assert_replan_empty(stack)`` is the drift check.
 - ``example_stack(module, shared=True)``: the example is applied together with every other shared example
   of the run (``launchpad.shared_apply``: one init, apply, re-plan and destroy for all, in one account). Their
-  tests form one xdist group, in which the re-plan tests run after every other test and the destroy tests
-  last (the first destroy is everyone's); each example keeps its outputs and its own re-plan verdict.
+  tests form one xdist group, in which the re-plan tests run after every other test, then the update tests
+  (``shared_update`` marker), and the destroy tests last (the first destroy is everyone's); each example keeps
+  its outputs and its own re-plan verdict. ``shared="<name>"`` makes a shared apply of its own, with its
+  own group and account, for the examples that name it: every Terraform step reads every resource of its
+  root, so examples updated together are best kept apart from ones that are not.
+- ``example_stack(module, update_vars={...})`` and ``update_stack(stack, snapshot)``: the stack updated to
+  those variables through a saved plan (its part of the plan, of the apply's log, its snapshot from before);
+  for shared examples, every member's update in one plan and one apply.
 """
 
 from __future__ import annotations
@@ -32,17 +38,24 @@ from launchpad.aws import AwsTarget
 from launchpad.combined import local_modules
 from launchpad.paths import modules_dir
 from launchpad.sandbox import Sandbox
-from launchpad.shared_apply import Member, MemberWorkspace, SharedApply
+from launchpad.shared_apply import Member, MemberWorkspace, SharedApply, Updated
 from launchpad.workspace import Workspace
 
 SANDBOX_URL_ENV = "LAUNCHPAD_SANDBOX_URL"
 AWS_OPT_IN_ENV = "LAUNCHPAD_AWS_TESTS"
 _WORKER_KEY = "launchpad_sandbox_url"
+SHARED_GROUP = "shared-apply"  # the xdist group of the shared examples (and the prefix of named ones')
+SHARED_UPDATE_MARK = "shared_update"
 
 
 # -- one sandbox per run ------------------------------------------------------------------------
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "xdist_group(name): run on one xdist worker (--dist loadgroup)")
+    config.addinivalue_line(
+        "markers",
+        f"{SHARED_UPDATE_MARK}: updates its shared example (update_stack): runs after the shared re-plans "
+        "and before the shared destroys",
+    )
     worker_input = getattr(config, "workerinput", None)
     if worker_input is not None:  # an xdist worker: the controller started the sandbox
         config._launchpad_sandbox_url = worker_input[_WORKER_KEY]  # type: ignore[attr-defined]
@@ -119,6 +132,7 @@ class Stack:
     outputs: dict[str, Any]
     target: AwsTarget
     name: str
+    update_vars: Mapping[str, Any] = field(default_factory=dict)  # what update_stack sets
     _clients: dict[str, Any] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
@@ -147,11 +161,13 @@ def applied_stack(
     name_prefix: str,
     tf_vars: Mapping[str, Any] | None = None,
     var_file: Path | None = None,
+    update_vars: Mapping[str, Any] | None = None,
 ) -> Callable[..., Iterator[Stack]]:
     """A module-scoped fixture: the root module at ``source`` applied once per target, always destroyed.
 
     It gets ``var_file`` (an environment's .tfvars) if given, then ``name`` (unique per account, from
-    ``name_prefix``) and ``region`` as variables, plus ``tf_vars``, which win.
+    ``name_prefix``) and ``region`` as variables, plus ``tf_vars``, which win. ``update_stack`` sets
+    ``update_vars`` on top of them.
     """
 
     def _stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
@@ -167,7 +183,7 @@ def applied_stack(
         try:
             workspace.init()
             outputs = workspace.apply()
-            yield Stack(workspace=workspace, outputs=outputs, target=target, name=name)
+            yield Stack(workspace, outputs, target, name, dict(update_vars or {}))
         finally:
             workspace.cleanup()
 
@@ -180,28 +196,27 @@ def example_stack(
     module: str,
     example: str = "complete",
     tf_vars: Mapping[str, Any] | None = None,
-    shared: bool = False,
+    shared: bool | str = False,
+    update_vars: Mapping[str, Any] | None = None,
 ) -> Callable[..., Iterator[Stack]]:
     """``modules/<module>/examples/<example>`` as an ``applied_stack`` fixture; with ``shared``, applied
-    together with the run's other shared examples (see the module's docstring)."""
+    together with the run's other shared examples (``True``), or with those that name the same shared apply
+    (see the module's docstring). ``update_vars``: what ``update_stack`` sets on top of its variables."""
     prefix = f"lp-{module}" if example == "complete" else f"lp-{example}"
     source = modules_dir() / module / "examples" / example
     if not shared:
-        return applied_stack(source, prefix, tf_vars)
+        return applied_stack(source, prefix, tf_vars, update_vars=update_vars)
     key = f"{module}/{example}"
+    group = SHARED_GROUP if shared is True else f"{SHARED_GROUP}-{shared}"
 
     def _stack(request: pytest.FixtureRequest, shared_applies: SharedApplies) -> Iterator[Stack]:
-        apply = shared_applies.get(request.param)
-        yield Stack(
-            workspace=MemberWorkspace(apply, key),
-            outputs=apply.outputs(key),
-            target=apply.target,
-            name=apply.variables(key)["name"],
-        )
+        yield member_stack(shared_applies.get(group, request.param), key)
 
     _stack._launchpad_example = True  # type: ignore[attr-defined]
     _stack._launchpad_source = source  # type: ignore[attr-defined]
-    _stack._launchpad_shared = SharedExample(key, source, prefix, dict(tf_vars or {}))  # type: ignore[attr-defined]
+    _stack._launchpad_shared = SharedExample(  # type: ignore[attr-defined]
+        key, source, prefix, dict(tf_vars or {}), dict(update_vars or {}), group
+    )
     # Function scope: a module-scoped parametrized fixture would make pytest keep each file's tests together
     # again after the ordering below; this one only reads the session's shared apply.
     return pytest.fixture(params=TARGETS)(_stack)
@@ -215,33 +230,69 @@ class SharedExample:
     source: Path
     name_prefix: str
     tf_vars: Mapping[str, Any]
+    update_vars: Mapping[str, Any] = field(default_factory=dict)
+    group: str = SHARED_GROUP  # its shared apply, and that apply's xdist group
 
 
-SHARED_GROUP = "shared-apply"
-# In the shared group these run after every other test, in this order (the re-plan, then the destroy).
-SHARED_LAST = ("test_replan_is_empty", "test_destroy_leaves_nothing_behind")
+def member_stack(apply: SharedApply, key: str) -> Stack:
+    """What the tests of the shared example ``key`` see of ``apply``: its outputs now, name and update."""
+    return Stack(
+        workspace=MemberWorkspace(apply, key),
+        outputs=apply.outputs(key),
+        target=apply.target,
+        name=apply.variables(key)["name"],
+        update_vars=dict(apply.member(key).update_vars),
+    )
+
+
+def update_stack(stack: Stack, snapshot: Callable[[Stack], Any]) -> Updated:
+    """Update ``stack`` to its ``update_vars`` through a saved plan, applied as it is: ``snapshot(stack)``
+    from just before, the stack's part of the plan (its own addresses), its lines of the apply's log and its
+    outputs after, which ``stack.outputs`` become. A shared example's update is made once for every member
+    that declares one (each member's snapshot first), by the first of their tests to ask: its test needs the
+    ``shared_update`` marker, which runs it after the re-plans and before the destroys."""
+    if not stack.update_vars:
+        raise ValueError(f"{stack.name} declares no update: give its fixture update_vars")
+    workspace = stack.workspace
+    if isinstance(workspace, MemberWorkspace):
+        shared = workspace.shared
+        done = workspace.update(lambda key: snapshot(member_stack(shared, key)))
+    else:
+        before = snapshot(stack)
+        workspace.set_vars({**workspace.tf_vars, **stack.update_vars})
+        plan = workspace.plan()
+        outputs = workspace.apply(saved_plan=True)
+        done = Updated(before, plan, workspace.apply_log, outputs)
+    stack.outputs = dict(done.outputs)
+    return done
+
+
+# In a shared group these run after every other test, in this order: the re-plans, the updates (marked
+# ``shared_update``), the destroys.
+SHARED_LAST = ("test_replan_is_empty", SHARED_UPDATE_MARK, "test_destroy_leaves_nothing_behind")
 
 
 class SharedApplies:
-    """The run's shared apply per target kind, applied on first use."""
+    """The run's shared applies, one per group and target kind, each applied on first use."""
 
     def __init__(self, config: pytest.Config, examples: Sequence[SharedExample], parent: Path) -> None:
         self._config = config
         self._examples = list(examples)
         self._parent = parent
-        self._applies: dict[str, SharedApply] = {}
+        self._applies: dict[tuple[str, str], SharedApply] = {}
 
-    def get(self, kind: str) -> SharedApply:
-        if kind not in self._applies:
+    def get(self, group: str, kind: str) -> SharedApply:
+        if (group, kind) not in self._applies:
             target = make_target(self._config, kind)
             members = [
-                Member(e.key, e.source, stack_variables(e.name_prefix, target, e.tf_vars))
+                Member(e.key, e.source, stack_variables(e.name_prefix, target, e.tf_vars), e.update_vars)
                 for e in self._examples
+                if e.group == group
             ]
-            apply = SharedApply(members, target, self._parent / kind)
-            self._applies[kind] = apply
+            apply = SharedApply(members, target, self._parent / group / kind)
+            self._applies[group, kind] = apply
             apply.apply()
-        return self._applies[kind]
+        return self._applies[group, kind]
 
     def cleanup(self) -> None:
         for apply in self._applies.values():
@@ -296,36 +347,41 @@ def waits_on_lifecycle(source: Path) -> bool:
 
 def _shared_rank(item: pytest.Item) -> int:
     name = getattr(item, "originalname", item.name)
+    if item.get_closest_marker(SHARED_UPDATE_MARK) is not None:
+        name = SHARED_UPDATE_MARK
     return SHARED_LAST.index(name) + 1 if name in SHARED_LAST else 0
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist turns the marks into groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep every test of one applied example on one xdist worker (``--dist loadgroup``), so the
-    example is applied once; the shared examples' tests are one group. Every other test is spread freely.
+    example is applied once; the tests of the examples of one shared apply are one group. Every other test is
+    spread freely.
 
     Applied stacks are also moved to the front, root stacks first (the longest), then the examples that
     wait on S3 lifecycle configurations (55 s each in the provider), then the other groups (each shares one
     expensive fixture: every bad-input case in one plan, every root in one validate): xdist hands out work in
     collection order, and a long group that starts last would keep the run waiting on one worker. In the
-    shared group the re-plan tests follow every other test and the destroy tests come last."""
+    shared group the re-plan tests follow every other test, then the update tests, and the destroy tests
+    come last."""
     sources = {id(item): _applied_source(item) for item in items}
     shared = {id(item): _shared_example(item) for item in items}
     examples = {e.key: e for e in shared.values() if e is not None}
     config._launchpad_shared_examples = [examples[key] for key in sorted(examples)]  # type: ignore[attr-defined]
-    shared_waits = any(waits_on_lifecycle(e.source) for e in examples.values())
+    waits = {e.group for e in examples.values() if waits_on_lifecycle(e.source)}  # groups that wait
     for item in items:
-        if shared[id(item)] is not None:
-            item.add_marker(pytest.mark.xdist_group(SHARED_GROUP))
+        example = shared[id(item)]
+        if example is not None:
+            item.add_marker(pytest.mark.xdist_group(example.group))
         elif sources[id(item)] is not None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
     def order(item: pytest.Item) -> tuple[bool, bool, bool, int]:
-        source = sources[id(item)]
+        source, example = sources[id(item)], shared[id(item)]
         if source is None:  # a group shares an expensive fixture (one plan of many cases): start it early
             return True, True, item.get_closest_marker("xdist_group") is None, 0
-        if shared[id(item)] is not None:
-            return False, True, not shared_waits, _shared_rank(item)
+        if example is not None:
+            return False, True, example.group not in waits, _shared_rank(item)
         return False, not item.nodeid.startswith("tests/stacks/"), not waits_on_lifecycle(source), 0
 
     items.sort(key=order)

@@ -1,5 +1,8 @@
-"""Read-back checks shared by the applied sagemaker-endpoint examples (one test file per example, so the
-examples are applied in parallel on different workers)."""
+"""Read-back checks shared by the applied sagemaker-endpoint examples (one test file per example). The
+examples are one shared apply of their own (``example_stack(..., shared="sagemaker-endpoint")``): applied,
+re-planned, updated to a new image, re-planned and destroyed together, each Terraform step once for the four
+(each example keeps its own provider configuration, so a step still starts one provider per example), in one
+account: a check of something account-wide looks at its own endpoint only."""
 
 from __future__ import annotations
 
@@ -9,10 +12,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from launchpad.inventory import account_inventory
-from launchpad.testing import Stack, assert_replan_empty
+from launchpad.testing import Stack, assert_replan_empty, update_stack
 
 ENDPOINT = "module.endpoint.aws_sagemaker_endpoint.this"
 CONFIG = "module.endpoint.aws_sagemaker_endpoint_configuration.this"
+# The model change every example's stack declares as its update (example_stack's update_vars).
 NEW_IMAGE = (
     "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:2.4.0-cpu-py311-ubuntu22.04-sagemaker"
 )
@@ -105,21 +109,19 @@ def assert_scaling(stack: Stack, variant: str, minimum: int, maximum: int) -> li
 
 def assert_model_change_rolls_through(stack: Stack) -> None:
     """A new image is a new model and a new configuration; the endpoint is updated in place onto it, and the
-    old configuration is deleted only after the endpoint moved."""
-    before = endpoint(stack)
+    old configuration is deleted only after the endpoint moved. (The update is every shared endpoint
+    example's at once: one saved plan, applied as it is; each checks its own part of it.)"""
+    update = update_stack(stack, endpoint)  # the endpoint as described just before the update
+    before = update.before
     old_config = before["EndpointConfigName"]
-    workspace = stack.workspace
-    workspace.set_vars({**workspace.tf_vars, "image": NEW_IMAGE})
 
-    plan = workspace.plan()
-    actions = {c["address"]: c["change"]["actions"] for c in plan["resource_changes"]}
+    actions = {c["address"]: c["change"]["actions"] for c in update.plan["resource_changes"]}
     assert actions[ENDPOINT] == ["update"], "the endpoint must be updated, never replaced"
     assert actions[CONFIG] == ["create", "delete"], "the new configuration must exist before the old goes"
     models = [a for a in actions if a.startswith("module.endpoint.aws_sagemaker_model.this")]
     assert models and all(actions[m] == ["create", "delete"] for m in models)
 
-    stack.outputs = workspace.apply(saved_plan=True)  # exactly the plan checked above
-    log = workspace.apply_log
+    log = update.apply_log  # of exactly the plan checked above
     moved = log.index(f"{ENDPOINT}: Modifications complete")
     deleted = log.index(f"{CONFIG} (deposed object")
     assert moved < deleted, "the old configuration was deleted before the endpoint moved off it"

@@ -3,10 +3,14 @@ updates, off-hours scaling; the GPU challenger keeps the volume key out of the c
 
 from __future__ import annotations
 
+import pytest
+
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 from tests.modules import endpoint_checks as check
 
-stack = example_stack("sagemaker-endpoint", "ab-test")
+stack = example_stack(
+    "sagemaker-endpoint", "ab-test", shared="sagemaker-endpoint", update_vars={"image": check.NEW_IMAGE}
+)
 
 
 def test_traffic_is_split_nine_to_one(stack: Stack) -> None:
@@ -81,6 +85,7 @@ def test_replan_is_empty(stack: Stack) -> None:
     assert_replan_empty(stack)
 
 
+@pytest.mark.shared_update
 def test_model_change_rolls_through_the_endpoint(stack: Stack) -> None:
     check.assert_model_change_rolls_through(stack)
 

@@ -3,10 +3,14 @@ scaling on the backlog."""
 
 from __future__ import annotations
 
+import pytest
+
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 from tests.modules import endpoint_checks as check
 
-stack = example_stack("sagemaker-endpoint", "async")
+stack = example_stack(
+    "sagemaker-endpoint", "async", shared="sagemaker-endpoint", update_vars={"image": check.NEW_IMAGE}
+)
 
 
 def test_results_go_to_s3_encrypted_and_are_announced(stack: Stack) -> None:
@@ -65,6 +69,7 @@ def test_replan_is_empty(stack: Stack) -> None:
     assert_replan_empty(stack)
 
 
+@pytest.mark.shared_update
 def test_model_change_rolls_through_the_endpoint(stack: Stack) -> None:
     check.assert_model_change_rolls_through(stack)
 

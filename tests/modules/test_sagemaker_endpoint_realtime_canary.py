@@ -3,10 +3,17 @@ rollback alarms, autoscaling and monitoring."""
 
 from __future__ import annotations
 
+import pytest
+
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 from tests.modules import endpoint_checks as check
 
-stack = example_stack("sagemaker-endpoint", "realtime-canary")
+stack = example_stack(
+    "sagemaker-endpoint",
+    "realtime-canary",
+    shared="sagemaker-endpoint",
+    update_vars={"image": check.NEW_IMAGE},
+)
 
 
 def test_configuration_encrypts_volumes_and_captures_everything(stack: Stack) -> None:
@@ -73,6 +80,7 @@ def test_replan_is_empty(stack: Stack) -> None:
     assert_replan_empty(stack)
 
 
+@pytest.mark.shared_update
 def test_model_change_rolls_through_the_endpoint(stack: Stack) -> None:
     check.assert_model_change_rolls_through(stack)
 

@@ -102,3 +102,65 @@ def test_shared_examples_are_one_group_that_replans_then_destroys_last(
         "test_destroy_leaves_nothing_behind[sandbox]",
         "test_destroy_leaves_nothing_behind[sandbox]",
     ]
+
+
+NAMED_TEST_FILE = """
+import pytest
+
+from launchpad.testing import example_stack
+
+stack = example_stack({module!r}, shared="apart", update_vars={{"image": "new"}})
+
+
+def test_destroy_leaves_nothing_behind(stack):
+    pass
+
+
+@pytest.mark.shared_update
+def test_model_change(stack):
+    pass
+
+
+def test_replan_is_empty(stack):
+    pass
+
+
+def test_reads_the_outputs(stack):
+    pass
+"""
+
+
+def test_a_named_shared_apply_is_a_group_of_its_own_whose_updates_follow_the_replans(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Examples that name a shared apply are one xdist group apart from the other shared examples; in it
+    the update tests (``shared_update``) run after the re-plans and before the destroys."""
+    monkeypatch.setenv(testing.SANDBOX_URL_ENV, "http://127.0.0.1:9")  # no sandbox is started
+    pytester.makepyfile(
+        test_a=NAMED_TEST_FILE.format(module="sagemaker-endpoint"),
+        test_b=SHARED_TEST_FILE.format(module="kms"),
+        test_c=NAMED_TEST_FILE.format(module="kms"),
+    )
+    recorded = pytester.inline_run("--collect-only", "-p", "launchpad.testing", "-m", "sandbox")
+    [finished] = recorded.getcalls("pytest_collection_finish")
+    groups: dict[str, list[str]] = {}
+    for item in finished.session.items:  # in the order they run
+        [group] = item.get_closest_marker("xdist_group").args  # type: ignore[union-attr]
+        groups.setdefault(group, []).append(item.nodeid.replace(".py", "").removesuffix("[sandbox]"))
+    assert groups == {
+        f"{testing.SHARED_GROUP}-apart": [
+            "test_a::test_reads_the_outputs",
+            "test_c::test_reads_the_outputs",
+            "test_a::test_replan_is_empty",
+            "test_c::test_replan_is_empty",
+            "test_a::test_model_change",
+            "test_c::test_model_change",
+            "test_a::test_destroy_leaves_nothing_behind",
+            "test_c::test_destroy_leaves_nothing_behind",
+        ],
+        testing.SHARED_GROUP: [
+            "test_b::test_reads_the_outputs",
+            "test_b::test_replan_is_empty",
+            "test_b::test_destroy_leaves_nothing_behind",
+        ],
+    }
