@@ -29,8 +29,8 @@ from launchpad.release.artifacts import write_sums
 from launchpad.release.publish import publish, release_prefix
 from launchpad.sandbox import workloads
 from launchpad.sandbox.patches.iam_policy import as_list
-from launchpad.terraform import terraform_env
 from launchpad.testing import Stack, assert_replan_empty, example_stack
+from tests import shared_plan
 
 STEPS = ("build-and-test", "policy-check", "deploy-staging", "integration-test", "deploy-production")
 DEPLOYS = {"deploy-staging": "staging", "deploy-production": "production"}
@@ -54,33 +54,37 @@ BUILD_REPOSITORY = "arn:aws:ecr:eu-west-1:111122223333:repository/fraud-build"
 BUILD_IMAGE = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/fraud-build:deps-0a1b2c3d"
 
 
-@pytest.fixture(scope="module")
-def planned(sandbox_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """The module planned twice in one Terraform process: with its defaults ("plain"), and with a build
-    image, a deploy timeout of 200 minutes and a Terraform-deployed project's state ("image"). Each call's
-    planned values by address."""
-    target = AwsTarget.sandbox(sandbox_url)
-    calls = {
-        "plain": combined.Call(modules_dir() / "cicd-pipeline", {**BASE, "name": "lp-plain"}),
-        "image": combined.Call(
-            modules_dir() / "cicd-pipeline",
-            {
-                **BASE,
-                "name": "lp-image",
-                "codebuild": {
-                    "image": BUILD_IMAGE,
-                    "image_repository_arn": BUILD_REPOSITORY,
-                    "deploy_timeout_minutes": 200,
-                },
-                "deploy": {**BASE["deploy"], "terraform_state": STATE},
+# The module planned twice, in the suite's shared plan (tests/shared_plan.py: one Terraform process for the
+# root modules several files plan): with its defaults ("plain"), and with a build image, a deploy timeout of
+# 200 minutes and a Terraform-deployed project's state ("image"). The tests that read it are in the plan's
+# xdist group (PLANNED), so one worker plans it, once.
+PLANNED = pytest.mark.xdist_group(shared_plan.GROUP)
+CALLS = {
+    "plain": combined.Call(modules_dir() / "cicd-pipeline", {**BASE, "name": "lp-plain"}),
+    "image": combined.Call(
+        modules_dir() / "cicd-pipeline",
+        {
+            **BASE,
+            "name": "lp-image",
+            "codebuild": {
+                "image": BUILD_IMAGE,
+                "image_repository_arn": BUILD_REPOSITORY,
+                "deploy_timeout_minutes": 200,
             },
-        ),
-    }
-    workdir = tmp_path_factory.mktemp("cicd-plan")
-    parts = combined.plan_together(list(calls.values()), workdir, terraform_env(target.env()))
+            "deploy": {**BASE["deploy"], "terraform_state": STATE},
+        },
+    ),
+}
+for _name, _call in CALLS.items():
+    shared_plan.register(f"cicd-pipeline:{_name}", _call)
+
+
+@pytest.fixture
+def planned(plan_parts: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each call's planned values by address."""
     return {
         name: {c["address"]: c["change"]["after"] for c in part["resource_changes"] if c["mode"] == "managed"}
-        for name, part in zip(calls, parts, strict=True)
+        for name, part in ((name, plan_parts[f"cicd-pipeline:{name}"]) for name in CALLS)
     }
 
 
@@ -97,6 +101,7 @@ def _project(plan: dict[str, Any], step: str) -> dict[str, Any]:
     return plan[f'aws_codebuild_project.this["{step}"]']
 
 
+@PLANNED
 def test_a_build_image_is_pulled_by_each_steps_role_from_its_repository_only(
     planned: dict[str, dict[str, Any]],
 ) -> None:
@@ -131,6 +136,7 @@ def test_a_build_image_is_pulled_by_each_steps_role_from_its_repository_only(
     assert not [a for a in planned["plain"] if ".build_image[" in a or ".terraform_deploy[" in a]
 
 
+@PLANNED
 def test_the_deploy_steps_get_their_own_timeout_and_every_step_its_own_in_its_environment(
     planned: dict[str, dict[str, Any]],
 ) -> None:
@@ -147,6 +153,7 @@ def test_the_deploy_steps_get_their_own_timeout_and_every_step_its_own_in_its_en
     assert timeouts(planned["image"]) == {**builds, **dict.fromkeys(DEPLOYS, (200, "200"))}
 
 
+@PLANNED
 def test_a_terraform_deployed_project_reaches_its_own_stages_state_and_lock_only(
     planned: dict[str, dict[str, Any]],
 ) -> None:

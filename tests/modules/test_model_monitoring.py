@@ -1,11 +1,11 @@
 """model-monitoring planned (fast tier): the schedule's CreateProcessingJob request, the three roles'
 statements, the alarms the retrain rule listens to, and the retrain function's settings.
 
-The module is planned twice in one Terraform process (``launchpad.combined``), with literal inputs so that
-every value is known at plan: "plain" (its defaults, no tags) and "tagged" (tags, an image override, more
-job arguments, a second KPI). Its example's inventory, fmt, validate, README table, checkov and bad input are
-test_static's (one shared plan for every module); the retrain function's decision is
-tests/unit/test_monitor_retrain.py's."""
+The module is planned twice, with literal inputs so that every value is known at plan: "plain" (its defaults,
+no tags) and "tagged" (tags, an image override, more job arguments, a second KPI), in the suite's shared plan
+(tests/shared_plan.py: one Terraform process with its example's inventory plan and the other root modules
+planned there). Its example's inventory, fmt, validate, README table, checkov and bad input are
+test_static's; the retrain function's decision is tests/unit/test_monitor_retrain.py's."""
 
 from __future__ import annotations
 
@@ -17,14 +17,13 @@ import pytest
 import yaml
 
 from launchpad import combined
-from launchpad.aws import AwsTarget
 from launchpad.monitor import retrain
 from launchpad.paths import modules_dir
 from launchpad.sandbox.patches.iam_policy import as_list
-from launchpad.terraform import terraform_env
+from tests import shared_plan
 
-# One plan for every test here: on one worker, or each worker would plan the module again (7 CPU s each).
-pytestmark = pytest.mark.xdist_group("model-monitoring-plan")
+# One plan for every test here, the suite's shared plan (tests/shared_plan.py): on one worker.
+pytestmark = pytest.mark.xdist_group(shared_plan.GROUP)
 
 BASE = yaml.safe_load((Path(__file__).parent / "model-monitoring" / "validation_cases.yaml").read_text())[
     "base_vars"
@@ -34,32 +33,33 @@ IMAGE = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/mirror/sagemaker-scikit-le
 TAGS = {"owner": "ml-team", "cost-center": "ml-platform", "data-classification": "phi"}
 
 
-@pytest.fixture(scope="module")
-def planned(sandbox_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+CALLS = {
+    "plain": combined.Call(modules_dir() / "model-monitoring", BASE),
+    "tagged": combined.Call(
+        modules_dir() / "model-monitoring",
+        {
+            **BASE,
+            "name": "lp-tagged",
+            "image_uri": IMAGE,
+            "job_arguments": ["--model-version", "1.4.0"],
+            "instance": {"count": 2},
+            "business_kpis": {"HelpfulRate": {"minimum": 0.6}, "ResolvedRate": {"minimum": 0.4}},
+            "quality_alarms": {"auc": {"comparison_operator": "LessThanThreshold", "threshold": 0.75}},
+            "variants": ["primary", "challenger"],
+            "tags": TAGS,
+        },
+    ),
+}
+for _name, _call in CALLS.items():
+    shared_plan.register(f"model-monitoring:{_name}", _call)
+
+
+@pytest.fixture
+def planned(plan_parts: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Each call's planned values by address (module.<...> prefixes removed)."""
-    target = AwsTarget.sandbox(sandbox_url)
-    calls = {
-        "plain": combined.Call(modules_dir() / "model-monitoring", BASE),
-        "tagged": combined.Call(
-            modules_dir() / "model-monitoring",
-            {
-                **BASE,
-                "name": "lp-tagged",
-                "image_uri": IMAGE,
-                "job_arguments": ["--model-version", "1.4.0"],
-                "instance": {"count": 2},
-                "business_kpis": {"HelpfulRate": {"minimum": 0.6}, "ResolvedRate": {"minimum": 0.4}},
-                "quality_alarms": {"auc": {"comparison_operator": "LessThanThreshold", "threshold": 0.75}},
-                "variants": ["primary", "challenger"],
-                "tags": TAGS,
-            },
-        ),
-    }
-    workdir = tmp_path_factory.mktemp("model-monitoring-plan")
-    parts = combined.plan_together(list(calls.values()), workdir, terraform_env(target.env()))
     return {
         name: {c["address"]: c["change"]["after"] for c in part["resource_changes"] if c["mode"] == "managed"}
-        for name, part in zip(calls, parts, strict=True)
+        for name, part in ((name, plan_parts[f"model-monitoring:{name}"]) for name in CALLS)
     }
 
 

@@ -5,6 +5,7 @@ Modules are discovered from ``modules/``, so a new module is covered the moment 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import subprocess
@@ -15,10 +16,11 @@ import pytest
 import yaml
 
 from launchpad import combined, docs, policy
-from launchpad.aws import AwsTarget
+from launchpad.aws import DEFAULT_REGION, AwsTarget
 from launchpad.inventory import account_inventory
 from launchpad.paths import modules_dir, repo_root
 from launchpad.terraform import Terraform, module_source, terraform_env
+from tests import shared_plan
 
 MODULES = sorted(p.name for p in modules_dir().iterdir() if (p / "main.tf").exists())
 ROOT_MODULES = sorted(  # every module, submodule, example and root stack: each must validate on its own
@@ -107,35 +109,32 @@ def _subset_mismatches(expected: Any, actual: Any, path: str) -> list[str]:
     return [] if expected == actual else [f"{path}: expected {expected!r}, got {actual!r}"]
 
 
+@functools.cache  # read at collection, in every worker
 def _inventory_example(module: str) -> Path:
     path = TESTS / module / "inventory.yaml"
     example = yaml.safe_load(path.read_text()).get("example", "complete") if path.exists() else "complete"
     return modules_dir() / module / "examples" / example
 
 
-@pytest.fixture(scope="module")
-def inventory_plans(tmp_path_factory: pytest.TempPathFactory, sandbox_url: str) -> dict[Path, dict[str, Any]]:
-    """Every module's inventoried example planned together (``launchpad.combined``): one init, one plan,
-    one ``show -json``, in one fresh sandbox account; each example's part of the plan."""
-    target = AwsTarget.sandbox(sandbox_url)
-    examples = sorted({_inventory_example(m) for m in MODULES if _inventory_example(m).is_dir()})
-    # The example's own defaults otherwise: what a user gets from it as written.
-    calls = [
-        combined.Call(e, {"region": target.region} if "region" in combined.variables(e) else {})
-        for e in examples
-    ]
-    workdir = tmp_path_factory.mktemp("inventory-plans")
-    parts = combined.plan_together(calls, workdir, terraform_env(target.env()))
-    return dict(zip(examples, parts, strict=True))
+def _plan_name(example: Path) -> str:
+    return str(example.relative_to(modules_dir()))
+
+
+# Every module's inventoried example, planned with other root modules of the suite in one plan (see
+# tests/shared_plan.py), in a fresh sandbox account; the sandbox's region, and the example's own defaults
+# otherwise: what a user gets from it as written.
+for _example in sorted({_inventory_example(m) for m in MODULES if _inventory_example(m).is_dir()}):
+    _region = {"region": DEFAULT_REGION} if "region" in combined.variables(_example) else {}
+    shared_plan.register(_plan_name(_example), combined.Call(_example, _region))
 
 
 @pytest.mark.parametrize(
-    "module", [pytest.param(m, marks=pytest.mark.xdist_group("inventory")) for m in MODULES]
+    "module", [pytest.param(m, marks=pytest.mark.xdist_group(shared_plan.GROUP)) for m in MODULES]
 )
-def test_plan_matches_inventory(module: str, inventory_plans: dict[Path, dict[str, Any]]) -> None:
+def test_plan_matches_inventory(module: str, plan_parts: dict[str, dict[str, Any]]) -> None:
     inventory = _load(module, "inventory.yaml")
     # The example's own defaults: the inventory documents what a user gets from it as written.
-    plan = inventory_plans[_inventory_example(module)]
+    plan = plan_parts[_plan_name(_inventory_example(module))]
     changes = [c for c in plan.get("resource_changes", []) if c["mode"] == "managed"]
     counts: dict[str, int] = {}
     for change in changes:
@@ -162,12 +161,15 @@ def test_plan_matches_inventory(module: str, inventory_plans: dict[Path, dict[st
 #    is there, and no validation rule reads anything but variables). `terraform validate` checks every call's
 #    literal arguments against their types and rules, and names the call in each diagnostic (the snippet
 #    context `module "case_<i>"`): the same check, with the same message, that starts every plan of the real
-#    module, without its resources (evaluating those for 229 calls cost ~30 CPU-s).
+#    module, without its resources (evaluating those for 229 calls cost ~30 CPU-s). One init for every call,
+#    then a validate per chunk of calls (the root rewritten to hold only those): one validate's CPU grows with
+#    the square of its calls (270 calls: 13 CPU-s; 67: 2.2), and a chunk reports just what the whole did.
 # 2. The rest: the cases no rule refused are planned with their real modules, together. Preconditions run only
 #    once every variable of the plan is valid, so the cases that drew no diagnostic are planned once more; a
 #    failed precondition names its call by the file it fails in (Terraform's copy of the module under
-#    .terraform/modules/case_<i>/). One validate without a provider and at most two plans, however many
-#    modules and cases there are.
+#    .terraform/modules/case_<i>/). One init and a validate per chunk without a provider, and at most two
+#    plans, however many modules and cases there are.
+_VALIDATE_CHUNK = 24  # calls per validate: 270 calls took 12.9 CPU-s in one, 6.2 in chunks of 24
 _CASE_CONTEXT = re.compile(r'^module(?:\.| ")case_(\d+)\b')
 _CASE_FILE = re.compile(r"\.terraform/modules/case_(\d+)/")
 _VARIABLE = re.compile(r'^\s*variable\s+"', re.MULTILINE)
@@ -267,10 +269,14 @@ class BadInputPlans:
             env = terraform_env(self.target.env())
             every = list(range(len(self.calls)))
             checked = self.root / "variables-only"
-            self._write(checked, every, self._variables_only())
+            sources = self._variables_only()
+            self._write(checked, every, sources)  # init installs every call; each chunk is a subset
             variables = Terraform(checked, env)
             variables.init()
-            self._errors = self._errors_of(variables.validate_diagnostics())
+            self._errors = {}
+            for start in range(0, len(every), _VALIDATE_CHUNK):
+                self._write(checked, every[start : start + _VALIDATE_CHUNK], sources)
+                self._errors.update(self._errors_of(variables.validate_diagnostics()))
             planned = self.root / "modules"
             real = {m: module_source(modules_dir() / m) for m in set(self.modules)}
             terraform = Terraform(planned, env)

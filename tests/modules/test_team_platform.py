@@ -14,31 +14,28 @@ from typing import Any
 
 import pytest
 
-from launchpad.aws import AwsTarget
+from launchpad import combined
 from launchpad.paths import modules_dir
-from launchpad.workspace import Workspace
+from tests import shared_plan
 
 EXAMPLE = modules_dir() / "iam" / "examples" / "team-platform"
 REGION = "us-east-2"  # not the region of the modules' own examples
 NAME = "acme-risk-dev"
 
+# Planned with other root modules of the suite in one plan (tests/shared_plan.py); its provider is in REGION.
+shared_plan.register("team-platform", combined.Call(EXAMPLE, {"name": NAME, "region": REGION}))
 
-@pytest.fixture(scope="module")
-def plan(sandbox_url: str) -> Any:
-    target = AwsTarget.sandbox(sandbox_url, region=REGION)
-    workspace = Workspace(EXAMPLE, target, {"name": NAME, "region": REGION})
-    try:
-        workspace.init()
-        yield workspace.plan()
-    finally:
-        workspace.cleanup()
+
+@pytest.fixture
+def plan(plan_parts: dict[str, dict[str, Any]]) -> Any:
+    return plan_parts["team-platform"]
 
 
 def _after(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["address"]: c["change"]["after"] for c in plan["resource_changes"] if c["mode"] == "managed"}
 
 
-pytestmark = pytest.mark.xdist_group("team-platform")
+pytestmark = pytest.mark.xdist_group(shared_plan.GROUP)
 
 
 def test_modules_are_used_more_than_once(plan: Any) -> None:

@@ -14,16 +14,16 @@ import pytest
 from click.testing import CliRunner
 
 from launchpad import __version__, combined, environments
-from launchpad.aws import AwsTarget
+from launchpad.aws import DEFAULT_REGION
 from launchpad.cli import main
 from launchpad.environments import Environment
 from launchpad.errors import LaunchpadError
 from launchpad.paths import STATE_DIR_ENV
-from launchpad.terraform import terraform_env
+from tests import shared_plan
 
 ENVIRONMENTS = ["dev", "staging", "prod", "sandbox"]
-# One worker makes the plans: the module-scoped fixture below (per worker) plans every environment at once.
-pytestmark = pytest.mark.xdist_group("platform-environments")
+# One worker makes the plans: every environment is planned at once, in the suite's shared plan (below).
+pytestmark = pytest.mark.xdist_group(shared_plan.GROUP)
 
 
 _REGION = re.compile(r"^region\s*=.*$", re.MULTILINE)
@@ -49,34 +49,44 @@ PROD_ASYNC_ARGUMENTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def plans(
-    sandbox_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Callable[[str], list[dict[str, Any]]]:
-    """Every environment's plan, and PROD_ASYNC's, all made together (``launchpad.combined``: one init, one
-    plan, one ``show -json`` for the five), in one fresh sandbox account: each environment calls the stack
-    with its .tfvars, and ``region`` from the target (which wins over the file's, as ``Workspace`` gives
-    it)."""
-    target = AwsTarget.sandbox(sandbox_url)
-    calls = [
-        combined.Call(
+def _environment_calls() -> dict[str, combined.Call]:
+    """Each environment's call of the stack, and PROD_ASYNC's: the stack with the environment's .tfvars, and
+    ``region`` from the target (which wins over the file's, as ``Workspace`` gives it). An environment without
+    its .tfvars is left out (test_every_environment_has_a_var_file_and_a_backend says so)."""
+    calls = {
+        env: combined.Call(
             Environment(env).stack_dir,
-            {"region": target.region},
+            {"region": DEFAULT_REGION},  # the sandbox target's
             body=_REGION.sub("", Environment(env).var_file.read_text()),
         )
         for env in ENVIRONMENTS
-    ]
-    prod = calls[ENVIRONMENTS.index("prod")]
-    calls.append(
-        combined.Call(prod.root, {**prod.arguments, **PROD_ASYNC_ARGUMENTS}, body=_BLOCKS.sub("", prod.body))
-    )
-    workdir = tmp_path_factory.mktemp("environments")
-    parts = combined.plan_together(calls, workdir, terraform_env(target.env()))
-    by_env = {
-        env: [c for c in part["resource_changes"] if c["mode"] == "managed"]
-        for env, part in zip([*ENVIRONMENTS, PROD_ASYNC], parts, strict=True)
+        if Environment(env).var_file.is_file()
     }
-    return by_env.__getitem__
+    if "prod" in calls:
+        prod = calls["prod"]
+        calls[PROD_ASYNC] = combined.Call(
+            prod.root, {**prod.arguments, **PROD_ASYNC_ARGUMENTS}, body=_BLOCKS.sub("", prod.body)
+        )
+    return calls
+
+
+# Every environment's plan, and PROD_ASYNC's, made together with the other root modules of the suite's shared
+# plan (tests/shared_plan.py: one init, one plan, one ``show -json`` for all), in one fresh sandbox account.
+for _env, _call in _environment_calls().items():
+    shared_plan.register(f"terraform/platform:{_env}", _call)
+
+
+@pytest.fixture
+def plans(plan_parts: dict[str, dict[str, Any]]) -> Callable[[str], list[dict[str, Any]]]:
+    """An environment's planned managed resources."""
+
+    def of(env: str) -> list[dict[str, Any]]:
+        name = f"terraform/platform:{env}"
+        if name not in plan_parts:
+            pytest.fail(f"{env} was not planned: terraform/platform has no envs/{env}.tfvars")
+        return [c for c in plan_parts[name]["resource_changes"] if c["mode"] == "managed"]
+
+    return of
 
 
 def _of_type(plan: list[dict[str, Any]], resource_type: str) -> list[dict[str, Any]]:
