@@ -254,7 +254,7 @@ def _cookiecutter(template: Path, answers: Mapping[str, str], output_dir: Path, 
     from cookiecutter.main import cookiecutter
 
     try:
-        with _quiet_cookiecutter(), _hooks_rendered_privately():
+        with _quiet_cookiecutter(), hooks_rendered_privately():
             return Path(
                 cookiecutter(
                     str(template),
@@ -288,10 +288,11 @@ def _environment(name: str, value: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _hooks_rendered_privately() -> Iterator[None]:
+def hooks_rendered_privately() -> Iterator[None]:
     """cookiecutter (2.7.1 here) renders each hook into a file of the temporary directory, never deleted
     (``hooks.run_script_with_context``: ``delete=False``), so every bake left two files in /tmp. The bake's
-    temporary files go to a directory of its own, removed afterwards."""
+    temporary files go to a directory of its own, removed afterwards (as do the tests that run cookiecutter
+    themselves)."""
     before = tempfile.tempdir
     with tempfile.TemporaryDirectory(prefix="launchpad-bake-") as private:
         tempfile.tempdir = private

@@ -23,7 +23,7 @@ from cookiecutter.main import cookiecutter
 
 from launchpad.errors import ScaffoldError
 from launchpad.quoting import HIDDEN_CATEGORIES, shown
-from launchpad.scaffold import bake, hook_platform, hook_rules, template_dir
+from launchpad.scaffold import bake, hook_platform, hook_rules, hooks_rendered_privately, template_dir
 
 from .support import CHOICES, DEFAULTS, ORGANISATION, QUESTIONS
 
@@ -474,7 +474,7 @@ def test_plain_cookiecutter_runs_the_same_rules_in_the_hook(
         "launchpad_version": "1.0",
         "__dev_account": "1234",
     }
-    with pytest.raises(FailedHookException):
+    with pytest.raises(FailedHookException), hooks_rendered_privately():  # no rendered hook left in /tmp
         cookiecutter(str(template_dir()), no_input=True, extra_context=answers, output_dir=str(tmp_path))
     lines = capfd.readouterr().err.splitlines()
     assert HEADER.format(count=4) in lines
@@ -555,6 +555,6 @@ def test_launchpad_new_tells_the_hook_its_answers_are_checked_and_only_those(
     capfd.readouterr()
     monkeypatch.setenv("LAUNCHPAD_CHECKED_ANSWERS", passed)  # checked answers, but not these
     bad = {**ORGANISATION, "project_slug": "churn_model", "aws_region": "Frankfurt"}
-    with pytest.raises(FailedHookException):
+    with pytest.raises(FailedHookException), hooks_rendered_privately():  # no rendered hook left in /tmp
         cookiecutter(str(template_dir()), no_input=True, extra_context=bad, output_dir=str(tmp_path / "p"))
     assert "'Frankfurt' is not an AWS region code" in capfd.readouterr().err

@@ -38,11 +38,12 @@ def build_all(tree: Path, out_dir: Path, source_date_epoch: int) -> list[Path]:
     pins = _pins(tree / BUILD_LOCK)
     environ = {"SOURCE_DATE_EPOCH": str(source_date_epoch)}
     built: list[Path] = []
+    installed: set[frozenset[str]] = set()  # what the environment was given: each set once (pip costs ~1 s)
     with DefaultIsolatedEnv() as env, tempfile.TemporaryDirectory(prefix="launchpad-sdist-") as scratch:
         for project in distributions(tree):
-            sdist = _build(env, project, "sdist", out_dir, pins, environ)
+            sdist = _build(env, project, "sdist", out_dir, pins, environ, installed)
             unpacked = _unpack(sdist, Path(scratch))
-            built += [sdist, _build(env, unpacked, "wheel", out_dir, pins, environ)]
+            built += [sdist, _build(env, unpacked, "wheel", out_dir, pins, environ, installed)]
     return built
 
 
@@ -53,6 +54,7 @@ def _build(
     out_dir: Path,
     pins: Sequence[str],
     environ: Mapping[str, str],
+    installed: set[frozenset[str]],
 ) -> Path:
     def runner(
         cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
@@ -67,9 +69,16 @@ def _build(
         )
 
     builder = ProjectBuilder.from_isolated_env(env, project, runner=runner)
+
+    def install(requirements: set[str]) -> None:
+        wanted = frozenset(requirements)
+        if wanted and wanted not in installed:  # the same set again would change nothing
+            env.install(wanted, constraints=pins)
+            installed.add(wanted)
+
     try:
-        env.install(builder.build_system_requires, constraints=pins)
-        env.install(builder.get_requires_for_build(distribution), constraints=pins)
+        install(builder.build_system_requires)
+        install(builder.get_requires_for_build(distribution))
         built = Path(builder.build(distribution, out_dir))
     except BuildBackendException as exc:
         output = getattr(exc.exception, "output", b"") or b""
