@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -31,3 +33,12 @@ def snapshot(target: AwsTarget, endpoint: str) -> dict[str, Any]:
         "endpoint": state,
         "model packages": [p["ModelPackageArn"] for p in packages],
     }
+
+
+def model_tar(path: Path, content: bytes = b"weights") -> Path:
+    """A model.tar.gz holding one file, at ``path``."""
+    with tarfile.open(path, "w:gz") as archive:
+        info = tarfile.TarInfo("model.joblib")
+        info.size = len(content)
+        archive.addfile(info, io.BytesIO(content))
+    return path

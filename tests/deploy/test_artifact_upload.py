@@ -3,8 +3,6 @@ a missing or broken file, a different file already there, or prod are refused be
 
 from __future__ import annotations
 
-import io
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -14,19 +12,11 @@ from launchpad.deploy.engine import deploy
 from launchpad.deploy.rollout import Outcome
 from launchpad.deploy.seed import Seeded
 from launchpad.errors import PreflightError
-from tests.deploy.conftest import snapshot
+from tests.deploy.conftest import model_tar, snapshot
 
 pytestmark = pytest.mark.sandbox
 
 POLL = 0.1
-
-
-def model_tar(path: Path, content: bytes = b"weights") -> Path:
-    with tarfile.open(path, "w:gz") as archive:
-        info = tarfile.TarInfo("model.joblib")
-        info.size = len(content)
-        archive.addfile(info, io.BytesIO(content))
-    return path
 
 
 def test_the_artifact_is_uploaded_sse_kms_once_and_deployed(seeded: Seeded, tmp_path: Path) -> None:

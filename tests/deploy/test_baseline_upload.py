@@ -6,9 +6,7 @@ there, or --baseline without --artifact are refused before anything changes."""
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,20 +21,12 @@ from launchpad.deploy.rollout import Outcome
 from launchpad.deploy.seed import Seeded
 from launchpad.errors import PreflightError
 from launchpad.monitor import baselines, profile
-from tests.deploy.conftest import snapshot
+from tests.deploy.conftest import model_tar, snapshot
 
 pytestmark = pytest.mark.sandbox
 
 POLL = 0.1
 VERSION = "1.4.0"  # the seeded model card's model_details.version
-
-
-def model_tar(path: Path, content: bytes = b"weights") -> Path:
-    with tarfile.open(path, "w:gz") as archive:
-        info = tarfile.TarInfo("model.joblib")
-        info.size = len(content)
-        archive.addfile(info, io.BytesIO(content))
-    return path
 
 
 def write_baseline(
