@@ -361,15 +361,7 @@ def _capture_inferences(
         )
     else:
         files = capture.iter_local(_local_files([Path(location)]))
-    found: dict[str, capture.Inference] = {}
-    for name, lines in files:
-        inferences, problems = capture.inferences(
-            lines, name, field, since=job.stamp(start), until=job.stamp(end)
-        )
-        found.update(inferences)
-        for problem in problems[: capture.MAX_EXAMPLES]:
-            LOG.warning("%s", problem)
-    return found
+    return job.read_inferences(files, field, (), start, end)[0]
 
 
 def quality(

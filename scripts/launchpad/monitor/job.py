@@ -355,6 +355,26 @@ def run_window(
     return summarize_files(counted(), baseline, start, end)
 
 
+def read_inferences(
+    files: Iterable[tuple[str, Iterable[bytes | str]]],
+    field: str,
+    names: Sequence[str],
+    start: datetime,
+    end: datetime,
+) -> tuple[dict[str, capture.Inference], int]:
+    """The joinable inferences of capture files given as (name, lines), captured in [start, end), and how
+    many records had no readable output (the first few of each file logged by position)."""
+    found: dict[str, capture.Inference] = {}
+    unreadable = 0
+    for name, lines in files:
+        inferences, problems = capture.inferences(lines, name, field, names, stamp(start), stamp(end))
+        found.update(inferences)
+        unreadable += len(problems)
+        for problem in problems[: capture.MAX_EXAMPLES]:
+            LOG.warning("%s", problem)
+    return found, unreadable
+
+
 def judge_outcomes(
     s3: Any,
     capture_uri: str,
@@ -370,16 +390,8 @@ def judge_outcomes(
     first, last = start - offset, end - offset
     names = [f["name"] for f in baseline["features"]]
     bucket, _ = split_uri(capture_uri)
-    found: dict[str, capture.Inference] = {}
-    unreadable = 0
-    for name, lines in s3_files(s3, bucket, capture_keys(s3, capture_uri, first, last)):
-        inferences, problems = capture.inferences(
-            lines, name, checks.prediction_field, names, stamp(first), stamp(last)
-        )
-        found.update(inferences)
-        unreadable += len(problems)
-        for problem in problems[: capture.MAX_EXAMPLES]:
-            LOG.warning("%s", problem)
+    files = s3_files(s3, bucket, capture_keys(s3, capture_uri, first, last))
+    found, unreadable = read_inferences(files, checks.prediction_field, names, first, last)
     feedback_bucket, prefix = split_uri(feedback_uri)
     try:
         records = labels.read(s3, feedback_bucket, prefix, first, end)
