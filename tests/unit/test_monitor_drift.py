@@ -322,9 +322,12 @@ def test_predictions_are_keyed_by_the_inference_id_for_ground_truth() -> None:
         answered("0.5", "CSV", None),  # no inference id: cannot be joined
         json.dumps({"captureData": {}, "eventMetadata": {"inferenceId": "d"}}),
     ]
-    found, problems = capture.predictions(lines, "f.jsonl")
-    assert found == {"a": 0.8, "b#0": 0.1, "b#1": 0.7, "c": "0.25"}
+    found, problems = capture.inferences(lines, "f.jsonl", names=("age", "visits", "plan"))
+    assert {k: v.prediction for k, v in found.items()} == {"a": 0.8, "b#0": 0.1, "b#1": 0.7, "c": "0.25"}
     assert problems == ["f.jsonl line 5: no readable endpointOutput"]
+    # the input row, named in the baseline's order; none for a row count the output does not match
+    assert found["a"].features == {"age": "50", "visits": "3", "plan": "basic"}
+    assert found["b#0"].features is None
 
 
 def _feedback(inference_id: str, label: int) -> dict[str, Any]:

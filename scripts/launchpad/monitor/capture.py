@@ -375,11 +375,3 @@ def inferences(
                 {f"{inference_id}#{i}": Inference(v, f) for i, (v, f) in enumerate(zip(values, named))}
             )
     return found, problems
-
-
-def predictions(
-    lines: Iterable[bytes | str], where: str, field: str = "probability"
-) -> tuple[dict[str, Any], list[str]]:
-    """({inference id: prediction}, problems) of one capture file's lines (see :func:`inferences`)."""
-    found, problems = inferences(lines, where, field)
-    return {key: inference.prediction for key, inference in found.items()}, problems
