@@ -183,9 +183,7 @@ def baseline(
         )
     except (profile.ProfileError, outcomes.ChecksError, QualityError, bias_metrics.BiasError) as exc:
         raise MonitorError(str(exc)) from None
-    facets = [
-        f["name_or_index"] for f in ((checks["bias"] or {}).get("analysis_config") or {}).get("facet", [])
-    ]
+    facets = [f.name_or_index for f in bias_metrics.facets_from_card(card or {})]  # checks_document read them
     absent = [str(f) for f in facets if f not in columns]
     if absent:
         raise MonitorError(
