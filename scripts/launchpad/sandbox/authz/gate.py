@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import urllib.parse
 import uuid
@@ -42,6 +43,9 @@ log = logging.getLogger("launchpad.sandbox.authz")
 ROUTE = "/_launchpad/authz/"
 # Unsigned requests that are the sandbox's own (moto's and launchpad's routes), not AWS API calls.
 OWN_ROUTES = ("/moto-api", "/_launchpad/", "/favicon.ico")
+# Paths a patch serves and authorizes itself, as the AWS service does (API Gateway's stages: SigV4 for
+# execute-api, Cognito tokens, API keys); registered with ``serves_itself``.
+_SELF_AUTHORIZED: list[re.Pattern[str]] = []
 _MARK = "_launchpad_authz_gate"
 # Services with resource-based policies (or STS trust policies) that apply to the administrative caller too.
 _ADMIN_CHECKED = policies.RESOURCE_POLICY_SERVICES
@@ -77,6 +81,11 @@ class Refusal:
     status: int
     code: str
     message: str
+
+
+def serves_itself(pattern: str) -> None:
+    """Let requests whose path fully matches ``pattern`` through to the patch that authorizes them itself."""
+    _SELF_AUTHORIZED.append(re.compile(pattern))
 
 
 def decide(principal: Principal, check: Check) -> Decision:
@@ -223,7 +232,8 @@ def apply() -> None:
     original = DomainDispatcherApplication.__call__
 
     def __call__(self: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if not authz.enabled():
+        path = environ.get("PATH_INFO", "")
+        if not authz.enabled() or any(p.fullmatch(path) for p in _SELF_AUTHORIZED):
             return original(self, environ, start_response)
         started = time.perf_counter()
         try:

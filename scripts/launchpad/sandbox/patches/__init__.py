@@ -12,6 +12,7 @@ from types import ModuleType
 
 from launchpad.sandbox.patches import (
     accounts,
+    apigateway,
     applicationautoscaling,
     awslambda,
     cloudwatch,
@@ -35,6 +36,7 @@ from launchpad.sandbox.patches import (
 
 PATCHES: tuple[ModuleType, ...] = (
     accounts,
+    apigateway,
     applicationautoscaling,
     awslambda,
     cloudwatch,
