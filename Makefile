@@ -48,7 +48,7 @@ $(BIN)/.installed: requirements.lock pyproject.toml scripts/serving/pyproject.to
 		|| { echo "error: $(PYTHON) is Python $$($(PYTHON) -V 2>&1 | cut -d' ' -f2); launchpad needs >= $(PYTHON_FLOOR) (make setup PYTHON=python3.12)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e scripts/serving -e '.[sandbox,test,dev,monitor]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e scripts/serving -e '.[sandbox,test,dev,monitor,assistant]'
 	@# An editable install compiles nothing; with PYTHONDONTWRITEBYTECODE set, every launchpad process would
 	@# compile the package again (~0.3 s of CPU each, hundreds of times in `make test`).
 	$(BIN)/python -m compileall -q scripts
@@ -156,7 +156,7 @@ release: ## Build this version's wheels, sdists, modules archive, SBOM and SHA25
 lock: ## Re-pin requirements*.lock (after changing pyproject.toml, CHECKOV_VERSION or SBOM_VERSION; needs PyPI)
 	rm -rf $(LOCK_TMP) && $(PYTHON) -m venv $(LOCK_TMP)/app && $(PYTHON) -m venv $(LOCK_TMP)/checkov
 	$(PYTHON) -m venv $(LOCK_TMP)/sbom
-	$(LOCK_TMP)/app/bin/pip install --quiet -e scripts/serving -e '.[sandbox,test,dev,monitor]'
+	$(LOCK_TMP)/app/bin/pip install --quiet -e scripts/serving -e '.[sandbox,test,dev,monitor,assistant]'
 	$(LOCK_TMP)/checkov/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
 	$(LOCK_TMP)/app/bin/pip freeze --exclude-editable > $(LOCK_TMP)/app.freeze
 	$(LOCK_TMP)/sbom/bin/pip install --quiet -c $(LOCK_TMP)/app.freeze cyclonedx-bom==$(SBOM_VERSION)

@@ -985,6 +985,143 @@ def monitor_bundle_command(output: str, kms_key_id: str | None) -> None:
     click.echo(f"{len(written)} files written to {output}")
 
 
+# -- the assistant: retrieval index ----------------------------------------------------------------------
+@main.group("assistant")
+def assistant_group() -> None:
+    """The medical assistant's retrieval: build its index, evaluate it (docs/assistant.md)."""
+
+
+def _assistant() -> ModuleType:
+    """launchpad.assistant.commands, imported when a command runs (building the index imports bm25s)."""
+    from launchpad.assistant import commands
+
+    return commands
+
+
+def _recall_floor(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[int, float]:
+    """--min-recall K=VALUE, as {K: VALUE}."""
+    floors: dict[int, float] = {}
+    for value in values:
+        k, _, floor = value.partition("=")
+        try:
+            floors[int(k)] = float(floor)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not K=VALUE, e.g. 3=0.7", ctx, param) from None
+        if int(k) < 1 or not 0 <= float(floor) <= 1:
+            raise click.BadParameter(f"{value!r}: K must be 1 or more and VALUE from 0 to 1", ctx, param)
+    return floors
+
+
+def _cutoffs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[int, ...]:
+    """--k 1 --k 3, or --k 1,3,5."""
+    found = []
+    for part in (p for value in values for p in value.split(",")):
+        if not part.strip().isdigit() or int(part) < 1:
+            raise click.BadParameter(f"{part!r} is not a whole number of 1 or more", ctx, param)
+        found.append(int(part))
+    return tuple(sorted(set(found)))
+
+
+_BUCKET_OWNER_OPTION = click.option(
+    "--bucket-owner",
+    metavar="ACCOUNT",
+    help="The account that must own the s3:// buckets (ExpectedBucketOwner).  [default: the caller's]",
+)
+
+
+@assistant_group.command("index", cls=deploy_cli.JsonCommand)
+@click.option(
+    "--corpus",
+    metavar="PATH|s3://…",
+    help="The passages, JSON Lines (id, title, text, source, url, licence).  [default: the shipped corpus]",
+)
+@click.option(
+    "--output", required=True, metavar="PATH|s3://…", help="Where to write the index (JSON): the INDEX_URI."
+)
+@click.option("--kms-key-id", metavar="ARN", help="KMS key for an s3:// output (SSE-KMS); required there.")
+@_BUCKET_OWNER_OPTION
+@_JSON_OPTION
+@friendly_errors
+def assistant_index_command(
+    corpus: str | None, output: str, kms_key_id: str | None, bucket_owner: str | None, as_json: bool
+) -> None:
+    """Build the retrieval index of a passage corpus with bm25s (pip install 'launchpad[assistant]') and
+    write it where the assistant's function reads it.
+
+    Exit codes: 0 written, 2 usage, 25 a corpus or output launchpad cannot use (nothing written).
+    """
+    assistant_commands = _assistant()
+    with deploy_cli.json_errors(as_json):
+        written = assistant_commands.build_index(
+            corpus, output, kms_key_id=kms_key_id, bucket_owner=bucket_owner
+        )
+    _echo_document(
+        written,
+        as_json,
+        f"index of {written['passages']} passages ({written['tokens']} tokens, {written['bytes']} bytes) "
+        f"written to {output}",
+    )
+
+
+@assistant_group.command("evaluate", cls=deploy_cli.JsonCommand)
+@click.option(
+    "--index",
+    "index_location",
+    metavar="PATH|s3://…",
+    help="The index to evaluate.  [default: the shipped corpus, built now]",
+)
+@click.option(
+    "--questions",
+    metavar="PATH|s3://…",
+    help="Labelled questions, JSON Lines (question, relevant: passage ids).  [default: the shipped ones]",
+)
+@click.option(
+    "--k",
+    "ks",
+    multiple=True,
+    callback=_cutoffs,
+    metavar="K",
+    help="A cutoff of recall@K; repeat it or list them (--k 1,3,5).  [default: 1, 3, 5]",
+)
+@click.option(
+    "--min-recall",
+    "floors",
+    multiple=True,
+    callback=_recall_floor,
+    metavar="K=VALUE",
+    help="Fail (exit 26) when recall@K is below VALUE, e.g. 3=0.7; repeatable.",
+)
+@_BUCKET_OWNER_OPTION
+@_JSON_OPTION
+@friendly_errors
+def assistant_evaluate_command(
+    index_location: str | None,
+    questions: str | None,
+    ks: tuple[int, ...],
+    floors: dict[int, float],
+    bucket_owner: str | None,
+    as_json: bool,
+) -> None:
+    """Score an index on labelled questions through the search the assistant's function runs: recall@K
+    (the share of each question's relevant passages in its top K, averaged) and MRR@10.
+
+    Exit codes: 0 evaluated (and every --min-recall met), 2 usage, 25 an index or questions launchpad
+    cannot use, 26 a --min-recall floor missed. With --json, stdout is one JSON document.
+    """
+    assistant_commands = _assistant()
+    with deploy_cli.json_errors(as_json):
+        result = assistant_commands.evaluate_index(
+            index_location,
+            questions,
+            ks or assistant_commands.DEFAULT_KS,
+            floors,
+            bucket_owner=bucket_owner,
+        )
+    _echo_document(result, as_json, assistant_commands.evaluation_summary(result))
+    if not result["passed"]:
+        sys.exit(assistant_commands.BELOW_FLOOR_EXIT)
+
+
 # -- endpoints: status and traffic ---------------------------------------------------------------------
 def _endpoint_options(func: F) -> F:
     func = click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table.")(

@@ -142,3 +142,11 @@ class MonitorError(LaunchpadError):
     written."""
 
     exit_code = 24
+
+
+class AssistantError(LaunchpadError):
+    """``launchpad assistant`` cannot use its input: a corpus, question set or index it cannot read or
+    refuses, a location it cannot write. Nothing is written. (An evaluation below its ``--min-recall``
+    floor is not an error: it exits 26 with the result printed.)"""
+
+    exit_code = 25
