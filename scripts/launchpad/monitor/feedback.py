@@ -10,8 +10,9 @@ Personal data: ``comment`` and ``label`` may hold health or other personal data.
 ever put in a message, a log line, an exception or a metric: a problem names the field (``$.score.value``)
 and the record's position in the batch (``records[3]``), and says what to write instead.
 
-Storage: ``write_records`` puts one JSON Lines object per partition, Hive-style so Athena and Glue read the
-partitions as columns::
+Storage: ``write_records`` checks the records, then ``launchpad.monitor.feedback_store`` (the storage the
+assistant's Lambda function shares, without jsonschema) puts one JSON Lines object per partition,
+Hive-style so Athena and Glue read the partitions as columns::
 
     feedback/stage=<stage>/endpoint=<endpoint>/year=YYYY/month=MM/day=DD/hour=HH/<uuid>.jsonl
 
@@ -27,16 +28,13 @@ twice (a user changing a thumbs-down to up): ``read_records`` keeps the one rece
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -44,17 +42,16 @@ from launchpad.deploy import watch
 from launchpad.deploy.artifacts import owned_by
 from launchpad.deploy.schema_errors import at, load_schema, schema_at
 from launchpad.errors import MonitorError
-from launchpad.monitor import labels
+from launchpad.monitor import feedback_store, labels
+from launchpad.monitor.feedback_store import PREFIX as PREFIX
+from launchpad.monitor.feedback_store import partition as partition
+from launchpad.monitor.feedback_store import record_partition as record_partition
 
 log = logging.getLogger(__name__)
 
 SCHEMA = "feedback-record"
-PREFIX = "feedback/"
 KINDS = ("helpful", "outcome", "rating")
 MAX_RECORDS = 10_000  # one write: a few MB of JSON Lines at most
-CONTENT_TYPE = "application/x-ndjson"
-# Names the objects of a write after the (inference_id, kind) pairs they hold: the same batch, the same keys.
-_OBJECT_NAMESPACE = uuid.UUID("5b0d6f1e-0c55-4a53-9d0e-6c9a1f0f5e11")
 
 
 class FeedbackError(MonitorError):
@@ -184,26 +181,12 @@ def check_records(records: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 # -- storing ----------------------------------------------------------------------------------------------
-def partition(stage: str, endpoint: str, when: datetime, prefix: str = PREFIX) -> str:
-    """The Hive-style prefix of ``when``'s hour (UTC):
-    ``feedback/stage=prod/endpoint=e/year=2026/month=12/day=07/hour=07/``."""
-    return labels.hour_folder(f"{prefix}stage={stage}/endpoint={endpoint}/", when)
-
-
-def record_partition(record: Mapping[str, Any], prefix: str = PREFIX) -> str:
-    when = labels.parse_time(record["received_at"])
-    assert when is not None  # checked
-    return partition(record["stage"], record["endpoint"], when, prefix)
-
-
-def _object_name(records: Sequence[Mapping[str, Any]]) -> str:
-    pairs = sorted(f"{r['inference_id']}\x00{r['score']['kind']}" for r in records)
-    return f"{uuid.uuid5(_OBJECT_NAMESPACE, chr(10).join(pairs))}.jsonl"
-
-
-def _check_prefix(prefix: str) -> None:
-    if not prefix.endswith("/") or prefix.startswith("/") or "//" in prefix or len(prefix) > 256:
-        raise FeedbackError("prefix: write a key prefix ending in '/', e.g. feedback/")
+def _checked(check: Callable[..., None], *args: str) -> None:
+    """Run a ``feedback_store`` check, its refusal as a ``FeedbackError``."""
+    try:
+        check(*args)
+    except feedback_store.StoreError as exc:
+        raise FeedbackError(str(exc)) from None
 
 
 def write_records(
@@ -216,37 +199,22 @@ def write_records(
     expected_owner: str | None = None,
 ) -> list[str]:
     """Check the records (``check_records``), then put one JSON Lines object per partition, SSE-KMS with
-    ``kms_key_id``; the keys written, sorted. Nothing is written when any record is refused."""
-    _check_prefix(prefix)
-    if not kms_key_id:
-        raise FeedbackError(
-            "kms_key_id: feedback may hold personal data; give the KMS key to encrypt it with"
-        )
+    ``kms_key_id`` (``feedback_store.put_records``); the keys written, sorted. Nothing is written when any
+    record is refused."""
+    _checked(feedback_store.check_destination, prefix, kms_key_id)
     checked = check_records(records)
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for record in checked:
-        groups.setdefault(record_partition(record, prefix), []).append(record)
-    keys: list[str] = []
-    for folder, group in sorted(groups.items()):
-        key = folder + _object_name(group)
-        body = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in group)
-        try:
-            s3_client.put_object(
-                Bucket=bucket,
-                Key=key,
-                Body=body.encode("utf-8"),
-                ContentType=CONTENT_TYPE,
-                ServerSideEncryption="aws:kms",
-                SSEKMSKeyId=kms_key_id,
-                **owned_by(expected_owner),
-            )
-        except (ClientError, BotoCoreError) as exc:
-            done = f"; {len(keys)} of {len(groups)} objects were written before" if keys else ""
-            raise FeedbackError(
-                f"S3 refused the feedback object s3://{bucket}/{key}: {watch.describe_error(exc).strip()}"
-                f"{done} (writing the same records again is safe: the keys are the same)"
-            ) from exc
-        keys.append(key)
+    try:
+        keys = feedback_store.put_records(
+            s3_client,
+            bucket,
+            checked,
+            kms_key_id=kms_key_id,
+            prefix=prefix,
+            expected_owner=expected_owner,
+            describe=lambda exc: watch.describe_error(exc).strip(),
+        )
+    except feedback_store.StoreError as exc:
+        raise FeedbackError(str(exc)) from exc.__cause__
     log.info(
         "wrote %d feedback record(s) in %d object(s) to s3://%s/%s", len(checked), len(keys), bucket, prefix
     )
@@ -268,7 +236,7 @@ def read_records(
     """The records of ``stage`` and ``endpoint`` received in [start, end), each checked against the schema,
     listing only the hourly partitions of that window; one record per (inference_id, kind), the last
     received; sorted by ``received_at`` (:func:`launchpad.monitor.labels.read`)."""
-    _check_prefix(prefix)
+    _checked(feedback_store.check_prefix, prefix)
     try:
         return labels.read(
             s3_client,
