@@ -11,22 +11,25 @@ import sys
 from pathlib import Path
 
 # Filled in by cookiecutter; tojson writes each answer as a valid Python string literal, whatever it holds.
-FRAMEWORK: str = {{ cookiecutter.framework | tojson }}
-MODE: str = {{ cookiecutter.inference_mode | tojson }}
-PACKAGE = "src/" + {{ cookiecutter.project_slug | tojson }}
+FRAMEWORK: str = {{cookiecutter.framework | tojson}}
+MODE: str = {{cookiecutter.inference_mode | tojson}}
+PACKAGE = "src/" + {{cookiecutter.project_slug | tojson}}
 
-TABULAR = FRAMEWORK != "huggingface-llm"
+LLM = FRAMEWORK == "huggingface-llm"
+RAG = FRAMEWORK == "huggingface-rag"
+TABULAR = not (LLM or RAG)
 
 PRUNE: tuple[tuple[bool, tuple[str, ...]], ...] = (
     # framework-specific model code: only the chosen framework's
     (FRAMEWORK not in ("sklearn", "custom-container"), (f"{PACKAGE}/sklearn_model.py",)),
     (FRAMEWORK != "xgboost", (f"{PACKAGE}/xgboost_model.py",)),
     (FRAMEWORK != "pytorch", (f"{PACKAGE}/torch_model.py",)),
-    # the LLM's text task, or the tabular task of every other framework
+    # the LLM's text task, the assistant's retrieval task, or the tabular task of every other framework
     (
-        TABULAR,
+        not LLM,
         (f"{PACKAGE}/charlm.py", f"{PACKAGE}/corpus.py", f"{PACKAGE}/prompt.py", "tests/test_llm.py"),
     ),
+    (not RAG, (f"{PACKAGE}/t5.py", f"{PACKAGE}/retrieval.py", "data", "tests/test_rag.py")),
     (
         not TABULAR,
         (

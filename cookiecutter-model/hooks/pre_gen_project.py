@@ -287,6 +287,25 @@ def _strategy(answers: Mapping[str, str], _: Platform) -> Iterator[Problem]:
         )
 
 
+# Frameworks that serve in real time only, and why (their endpoint answers a caller that is waiting).
+REAL_TIME_ONLY = {
+    "huggingface-rag": (
+        "the assistant's API function waits for each answer within API Gateway's timeout (29 seconds by "
+        "default): an asynchronous endpoint answers later, through S3, and a serverless one starts the Hugging "
+        "Face container cold and has no GPU"
+    ),
+}
+
+
+def _mode(answers: Mapping[str, str], _: Platform) -> Iterator[Problem]:
+    framework, mode = answers["framework"], answers["inference_mode"]
+    if framework in REAL_TIME_ONLY and mode != "real-time":
+        yield Problem(
+            "inference_mode",
+            f"{shown(mode)} cannot serve {framework}: {REAL_TIME_ONLY[framework]}; answer real-time",
+        )
+
+
 def _version(answers: Mapping[str, str], _: Platform) -> Iterator[Problem]:
     version = answers["launchpad_version"]
     if not VERSION.fullmatch(version):
@@ -354,6 +373,7 @@ CHECKS: tuple[Check, ...] = (
     _region,
     _instance_type,
     _strategy,
+    _mode,
     _version,
     _launchpad_source,
     _wheel_hash,

@@ -33,6 +33,8 @@ DEFAULTS: dict[str, str] = {
     **ORGANISATION,
 }
 TORCH_FRAMEWORKS = frozenset({"pytorch", "huggingface-llm"})  # their models are PyTorch
+# Frameworks the hook accepts on real-time endpoints only (it refuses serverless and async: test_refusals.py).
+REAL_TIME_ONLY = frozenset({"huggingface-rag"})
 STAGES = ("dev", "staging", "prod")
 # What a template expression looks like; none may survive a bake (`}}` alone is JSON in the LLM's code).
 UNRENDERED = ("{{", "{%", "{#")

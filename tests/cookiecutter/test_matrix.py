@@ -1,8 +1,9 @@
 """Every answer set the template accepts bakes into a complete, consistent project.
 
 The matrix is every framework x inference mode x accepted deployment strategy (the data classifications taken
-in turn), plus edge cases of the free-text answers: the shortest and longest slugs, an apostrophe and accents,
-the longest texts, tag characters, the GovCloud and China partitions, a GPU instance. Each set is baked once
+in turn; the retrieval-augmented assistant on real-time endpoints only, which is all the hook accepts for it),
+plus edge cases of the free-text answers: the shortest and longest slugs, an apostrophe and accents, the
+longest texts, tag characters, the GovCloud and China partitions, a GPU instance. Each set is baked once
 (the module is one xdist group) and checked without running its model: the slower runs of a few bakes (their
 own ``make test``, ``terraform validate``, ``launchpad policy``) are in test_project.py.
 """
@@ -15,6 +16,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from importlib import resources
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,17 @@ from launchpad.deploy.model_card import load_model_card
 from launchpad.paths import repo_root
 from launchpad.terraform import terraform_env
 
-from .support import CHOICES, STAGES, UNRENDERED, Bake, Bakery, bake_of, partition, project_files
+from .support import (
+    CHOICES,
+    REAL_TIME_ONLY,
+    STAGES,
+    UNRENDERED,
+    Bake,
+    Bakery,
+    bake_of,
+    partition,
+    project_files,
+)
 
 REFUSED_STRATEGY = "all-at-once"  # the hook refuses it by design (test_refusals.py shows its message)
 
@@ -73,12 +85,22 @@ COMMON = (
 # The task: a tabular classifier (every framework but the LLM), or text generation (the LLM).
 TABULAR = ("{package}/data.py", "{package}/evaluation.py", "{package}/features.py", "tests/test_tabular.py")
 TEXT = ("{package}/charlm.py", "{package}/corpus.py", "{package}/prompt.py", "tests/test_llm.py")
+# The assistant: retrieval data and evaluation, and t5.py (its handler in AWS's Hugging Face container).
+RAG = (
+    "{package}/retrieval.py",
+    "{package}/t5.py",
+    "data/ATTRIBUTION.md",  # launchpad's shipped corpus: the template links launchpad.assistant's corpus/
+    "data/passages.jsonl",
+    "data/questions.jsonl",
+    "tests/test_rag.py",
+)
 BY_FRAMEWORK: dict[str, tuple[str, ...]] = {
     "sklearn": (*TABULAR, "{package}/sklearn_model.py"),
     "xgboost": (*TABULAR, "{package}/xgboost_model.py"),
     "pytorch": (*TABULAR, "{package}/torch_model.py"),
     "huggingface-llm": TEXT,  # charlm.py is its model
     "custom-container": (*TABULAR, "{package}/sklearn_model.py"),  # scikit-learn, in an image the team owns
+    "huggingface-rag": RAG,
 }
 BY_MODE: dict[str, tuple[str, ...]] = {
     "real-time": (),
@@ -92,6 +114,7 @@ FRAMEWORK_PACKAGE = {
     "pytorch": "torch",
     "huggingface-llm": "torch",
     "custom-container": "scikit-learn",
+    "huggingface-rag": "bm25s",  # make index (dev); the serving image has launchpad-serving's stand-in only
 }
 
 # -- the answer sets ---------------------------------------------------------------------------------------
@@ -105,11 +128,13 @@ MATRIX = [
         data_classification=_CLASSIFICATIONS[index % len(_CLASSIFICATIONS)],
     )
     for index, (framework, mode, strategy) in enumerate(
-        product(
+        (framework, mode, strategy)
+        for framework, mode, strategy in product(
             CHOICES["framework"],
             CHOICES["inference_mode"],
             [s for s in CHOICES["deployment_strategy"] if s != REFUSED_STRATEGY],
         )
+        if mode == "real-time" or framework not in REAL_TIME_ONLY
     )
 ]
 EDGE_CASES = [
@@ -162,11 +187,12 @@ def test_the_matrix_is_every_accepted_combination_and_the_tables_every_choice() 
     assert set(BY_MODE) == set(CHOICES["inference_mode"])
     assert REFUSED_STRATEGY in CHOICES["deployment_strategy"]
     combinations = {(c["framework"], c["inference_mode"], c["deployment_strategy"]) for c in MATRIX}
+    every_mode = len(CHOICES["framework"]) - len(REAL_TIME_ONLY)
+    assert set(CHOICES["framework"]) >= REAL_TIME_ONLY
     assert (
         len(combinations)
         == len(MATRIX)
-        == len(CHOICES["framework"])
-        * len(CHOICES["inference_mode"])
+        == (every_mode * len(CHOICES["inference_mode"]) + len(REAL_TIME_ONLY))
         * (len(CHOICES["deployment_strategy"]) - 1)
     )
     assert {c["data_classification"] for c in MATRIX} == set(CHOICES["data_classification"])
@@ -204,6 +230,19 @@ def test_the_project_holds_exactly_the_files_its_answers_need(case: Bake, baked:
     )
     empty = [str(p.relative_to(project)) for p in project.rglob("*") if p.is_dir() and not any(p.iterdir())]
     assert not empty, f"empty folders left: {empty}"
+
+
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, id=c.id) for c in ALL if c["framework"] == "huggingface-rag"]
+)
+def test_the_assistants_data_is_launchpads_shipped_corpus(case: Bake, baked: Bakery) -> None:
+    """data/ of an assistant project holds launchpad's shipped passages, questions and attribution byte for
+    byte (the template links them, so the repository keeps one copy), unrendered."""
+    data = baked(case) / "data"
+    for name in ("passages.jsonl", "questions.jsonl", "ATTRIBUTION.md"):
+        shipped = resources.files("launchpad.assistant").joinpath("corpus", name).read_bytes()
+        assert (data / name).read_bytes() == shipped, name
+        assert not (data / name).is_symlink()
 
 
 def test_the_python_is_ruff_clean(baked: Bakery) -> None:

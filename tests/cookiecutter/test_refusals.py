@@ -128,6 +128,20 @@ REFUSALS = {
         {"deployment_strategy": "all-at-once"},
         "all-at-once cannot ship to staging and prod",
     ),
+    # The assistant answers a caller who is waiting: real-time endpoints only.
+    "rag-serverless": Refusal(
+        "_mode",
+        "inference_mode",
+        {"framework": "huggingface-rag", "inference_mode": "serverless"},
+        "'serverless' cannot serve huggingface-rag: the assistant's API function waits for each answer",
+    ),
+    "rag-async": Refusal(
+        "_mode",
+        "inference_mode",
+        {"framework": "huggingface-rag", "inference_mode": "async"},
+        "an asynchronous endpoint answers later, through S3, and a serverless one starts the Hugging Face "
+        "container cold and has no GPU; answer real-time",
+    ),
     "version-prefixed": Refusal(
         "_version", "launchpad_version", {"launchpad_version": "v0.1.0"}, "is not a release version"
     ),

@@ -342,7 +342,7 @@ variable "rollback_thresholds" {
   default = {
     error_5xx_rate_percent = 1
     error_4xx_rate_percent = 5
-    model_latency_p99_ms   = {{ 2000 if cookiecutter.__llm == 'yes' else 300 }}
+    model_latency_p99_ms   = {{ 8000 if cookiecutter.__rag == 'yes' else 2000 if cookiecutter.__llm == 'yes' else 300 }}
   }
   nullable = false
 

@@ -27,7 +27,11 @@ def test_the_stage_config_passes_launchpads_checks(stage: str) -> None:
     assert config.stage == stage
     assert config.model_card.resolve() == CARD.resolve()
     assert f"/{__version__}/" in config.model.artifact_s3_uri
+{%- if cookiecutter.__rag == 'yes' %}
+    assert "/huggingface-pytorch-inference:" in config.model.image_uri  # AWS's Hugging Face container
+{%- else %}
     assert config.model.image_uri.endswith(f":{__version__}")
+{%- endif %}
 
 
 @pytest.mark.parametrize("stage", STAGES)

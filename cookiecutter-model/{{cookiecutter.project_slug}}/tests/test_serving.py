@@ -9,7 +9,7 @@ import json
 import pytest
 from launchpad_serving import MAX_PAYLOAD_BYTES
 
-from {{ cookiecutter.project_slug }}.{{ 'prompt' if cookiecutter.__llm == 'yes' else 'features' }} import EXAMPLE
+from {{ cookiecutter.project_slug }}.{{ 'retrieval' if cookiecutter.__rag == 'yes' else 'prompt' if cookiecutter.__llm == 'yes' else 'features' }} import EXAMPLE
 
 from .support import Server
 

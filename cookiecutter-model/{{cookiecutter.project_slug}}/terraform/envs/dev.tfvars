@@ -15,7 +15,7 @@ capture_kms_key_arn  = "arn:{{ cookiecutter.__partition }}:kms:{{ region }}:{{ a
 monitoring_topic_arn = "arn:{{ cookiecutter.__partition }}:sns:{{ region }}:{{ account }}:{{ platform }}-monitoring"
 create_log_group     = true # the platform makes the log groups of staging and production only
 
-image_uri      = "{{ account }}.dkr.ecr.{{ region }}.{{ cookiecutter.__ecr_suffix }}/{{ project }}:0.1.0"
+image_uri      = "{% if cookiecutter.__rag == 'yes' %}{{ cookiecutter.__hf_image }}{% else %}{{ account }}.dkr.ecr.{{ region }}.{{ cookiecutter.__ecr_suffix }}/{{ project }}:0.1.0{% endif %}"
 model_data_url = "s3://{{ platform }}-{{ account }}-model-artifacts/{{ project }}/0.1.0/model.tar.gz"
 {%- if cookiecutter.inference_mode == 'serverless' %}
 

@@ -16,7 +16,7 @@ capture_kms_key_arn  = "arn:{{ cookiecutter.__partition }}:kms:{{ region }}:{{ a
 monitoring_topic_arn = "arn:{{ cookiecutter.__partition }}:sns:{{ region }}:{{ account }}:{{ platform }}-monitoring"
 create_log_group     = false # the platform made /aws/sagemaker/Endpoints/{{ project }}-staging
 
-image_uri      = "{{ account }}.dkr.ecr.{{ region }}.{{ cookiecutter.__ecr_suffix }}/{{ project }}:0.1.0"
+image_uri      = "{% if cookiecutter.__rag == 'yes' %}{{ cookiecutter.__hf_image }}{% else %}{{ account }}.dkr.ecr.{{ region }}.{{ cookiecutter.__ecr_suffix }}/{{ project }}:0.1.0{% endif %}"
 model_data_url = "s3://{{ platform }}-{{ account }}-model-artifacts/{{ project }}/0.1.0/model.tar.gz"
 
 vpc_id         = "vpc-00000000000000001"

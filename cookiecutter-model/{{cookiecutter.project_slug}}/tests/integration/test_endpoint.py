@@ -16,7 +16,7 @@ import pytest
 from launchpad.deploy.config import StageConfig, load_stage_config
 {%- if cookiecutter.inference_mode != 'async' %}
 
-from {{ cookiecutter.project_slug }}.{{ 'prompt' if cookiecutter.__llm == 'yes' else 'features' }} import EXAMPLE
+from {{ cookiecutter.project_slug }}.{{ 'retrieval' if cookiecutter.__rag == 'yes' else 'prompt' if cookiecutter.__llm == 'yes' else 'features' }} import EXAMPLE
 {%- endif %}
 
 pytestmark = pytest.mark.integration
@@ -75,7 +75,9 @@ def test_the_endpoint_answers_the_example_request(endpoint: tuple[str, str]) -> 
         EndpointName=name, ContentType="application/json", Accept="application/json", Body=json.dumps(EXAMPLE)
     )
     body = json.loads(answer["Body"].read())
-{%- if cookiecutter.__llm == 'yes' %}
+{%- if cookiecutter.__rag == 'yes' %}
+    assert isinstance(body[0]["generated_text"], str)  # the Hugging Face container's text2text answer
+{%- elif cookiecutter.__llm == 'yes' %}
     assert isinstance(body["generated_text"], str)
 {%- else %}
     assert len(body["predictions"]) == len(EXAMPLE["instances"])
