@@ -13,6 +13,7 @@ from types import ModuleType
 from launchpad.sandbox.patches import (
     accounts,
     apigateway,
+    apigateway_roundtrip,
     applicationautoscaling,
     awslambda,
     cloudwatch,
@@ -37,6 +38,7 @@ from launchpad.sandbox.patches import (
 PATCHES: tuple[ModuleType, ...] = (
     accounts,
     apigateway,
+    apigateway_roundtrip,
     applicationautoscaling,
     awslambda,
     cloudwatch,
