@@ -153,7 +153,10 @@ def _lambda(target: AwsTarget, arn: str, **extra: Any) -> dict[str, Any]:
 def _cognito(target: AwsTarget) -> tuple[str, str, str]:
     idp = target.client("cognito-idp")
     pool = idp.create_user_pool(PoolName="people")["UserPool"]
-    client = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="web")["UserPoolClient"]
+    flows = ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    client = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="web", ExplicitAuthFlows=flows)[
+        "UserPoolClient"
+    ]
     idp.admin_create_user(UserPoolId=pool["Id"], Username="ada", TemporaryPassword=PASSWORD)
     idp.admin_set_user_password(UserPoolId=pool["Id"], Username="ada", Password=PASSWORD, Permanent=True)
     return pool["Id"], pool["Arn"], client["ClientId"]
