@@ -10,12 +10,22 @@ did not issue is ``InvalidClientTokenId`` (``InvalidAccessKeyId`` in S3, ``Unrec
 JSON services). A call the sandbox cannot map to its authorization is refused with HTTP 501
 ``NotImplemented`` naming what is missing, never let through.
 
+Unsigned requests are refused ("Anonymous access is not modelled"), except the Cognito user pools operations
+that AWS serves without AWS credentials (``PUBLIC_COGNITO``: a browser signs a user in with ``InitiateAuth``
+and a user manages their own account with an access token) and their CORS preflight, answered as Cognito's
+endpoint answers any origin. Such a call reaches moto in the account and region of the user pool it names (its
+``ClientId``, or the ``iss`` of its ``AccessToken``): on AWS the app client or token names the pool, where the
+sandbox's other calls take the account from their access key.
+
 ``decide`` is the same decision for what the sandbox does in-process as an AWS service would (SageMaker
 reading a model artifact as the execution role, S3 writing access logs as the logging service).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
 import json
 import logging
 import re
@@ -27,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
+from moto.cognitoidp.models import cognitoidp_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 from launchpad.sandbox import authz, routes
@@ -70,6 +81,63 @@ ENDPOINT_NAMES = {
     "cloudwatch": "monitoring",
     "ecr": "ecr.api",
 }
+
+# Cognito user pools' operations that take no AWS credentials: those the service model marks
+# ``smithy.api#noAuth`` (botocore's cognito-idp model, "authtype": "none"; the API reference says of each
+# "Amazon Cognito doesn't evaluate Identity and Access Management (IAM) policies in requests for this API
+# operation"). Authorized by what they carry instead: a client id (with the user's password, code or
+# session) or the user's access token, which moto checks.
+COGNITO_TARGET = "AWSCognitoIdentityProviderService."
+PUBLIC_COGNITO = frozenset(
+    {
+        "AssociateSoftwareToken",
+        "ChangePassword",
+        "CompleteWebAuthnRegistration",
+        "ConfirmDevice",
+        "ConfirmForgotPassword",
+        "ConfirmSignUp",
+        "DeleteUser",
+        "DeleteUserAttributes",
+        "DeleteWebAuthnCredential",
+        "ForgetDevice",
+        "ForgotPassword",
+        "GetDevice",
+        "GetTokensFromRefreshToken",
+        "GetUser",
+        "GetUserAttributeVerificationCode",
+        "GetUserAuthFactors",
+        "GlobalSignOut",
+        "InitiateAuth",
+        "ListDevices",
+        "ListUserSessions",
+        "ListWebAuthnCredentials",
+        "ResendConfirmationCode",
+        "RespondToAuthChallenge",
+        "RevokeToken",
+        "RevokeUserSession",
+        "SetUserMFAPreference",
+        "SetUserSettings",
+        "SignUp",
+        "StartWebAuthnRegistration",
+        "UpdateAuthEventFeedback",
+        "UpdateDeviceStatus",
+        "UpdateUserAttributes",
+        "VerifySoftwareToken",
+        "VerifyUserAttribute",
+    }
+)
+# What Cognito's endpoint answers a browser: any origin, the JSON protocol's headers, POST; the preflight
+# cached a day. The answers themselves carry the origin too, and expose the error headers to the page.
+COGNITO_PREFLIGHT = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Methods", "POST"),
+    ("Access-Control-Max-Age", "86400"),
+)
+COGNITO_ANSWER = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"),
+)
+_POOL_ISSUER = re.compile(r"https?://cognito-idp\.(?P<region>[^./]+)\.amazonaws\.com/(?P<pool>[^/]+)")
 
 
 def _endpoint_name(service: str) -> str:
@@ -202,6 +270,111 @@ def response(
     return f"{status} {reason}", headers, body
 
 
+# -- Cognito's public operations -----------------------------------------------------------------------------
+def public_cognito_operation(environ: dict[str, Any]) -> str | None:
+    """The operation of an unsigned Cognito user pools call AWS serves without credentials, else None."""
+    if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO", "/") not in ("", "/"):
+        return None
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if not target.startswith(COGNITO_TARGET):
+        return None
+    operation = target[len(COGNITO_TARGET) :]
+    return operation if operation in PUBLIC_COGNITO else None
+
+
+def is_cognito_preflight(environ: dict[str, Any]) -> bool:
+    """A browser's CORS preflight for a Cognito call: ``OPTIONS /`` asking to POST with ``X-Amz-Target``."""
+    if environ.get("REQUEST_METHOD") != "OPTIONS" or environ.get("PATH_INFO", "/") not in ("", "/"):
+        return False
+    asked = {h.strip().lower() for h in environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "").split(",")}
+    return (
+        environ.get("HTTP_ORIGIN") is not None
+        and environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "").upper() == "POST"
+        and "x-amz-target" in asked
+    )
+
+
+def _body(environ: dict[str, Any]) -> bytes:
+    """The request's body, put back for moto to read again."""
+    stream, length = environ.get("wsgi.input"), environ.get("CONTENT_LENGTH")
+    if stream is None or not length:
+        return b""
+    data = stream.read(int(length))
+    environ["wsgi.input"] = io.BytesIO(data)
+    return data
+
+
+def _token_claims(token: str) -> dict[str, Any]:
+    """A JWT's claims, unverified (moto verifies the token; this only finds its pool)."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError, binascii.Error):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def pool_home(body: bytes) -> tuple[str, str] | None:
+    """(account, region) of the user pool an unsigned Cognito call names, by its ``ClientId`` or the issuer
+    of its ``AccessToken``; None when no pool of the sandbox has it (moto then answers as for a stranger)."""
+    try:
+        request = json.loads(body or b"{}")
+    except ValueError:
+        return None
+    if not isinstance(request, dict):
+        return None
+    client_id = request.get("ClientId")
+    pool_id = region = None
+    if not isinstance(client_id, str):
+        client_id = None
+        issuer = _POOL_ISSUER.fullmatch(
+            str(_token_claims(str(request.get("AccessToken", ""))).get("iss", ""))
+        )
+        if issuer is None:
+            return None
+        pool_id, region = issuer["pool"], issuer["region"]
+    for account, regions in list(cognitoidp_backends.items()):
+        for name, backend in list(regions.items()):
+            if region is not None and name != region:
+                continue
+            for pool in list(backend.user_pools.values()):
+                if pool.id == pool_id or (client_id is not None and client_id in pool.clients):
+                    return account, name
+    return None
+
+
+def _public_cognito(
+    original: Callable[..., Iterable[bytes]],
+    app: Any,
+    environ: dict[str, Any],
+    start_response: Callable[..., Any],
+) -> Iterable[bytes] | None:
+    """Serve an unsigned request that is one of Cognito's public operations or their preflight; None if it
+    is neither."""
+    if is_cognito_preflight(environ):
+        USAGE.count("public")
+        asked = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "")
+        start_response(
+            "200 OK",
+            [*COGNITO_PREFLIGHT, ("Access-Control-Allow-Headers", asked), ("Content-Length", "0")],
+        )
+        return [b""]
+    operation = public_cognito_operation(environ)
+    if operation is None:
+        return None
+    USAGE.count("public")
+    home = pool_home(_body(environ))
+    if home is not None:  # the pool's account and region, as a signed call's key and scope would name them
+        environ["HTTP_X_MOTO_ACCOUNT_ID"] = home[0]
+        environ["HTTP_HOST"] = f"cognito-idp.{home[1]}.amazonaws.com"
+
+    def with_cors(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+        kept = [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]
+        return start_response(status, [*kept, *COGNITO_ANSWER], *rest)
+
+    return original(app, environ, with_cors)
+
+
 # -- the sandbox's own authz routes --------------------------------------------------------------------------
 def _route(environ: dict[str, Any], body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     what = environ.get("PATH_INFO", "")[len(ROUTE) :]
@@ -249,6 +422,9 @@ def apply() -> None:
         if call is None:
             if environ.get("PATH_INFO", "").startswith(OWN_ROUTES):
                 return original(self, environ, start_response)
+            public = _public_cognito(original, self, environ, start_response)
+            if public is not None:
+                return public
             USAGE.count("anonymous")
             refusal: Refusal | None
             refusal, service = (
