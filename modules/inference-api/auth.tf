@@ -53,8 +53,11 @@ resource "aws_cognito_user_pool" "this" {
   tags = local.tags
 }
 
-# The web UI's client: public (a browser keeps no secret), SRP sign-in (the password never leaves the browser)
-# and refresh tokens only; no OAuth flows (no hosted UI).
+# The web UI's client: public (a browser keeps no secret); no OAuth flows (no hosted UI). Sign-in flows:
+# USER_PASSWORD_AUTH, which the web UI (plain JavaScript, no SDK) and launchpad's Python client use: the
+# password goes to Cognito only, over TLS, never to our API, and Cognito still asks for the TOTP code where MFA
+# applies (OPTIONAL, once the user has set it up, or ON); USER_SRP_AUTH stays allowed for clients that
+# implement SRP (the Amplify libraries); refresh tokens. No admin flow, no custom (Lambda) flow.
 resource "aws_cognito_user_pool_client" "web" {
   count = local.create_user_pool ? 1 : 0
 
@@ -62,7 +65,7 @@ resource "aws_cognito_user_pool_client" "web" {
   user_pool_id = aws_cognito_user_pool.this[0].id
 
   generate_secret               = false
-  explicit_auth_flows           = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]
+  explicit_auth_flows           = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"]
   prevent_user_existence_errors = "ENABLED"
   enable_token_revocation       = true
 

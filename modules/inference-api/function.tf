@@ -21,6 +21,9 @@ locals {
     STORE_QUESTION       = var.store_raw_question ? "true" : "false"
     RECORD_TTL_DAYS      = tostring(var.record_ttl_days)
     TOP_K                = tostring(var.top_k)
+    # The web page's origin: the function adds Access-Control-Allow-Origin and Vary: Origin to its answers
+    # (a proxy integration's headers are the function's; the gateway's own responses get them in api.tf).
+    CORS_ALLOWED_ORIGIN = local.cors ? var.cors_allowed_origins[0] : ""
   }
 }
 
@@ -222,15 +225,11 @@ data "aws_iam_policy_document" "function" {
   }
 }
 
-# The statements on what the module creates itself (the token key, the function's security group), whose ARNs
-# are known only once they exist; the policy above is known at plan, whole.
+# The statement on what the module creates itself (the function's security group), whose ARN is known only
+# once it exists; the policy above is known at plan, whole. Signing and verifying feedback tokens is granted by
+# the token key's policy alone (token_key.tf), which names this role: an identity statement beside it would
+# allow nothing the key policy does not (the sandbox's evidence showed it never was the only allow).
 data "aws_iam_policy_document" "function_created" {
-  statement {
-    sid       = "SignAndVerifyFeedbackTokens"
-    actions   = ["kms:GenerateMac", "kms:VerifyMac"]
-    resources = [aws_kms_key.token.arn]
-  }
-
   statement {
     sid     = "CreateFunctionNetworkInterfaces"
     actions = ["ec2:CreateNetworkInterface"]

@@ -199,7 +199,7 @@ variable "store_raw_question" {
 # -- the API ---------------------------------------------------------------------------------------------------
 variable "authentication" {
   description = <<-EOT
-    The Cognito user pool whose ID tokens /ask and /feedback accept. `user_pool_arn` null (the default): the module creates the pool <name>-users (administrators invite users, no self sign-up; email as user name; passwords of 14+ characters with every character class; TOTP MFA `mfa_configuration` OPTIONAL or ON) and a public app client (no secret: a browser cannot keep one; SRP and refresh-token flows only). Otherwise the authorizer trusts that pool and `client_id` is only reported in the outputs.
+    The Cognito user pool whose ID tokens /ask and /feedback accept. `user_pool_arn` null (the default): the module creates the pool <name>-users (administrators invite users, no self sign-up; email as user name; passwords of 14+ characters with every character class; TOTP MFA `mfa_configuration` OPTIONAL or ON) and a public app client (no secret: a browser cannot keep one; flows USER_PASSWORD_AUTH, which the web UI and launchpad's client use (the password goes to Cognito over TLS, never to the API; MFA still applies), USER_SRP_AUTH for clients that implement SRP, and refresh tokens). Otherwise the authorizer trusts that pool and `client_id` is only reported in the outputs.
   EOT
   type = object({
     user_pool_arn     = optional(string)
@@ -269,7 +269,7 @@ variable "throttling" {
 }
 
 variable "cors_allowed_origins" {
-  description = "The web UI's origin, https://<host>, for browsers' CORS: when set, each resource answers OPTIONS (a MOCK integration, without API key or authorizer) and the gateway's own responses carry Access-Control-Allow-Origin. At most one origin for now (the gateway's responses are static; several origins need the function to echo the Origin it allows). Empty (the default): no CORS, for callers that are not browsers."
+  description = "The web UI's origin, https://<host>, for browsers' CORS: when set, each resource answers OPTIONS (a MOCK integration, without API key or authorizer) and the gateway's own responses carry Access-Control-Allow-Origin, and the function adds Access-Control-Allow-Origin and Vary: Origin to its answers (CORS_ALLOWED_ORIGIN). At most one origin for now (the gateway's responses are static; several origins need the function to echo the Origin it allows). Empty (the default): no CORS, for callers that are not browsers."
   type        = list(string)
   default     = []
   nullable    = false

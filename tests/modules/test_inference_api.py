@@ -220,6 +220,21 @@ def test_the_query_log_is_encrypted_recoverable_expiring_and_protected(
     assert planned["prod"]["aws_cognito_user_pool.this[0]"]["deletion_protection"] == "ACTIVE"
 
 
+def test_the_web_client_is_public_and_signs_in_with_a_password_or_srp(
+    planned: dict[str, dict[str, Any]],
+) -> None:
+    """USER_PASSWORD_AUTH for the web UI and launchpad's client, SRP for clients that implement it, refresh;
+    no admin or custom flow, no OAuth (the sandbox refuses a flow the client does not enable, as Cognito)."""
+    web = planned["prod"]["aws_cognito_user_pool_client.web[0]"]
+    assert sorted(web["explicit_auth_flows"]) == [
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+    ]
+    assert web["generate_secret"] is False
+    assert not web.get("allowed_oauth_flows")
+
+
 def test_the_token_key_is_hmac_and_only_the_function_may_use_it(planned: dict[str, dict[str, Any]]) -> None:
     plan = planned["prod"]
     key = plan["aws_kms_key.token"]

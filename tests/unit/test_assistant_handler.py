@@ -305,7 +305,8 @@ def test_no_log_line_holds_the_question_the_answer_or_a_comment(logs: Any) -> No
     world.ask()
     text = logs.text + "".join(str(r.args) for r in logs.records)
     assert len(log_lines(logs)) == 4
-    for secret in ("Jane", "Roe", "123", "6789", "jane@example.com", "ibuprofen", "200 to 400", token):
+    # Whole values only: a fragment such as "123" may be in a random query id.
+    for secret in ("Jane", "Roe", SSN, "45-6789", "jane@example.com", "ibuprofen", "200 to 400", token):
         assert secret not in text
 
 
@@ -571,3 +572,60 @@ def test_settings_read_the_contracts_variables_and_their_defaults() -> None:
         function.Settings.from_environment({**ENVIRONMENT, "TOP_K": "0"})
     with pytest.raises(ValueError, match="prefix"):
         function.Settings.from_environment({**ENVIRONMENT, "FEEDBACK_URI": "s3://lp-feedback"})
+
+
+# -- CORS ----------------------------------------------------------------------------------------------------
+ORIGIN = "https://assistant.example.org"
+
+
+def _event(resource: str, body: Any) -> dict[str, Any]:
+    return {
+        "resource": resource,
+        "httpMethod": "POST",
+        "body": json.dumps(body),
+        "requestContext": {"requestId": "req-1", "authorizer": {"claims": {"sub": SUB}}},
+    }
+
+
+def test_with_an_allowed_origin_every_answer_names_it_and_varies_on_origin() -> None:
+    world = World(CORS_ALLOWED_ORIGIN=ORIGIN)
+    answers = [
+        function.handle(_event("/ask", {"question": QUESTION}), Context(), world.services),  # 200
+        function.handle(_event("/ask", {"question": ""}), Context(), world.services),  # the function's 400
+        function.handle(_event("/nowhere", {}), Context(), world.services),  # 404
+        function.handle(
+            _event("/feedback", {"feedback_token": "x.y", "helpful": True}), Context(), world.services
+        ),
+    ]
+    assert [a["statusCode"] for a in answers][:3] == [200, 400, 404] and answers[3]["statusCode"] >= 400
+    for answer in answers:
+        assert answer["headers"]["Access-Control-Allow-Origin"] == ORIGIN
+        assert answer["headers"]["Vary"] == "Origin"
+
+
+def test_without_an_origin_answers_carry_no_cors_headers() -> None:
+    world = World(CORS_ALLOWED_ORIGIN="")
+    answer = function.handle(_event("/ask", {"question": QUESTION}), Context(), world.services)
+    assert answer["statusCode"] == 200
+    assert "Access-Control-Allow-Origin" not in answer["headers"] and "Vary" not in answer["headers"]
+    assert function.Settings.from_environment(ENVIRONMENT).cors_allowed_origin == ""
+
+
+@pytest.mark.parametrize(
+    "origin", ["*", "http://assistant.example.org", "https://a.example.org/path", f"{ORIGIN} {ORIGIN}"]
+)
+def test_an_allowed_origin_is_one_https_origin(origin: str) -> None:
+    with pytest.raises(ValueError, match="CORS_ALLOWED_ORIGIN"):
+        function.Settings.from_environment({**ENVIRONMENT, "CORS_ALLOWED_ORIGIN": origin})
+
+
+def test_a_misconfigured_function_still_names_the_origin_on_its_502(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ALLOWED_ORIGIN", ORIGIN)
+
+    def broken() -> function.Services:
+        raise ValueError("the function's environment has no TABLE_NAME")
+
+    monkeypatch.setattr(function, "services", broken)
+    answer = function.handler(_event("/ask", {"question": QUESTION}), Context())
+    assert answer["statusCode"] == 502
+    assert (answer["headers"]["Access-Control-Allow-Origin"], answer["headers"]["Vary"]) == (ORIGIN, "Origin")

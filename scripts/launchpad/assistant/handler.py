@@ -8,7 +8,9 @@ caller, checked the API key and validated the body; the function routes on ``res
 ``/feedback`` for people, ``/service/ask`` and ``/service/feedback`` for services) and takes the caller
 from ``requestContext.authorizer.claims.sub`` (the Cognito user pool authorizer) for people and
 ``requestContext.identity.userArn`` (``AWS_IAM``, SigV4) for services. It answers
-``{"statusCode", "headers", "body"}``; every error body is ``{"message": "..."}``.
+``{"statusCode", "headers", "body"}``; every error body is ``{"message": "..."}``. With
+``CORS_ALLOWED_ORIGIN`` (the web page's origin) every answer carries ``Access-Control-Allow-Origin`` with it
+and ``Vary: Origin``: with a proxy integration the function's headers are the answer's.
 
 ``/ask``: the question is masked (``launchpad.assistant.phi``) and only the masked text goes further: to
 retrieval (``launchpad.assistant.retrieval``, over the index read from ``INDEX_URI`` once per execution
@@ -52,6 +54,7 @@ import binascii
 import json
 import logging
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -89,6 +92,8 @@ DEFAULT_TOP_K = 3
 MAX_TOP_K = 20
 STAGES = ("dev", "staging", "prod")
 JSON = "application/json"
+# CORS_ALLOWED_ORIGIN: one https origin, as modules/inference-api's cors_allowed_origins validates it.
+_ORIGIN = re.compile(r"https://[a-z0-9.-]+(:[0-9]{1,5})?")
 DISCLAIMER = (
     "This answer is general information drawn from the cited sources, not medical advice, and it may be "
     "incomplete or wrong. Ask a doctor or another qualified health professional about your own situation; "
@@ -147,6 +152,7 @@ class Settings:
     token_ttl_seconds: int = DEFAULT_TOKEN_TTL_SECONDS
     store_question: bool = False
     top_k: int = DEFAULT_TOP_K
+    cors_allowed_origin: str = ""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:
@@ -187,6 +193,7 @@ class Settings:
             token_ttl_seconds=int(environ.get("TOKEN_TTL_SECONDS") or DEFAULT_TOKEN_TTL_SECONDS),
             store_question=_flag(environ.get("STORE_QUESTION")),
             top_k=int(environ.get("TOP_K") or DEFAULT_TOP_K),
+            cors_allowed_origin=cors_origin(environ),
         )
         if not 1 <= settings.top_k <= MAX_TOP_K:
             raise ValueError(f"TOP_K is 1 to {MAX_TOP_K}")
@@ -315,10 +322,26 @@ def services() -> Services:
 
 
 # -- requests and answers ------------------------------------------------------------------------------------
-def response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
+def cors_origin(environ: Mapping[str, str]) -> str:
+    """``CORS_ALLOWED_ORIGIN``: the web page's origin (``https://<host>[:<port>]``), or "" for none;
+    ValueError for anything else (a path, a wildcard, several origins)."""
+    origin = (environ.get("CORS_ALLOWED_ORIGIN") or "").strip()
+    if origin and not _ORIGIN.fullmatch(origin):
+        raise ValueError("CORS_ALLOWED_ORIGIN is one origin, https://<host>[:<port>], or empty")
+    return origin
+
+
+def response(status: int, body: Mapping[str, Any], cors_allowed_origin: str = "") -> dict[str, Any]:
+    """A proxy integration's answer: the function owns its headers, so the CORS ones are its own too (the
+    gateway adds them to its own responses only). With an allowed origin, every answer names it (the browser
+    reads no answer without it) and ``Vary: Origin`` (a cache must not serve it to another origin)."""
+    headers = {"Content-Type": JSON, "Cache-Control": "no-store"}
+    if cors_allowed_origin:
+        headers["Access-Control-Allow-Origin"] = cors_allowed_origin
+        headers["Vary"] = "Origin"
     return {
         "statusCode": int(status),
-        "headers": {"Content-Type": JSON, "Cache-Control": "no-store"},
+        "headers": headers,
         "body": json.dumps(body, ensure_ascii=False),
         "isBase64Encoded": False,
     }
@@ -574,6 +597,7 @@ def handle(event: Mapping[str, Any], context: Any, services: Services) -> dict[s
     resource = event.get("resource")
     request_context = event.get("requestContext") or {}
     note: dict[str, Any] = {"request_id": request_context.get("requestId")}
+    origin = services.settings.cors_allowed_origin
     try:
         if resource not in ROUTES:
             raise ApiError(HTTPStatus.NOT_FOUND, "Not Found", "route")
@@ -583,20 +607,28 @@ def handle(event: Mapping[str, Any], context: Any, services: Services) -> dict[s
             raise ApiError(HTTPStatus.METHOD_NOT_ALLOWED, "Method Not Allowed", "method")
         caller = caller_of(event, service)
         if route == "ask":
-            answer = response(HTTPStatus.OK, ask(services, event, context, caller, note))
+            answer = response(HTTPStatus.OK, ask(services, event, context, caller, note), origin)
         else:
-            answer = response(HTTPStatus.OK, feedback(services, event, caller, service, note))
+            answer = response(HTTPStatus.OK, feedback(services, event, caller, service, note), origin)
     except ApiError as exc:
         note["error"] = exc.error
-        answer = response(exc.status, {"message": exc.message})
+        answer = response(exc.status, {"message": exc.message}, origin)
     except Exception as exc:  # a dependency or a bug: its message may quote the request, so its type only
         note["error"] = _code(exc)
-        answer = response(HTTPStatus.BAD_GATEWAY, {"message": INTERNAL})
+        answer = response(HTTPStatus.BAD_GATEWAY, {"message": INTERNAL}, origin)
     note["status"] = answer["statusCode"]
     note["latency_ms"] = round((time.monotonic() - started) * 1000)
     line = {key: value for key, value in note.items() if value is not None}
     LOG.log(logging.ERROR if answer["statusCode"] >= 500 else logging.INFO, json.dumps(line, sort_keys=True))
     return answer
+
+
+def _configured_origin() -> str:
+    """The allowed origin when the rest of the environment is wrong: the page still reads the 502."""
+    try:
+        return cors_origin(os.environ)
+    except ValueError:
+        return ""
 
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
@@ -605,8 +637,8 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         environment = services()
     except ValueError as exc:  # a misconfigured function: the message names variables, never a request
         LOG.error(json.dumps({"event": "configuration", "error": str(exc)[:500], "status": 502}))
-        return response(HTTPStatus.BAD_GATEWAY, {"message": INTERNAL})
+        return response(HTTPStatus.BAD_GATEWAY, {"message": INTERNAL}, _configured_origin())
     except Exception as exc:
         LOG.error(json.dumps({"event": "configuration", "error": _code(exc), "status": 502}))
-        return response(HTTPStatus.BAD_GATEWAY, {"message": INTERNAL})
+        return response(HTTPStatus.BAD_GATEWAY, {"message": INTERNAL}, _configured_origin())
     return handle(event, context, environment)
