@@ -24,7 +24,10 @@ rate alarm; ``sandbox/lambda-invoke`` is Invoke's round trip (p50 and p99 ms, co
 ``demo`` is `make demo` itself in a fresh account: its seconds, and each of its pipeline executions' (v1 from
 the source upload to the approval and on to production, v2 until its canary rolls back). ``monitor/drift`` is
 the drift job on 1,000,000 captured records of a 20-feature project against just reading and parsing them,
-and its statistics' error against exact scipy (launchpad.monitor.bench_drift).
+and its statistics' error against exact scipy (launchpad.monitor.bench_drift). ``assistant/api-load`` is the
+assistant's API on loopback: a fixed rate for 60 s, then rising rates until the usage plan throttles; the
+API path's p50/p95/p99 against a direct InvokeEndpoint in the same run, the error rate, the 429s and the
+answers without their query log item (launchpad.assistant.bench_api).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from launchpad import policy
+from launchpad.assistant.bench_api import measure_api_load
 from launchpad.aws import AwsTarget
 from launchpad.demo import Demo
 from launchpad.deploy import seed
@@ -91,6 +95,7 @@ ALARM_DELAY = "sandbox/alarm-delay"
 LAMBDA_INVOKE = "sandbox/lambda-invoke"
 PIPELINE = "sandbox/pipeline"
 DEMO = "demo"
+ASSISTANT_LOAD = "assistant/api-load"
 
 
 @dataclass(frozen=True)
@@ -347,6 +352,7 @@ def run(
         LAMBDA_INVOKE: measure_lambda,
         PIPELINE: measure_pipeline,
         DEMO: lambda _url: measure_demo(),
+        ASSISTANT_LOAD: measure_api_load,
     }
     every = subjects()
     selected = [s for s in every if wanted(s.name)]

@@ -76,6 +76,7 @@ def _demo(log: list[str], fail: bool = False) -> Demo:
     return Demo(
         platform=FakePlatform(log=log),
         make_project=lambda target, outputs, workdir: FakeProject(target, outputs, workdir, log, fail),  # type: ignore[arg-type,return-value]
+        make_assistant=None,
     )
 
 

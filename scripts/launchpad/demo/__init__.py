@@ -2,7 +2,8 @@
 
 The platform steps (``platform.PlatformDemo``) bring the sandbox up and apply ``terraform/platform``; the
 project steps (``project.ProjectDemo``) bake a model project and ship it through that platform, with a
-canary that rolls back; then the platform is destroyed and the account checked empty. ``Demo.run`` times
+canary that rolls back; the assistant steps (``assistant.AssistantDemo``) ask the medical assistant's API a
+question end to end; then the platform is destroyed and the account checked empty. ``Demo.run`` times
 every step and returns the summary the CLI prints: what was created, the timings, the rollback timeline.
 """
 
@@ -17,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from launchpad.aws import AwsTarget
+from launchpad.demo.assistant import AssistantDemo
 from launchpad.demo.platform import PlatformDemo, describe_platform
 from launchpad.demo.project import ProjectDemo
 from launchpad.errors import LaunchpadError
 
-__all__ = ["Demo", "PlatformDemo", "ProjectDemo", "describe_platform"]
+__all__ = ["AssistantDemo", "Demo", "PlatformDemo", "ProjectDemo", "describe_platform"]
 
 Step = tuple[str, Callable[[], str]]
 
@@ -34,6 +36,9 @@ class Demo:
     workdir: Path | None = None  # where the model project is baked; a temporary folder by default
     project: ProjectDemo | None = None
     make_project: Callable[[AwsTarget, Mapping[str, Any], Path], ProjectDemo] = ProjectDemo
+    assistant: AssistantDemo | None = None
+    # None: no assistant steps (the unit tests' demo)
+    make_assistant: Callable[[AwsTarget, Path], AssistantDemo] | None = AssistantDemo
     timings: list[tuple[str, float]] = field(default_factory=list)
 
     def steps(self) -> Iterator[Step]:
@@ -41,6 +46,7 @@ class Demo:
         yield "hand the platform's outputs to the model project", self._start_project
         # The project steps exist once the platform's outputs do: yielded lazily, after _start_project ran.
         yield from self._project_steps()
+        yield from self._assistant_steps()
         yield from self.platform.down()
 
     def run(self, on_step: Callable[[int, str], None], on_result: Callable[[str, float], None]) -> list[str]:
@@ -72,6 +78,8 @@ class Demo:
         failed step the project's endpoints and model versions go first (its teardown step never ran), or
         the platform's destroy would refuse the registry that still holds them."""
         try:
+            if self.assistant is not None:
+                self.assistant.close()
             if self.project is not None:
                 if failed and not self.project.removed:
                     self.project.teardown()
@@ -92,6 +100,9 @@ class Demo:
             lines += [f"  {name}: {value}" for name, value in self.project.answers.items()]
             lines.append("rollback timeline (seconds from the v2 source upload):")
             lines += [f"  {at:6.2f}  {what}" for at, what in self.project.timeline]
+        if self.assistant is not None and self.assistant.answer:
+            lines.append(f"  assistant: {self.assistant.created}")
+            lines.append(f"assistant's answer: {self.assistant.answer['answer']}")
         lines.append("timings:")
         lines += [f"  {seconds:6.1f} s  {title}" for title, seconds in self.timings]
         return lines
@@ -101,6 +112,14 @@ class Demo:
             raise LaunchpadError("the platform is not applied")
         self.project = self.make_project(self.platform.target, self.platform.outputs, self.workdir)
         return f"model project {self.project.name}: {', '.join(sorted(self.platform.outputs))}"
+
+    def _assistant_steps(self) -> Iterator[Step]:
+        if self.make_assistant is None:
+            return
+        if self.platform.target is None or self.workdir is None:
+            raise LaunchpadError("the platform is not applied")
+        self.assistant = self.make_assistant(self.platform.target, self.workdir)
+        yield from self.assistant.steps()
 
     def _project_steps(self) -> Iterator[Step]:
         if self.project is None:
