@@ -411,15 +411,19 @@ UNITLESS = frozenset(
         "wasserstein_max_rel_error",
     }
 )
-COUNTS = frozenset({"mutating_calls", "calls", "tests", "records"})
+COUNTS = frozenset({"mutating_calls", "calls", "tests", "records", "ok_answers", "lost"})
+# assistant/api-load: counts per step, rates, ratios of the API path to the direct one
+COUNT_SUFFIXES = ("_runs", "_sent", "_throttled", "_errors", "_requests")
+UNITLESS_SUFFIXES = ("_rps", "_error_rate")
+UNITLESS_PREFIXES = ("api_to_direct_",)
 
 
 def format_value(name: str, value: float) -> str:
     """``apply   12.3s``; below a second, milliseconds (``alarm_to_rollback_seconds   12ms``); a value
     measured in milliseconds (``*_ms``) with three decimals; a ratio and a count have no unit."""
-    if name in UNITLESS:
-        return f"{name} {value:5.2f}" if value >= 0.01 else f"{name} {value:.2e}"
-    if name in COUNTS or name.endswith("_runs"):
+    if name in UNITLESS or name.endswith(UNITLESS_SUFFIXES) or name.startswith(UNITLESS_PREFIXES):
+        return f"{name} {value:5.2f}" if value >= 0.01 or value == 0 else f"{name} {value:.2e}"
+    if name in COUNTS or name.endswith(COUNT_SUFFIXES):
         return f"{name} {value:4.0f}"
     if name.endswith("_ms"):
         return f"{name} {value:7.3f}ms"

@@ -46,6 +46,9 @@ def standin_endpoint(target: AwsTarget, name: str) -> Iterator[str]:
         raise SandboxError(
             "the extractive stand-in is the sandbox's model: on AWS deploy the project's endpoint"
         )
+    # The stand-in's per-request log lines would drown the caller's (a load test sends hundreds).
+    quiet = contextlib.ExitStack()
+    quiet.enter_context(_level(logging.getLogger("launchpad_serving"), logging.WARNING))
     server = serving.serve_in_thread(
         serving.Model(serving.Handlers.from_module("launchpad_serving.extractive"), "-")
     )
@@ -76,12 +79,23 @@ def standin_endpoint(target: AwsTarget, name: str) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+        quiet.close()
         _delete(
             lambda: sagemaker.delete_endpoint(EndpointName=name),
             lambda: sagemaker.delete_endpoint_config(EndpointConfigName=config),
             lambda: sagemaker.delete_model(ModelName=model),
             lambda: iam.delete_role(RoleName=role),
         )
+
+
+@contextlib.contextmanager
+def _level(logger: logging.Logger, level: int) -> Iterator[None]:
+    before = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
 
 
 def _delete(*deletes: Callable[[], object]) -> None:
