@@ -622,6 +622,25 @@ def test_only_the_token_keys_policy_lets_the_function_sign_tokens(served: Served
     assert _workload(served) == (200, 200)
 
 
+def test_the_account_logging_role_writes_the_access_log_and_is_proven_both_ways(served: Served) -> None:
+    """API Gateway writes each request's access-log line as the account's CloudWatch role: each entry that
+    alone allowed a write, taken out, leaves the line unwritten with the action denied (the API still
+    answers: AWS drops a log line it cannot write)."""
+    target, role_arn = served.target, served.stack.outputs["account_logging_role_arn"]
+    workloads.clear_usage(target, role_arn)
+    assert served.person.ask("What is a migraine?").status == 200
+    evidence = workloads.evidence(target, role_arn)
+    assert not evidence.denied, evidence.describe()
+    used = {action: entry for entry, (action, _) in evidence.necessary.items()}
+    assert "logs:PutLogEvents" in used, evidence.describe()
+    for action, entry in used.items():
+        workloads.clear_usage(target, role_arn)
+        with workloads.without(target, role_arn.rsplit("/", 1)[1], entry):
+            assert served.person.ask("What is a migraine?").status == 200
+        denied = workloads.usage(target, role_arn)["denied"]
+        assert action in {d["action"] for d in denied}, (action, denied)
+
+
 def test_in_a_browser_a_person_signs_in_asks_reads_the_sources_and_says_it_helped(
     served: Served, tmp_path: Path
 ) -> None:
