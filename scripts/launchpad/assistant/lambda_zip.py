@@ -29,7 +29,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from launchpad.monitor.retrain import base64_sha256, deterministic_zip
+from launchpad.monitor.retrain import base64_sha256, deterministic_zip, write_zip
 
 LOG = logging.getLogger(__name__)
 
@@ -149,14 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ZipError as exc:
         LOG.error("%s", exc)
         return 1
-    current = args.zip.read_bytes() if args.zip.exists() else None
-    if args.check:
-        if current != data:
-            LOG.error("%s is stale: python -m launchpad.assistant.lambda_zip --zip %s", args.zip, args.zip)
-            return 1
-    elif current != data:
-        args.zip.parent.mkdir(parents=True, exist_ok=True)
-        args.zip.write_bytes(data)
+    stale = write_zip(data, args.zip, args.check, "launchpad.assistant.lambda_zip")
+    if stale:
+        LOG.error("%s", stale)
+        return 1
     sys.stdout.write(base64_sha256(data) + "\n")
     return 0
 

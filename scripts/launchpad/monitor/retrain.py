@@ -261,6 +261,19 @@ def base64_sha256(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
+def write_zip(data: bytes, path: Path, check: bool, command: str) -> str | None:
+    """Write ``data`` to ``path`` unless the file holds it already (with ``check``, write nothing). Returns
+    the problem, a stale zip, or None; ``command`` is the module that writes it, for the message."""
+    current = path.read_bytes() if path.exists() else None
+    if current == data:
+        return None
+    if check:
+        return f"{path} is stale: python -m {command} --zip {path}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m launchpad.monitor.retrain", description="Write the retrain trigger's Lambda zip."
@@ -269,16 +282,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="Fail if the zip is not current; write nothing.")
     args = parser.parse_args(argv)
     data = function_zip()
-    current = args.zip.read_bytes() if args.zip.exists() else None
-    if args.check:
-        if current != data:
-            print(
-                f"{args.zip} is stale: python -m launchpad.monitor.retrain --zip {args.zip}", file=sys.stderr
-            )
-            return 1
-    elif current != data:
-        args.zip.parent.mkdir(parents=True, exist_ok=True)
-        args.zip.write_bytes(data)
+    stale = write_zip(data, args.zip, args.check, "launchpad.monitor.retrain")
+    if stale:
+        print(stale, file=sys.stderr)
+        return 1
     print(base64_sha256(data))
     return 0
 
