@@ -259,3 +259,23 @@ def test_custom_auth_is_refused_as_not_modelled(pool: Pool) -> None:
         AuthFlow="CUSTOM_AUTH",
         AuthParameters={"USERNAME": USER},
     ) == (FLOW_OFF, 400)
+
+
+def test_flows_mixing_legacy_and_allow_names_are_refused_and_nothing_is_stored(
+    sandbox_target: AwsTarget,
+) -> None:
+    pool = Pool(sandbox_target)
+    mixed = ["USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    with pytest.raises(ClientError) as created:
+        pool.idp.create_user_pool_client(UserPoolId=pool.id, ClientName="mixed", ExplicitAuthFlows=mixed)
+    code, message = client_error(created)
+    assert code == "InvalidParameterException" and "legacy values (USER_PASSWORD_AUTH)" in message
+    assert pool.idp.list_user_pool_clients(UserPoolId=pool.id)["UserPoolClients"] == []
+    client_id = pool.client(["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    with pytest.raises(ClientError) as updated:
+        pool.idp.update_user_pool_client(UserPoolId=pool.id, ClientId=client_id, ExplicitAuthFlows=mixed)
+    assert client_error(updated)[0] == "InvalidParameterException"
+    described = pool.idp.describe_user_pool_client(UserPoolId=pool.id, ClientId=client_id)["UserPoolClient"]
+    assert described["ExplicitAuthFlows"] == ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    legacy = pool.client(["USER_PASSWORD_AUTH"])  # legacy names alone are accepted
+    assert "AuthenticationResult" in pool.password(legacy)

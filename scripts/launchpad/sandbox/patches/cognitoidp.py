@@ -29,6 +29,11 @@ flows allow it, ``USER_SRP_AUTH`` is refused loudly (HTTP 501 ``NotImplemented``
 ``AdminRespondToAuthChallenge``), rather than signing anyone in. ``CUSTOM_AUTH`` (Lambda challenge triggers,
 which moto answers with an empty body) is refused the same way. Sign in on the sandbox with
 ``USER_PASSWORD_AUTH`` or ``ADMIN_USER_PASSWORD_AUTH``, whose password moto does check.
+
+``CreateUserPoolClient`` and ``UpdateUserPoolClient`` refuse ``ExplicitAuthFlows`` that mix ``ALLOW_`` and
+legacy names (``UserPoolClientType``: "You can't assign these legacy ExplicitAuthFlows values to user pool
+clients at the same time as values that begin with ALLOW_"), with ``InvalidParameterException`` and nothing
+stored; the message is the sandbox's own (the reference gives none). Stock moto stored them.
 """
 
 from __future__ import annotations
@@ -108,6 +113,28 @@ def enabled_flows(explicit: list[str] | None) -> frozenset[str]:
     return LEGACY_ALWAYS.union(*added)
 
 
+MIXED_FLOW_NAMES = (
+    "ExplicitAuthFlows mixes legacy values ({legacy}) with values that begin with ALLOW_: "
+    "use ALLOW_ values only"
+)
+
+
+class MixedFlowNames(JsonRESTError):
+    """ExplicitAuthFlows with both legacy and ALLOW_ names: HTTP 400, as Cognito answers."""
+
+    def __init__(self, legacy: list[str]) -> None:
+        super().__init__("InvalidParameterException", MIXED_FLOW_NAMES.format(legacy=", ".join(legacy)))
+        self.code = 400
+
+
+def check_flow_names(explicit: Any) -> None:
+    """Refuse ExplicitAuthFlows that mix ALLOW_ and legacy names."""
+    values = [v for v in explicit or [] if isinstance(v, str)]
+    legacy = sorted(v for v in values if not v.startswith("ALLOW_"))
+    if legacy and len(legacy) < len(values):
+        raise MixedFlowNames(legacy)
+
+
 def check_flow(client: CognitoIdpUserPoolClient, auth_flow: str) -> None:
     """Refuse a flow the client does not enable, then what the sandbox does not model."""
     if auth_flow not in enabled_flows(client.extended_config.get("ExplicitAuthFlows")):
@@ -131,6 +158,20 @@ def apply() -> None:
     original_initiate = CognitoIdpBackend.initiate_auth
     original_admin_initiate = CognitoIdpBackend.admin_initiate_auth
     original_respond = CognitoIdpBackend.respond_to_auth_challenge
+    original_create_client = CognitoIdpBackend.create_user_pool_client
+    original_update_client = CognitoIdpBackend.update_user_pool_client
+
+    def create_user_pool_client(
+        self: CognitoIdpBackend, user_pool_id: str, generate_secret: bool, extended_config: dict[str, Any]
+    ) -> CognitoIdpUserPoolClient:
+        check_flow_names(extended_config.get("ExplicitAuthFlows"))
+        return original_create_client(self, user_pool_id, generate_secret, extended_config)
+
+    def update_user_pool_client(
+        self: CognitoIdpBackend, user_pool_id: str, client_id: str, extended_config: dict[str, Any]
+    ) -> CognitoIdpUserPoolClient:
+        check_flow_names(extended_config.get("ExplicitAuthFlows"))
+        return original_update_client(self, user_pool_id, client_id, extended_config)
 
     def initiate_auth(
         self: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
@@ -167,6 +208,8 @@ def apply() -> None:
             raise NotModelled(NO_PASSWORD_VERIFIER)
         return original_respond(self, session, client_id, challenge_name, challenge_responses)
 
+    CognitoIdpBackend.create_user_pool_client = create_user_pool_client  # type: ignore[method-assign]
+    CognitoIdpBackend.update_user_pool_client = update_user_pool_client  # type: ignore[method-assign]
     CognitoIdpBackend.initiate_auth = initiate_auth  # type: ignore[method-assign]
     CognitoIdpBackend.admin_initiate_auth = admin_initiate_auth  # type: ignore[method-assign]
     CognitoIdpBackend.respond_to_auth_challenge = respond_to_auth_challenge  # type: ignore[method-assign]
