@@ -35,19 +35,8 @@ from launchpad.assistant.standin import add_person
 from launchpad.aws import AwsTarget
 from launchpad.paths import modules_dir
 from launchpad.terraform import terraform_env
+from tests.chromium import FLAGS, chromium
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
 USER, PASSWORD = "alice@example.org", "Correct-Horse-Battery-9"
 QUESTION = "How long should I wash my hands?"
 SITE_FILES = ("index.html", "app.js", "styles.css")
@@ -227,8 +216,7 @@ def run_session(
     failed requests."""
     from playwright.sync_api import expect, sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        raise AssertionError("chromium is not installed: run make setup (it installs Debian's chromium)")
+    executable = chromium()
     files = {name: (site_dir / name).read_bytes() for name in SITE_FILES}
     files["config.json"] = json.dumps(site_config(target, api_outputs)).encode()
     edge = Edge(_certificate(tls_dir), origin_port, files, headers)
@@ -245,7 +233,7 @@ def run_session(
 
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+            browser = playwright.chromium.launch(executable_path=executable, args=list(FLAGS), headless=True)
             context = browser.new_context(ignore_https_errors=True, viewport={"width": 1000, "height": 1100})
             page = context.new_page()
             page.on("console", lambda message: session.console.append(f"{message.type}: {message.text}"))

@@ -31,11 +31,12 @@ from launchpad.assistant.handler import DISCLAIMER
 from launchpad.aws import AwsTarget, Credentials
 from launchpad.inventory import account_inventory
 from launchpad.monitor import feedback
-from launchpad.paths import modules_dir, repo_root
+from launchpad.paths import modules_dir
 from launchpad.sandbox import local_servers, workloads
 from launchpad.sandbox.patches.iam_policy import as_list
 from launchpad.testing import Stack, applied_stack, assert_replan_empty
 from launchpad_serving.extractive import NOTE
+from tests.chromium import ARTIFACTS
 from tests.modules import assistant_browser
 
 
@@ -636,7 +637,7 @@ def test_in_a_browser_a_person_signs_in_asks_reads_the_sources_and_says_it_helpe
         SITE_PORT,
         modules_dir() / "static-site" / "site",
         headers,
-        repo_root() / "build" / "test-artifacts",
+        ARTIFACTS,
         tmp_path / "tls",
     )
     assert NOTE in session.answer

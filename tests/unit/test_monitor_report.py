@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import struct
 import subprocess
 import zlib
@@ -19,12 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 
 from launchpad.monitor import report
+from tests.chromium import ARTIFACTS, FLAGS, chromium
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "build" / "test-artifacts"
 WIDTH, HEIGHT = 1280, 2000
 HOSTILE = '<script>alert("x")</script>&amp;"\''
 
@@ -356,13 +353,6 @@ PROBE = """<script>
 </script>"""
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.fail("chromium is not installed: run make setup (it installs Debian's chromium)")
-    return path
-
-
 def _png(data: bytes) -> tuple[int, int, np.ndarray]:
     """(width, height, RGB pixels) of an 8-bit RGB or RGBA PNG, decoded with zlib and numpy."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
@@ -416,7 +406,7 @@ def test_the_report_in_headless_chromium(tmp_path: Path) -> None:
     """Renders the scenario, opens it in headless chromium once (screenshot and DOM), and checks the DOM
     (figures, chart elements, labels), the layout (no overflow, no overlapping or tiny labels) and the
     screenshot, kept as build/test-artifacts/monitor-report.png."""
-    chromium = _chromium()
+    browser = chromium()
     baseline, runs = _scenario()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = report.write(ARTIFACTS / "monitor-report.html", baseline, runs, title="churn-prod: input drift")
@@ -426,13 +416,9 @@ def test_the_report_in_headless_chromium(tmp_path: Path) -> None:
     )
     screenshot = ARTIFACTS / "monitor-report.png"
     screenshot.unlink(missing_ok=True)
-    flags = (
-        "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
-    )
-    flags += " --disable-component-update --disable-sync --hide-scrollbars"
     command = [
-        chromium,
-        *flags.split(),
+        browser,
+        *FLAGS,
         f"--user-data-dir={tmp_path / 'profile'}",
         f"--screenshot={screenshot}",
     ]
