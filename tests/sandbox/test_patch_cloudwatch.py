@@ -448,9 +448,13 @@ def test_a_reset_stops_the_evaluation_thread_and_the_next_alarm_starts_one(
 
 def test_the_bench_measures_how_long_alarms_take_to_fire(sandbox_url: str) -> None:
     measured = bench_alarms.measure_alarm_delay(sandbox_url)
-    # From mid-period: a 1 out of 1 alarm fires when that period ends, a 3 out of 3 one two periods later.
-    assert 0 < measured["alarm_delay_1of1_sandbox_s"] <= 60
-    assert 120 < measured["alarm_delay_3of3_sandbox_s"] <= 180
+    # A period is judged once it has ended: from its first breaching datapoint, a 1 out of 1 alarm fires no
+    # sooner than that period's end and a 3 out of 3 one no sooner than two periods later. On an idle machine
+    # that is 30 s and 150 s from mid-period (what the bench reports). On a loaded one a datapoint can reach
+    # the server after its period was judged (late data does not rewrite a past evaluation, as in CloudWatch)
+    # and the alarm fires a period later: the upper bounds allow a few such periods, not a stuck alarm.
+    assert 0 < measured["alarm_delay_1of1_sandbox_s"] <= 60 * 5
+    assert 120 < measured["alarm_delay_3of3_sandbox_s"] <= 180 + 60 * 4
     for kind in ("1of1", "3of3"):  # seen by a poll after the change happened
         sandbox_s = measured[f"alarm_delay_{kind}_sandbox_s"]
         assert measured[f"alarm_delay_{kind}_real_s"] >= sandbox_s * bench_alarms.SCALE - 0.001
