@@ -212,7 +212,9 @@ def test_canary_rollout_lasts_provisioning_two_bakes_and_the_termination_wait(sm
         time.sleep(0.02)
     elapsed = time.monotonic() - started
     assert endpoint["EndpointStatus"] == "InService" and endpoint["EndpointConfigName"] == "green"
-    assert expected <= elapsed <= expected + 1.0
+    # No sooner than the scaled schedule; the ceiling catches an unscaled wait (1,500 s) and leaves a loaded
+    # machine room: timing itself is measured in make bench, not asserted here.
+    assert expected <= elapsed < expected * 10
     assert [m for m in messages if "Baking" in m or "baking" in m][-3:] == [
         "Baking after traffic step 1 of 2.",
         "Baking after traffic step 2 of 2.",
