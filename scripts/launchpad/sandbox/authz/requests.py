@@ -359,6 +359,10 @@ def call_context(call: Call, principal: Principal, prefix: str) -> Context:
 PASSED_ROLES: dict[tuple[str, str], tuple[Callable[[Mapping[str, Any]], list[str | None]], str]] = {
     ("sagemaker", "CreateModel"): (lambda p: [p.get("ExecutionRoleArn")], "sagemaker.amazonaws.com"),
     ("sagemaker", "CreateTrainingJob"): (lambda p: [p.get("RoleArn")], "sagemaker.amazonaws.com"),
+    ("sagemaker", "CreateHyperParameterTuningJob"): (
+        lambda p: [(p.get("TrainingJobDefinition") or {}).get("RoleArn")],
+        "sagemaker.amazonaws.com",
+    ),
     ("sagemaker", "CreateProcessingJob"): (lambda p: [p.get("RoleArn")], "sagemaker.amazonaws.com"),
     ("sagemaker", "CreatePipeline"): (lambda p: [p.get("RoleArn")], "sagemaker.amazonaws.com"),
     ("sagemaker", "UpdatePipeline"): (lambda p: [p.get("RoleArn")], "sagemaker.amazonaws.com"),
