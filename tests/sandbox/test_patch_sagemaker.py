@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -547,6 +548,36 @@ def test_model_package_group_can_be_deleted_once_empty(sm: Any) -> None:
     with pytest.raises(ClientError) as raised:
         sm.describe_model_package_group(ModelPackageGroupName="models")
     assert "does not exist" in client_error(raised)[1]
+
+
+@pytest.mark.parametrize(
+    ("card", "message"),
+    [
+        ({"ModelCardContent": "{}", "ModelCardStatus": "Signed"}, "modelCard.modelCardStatus"),
+        ({"ModelCardContent": "not json", "ModelCardStatus": "Draft"}, "not valid JSON"),
+        ({"ModelCardContent": "{" + " " * 100_000 + "}", "ModelCardStatus": "Draft"}, "less than or equal"),
+    ],
+)
+def test_a_model_card_registers_with_its_version_and_a_bad_one_registers_nothing(
+    sm: Any, card: dict[str, str], message: str
+) -> None:
+    sm.create_model_package_group(ModelPackageGroupName="carded")
+    spec = {"Containers": [{"Image": f"{IMAGE}:1.0.0"}], "SupportedContentTypes": ["application/json"],
+            "SupportedResponseMIMETypes": ["application/json"]}  # fmt: skip
+    with pytest.raises(ClientError) as raised:
+        sm.create_model_package(ModelPackageGroupName="carded", InferenceSpecification=spec, ModelCard=card)
+    assert client_error(raised)[0] == "ValidationException" and message in client_error(raised)[1]
+    assert sm.list_model_packages(ModelPackageGroupName="carded")["ModelPackageSummaryList"] == []
+    good = {
+        "ModelCardContent": json.dumps({"model_overview": {"model_name": "churn"}}),
+        "ModelCardStatus": "Draft",
+    }
+    arn = sm.create_model_package(
+        ModelPackageGroupName="carded", InferenceSpecification=spec, ModelCard=good
+    )["ModelPackageArn"]
+    assert sm.describe_model_package(ModelPackageName=arn)["ModelCard"] == good
+    sm.delete_model_package(ModelPackageName=arn)
+    sm.delete_model_package_group(ModelPackageGroupName="carded")
 
 
 def test_model_package_group_tags_by_arn(sm: Any) -> None:

@@ -30,6 +30,9 @@ AWS (https://docs.aws.amazon.com/sagemaker/latest/APIReference/):
 - ``API_UpdateEndpointWeightsAndCapacities``: a variant property left out keeps its value; a
   ``DesiredWeight`` of 0 takes a variant out of the traffic (how an A/B test is stopped), but the production
   variants' weights may not all end up 0 (refused with a ValidationException; the wording is the sandbox's).
+- ``API_CreateModelPackage`` / ``API_DescribeModelPackage``: a ``ModelCard`` (``ModelCardContent``, JSON
+  text of at most 100,000 characters; ``ModelCardStatus`` Draft, PendingReview, Approved or Archived) is kept
+  with the version and returned as given; a bad one is refused and nothing is registered.
 - ``API_DeleteModelPackage``, ``API_DeleteModelPackageGroup`` (refused with ``ConflictException`` while the
   group holds model packages), ``API_PutModelPackageGroupPolicy``, ``API_GetModelPackageGroupPolicy``,
   ``API_DeleteModelPackageGroupPolicy``; ``API_AddTags`` replaces the value of a key already there.
@@ -44,8 +47,9 @@ re-plan non-empty or an apply/destroy fail.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from moto.applicationautoscaling.models import applicationautoscaling_backends
 from moto.core.responses import ActionResult, EmptyResult
@@ -462,7 +466,69 @@ def _endpoint_config(backend: SageMakerModelBackend, name: str) -> FakeEndpointC
     return config
 
 
+MODEL_CARD_STATUSES = ("Draft", "PendingReview", "Approved", "Archived")
+MODEL_CARD_MAX = 100_000
+
+
+def model_card_problems(card: Any) -> list[str]:
+    """What is wrong with a CreateModelPackage ``ModelCard`` (API_ModelPackageModelCard), in AWS's form."""
+    if not isinstance(card, Mapping):
+        return ["ModelCard must be a structure with ModelCardContent and ModelCardStatus"]
+    problems = []
+    content, status = card.get("ModelCardContent"), card.get("ModelCardStatus")
+    if status not in MODEL_CARD_STATUSES:
+        problems.append(
+            f"Value '{status}' at 'modelCard.modelCardStatus' failed to satisfy constraint: Member must "
+            f"satisfy enum value set: [{', '.join(MODEL_CARD_STATUSES)}]"
+        )
+    if content is not None:
+        if not isinstance(content, str) or len(content) > MODEL_CARD_MAX:
+            problems.append(
+                "Value at 'modelCard.modelCardContent' failed to satisfy constraint: Member must have length "
+                f"less than or equal to {MODEL_CARD_MAX}"
+            )
+        else:
+            try:
+                json.loads(content)
+            except ValueError:
+                problems.append("ModelCardContent is not valid JSON")
+    return problems
+
+
+def attach_model_card(package: ModelPackage, card: Mapping[str, Any] | None) -> None:
+    """Keep ``card`` (checked by ``model_card_problems``) with the version, for DescribeModelPackage."""
+    package.launchpad_model_card = dict(card) if card else None  # type: ignore[attr-defined]
+
+
 def _patch_registry() -> None:
+    original_create = SageMakerResponse.create_model_package
+    original_response = ModelPackage.gen_response_object
+
+    def create_model_package(self: SageMakerResponse) -> Any:
+        card = self._get_param("ModelCard")
+        if card is not None and (problems := model_card_problems(card)):
+            raise ValidationError(
+                f"{len(problems)} validation error{'s' * (len(problems) > 1)} detected: "
+                + "; ".join(problems)
+            )
+        answer = original_create(self)
+        if card is not None:
+            arn = cast(dict[str, str], answer.result)["ModelPackageArn"]
+            attach_model_card(self.sagemaker_backend.model_packages[arn], card)
+        return answer
+
+    def gen_response_object(self: ModelPackage) -> dict[str, Any]:
+        response: dict[str, Any] = original_response(self)
+        card = getattr(self, "launchpad_model_card", None)
+        if card:
+            response["ModelCard"] = card
+        return response
+
+    SageMakerResponse.create_model_package = create_model_package  # type: ignore[method-assign]
+    ModelPackage.gen_response_object = gen_response_object  # type: ignore[method-assign]
+
+
+def _patch_registry_deletes() -> None:
     def delete_model_package(self: SageMakerResponse) -> ActionResult:
         backend = self.sagemaker_backend
         package = backend.describe_model_package(self._get_param("ModelPackageName"))
@@ -526,5 +592,6 @@ def apply() -> None:
     _patch_endpoint_configs()
     _patch_endpoints()
     _patch_registry()
+    _patch_registry_deletes()
     rollout.apply()
     setattr(SageMakerResponse, _MARK, True)
