@@ -27,6 +27,7 @@ from launchpad.deploy.schema_errors import read_yaml
 from launchpad.environments import Environment
 from launchpad.errors import LaunchpadError, MonitorError, ToolchainError
 from launchpad.paths import assets_root, installed_from_checkout, modules_dir, repo_root
+from launchpad.pipeline import commands as pipeline_commands
 from launchpad.policy import checkov as policy_checkov
 from launchpad.policy import formats as policy_formats
 from launchpad.sandbox import Sandbox, SandboxInfo
@@ -1120,6 +1121,10 @@ def assistant_evaluate_command(
     _echo_document(result, as_json, assistant_commands.evaluation_summary(result))
     if not result["passed"]:
         sys.exit(assistant_commands.BELOW_FLOOR_EXIT)
+
+
+# -- the training pipeline (SageMaker Pipelines) ----------------------------------------------------------
+main.add_command(pipeline_commands.group(friendly_errors))
 
 
 # -- endpoints: status and traffic ---------------------------------------------------------------------

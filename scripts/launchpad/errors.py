@@ -150,3 +150,32 @@ class AssistantError(LaunchpadError):
     floor is not an error: it exits 26 with the result printed.)"""
 
     exit_code = 25
+
+
+class PipelineError(LaunchpadError):
+    """``launchpad pipeline`` cannot go on: a definition that fails its check, parameters the pipeline's
+    definition refuses (nothing started), a pipeline or execution AWS does not know, a file it cannot read;
+    ``problems`` lists every problem. An execution that ran and failed is ``PipelineFailedError``:
+
+    - 27 this class itself
+    - 28 PipelineFailedError: ``run --wait`` saw the execution end Failed or Stopped (the failed steps, their
+      reasons and the ends of their jobs' logs are in the message)
+    """
+
+    exit_code = 27
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message if not problems or "\n" in message else _listed(message, problems))
+        self.problems = problems
+
+
+class PipelineFailedError(PipelineError):
+    exit_code = 28
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        LaunchpadError.__init__(self, message)
+        self.problems = problems
+
+
+def _listed(message: str, problems: tuple[str, ...]) -> str:
+    return message + ":" + "".join(f"\n  - {problem}" for problem in problems)
