@@ -36,7 +36,11 @@ PRUNE: tuple[tuple[bool, tuple[str, ...]], ...] = (
             f"{PACKAGE}/data.py",
             f"{PACKAGE}/evaluation.py",
             f"{PACKAGE}/features.py",
+            f"{PACKAGE}/columns.py",
+            f"{PACKAGE}/train_job.py",  # the training pipeline's script: tabular projects only
+            "pipeline.yaml",
             "tests/test_tabular.py",
+            "tests/test_pipeline.py",
         ),
     ),
     # asynchronous inference: its Terraform settings (result locations) only for async endpoints

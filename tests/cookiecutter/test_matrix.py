@@ -83,7 +83,16 @@ COMMON = (
     "tests/integration/test_endpoint.py",
 )
 # The task: a tabular classifier (every framework but the LLM), or text generation (the LLM).
-TABULAR = ("{package}/data.py", "{package}/evaluation.py", "{package}/features.py", "tests/test_tabular.py")
+TABULAR = (
+    "{package}/columns.py",  # the training data's columns (no launchpad-serving: the training job imports it)
+    "{package}/data.py",
+    "{package}/evaluation.py",
+    "{package}/features.py",
+    "{package}/train_job.py",  # the training pipeline's script (SageMaker script mode)
+    "pipeline.yaml",  # the training pipeline's declaration (launchpad pipeline)
+    "tests/test_pipeline.py",
+    "tests/test_tabular.py",
+)
 TEXT = ("{package}/charlm.py", "{package}/corpus.py", "{package}/prompt.py", "tests/test_llm.py")
 # The assistant: retrieval data and evaluation, and t5.py (its handler in AWS's Hugging Face container).
 RAG = (

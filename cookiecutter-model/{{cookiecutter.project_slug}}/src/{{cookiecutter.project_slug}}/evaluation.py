@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from {{ cookiecutter.project_slug }}.features import THRESHOLD
+from {{ cookiecutter.project_slug }}.columns import THRESHOLD
 
 DATASET = "synthetic-holdout"
 

@@ -27,19 +27,9 @@ from typing import Any
 import numpy as np
 from launchpad_serving import BadRequest, NotAcceptable, UnsupportedMediaType, accepts, media_type, read_json
 
-FEATURE_NAMES = (
-    "tenure_years",
-    "monthly_charges",
-    "support_calls",
-    "late_payments",
-    "plan_changes",
-    "usage_trend",
-    "discount",
-    "contact_score",
-)
-N_FEATURES = len(FEATURE_NAMES)
+from {{ cookiecutter.project_slug }}.columns import FEATURE_NAMES, N_FEATURES, THRESHOLD
+
 MAX_ROWS = 1000
-THRESHOLD = 0.5  # probability from which the label is 1
 JSON = "application/json"
 CSV = "text/csv"
 JSON_HINT = '{"instances": [[' + str(N_FEATURES) + " numbers], ...]}"

@@ -6,6 +6,7 @@ the platform's encrypted bucket and refuses to overwrite one, so what serves is 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import joblib
@@ -16,9 +17,37 @@ FILENAME = "model.joblib"
 Model = GradientBoostingClassifier
 
 
-def train(x: np.ndarray, y: np.ndarray, seed: int) -> Model:
-    model = GradientBoostingClassifier(n_estimators=150, max_depth=3, learning_rate=0.1, random_state=seed)
+# What the training pipeline's tuner may set (pipeline.yaml's tuning.ranges): train's keywords, their types.
+HYPERPARAMETERS = {"n_estimators": int, "max_depth": int, "learning_rate": float, "subsample": float}
+
+
+def train(
+    x: np.ndarray,
+    y: np.ndarray,
+    seed: int,
+    *,
+    n_estimators: int = 150,
+    max_depth: int = 3,
+    learning_rate: float = 0.1,
+    subsample: float = 1.0,
+) -> Model:
+    model = GradientBoostingClassifier(
+        n_estimators=n_estimators,
+        max_depth=max_depth,
+        learning_rate=learning_rate,
+        subsample=subsample,
+        random_state=seed,
+    )
     return model.fit(x, y)
+
+
+def stages(model: Model, x: np.ndarray, every: int = 1) -> Iterator[tuple[int, np.ndarray]]:
+    """(stage, the probability of label 1 for each row) after every ``every``-th boosting stage and the last
+    (the training job's metrics)."""
+    last = model.n_estimators_
+    for stage, probabilities in enumerate(model.staged_predict_proba(x), start=1):
+        if stage % every == 0 or stage == last:
+            yield stage, np.asarray(probabilities[:, 1], dtype=np.float64)
 
 
 def save(model: Model, directory: Path) -> None:

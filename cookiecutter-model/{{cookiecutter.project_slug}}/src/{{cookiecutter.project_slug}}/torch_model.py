@@ -7,6 +7,7 @@ code) and ``config.json`` (the layer sizes and the standardisation the weights e
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -44,20 +45,36 @@ class TabularMLP(nn.Module):
 Model = TabularMLP
 
 
-def train(x: np.ndarray, y: np.ndarray, seed: int) -> Model:
+# What the training pipeline's tuner may set (pipeline.yaml's tuning.ranges): train's keywords, their types.
+HYPERPARAMETERS = {"epochs": int, "lr": float, "weight_decay": float}
+
+
+def train(
+    x: np.ndarray,
+    y: np.ndarray,
+    seed: int,
+    *,
+    epochs: int = EPOCHS,
+    lr: float = 0.01,
+    weight_decay: float = 1e-4,
+    on_epoch: Callable[[int, Model], None] | None = None,
+) -> Model:
+    """Full-batch Adam; ``on_epoch(epoch, model)`` after each epoch (the training job's metrics)."""
     torch.set_num_threads(THREADS)
     torch.manual_seed(seed)
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
     model = TabularMLP(x.shape[1], mean.tolist(), std.tolist())
     features = torch.tensor(x, dtype=torch.float32)
     labels = torch.tensor(y, dtype=torch.float32)
-    optimiser = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=1e-4)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     loss_fn = nn.BCEWithLogitsLoss()
     model.train()
-    for _ in range(EPOCHS):  # full batch: a few thousand rows
+    for epoch in range(1, epochs + 1):  # full batch: a few thousand rows
         optimiser.zero_grad()
         loss_fn(model(features), labels).backward()
         optimiser.step()
+        if on_epoch is not None:
+            on_epoch(epoch, model)
     return model.eval()
 
 

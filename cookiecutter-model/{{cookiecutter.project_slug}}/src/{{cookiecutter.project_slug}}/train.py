@@ -50,9 +50,9 @@ from {{ cookiecutter.project_slug }} import charlm as framework
 from {{ cookiecutter.project_slug }}.corpus import SEED, make_corpus
 {%- else %}
 from {{ cookiecutter.project_slug }} import {{ cookiecutter.__model_module }} as framework
+from {{ cookiecutter.project_slug }}.columns import FEATURE_NAMES
 from {{ cookiecutter.project_slug }}.data import SEED, make_dataset
 from {{ cookiecutter.project_slug }}.evaluation import evaluate
-from {{ cookiecutter.project_slug }}.features import FEATURE_NAMES
 {%- endif %}
 from {{ cookiecutter.project_slug }}.package import archive
 {%- if cookiecutter.__rag == 'yes' %}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -13,16 +14,47 @@ ROUNDS = 200
 Model = xgb.Booster
 
 
-def train(x: np.ndarray, y: np.ndarray, seed: int) -> Model:
+# What the training pipeline's tuner may set (pipeline.yaml's tuning.ranges): train's keywords and their
+# types, named as XGBoost names them.
+HYPERPARAMETERS = {
+    "num_round": int,
+    "max_depth": int,
+    "eta": float,
+    "subsample": float,
+    "min_child_weight": float,
+}
+
+
+def train(
+    x: np.ndarray,
+    y: np.ndarray,
+    seed: int,
+    *,
+    num_round: int = ROUNDS,
+    max_depth: int = 3,
+    eta: float = 0.1,
+    subsample: float = 0.9,
+    min_child_weight: float = 1.0,
+) -> Model:
     params = {
         "objective": "binary:logistic",
-        "max_depth": 3,
-        "eta": 0.1,
-        "subsample": 0.9,
+        "max_depth": max_depth,
+        "eta": eta,
+        "subsample": subsample,
+        "min_child_weight": min_child_weight,
         "nthread": 2,
         "seed": seed,
     }
-    return xgb.train(params, xgb.DMatrix(x, label=y), num_boost_round=ROUNDS)
+    return xgb.train(params, xgb.DMatrix(x, label=y), num_boost_round=num_round)
+
+
+def stages(model: Model, x: np.ndarray, every: int = 1) -> Iterator[tuple[int, np.ndarray]]:
+    """(round, the probability of label 1 for each row) after every ``every``-th boosting round and the last
+    (the training job's metrics)."""
+    matrix = xgb.DMatrix(x)
+    last = model.num_boosted_rounds()
+    for rounds in [*range(every, last, every), last]:
+        yield rounds, np.asarray(model.predict(matrix, iteration_range=(0, rounds)), dtype=np.float64)
 
 
 def save(model: Model, directory: Path) -> None:
