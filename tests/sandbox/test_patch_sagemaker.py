@@ -593,3 +593,37 @@ def test_model_package_group_tags_by_arn(sm: Any) -> None:
     ]
     sm.delete_tags(ResourceArn=arn, TagKeys=["team"])
     assert sm.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "stage", "Value": "dev"}]
+
+
+def test_a_notebook_lifecycle_configuration_keeps_and_lists_its_tags(sm: Any) -> None:
+    script = [{"Content": "ZWNobyBoaQ=="}]  # base64 of "echo hi"
+    arn = sm.create_notebook_instance_lifecycle_config(
+        NotebookInstanceLifecycleConfigName="team-setup",
+        OnCreate=script,
+        Tags=[{"Key": "owner", "Value": "team-churn"}],
+    )["NotebookInstanceLifecycleConfigArn"]
+    assert sm.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "owner", "Value": "team-churn"}]
+    sm.add_tags(ResourceArn=arn, Tags=[{"Key": "stage", "Value": "dev"}])
+    assert {t["Key"] for t in sm.list_tags(ResourceArn=arn)["Tags"]} == {"owner", "stage"}
+    sm.delete_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName="team-setup")
+    with pytest.raises(ClientError) as raised:
+        sm.list_tags(ResourceArn=arn)
+    assert client_error(raised)[0] == "ValidationException"
+
+
+def test_a_notebook_instance_returns_its_platform_and_metadata_service_settings(sm: Any) -> None:
+    sm.create_notebook_instance(
+        NotebookInstanceName="team-notebook",
+        InstanceType="ml.t3.medium",
+        RoleArn="arn:aws:iam::123456789012:role/notebook",
+        PlatformIdentifier="notebook-al2-v3",
+        InstanceMetadataServiceConfiguration={"MinimumInstanceMetadataServiceVersion": "2"},
+        DirectInternetAccess="Disabled",
+        RootAccess="Disabled",
+    )
+    described = sm.describe_notebook_instance(NotebookInstanceName="team-notebook")
+    assert described["PlatformIdentifier"] == "notebook-al2-v3"
+    assert described["InstanceMetadataServiceConfiguration"] == {"MinimumInstanceMetadataServiceVersion": "2"}
+    assert (described["DirectInternetAccess"], described["RootAccess"]) == ("Disabled", "Disabled")
+    sm.stop_notebook_instance(NotebookInstanceName="team-notebook")
+    sm.delete_notebook_instance(NotebookInstanceName="team-notebook")

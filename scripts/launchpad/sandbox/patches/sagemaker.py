@@ -33,6 +33,12 @@ AWS (https://docs.aws.amazon.com/sagemaker/latest/APIReference/):
 - ``API_CreateModelPackage`` / ``API_DescribeModelPackage``: a ``ModelCard`` (``ModelCardContent``, JSON
   text of at most 100,000 characters; ``ModelCardStatus`` Draft, PendingReview, Approved or Archived) is kept
   with the version and returned as given; a bad one is refused and nothing is registered.
+- ``API_CreateNotebookInstance`` / ``API_DescribeNotebookInstance``: ``PlatformIdentifier`` and
+  ``InstanceMetadataServiceConfiguration`` round-trip (stock moto drops them: every re-plan replaces the
+  instance). ``UpdateNotebookInstance`` is not modelled (moto has none).
+- ``API_CreateNotebookInstanceLifecycleConfig`` / ``API_AddTags`` / ``API_ListTags``: a lifecycle
+  configuration keeps its ``Tags`` and answers ``ListTags`` by its ARN (stock moto answers 500, and the
+  provider retries it for 15 minutes).
 - ``API_DeleteModelPackage``, ``API_DeleteModelPackageGroup`` (refused with ``ConflictException`` while the
   group holds model packages), ``API_PutModelPackageGroupPolicy``, ``API_GetModelPackageGroupPolicy``,
   ``API_DeleteModelPackageGroupPolicy``; ``API_AddTags`` replaces the value of a key already there.
@@ -58,6 +64,7 @@ from moto.sagemaker.exceptions import ConflictException, ValidationError
 from moto.sagemaker.models import (
     FakeEndpoint,
     FakeEndpointConfig,
+    FakeSagemakerNotebookInstance,
     ModelPackage,
     SageMakerModelBackend,
 )
@@ -585,9 +592,61 @@ def _patch_registry_deletes() -> None:
     SageMakerModelBackend.add_tags = add_tags  # type: ignore[method-assign]
 
 
+_NOTEBOOK_EXTRAS = ("PlatformIdentifier", "InstanceMetadataServiceConfiguration")
+
+
+def _patch_notebook_instances() -> None:
+    original_create = SageMakerResponse.create_notebook_instance
+    original_to_dict = FakeSagemakerNotebookInstance.to_dict
+
+    def create_notebook_instance(self: SageMakerResponse) -> ActionResult:
+        answer = original_create(self)
+        notebook = self.sagemaker_backend.notebook_instances[self._get_param("NotebookInstanceName")]
+        notebook.launchpad_extras = {  # type: ignore[attr-defined]
+            key: self._get_param(key) for key in _NOTEBOOK_EXTRAS if self._get_param(key) is not None
+        }
+        return answer
+
+    def to_dict(self: FakeSagemakerNotebookInstance) -> dict[str, Any]:
+        return {**original_to_dict(self), **getattr(self, "launchpad_extras", {})}
+
+    SageMakerResponse.create_notebook_instance = create_notebook_instance  # type: ignore[method-assign]
+    FakeSagemakerNotebookInstance.to_dict = to_dict  # type: ignore[method-assign]
+
+
+def _patch_notebook_lifecycle_tags() -> None:
+    original_lookup = SageMakerModelBackend._get_resource_from_arn
+    original_create = SageMakerResponse.create_notebook_instance_lifecycle_config
+
+    def _get_resource_from_arn(self: SageMakerModelBackend, arn: str) -> Any:
+        kind, _, name = arn.split(":")[-1].partition("/")
+        if kind != "notebook-instance-lifecycle-config":
+            return original_lookup(self, arn)
+        config = self.notebook_instance_lifecycle_configurations.get(name)
+        if config is None:
+            raise ValidationError(message=f"Could not find {kind} with name {name}")
+        if not hasattr(config, "tags"):
+            config.tags = []  # type: ignore[attr-defined]
+        return config
+
+    def create_notebook_instance_lifecycle_config(self: SageMakerResponse) -> ActionResult:
+        answer = original_create(self)
+        name = self._get_param("NotebookInstanceLifecycleConfigName")
+        config = self.sagemaker_backend.notebook_instance_lifecycle_configurations[name]
+        config.tags = list(self._get_param("Tags") or [])  # type: ignore[attr-defined]
+        return answer
+
+    SageMakerModelBackend._get_resource_from_arn = _get_resource_from_arn  # type: ignore[method-assign]
+    SageMakerResponse.create_notebook_instance_lifecycle_config = (  # type: ignore[method-assign]
+        create_notebook_instance_lifecycle_config
+    )
+
+
 def apply() -> None:
     if getattr(SageMakerResponse, _MARK, False):
         return
+    _patch_notebook_lifecycle_tags()
+    _patch_notebook_instances()
     _patch_models()
     _patch_endpoint_configs()
     _patch_endpoints()
