@@ -165,7 +165,14 @@ def test_steps_reference_each_other_with_get_join_and_json_get(tmp_path: Path) -
     assert container["ModelDataUrl"] == {
         "Std:Join": {
             "On": "",
-            "Values": ["s3://acme-ml-artifacts/churn-model/pipeline/models/", best, "/output/model.tar.gz"],
+            "Values": [
+                "s3://acme-ml-artifacts/churn-model/pipeline/executions/",
+                {"Get": "Execution.PipelineExecutionId"},
+                "/models",
+                "/",
+                best,
+                "/output/model.tar.gz",
+            ],
         }
     }
     evaluation = {"Get": "Steps.CrossValidate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri"}

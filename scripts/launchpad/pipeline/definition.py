@@ -167,9 +167,13 @@ class PipelineSettings:
         return self.training_data or f"{self.base_uri}/training-data/"
 
     @property
-    def models_uri(self) -> str:
-        """The tuning's training jobs' S3OutputPath: ``<it>/<job>/output/model.tar.gz``."""
-        return f"{self.base_uri}/models"
+    def executions_uri(self) -> str:
+        """What each execution writes goes under ``<it><execution id>/`` (the only prefix the jobs write)."""
+        return f"{self.base_uri}/executions/"
+
+    def models_uri(self, *tail: Any) -> dict[str, Any]:
+        """The tuning's training jobs' S3OutputPath (``<it>/<job>/output/model.tar.gz``), then ``tail``."""
+        return join(self.executions_uri, get("Execution.PipelineExecutionId"), "/models", *tail)
 
     @property
     def image(self) -> str:
@@ -559,7 +563,7 @@ def _s3_input(name: str, uri: Any, local: str) -> dict[str, Any]:
 
 
 def _s3_output(settings: PipelineSettings, step: str, name: str, local: str) -> dict[str, Any]:
-    uri = join(f"{settings.base_uri}/executions/", get("Execution.PipelineExecutionId"), f"/{step}/{name}")
+    uri = join(settings.executions_uri, get("Execution.PipelineExecutionId"), f"/{step}/{name}")
     return {"OutputName": name, "S3Output": {"LocalPath": local, "S3UploadMode": "EndOfJob", "S3Uri": uri}}
 
 
@@ -722,7 +726,7 @@ def _tune_step(settings: PipelineSettings) -> dict[str, Any]:
                 },
             }
         ],
-        "OutputDataConfig": {"KmsKeyId": settings.kms_key_arn, "S3OutputPath": settings.models_uri},
+        "OutputDataConfig": {"KmsKeyId": settings.kms_key_arn, "S3OutputPath": settings.models_uri()},
         "ResourceConfig": {
             "InstanceCount": 1,
             "InstanceType": get(f"Parameters.{INSTANCE_TYPE}"),
@@ -772,7 +776,7 @@ def _document(step: str, output: str, name: str) -> dict[str, Any]:
 
 
 def _register_step(settings: PipelineSettings) -> dict[str, Any]:
-    model_data = join(f"{settings.models_uri}/", BEST_JOB, "/output/model.tar.gz")
+    model_data = settings.models_uri("/", BEST_JOB, "/output/model.tar.gz")
     arguments: dict[str, Any] = {
         "CustomerMetadataProperties": {
             "launchpad:best-training-job": BEST_JOB,
