@@ -120,6 +120,27 @@ data "aws_iam_policy_document" "pipeline" {
     }
   }
 
+  # The steps' jobs encrypt their volumes with the artifacts key (VolumeKmsKeyId): creating such a job,
+  # SageMaker makes a grant on the key for it as the caller, here the pipeline's role (the job fails to
+  # start without it).
+  statement {
+    sid       = "GrantVolumeKeyToStepJobs"
+    actions   = ["kms:CreateGrant"]
+    resources = [var.kms.artifacts]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["sagemaker.${local.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
+    }
+  }
+
   # Property files (evaluation.json of the CrossValidate step), read by the Condition step's JsonGet.
   statement {
     sid       = "ReadPropertyFiles"

@@ -27,14 +27,18 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 
-from launchpad import combined
+from launchpad import combined, scaffold
 from launchpad.aws import AwsTarget
+from launchpad.demo import training
+from launchpad.demo.project import DEMO_ORGANISATION
+from launchpad.errors import PipelineFailedError
 from launchpad.inventory import account_inventory
 from launchpad.paths import modules_dir
+from launchpad.pipeline import commands
 from launchpad.sandbox import control, workloads
 from launchpad.sandbox.patches.iam_policy import as_list
 from launchpad.sandbox.patches.sagemaker_processing import prebuilt_image
-from launchpad.testing import Stack, assert_replan_empty, example_stack
+from launchpad.testing import Stack, assert_replan_empty, example_stack, update_stack
 from tests import shared_plan
 
 # -- the plan --------------------------------------------------------------------------------------------
@@ -114,6 +118,7 @@ def test_the_pipeline_role_creates_the_steps_jobs_and_registers_into_the_project
         "TagStepJobs",
         "RegisterModelVersions",
         "PassJobRoleToSageMaker",
+        "GrantVolumeKeyToStepJobs",
         "ReadPropertyFiles",
         "DecryptPropertyFilesThroughS3",
     ]
@@ -225,7 +230,7 @@ def _prefix(kind: str) -> str:
     return {
         "training_data": f"{PROJECT}/training-data/",
         "code": f"{PROJECT}/pipeline/code/",
-        "artifacts": f"{PROJECT}/pipeline/artifacts/",
+        "artifacts": f"{PROJECT}/pipeline/executions/",
         "baselines": f"{PROJECT}/versions/",
     }[kind]
 
@@ -345,7 +350,12 @@ def _processing_request(stack: Stack, name: str) -> dict[str, Any]:
             "ContainerEntrypoint": ["python3", "-c", "import time; time.sleep(30)"],
         },
         "ProcessingResources": {
-            "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 30}
+            "ClusterConfig": {
+                "InstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+                "VolumeSizeInGB": 30,
+                "VolumeKmsKeyId": stack.outputs["data_key_arn"],
+            }
         },
         "StoppingCondition": {"MaxRuntimeInSeconds": 600},
         "Tags": TAGS,
@@ -489,6 +499,7 @@ class PipelineCalls:
             "sagemaker:CreateHyperParameterTuningJob": self.create_tuning,
             "sagemaker:AddTags": self.create_processing,
             "iam:PassRole": self.create_processing,
+            "kms:CreateGrant": self.create_processing,
             "sagemaker:CreateModelPackage": self.register,
             "s3:GetObject": self.read_property_file,
             "kms:Decrypt": self.read_property_file,
@@ -673,6 +684,90 @@ def test_the_job_role_is_proven_both_ways(stack: Stack, platform: Platform) -> N
     key = _prefix("artifacts") + "exec-2/report/report.json"
     assert _code(lambda: jobs.s3.get_object(Bucket=BUCKET, Key=key)) == "AccessDenied"
     assert _code(lambda: jobs.s3.put_object(Bucket=BUCKET, Key=key, Body=b"{}")) == "AccessDenied"
+
+
+# -- a baked project's own pipeline, run ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def project(stack: Stack, platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A baked scikit-learn project named after the example (lp-churn), its data, code and definition
+    ready (demo.training.prepare), and the example updated to that definition (a team's build, Terraform)."""
+    workdir = tmp_path_factory.mktemp("project")
+    answers = {"project_name": "LP Churn", "framework": "sklearn", **DEMO_ORGANISATION}
+    baked = scaffold.bake(workdir, answers, replay_dir=workdir / ".cookiecutter")
+    region, account = stack.target.region, stack.outputs["job_role_arn"].split(":")[4]
+    values = {
+        "region": region,
+        "serving_image": f"{account}.dkr.ecr.{region}.amazonaws.com/{PROJECT}:0.1.0",
+        "artifact_bucket": BUCKET,
+        "artifact_prefix": f"{PROJECT}/pipeline",
+        "kms_key_arn": platform.key,
+        "job_role_arn": stack.outputs["job_role_arn"],
+        "model_package_group": platform.group,
+        "training_data": f"s3://{BUCKET}/{_prefix('training_data')}v2/",
+    }
+    prepared = training.prepare(stack.target, baked, values, workdir)
+    stack.update_vars = {"pipeline_definition": prepared.definition}
+    update_stack(stack, lambda _: None)
+    yield prepared
+
+
+def test_a_baked_projects_pipeline_validates_tunes_cross_validates_and_registers(
+    stack: Stack, project: Any
+) -> None:
+    sagemaker = stack.client("sagemaker")
+    assert json.loads(sagemaker.describe_pipeline(PipelineName=project.pipeline)["PipelineDefinition"]) == (
+        json.loads(project.definition)
+    )
+    execution = commands.start(sagemaker, project.pipeline, {"MaxTrainingJobs": "4"})
+    run = training.follow(stack.target, execution, timeout=600)
+    assert [(s["StepName"], s["StepStatus"]) for s in run.steps] == [
+        ("ValidateData", "Succeeded"),
+        ("Tune", "Succeeded"),
+        ("CrossValidate", "Succeeded"),
+        ("CheckEvaluation", "Succeeded"),
+        ("Register", "Succeeded"),
+    ]
+    assert run.step("CheckEvaluation")["Metadata"]["Condition"]["Outcome"] == "True"
+    # the tuner ran the project's train_job.py four times, two at once, and kept the best by validation:auc
+    counters = run.tuning["TrainingJobStatusCounters"]
+    assert counters["Completed"] + counters["Stopped"] == 4 and counters["NonRetryableError"] == 0, counters
+    best = run.tuning["BestTrainingJob"]
+    assert set(best["TunedHyperParameters"]) == {"learning_rate", "max_depth", "n_estimators"}
+    assert run.evaluation["best_training_job"] == best["TrainingJobName"]
+    assert (
+        run.evaluation["metrics"]["auc"]["mean"] >= 0.8
+        and len(run.evaluation["metrics"]["auc"]["folds"]) == 5
+    )
+    package = run.package
+    assert package["ModelApprovalStatus"] == "PendingManualApproval"
+    container = package["InferenceSpecification"]["Containers"][0]
+    assert container["ModelDataUrl"].endswith(f"/models/{best['TrainingJobName']}/output/model.tar.gz")
+    bucket, _, key = container["ModelDataUrl"].removeprefix("s3://").partition("/")
+    assert stack.client("s3").head_object(Bucket=bucket, Key=key)["ServerSideEncryption"] == "aws:kms"
+    assert package["ModelCard"]["ModelCardStatus"] == "Draft"
+    assert "DriftCheckBaselines" in package and "Bias" in package["ModelMetrics"]
+
+
+def test_bad_training_data_fails_validate_data_naming_the_column_and_nothing_trains(
+    stack: Stack, project: Any
+) -> None:
+    broken = f"{_prefix('training_data')}broken/"
+    body = b"tenure_years,segment,churned\n1.0,a,1\n2.0,b,0\n"
+    stack.client("s3").put_object(
+        Bucket=BUCKET,
+        Key=f"{broken}train.csv",
+        Body=body,
+        ServerSideEncryption="aws:kms",
+        SSEKMSKeyId=stack.outputs["data_key_arn"],
+    )
+    sagemaker = stack.client("sagemaker")
+    execution = commands.start(sagemaker, project.pipeline, {"TrainingData": f"s3://{BUCKET}/{broken}"})
+    with pytest.raises(PipelineFailedError) as failed:
+        training.follow(stack.target, execution, timeout=300)
+    message = str(failed.value)
+    assert "ValidateData" in message and "monthly_charges" in message, message
+    listed = commands.steps(sagemaker, execution)
+    assert [(s["StepName"], s["StepStatus"]) for s in listed] == [("ValidateData", "Failed")]
 
 
 def test_replan_is_empty(stack: Stack) -> None:

@@ -51,9 +51,9 @@ module "training" {
 
   project = var.name
 
-  # `launchpad pipeline definition <project>` writes the real one; a single Fail step keeps the example
-  # small and valid.
-  pipeline_definition = jsonencode({
+  # `launchpad pipeline definition` writes a project's (var.pipeline_definition); without one, a single Fail
+  # step keeps the example small and valid.
+  pipeline_definition = var.pipeline_definition != null ? var.pipeline_definition : jsonencode({
     Version  = "2020-12-01"
     Metadata = {}
     Parameters = [
@@ -71,7 +71,7 @@ module "training" {
   s3 = {
     training_data = "s3://${var.bucket}/${var.name}/training-data/"
     code          = "s3://${var.bucket}/${var.name}/pipeline/code/"
-    artifacts     = "s3://${var.bucket}/${var.name}/pipeline/artifacts/"
+    artifacts     = "s3://${var.bucket}/${var.name}/pipeline/executions/"
     baselines     = "s3://${var.bucket}/${var.name}/versions/"
   }
   kms = {

@@ -30,3 +30,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "pipeline_definition" {
+  description = "A project's pipeline definition (`launchpad pipeline definition`), or null: a one-step Fail pipeline."
+  type        = string
+  default     = null
+}
