@@ -133,7 +133,7 @@ destroy: ## Destroy terraform/platform in ENV
 demo: ## The platform on the sandbox: apply it, ship a baked model project (canary rolls back, drift starts retraining), tear down
 	$(BIN)/launchpad demo
 
-bench: ## Time examples, stacks, alarms, Lambda, pipelines, the demo, policy; profile the suite (ONLY=suite/profile); bench-results/
+bench: ## Time examples, stacks, alarms, Lambda, pipelines, the demo, policy, a baked project's training pipeline, the tuner vs a grid; profile the suite (ONLY=suite/profile); bench-results/
 	$(BIN)/launchpad bench --output-dir bench-results $(if $(ONLY),--only $(ONLY))
 
 # evidently only for `make bench`'s monitor/drift comparison (~1 GB, 79 packages): never a dependency.

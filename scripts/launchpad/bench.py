@@ -27,7 +27,11 @@ the drift job on 1,000,000 captured records of a 20-feature project against just
 and its statistics' error against exact scipy (launchpad.monitor.bench_drift). ``assistant/api-load`` is the
 assistant's API on loopback: a fixed rate for 60 s, then rising rates until the usage plan throttles; the
 API path's p50/p95/p99 against a direct InvokeEndpoint in the same run, the error rate, the 429s and the
-answers without their query log item (launchpad.assistant.bench_api).
+answers without their query log item (launchpad.assistant.bench_api). ``pipeline/tuner-vs-grid`` is the
+trials Bayesian (and Random) search needs to reach a grid search's best score over the demo project's ranges,
+per seed, and the ratio to the grid's trials; ``pipeline/baked-project`` runs the demo's scikit-learn
+project's training pipeline on a fresh sandbox account: seconds per step and in all, its training jobs, best
+objective and cross-validated AUC (launchpad.pipeline.bench; not ``demo-...``: ``--only demo`` is the demo).
 """
 
 from __future__ import annotations
@@ -55,6 +59,12 @@ from launchpad.deploy import seed
 from launchpad.environments import Environment
 from launchpad.errors import LaunchpadError
 from launchpad.paths import modules_dir, repo_root
+from launchpad.pipeline.bench import (
+    BAKED_PROJECT,
+    TUNER_VS_GRID,
+    measure_baked_project,
+    measure_tuner_vs_grid,
+)
 from launchpad.sandbox import control, workloads
 from launchpad.sandbox.bench_alarms import measure_alarm_delay
 from launchpad.sandbox.bench_lambda import measure_lambda
@@ -353,6 +363,8 @@ def run(
         PIPELINE: measure_pipeline,
         DEMO: lambda _url: measure_demo(),
         ASSISTANT_LOAD: measure_api_load,
+        TUNER_VS_GRID: lambda _url: measure_tuner_vs_grid(),
+        BAKED_PROJECT: measure_baked_project,
     }
     every = subjects()
     selected = [s for s in every if wanted(s.name)]
@@ -411,10 +423,11 @@ UNITLESS = frozenset(
         "wasserstein_max_rel_error",
     }
 )
-COUNTS = frozenset({"mutating_calls", "calls", "tests", "records", "ok_answers", "lost"})
+COUNTS = frozenset({"mutating_calls", "calls", "tests", "records", "ok_answers", "lost", "seeds"})
 # assistant/api-load: counts per step, rates, ratios of the API path to the direct one
-COUNT_SUFFIXES = ("_runs", "_sent", "_throttled", "_errors", "_requests")
-UNITLESS_SUFFIXES = ("_rps", "_error_rate")
+COUNT_SUFFIXES = ("_runs", "_sent", "_throttled", "_errors", "_requests", "_trials", "_jobs")
+# pipeline/*: mean trial counts, ratios, objectives and AUCs
+UNITLESS_SUFFIXES = ("_rps", "_error_rate", "_mean_trials", "_ratio", "_objective", "_auc", "_auc_std")
 UNITLESS_PREFIXES = ("api_to_direct_",)
 
 

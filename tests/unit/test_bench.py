@@ -13,6 +13,7 @@ import pytest
 
 from launchpad import bench
 from launchpad.errors import LaunchpadError
+from launchpad.pipeline import bench as pipeline_bench
 
 
 def test_every_module_example_is_named_module_slash_example() -> None:
@@ -216,3 +217,80 @@ def test_the_drift_bench_reports_memory_ratios_and_errors_readably() -> None:
     assert bench.format_value("job_to_parse", 1.234) == "job_to_parse  1.23"
     assert bench.format_value("ks_max_abs_error", 0.00031) == "ks_max_abs_error 3.10e-04"
     assert bench.format_value("records", 1e6) == "records 1000000"
+
+
+# -- pipeline/tuner-vs-grid ----------------------------------------------------------------------------------
+def test_the_tuner_is_compared_with_the_grid_alone_when_asked_for() -> None:
+    """Over the demo project's ranges: the grid's 100 trials, Bayesian's and Random's trials to its best per
+    seed and summed up; Bayesian reaches it in fewer trials than the grid (issue 21); no time measured."""
+    results = dict(bench.run("http://127.0.0.1:9", ("pipeline/tuner-vs-grid",)))
+    assert list(results) == ["pipeline/tuner-vs-grid"], (
+        "the tuner needs no sandbox, example or provider floor"
+    )
+    measured = results["pipeline/tuner-vs-grid"]
+    assert measured["grid_trials"] == 100 and 1 <= measured["grid_to_best_trials"] <= 100
+    assert measured["seeds"] == 5
+    for column in ("bayesian", "random"):
+        per_seed = [measured[f"{column}_seed{seed}_trials"] for seed in range(5)]
+        assert measured[f"{column}_mean_trials"] == pytest.approx(sum(per_seed) / 5, abs=0.01)
+        assert measured[f"{column}_max_trials"] == max(per_seed)
+        assert measured[f"{column}_ratio"] == pytest.approx(measured[f"{column}_mean_trials"] / 100, abs=1e-4)
+    assert measured["ratio"] == measured["bayesian_ratio"] < 1 and measured["bayesian_missed_runs"] == 0
+    assert not [k for k in measured if k.endswith("_s")], "trial counts, not seconds"
+    assert bench.format_value("bayesian_mean_trials", 8.4) == "bayesian_mean_trials  8.40"
+    assert bench.format_value("grid_trials", 100.0) == "grid_trials  100"
+    assert bench.format_value("bayesian_to_grid_best_ratio", 0.127) == "bayesian_to_grid_best_ratio  0.13"
+
+
+def test_a_seed_that_never_reaches_the_grids_best_counts_as_missed() -> None:
+    """A flat objective but for one grid point no search is likely to draw: missing it is the grid's size
+    + 1 trials, counted in ``*_missed_runs``."""
+    ranges = {"IntegerParameterRanges": [{"Name": "x", "MinValue": "0", "MaxValue": "1000"}]}
+    grid_best = "1000"  # the grid's last point (5 points: 0, 250, 500, 750, 1000)
+    measured = pipeline_bench.measure_tuner_vs_grid(
+        seeds=(0,), objective=lambda values: float(values["x"] == grid_best), ranges=ranges
+    )
+    assert measured["grid_trials"] == 5 and measured["grid_to_best_trials"] == 5
+    assert measured["random_seed0_trials"] == 6 and measured["random_missed_runs"] == 1
+
+
+def test_a_tuner_comparison_without_seeds_is_an_error() -> None:
+    with pytest.raises(LaunchpadError, match="no seeds"):
+        pipeline_bench.measure_tuner_vs_grid(seeds=())
+
+
+# -- pipeline/baked-project: only what needs no sandbox (the run itself takes minutes: `make bench`) ---------
+@pytest.mark.parametrize("value", [0, -3, 2.5, "12", True])
+def test_a_bad_max_training_jobs_is_refused_before_anything_starts(value: Any) -> None:
+    with pytest.raises(LaunchpadError, match="MaxTrainingJobs"):
+        pipeline_bench.measure_baked_project("http://127.0.0.1:9", max_training_jobs=value)
+
+
+def test_a_followed_execution_is_reported_by_its_steps_seconds_jobs_and_scores() -> None:
+    at = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)
+
+    def step(name: str, start: float, end: float | None) -> dict[str, Any]:
+        times = {"StartTime": at + timedelta(seconds=start)}
+        return {"StepName": name, **times, **({"EndTime": at + timedelta(seconds=end)} if end else {})}
+
+    run = SimpleNamespace(
+        steps=[step("ValidateData", 0, 1.5), step("Tune", 1.5, 33), step("Register", 33, None)],
+        description={"CreationTime": at, "LastModifiedTime": at + timedelta(seconds=38.4)},
+        tuning={
+            "TrainingJobStatusCounters": {"Completed": 10, "Stopped": 2, "NonRetryableError": 0},
+            "BestTrainingJob": {"FinalHyperParameterTuningJobObjectiveMetric": {"Value": 0.85312}},
+        },
+        evaluation={"metrics": {"auc": {"mean": 0.85571, "std": 0.01266}}},
+    )
+    assert pipeline_bench.execution_results(run, 38.83) == {
+        "ValidateData_s": 1.5,
+        "Tune_s": 31.5,
+        "total_s": 38.4,
+        "execution_real_s": 38.8,
+        "training_jobs": 12.0,
+        "best_objective": 0.8531,
+        "cv_auc": 0.8557,
+        "cv_auc_std": 0.0127,
+    }
+    assert bench.format_value("training_jobs", 12.0) == "training_jobs   12"
+    assert bench.format_value("cv_auc", 0.8557) == "cv_auc  0.86"
