@@ -130,7 +130,7 @@ apply: ## Plan, confirm and apply terraform/platform to ENV (sandbox: no account
 destroy: ## Destroy terraform/platform in ENV
 	$(BIN)/launchpad destroy --env $(ENV)
 
-demo: ## The platform on the sandbox: apply it, ship a baked model project (canary rolls back, drift starts retraining), tear down
+demo: ## The platform on the sandbox: apply it, ship a baked model project (canary rolls back), drift retrains it and the new version canaries into production, tear down
 	$(BIN)/launchpad demo
 
 bench: ## Time examples, stacks, alarms, Lambda, pipelines, the demo, policy, a baked project's training pipeline, the tuner vs a grid; profile the suite (ONLY=suite/profile); bench-results/

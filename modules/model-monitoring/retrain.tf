@@ -1,13 +1,14 @@
 # The retrain trigger: EventBridge sends this module's drift and KPI alarms' changes to ALARM to the function
-# <name>-retrain (scripts/launchpad/monitor/retrain.py), which starts the project's pipeline when the cooldown
-# has passed and enough new labels arrived, and logs its decision. One invocation at a time (reserved
+# <name>-retrain (scripts/launchpad/monitor/retrain.py), which starts the project's SageMaker training pipeline
+# when the cooldown has passed and enough new labels arrived, and logs its decision. One invocation at a time (reserved
 # concurrency 1); an invocation that fails twice more lands in the dead-letter queue, which alarms.
 
 locals {
   function_name = "${var.name}-retrain"
   function_arn  = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.function_name}"
-  pipeline_arn  = "arn:${local.partition}:codepipeline:${local.region}:${local.account_id}:${var.retrain.pipeline_name}"
-  retrain_zip   = coalesce(var.retrain_lambda_zip, "${path.module}/lambda/retrain.zip")
+  # SageMaker writes pipeline names in ARNs in lower case.
+  pipeline_arn = "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:pipeline/${lower(var.retrain.pipeline_name)}"
+  retrain_zip  = coalesce(var.retrain_lambda_zip, "${path.module}/lambda/retrain.zip")
   # Built from the names, so the plan shows the whole policy.
   retrain_log_group_arn = "${local.logs_arn}:log-group:${aws_cloudwatch_log_group.retrain.name}"
   retrain_dlq_arn       = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${aws_sqs_queue.retrain_dlq.name}"
@@ -78,7 +79,7 @@ data "aws_iam_policy_document" "retrain_trust" {
 data "aws_iam_policy_document" "retrain" {
   statement {
     sid       = "ReadAndStartPipeline"
-    actions   = ["codepipeline:ListPipelineExecutions", "codepipeline:StartPipelineExecution"]
+    actions   = ["sagemaker:ListPipelineExecutions", "sagemaker:StartPipelineExecution"]
     resources = [local.pipeline_arn]
   }
 
@@ -222,7 +223,6 @@ resource "aws_lambda_function" "retrain" {
       FEEDBACK_BUCKET   = local.s3.feedback.bucket
       FEEDBACK_PREFIX   = local.s3.feedback.prefix
       MAX_LOOKBACK_DAYS = tostring(var.retrain.max_lookback_days)
-      ROLE_NAME         = aws_iam_role.retrain.name
     }
   }
 

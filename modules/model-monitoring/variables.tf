@@ -180,7 +180,7 @@ variable "image_uri" {
 }
 
 variable "network" {
-  description = "The platform's private subnets and the security groups of the job's and the retrain function's network interfaces (HTTPS to the VPC endpoints and S3; CodePipeline needs a codepipeline interface endpoint)."
+  description = "The platform's private subnets and the security groups of the job's and the retrain function's network interfaces (HTTPS to the VPC endpoints and S3; the retrain function needs the sagemaker.api interface endpoint)."
   type = object({
     subnet_ids         = list(string)
     security_group_ids = list(string)
@@ -343,8 +343,8 @@ variable "create_dashboard" {
 variable "retrain" {
   description = <<-EOT
     The retrain trigger: the drift and KPI alarms going to ALARM invoke the function <name>-retrain, which starts
-    CodePipeline `pipeline_name` (the project's delivery pipeline; later its training pipeline) when the pipeline's
-    last execution started at least `cooldown_hours` ago AND at least `min_new_labels` labelled feedback records
+    the SageMaker pipeline `pipeline_name` (the project's training pipeline, <project>-training: modules/training-pipeline)
+    with its default parameters when the pipeline's newest execution started at least `cooldown_hours` ago AND at least `min_new_labels` labelled feedback records
     (records with a label, as launchpad.monitor.feedback writes them) arrived under `feedback_s3_uri`, the writer's
     s3://<bucket>/feedback/stage=<stage>/endpoint=<endpoint>/ (partitions year=/month=/day=/hour=), since then
     (within `max_lookback_days` when it never ran). Each decision is logged as one JSON line. The monitoring job
@@ -360,8 +360,8 @@ variable "retrain" {
   nullable = false
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9.@_-]{1,100}$", var.retrain.pipeline_name))
-    error_message = "retrain.pipeline_name must be a CodePipeline pipeline name: 1-100 letters, digits and . @ _ -."
+    condition     = can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$", var.retrain.pipeline_name))
+    error_message = "retrain.pipeline_name must be a SageMaker pipeline name: 1-256 letters, digits and hyphens, starting and ending with a letter or digit."
   }
 
   validation {

@@ -78,10 +78,10 @@ module "network" {
   # metrics (monitoring) and endpoint autoscaling (application-autoscaling); and, when a project's deploy
   # applies its own Terraform in the VPC, what its refresh reads (ec2: the security group, the S3 prefix
   # list) and a DynamoDB lock table of its state.
-  # With model monitoring, its retrain function starts pipelines from the private subnets (codepipeline).
+  # With model monitoring, its retrain function starts the projects' SageMaker training pipelines from the
+  # private subnets, through sagemaker.api.
   interface_endpoints = concat(
     ["sagemaker.api", "sagemaker.runtime", "sts", "logs", "ecr.api", "ecr.dkr", "monitoring", "application-autoscaling"],
-    var.model_monitoring != null ? ["codepipeline"] : [],
     local.terraform_in_vpc ? ["ec2"] : [],
     local.terraform_in_vpc && try(var.terraform_state.lock_table_arn != null, false) ? ["dynamodb"] : [],
   )
@@ -306,10 +306,20 @@ module "pipeline" {
 
 # -- per model project: monitoring of the production endpoint (docs/monitoring.md) ----------------------------
 # The Processing jobs' log group, once per account and region; the job roles may write to it, not create it.
+# The drift job writes there, and so do the projects' training pipelines (docs/training-pipeline.md).
 resource "aws_cloudwatch_log_group" "processing_jobs" {
-  count = var.model_monitoring != null ? 1 : 0
+  count = var.model_monitoring != null || length(var.model_projects) > 0 ? 1 : 0
 
   name              = "/aws/sagemaker/ProcessingJobs"
+  kms_key_id        = module.keys["logs"].key_arn
+  retention_in_days = var.log_retention_in_days
+}
+
+# The training jobs' (the projects' training pipelines tune with them), likewise.
+resource "aws_cloudwatch_log_group" "training_jobs" {
+  count = length(var.model_projects) > 0 ? 1 : 0
+
+  name              = "/aws/sagemaker/TrainingJobs"
   kms_key_id        = module.keys["logs"].key_arn
   retention_in_days = var.log_retention_in_days
 }
@@ -349,7 +359,7 @@ module "model_monitoring" {
   business_kpis       = var.model_monitoring.helpful_rate_minimum == null ? {} : { HelpfulRate = { minimum = var.model_monitoring.helpful_rate_minimum } }
   sns_topic_arn       = module.monitoring_topic.arn
   retrain = {
-    pipeline_name   = module.pipeline[each.key].pipeline_name
+    pipeline_name   = "${each.key}-training" # the project's SageMaker pipeline (modules/training-pipeline)
     feedback_s3_uri = "s3://${module.buckets["feedback"].bucket_id}/feedback/stage=prod/endpoint=${each.key}-production/"
     cooldown_hours  = var.model_monitoring.cooldown_hours
     min_new_labels  = var.model_monitoring.min_new_labels

@@ -314,13 +314,12 @@ def test_the_retrain_function_runs_alone_in_the_vpc_with_its_own_narrow_role(
     [vpc] = function["vpc_config"]
     assert sorted(vpc["subnet_ids"]) == sorted(BASE["network"]["subnet_ids"])
     assert function["environment"][0]["variables"] == {
-        "PIPELINE_NAME": "lp-platform-lp-churn",
+        "PIPELINE_NAME": "lp-churn-training",
         "COOLDOWN_SECONDS": "86400",
         "MIN_NEW_LABELS": "500",
         "FEEDBACK_BUCKET": "lp-platform-111122223333-feedback",
         "FEEDBACK_PREFIX": "feedback/stage=prod/endpoint=lp-churn-production/",
         "MAX_LOOKBACK_DAYS": "30",
-        "ROLE_NAME": "lp-churn-retrain",
     }
     shipped = modules_dir() / "model-monitoring" / "lambda" / "retrain.zip"
     assert function["source_code_hash"] == retrain.base64_sha256(shipped.read_bytes())
@@ -342,7 +341,7 @@ def test_the_retrain_function_runs_alone_in_the_vpc_with_its_own_narrow_role(
         "ManageFunctionNetworkInterfaces",
     ]
     assert statements["ReadAndStartPipeline"]["Resource"] == [
-        f"arn:aws:codepipeline:eu-west-1:{account}:lp-platform-lp-churn"
+        f"arn:aws:sagemaker:eu-west-1:{account}:pipeline/lp-churn-training"
     ]
     assert statements["ReadFeedbackObjects"]["Resource"] == [
         "arn:aws:s3:::lp-platform-111122223333-feedback/feedback/stage=prod/endpoint=lp-churn-production/*"

@@ -1,10 +1,11 @@
-"""The retrain trigger's decision (launchpad.monitor.retrain), against stubbed CodePipeline and S3 clients
+"""The retrain trigger's decision (launchpad.monitor.retrain), against stubbed SageMaker and S3 clients
 (botocore's Stubber: every call it makes is one the test expects, with those parameters), and its zip."""
 
 from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import io
 import json
 import logging
@@ -21,7 +22,8 @@ from launchpad.monitor import retrain
 from launchpad.paths import modules_dir
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
-PIPELINE = "lp-churn"
+PIPELINE = "lp-churn-training"
+EXECUTION = f"arn:aws:sagemaker:eu-west-1:123456789012:pipeline/{PIPELINE}/execution/abc123def456"
 BUCKET = "lp-123456789012-feedback"
 PREFIX = "feedback/stage=prod/endpoint=churn-prod/"
 SETTINGS = retrain.Settings(
@@ -31,9 +33,7 @@ SETTINGS = retrain.Settings(
     feedback_bucket=BUCKET,
     feedback_prefix=PREFIX,
     max_lookback=timedelta(days=30),
-    role_name="lp-churn-retrain",
 )
-ROLE_SESSION = "arn:aws:sts::123456789012:assumed-role/lp-churn-retrain/lp-churn-retrain"
 ALARM = {
     "version": "0",
     "id": "5f1e8a3c-7f6e-4d0a-9b1e-0c7d2a9e4b11",
@@ -50,34 +50,45 @@ ALARM = {
 
 @functools.cache
 def _clients() -> tuple[Any, Any]:
-    """One CodePipeline and one S3 client for every test (making them is most of a test's cost); each test
+    """One SageMaker and one S3 client for every test (making them is most of a test's cost); each test
     stubs them anew."""
     session = boto3.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="eu-west-1")
-    return session.client("codepipeline"), session.client("s3")
+    return session.client("sagemaker"), session.client("s3")
 
 
 class Clients:
     def __init__(self) -> None:
-        self.codepipeline, self.s3 = _clients()
-        self.pipeline = Stubber(self.codepipeline)
+        self.sagemaker, self.s3 = _clients()
+        self.pipeline = Stubber(self.sagemaker)
         self.storage = Stubber(self.s3)
 
-    def executions(self, *starts: datetime, by: str = ROLE_SESSION) -> None:
-        """The pipeline's executions, started at ``starts`` by StartPipelineExecution as ``by``, and one a
-        person's release started (its S3 source's event) just now, which the cooldown ignores."""
-        trigger = {"triggerType": "StartPipelineExecution", "triggerDetail": by}
-        released = {"triggerType": "CloudWatchEvent", "triggerDetail": "arn:aws:events:eu-west-1:1:rule/x"}
+    def executions(self, *starts: datetime) -> None:
+        """The pipeline's executions started at ``starts``: the function asks for the newest only."""
         summaries = [
-            {"pipelineExecutionId": f"e-{i}", "status": "Succeeded", "startTime": start, "trigger": trigger}
-            for i, start in enumerate(starts)
+            {
+                "PipelineExecutionArn": f"{EXECUTION}{i}",
+                "PipelineExecutionStatus": "Succeeded",
+                "StartTime": start,
+            }
+            for i, start in enumerate(sorted(starts, reverse=True)[:1])
         ]
-        summaries.append(
-            {"pipelineExecutionId": "r", "status": "Succeeded", "startTime": NOW, "trigger": released}
-        )
         self.pipeline.add_response(
             "list_pipeline_executions",
-            {"pipelineExecutionSummaries": summaries},
-            {"pipelineName": PIPELINE, "maxResults": 100},
+            {"PipelineExecutionSummaries": summaries},
+            {"PipelineName": PIPELINE, "SortBy": "CreationTime", "SortOrder": "Descending", "MaxResults": 1},
+        )
+
+    def started(self, labels: int) -> None:
+        self.pipeline.add_response(
+            "start_pipeline_execution",
+            {"PipelineExecutionArn": EXECUTION},
+            {
+                "PipelineName": PIPELINE,
+                "ClientRequestToken": ALARM["id"],
+                "PipelineExecutionDescription": (
+                    f"retraining: alarm churn-prod-drift went to ALARM, {labels} new labels"
+                ),
+            },
         )
 
     def listing(self, start_after: str, objects: dict[str, datetime]) -> None:
@@ -99,7 +110,7 @@ class Clients:
 
     def decide(self, event: dict[str, Any]) -> dict[str, Any]:
         with self.pipeline, self.storage:
-            decision = retrain.decide(event, SETTINGS, self.codepipeline, self.s3, NOW).as_dict()
+            decision = retrain.decide(event, SETTINGS, self.sagemaker, self.s3, NOW).as_dict()
             self.pipeline.assert_no_pending_responses()
             self.storage.assert_no_pending_responses()
         return decision
@@ -140,11 +151,7 @@ def test_an_alarm_past_the_cooldown_with_enough_new_labels_starts_the_pipeline(c
         f"{PREFIX}year=2026/month=12/day=06/hour=10/a.jsonl", _labelled(2, unlabelled=3) + b"\nnot json\n"
     )
     clients.read(f"{PREFIX}year=2026/month=12/day=07/hour=10/b.jsonl.gz", gzip.compress(b'{"label": 1}'))
-    clients.pipeline.add_response(
-        "start_pipeline_execution",
-        {"pipelineExecutionId": "exec-42"},
-        {"name": PIPELINE, "clientRequestToken": ALARM["id"]},
-    )
+    clients.started(3)
     assert clients.decide(ALARM) == {
         "decision": "started",
         "reason": None,
@@ -153,7 +160,7 @@ def test_an_alarm_past_the_cooldown_with_enough_new_labels_starts_the_pipeline(c
         "last_execution_start": "2026-12-05T12:00:00Z",
         "labels_counted": 3,
         "labels_needed": 3,
-        "execution_id": "exec-42",
+        "execution_id": EXECUTION,
     }
 
 
@@ -189,11 +196,7 @@ def test_a_pipeline_that_never_ran_counts_labels_within_the_lookback(clients: Cl
         {f"{PREFIX}year=2026/month=11/day=20/hour=10/a.jsonl": NOW - timedelta(days=17)},
     )
     clients.read(f"{PREFIX}year=2026/month=11/day=20/hour=10/a.jsonl", _labelled(4))
-    clients.pipeline.add_response(
-        "start_pipeline_execution",
-        {"pipelineExecutionId": "exec-1"},
-        {"name": PIPELINE, "clientRequestToken": ALARM["id"]},
-    )
+    clients.started(4)
     decision = clients.decide(ALARM)
     assert decision["decision"] == "started" and "last_execution_start" not in decision
     assert decision["labels_counted"] == 4
@@ -227,7 +230,6 @@ def test_the_handler_logs_one_json_decision_without_record_content(
         "FEEDBACK_BUCKET": BUCKET,
         "FEEDBACK_PREFIX": PREFIX,
         "MAX_LOOKBACK_DAYS": "30",
-        "ROLE_NAME": "lp-churn-retrain",
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -239,7 +241,7 @@ def test_the_handler_logs_one_json_decision_without_record_content(
         {f"{PREFIX}year=2026/month=12/day=05/hour=10/a.jsonl": NOW - timedelta(days=1)},
     )
     clients.read(f"{PREFIX}year=2026/month=12/day=05/hour=10/a.jsonl", _lines(secret))
-    made = {"codepipeline": clients.codepipeline, "s3": clients.s3}
+    made = {"sagemaker": clients.sagemaker, "s3": clients.s3}
     monkeypatch.setattr(retrain.boto3, "client", lambda service: made[service])
     with caplog.at_level(logging.INFO, logger="launchpad.retrain"), clients.pipeline, clients.storage:
         returned = retrain.handler(ALARM, None)
@@ -264,3 +266,9 @@ def test_the_zip_is_deterministic_and_the_module_ships_the_current_one() -> None
         f"{shipped} is stale: python -m launchpad.monitor.retrain --zip {shipped}"
     )
     assert retrain.main(["--zip", str(shipped), "--check"]) == 0
+
+
+def test_the_request_token_is_the_event_id_when_it_fits_else_its_digest() -> None:
+    assert retrain.request_token(ALARM["id"]) == ALARM["id"]  # EventBridge's ids: 36 characters
+    for short_or_long in ("e-1", "x" * 129):
+        assert retrain.request_token(short_or_long) == hashlib.sha256(short_or_long.encode()).hexdigest()

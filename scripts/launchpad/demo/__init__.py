@@ -84,6 +84,7 @@ class Demo:
                 if failed and not self.project.removed:
                     self.project.teardown()
                 self.project.close()
+                self.project.cleanup()
         finally:
             self.platform.close()
 

@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 import urllib.request
+import uuid
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -43,14 +44,16 @@ from botocore.exceptions import ClientError
 
 from launchpad import scaffold
 from launchpad.aws import AwsTarget
+from launchpad.demo import training as training_loop
 from launchpad.deploy import status as deploy_status
 from launchpad.deploy.resources import alarm_names
 from launchpad.deploy.seed import TIME_SCALE_TAG
 from launchpad.deploy.teardown import remove_endpoint
 from launchpad.errors import LaunchpadError
-from launchpad.paths import repo_root
+from launchpad.paths import modules_dir, repo_root
 from launchpad.policy.checkov import find_checkov
 from launchpad.sandbox import build_images, images, serving_images, workloads
+from launchpad.workspace import Workspace
 
 # The package; as "demo-model" it names the model project envs/sandbox.tfvars declares.
 SLUG = "demo_model"
@@ -175,6 +178,11 @@ class ProjectDemo:
     drift_result: dict[str, Any] | None = None
     quality_result: dict[str, Any] | None = None
     retraining: str | None = None
+    # make demo follows the retraining to its canary in production; the suite stops it once started
+    retrain_fully: bool = True
+    training: Workspace | None = None
+    retrained: training_loop.Retraining | None = None
+    shipped_retrained: Any = None
 
     @property
     def name(self) -> str:
@@ -205,6 +213,10 @@ class ProjectDemo:
         yield "invoke again: v1 answers", self.invoke_after_rollback
         if self._platform.get("monitoring"):
             yield (
+                "publish the training pipeline (data, code, definition); apply modules/training-pipeline",
+                self.publish_training,
+            )
+            yield (
                 "production's traffic drifts from v1's shipped baseline and clients give feedback",
                 self.drift,
             )
@@ -212,6 +224,15 @@ class ProjectDemo:
                 "the scheduled job finds the drift and scores the labels; the drift alarm starts retraining",
                 self.retrain,
             )
+            if self.retrain_fully:
+                yield (
+                    "the retraining runs: validate the data, tune, cross-validate, check, register a version",
+                    self.follow_retraining,
+                )
+                yield (
+                    "approve the retrained version; Deploy-production rolls it out with its canary",
+                    self.deploy_retrained,
+                )
         yield "show the staging endpoint's status", self.status
         yield "tear down the model's endpoints and registered versions", self.teardown
 
@@ -510,7 +531,7 @@ class ProjectDemo:
     def retrain(self) -> str:
         """Fire the platform's monitoring schedule (the sandbox runs it now rather than at the hour): the
         drift job runs as a Processing job under its role, publishes drifted_features, the drift alarm
-        goes to ALARM on the sandbox's clock, and the retrain function starts the delivery pipeline."""
+        goes to ALARM on the sandbox's clock, and the retrain function starts the training pipeline."""
         from launchpad.monitor import commands as monitor_commands  # as in drift
 
         monitoring = self._platform["monitoring"]
@@ -550,26 +571,20 @@ class ProjectDemo:
             return alarm["StateValue"] == "ALARM"
 
         workloads.poll(alarmed, timeout=self.timeout, interval=0.2, what=f"alarm {drift_alarm}")
-        pipeline = self._platform["pipeline_name"]
-        codepipeline = self.target.client("codepipeline")
+        pipeline = self.training_pipeline
 
         def retraining() -> str | None:
-            summaries = codepipeline.list_pipeline_executions(pipelineName=pipeline)[
-                "pipelineExecutionSummaries"
+            summaries = sagemaker.list_pipeline_executions(PipelineName=pipeline)[
+                "PipelineExecutionSummaries"
             ]
-            for summary in summaries:
-                trigger = summary.get("trigger") or {}
-                if trigger.get("triggerType") == "StartPipelineExecution" and "-retrain/" in trigger.get(
-                    "triggerDetail", ""
-                ):
-                    return str(summary["pipelineExecutionId"])
-            return None
+            return str(summaries[0]["PipelineExecutionArn"]) if summaries else None
 
         execution = workloads.poll(retraining, timeout=self.timeout, interval=0.2, what="the retraining")
         self.retraining = execution
-        codepipeline.stop_pipeline_execution(
-            pipelineName=pipeline, pipelineExecutionId=execution, abandon=True, reason="the demo ends here"
-        )
+        if not self.retrain_fully:
+            sagemaker.stop_pipeline_execution(
+                PipelineExecutionArn=execution, ClientRequestToken=uuid.uuid4().hex
+            )
         drifted = [f["name"] for f in self.drift_result["features"] if (f["decision"] or {}).get("drifted")]
         quality = self.drift_result["model_quality"]
         auc = self.quality_result["binary_classification_metrics"]["auc"]["value"]
@@ -577,7 +592,101 @@ class ProjectDemo:
             f"{job['ProcessingJobName']}: {len(drifted)} features drifted ({', '.join(drifted)}); "
             f"{quality['join']['matched']} labelled predictions scored (AUC {auc:.2f}, "
             f"{quality['violations']} of the model card's thresholds broken); "
-            f"{drift_alarm} in ALARM; the retrain function started {pipeline} ({execution}, stopped here)"
+            f"{drift_alarm} in ALARM; the retrain function started {pipeline} "
+            f"({execution.rsplit('/', 1)[-1]}{'' if self.retrain_fully else ', stopped here'})"
+        )
+
+    # -- the retraining loop (docs/training-pipeline.md) ---------------------------------------------
+    @property
+    def training_pipeline(self) -> str:
+        return f"{self.name}-training"
+
+    def _training_settings(self) -> dict[str, Any]:
+        """The project's pipeline settings filled with the platform's values (deploy/config/training.yaml)."""
+        buckets, keys = self.outputs["bucket_names"], self.outputs["kms_key_arns"]
+        account = self._platform["sagemaker_role_arn"].split(":")[4]
+        return {
+            "region": self.target.region,
+            "serving_image": self._image("v1"),
+            "artifact_bucket": buckets["model-artifacts"],
+            "kms_key_arn": keys["models"],
+            "job_role_arn": f"arn:aws:iam::{account}:role/{self.training_pipeline}-job",
+            "subnets": list(self.outputs["private_subnet_ids"]),
+            "security_groups": [self.outputs["model_security_group_id"]],
+            "model_package_group": self._platform["model_package_group_name"],
+            "training_data": f"s3://{buckets['data']}/{self.name}/training-data/",
+            "training_data_kms_key_arn": keys["data"],
+        }
+
+    def publish_training(self) -> str:
+        """What the project's build and its dev Terraform do for its training pipeline: the training data,
+        the code and the definition (launchpad pipeline publish and definition), then modules/training-
+        pipeline applied with the platform's buckets, keys and network."""
+        values = self._training_settings()
+        prepared = training_loop.prepare(self.target, self._project, values, self.workdir / "training")
+        buckets, keys = self.outputs["bucket_names"], self.outputs["kms_key_arns"]
+        models = f"s3://{buckets['model-artifacts']}/{self.name}"
+        variables = {
+            "project": self.name,
+            "pipeline_definition": prepared.definition,
+            "model_package_group_name": self._platform["model_package_group_name"],
+            "s3": {
+                "training_data": values["training_data"],
+                "code": f"{models}/pipeline/code/",
+                "artifacts": f"{models}/pipeline/executions/",
+                "baselines": f"{models}/",
+            },
+            "kms": {"data": [keys["data"], keys["models"]], "artifacts": keys["models"]},
+            "network": {
+                "subnet_ids": values["subnets"],
+                "security_group_ids": values["security_groups"],
+            },
+        }
+        source = modules_dir() / "training-pipeline"
+        self.training = Workspace(source, self.target, variables, parent=self.workdir)
+        self.training.init()
+        outputs = self.training.apply()
+        return (
+            f"{outputs['pipeline_name']}: {len(prepared.uploaded)} objects uploaded (the training data, "
+            f"sourcedir.tar.gz, launchpad's job bundle); roles {outputs['pipeline_role_name']}, "
+            f"{outputs['job_role_name']}"
+        )
+
+    def follow_retraining(self) -> str:
+        """The execution the retrain function started, followed to its end: the steps' jobs run in the
+        private subnets as the job role, the registered version waits for its approval."""
+        if self.retraining is None:
+            raise LaunchpadError("no retraining was started")
+        self.retrained = training_loop.follow(self.target, self.retraining, timeout=self.timeout)
+        return self.retrained.summary()
+
+    def deploy_retrained(self) -> str:
+        """An approver approves the retrained version (prod deploys the latest Approved version only), and
+        Deploy-production's build (its role) rolls it out with the stage's canary, watched by its alarms."""
+        from launchpad.deploy.engine import deploy  # the deploy engine, as the Deploy-production step runs it
+
+        if self.retrained is None or not self.retrained.package:
+            raise LaunchpadError("the retraining registered no version")
+        package = self.retrained.package
+        self.target.client("sagemaker").update_model_package(
+            ModelPackageArn=package["ModelPackageArn"],
+            ModelApprovalStatus="Approved",
+            ApprovalDescription="retrained on the drifted data; cross-validation and bias reviewed",
+        )
+        build = workloads.start_build(
+            self.target, self._platform["codebuild_project_names"]["deploy-production"]
+        )
+        try:
+            result = deploy(self.stage_config("prod", "v1"), build.target, timeout=self.timeout)
+        finally:
+            workloads.complete_build(self.target, build)
+        self.shipped_retrained = result
+        if not result.rollout.succeeded:
+            raise LaunchpadError(f"the retrained version did not reach production: {result.rollout}")
+        served = self.target.client("sagemaker").describe_endpoint(EndpointName=self.production_endpoint)
+        return (
+            f"version {package.get('ModelPackageVersion')} Approved; {self.production_endpoint} "
+            f"{served['EndpointStatus']} on {served['EndpointConfigName']} after its canary"
         )
 
     def status(self) -> str:
@@ -602,6 +711,9 @@ class ProjectDemo:
         group = self._platform["model_package_group_name"]
         self.removed = remove_endpoint(self.target, self.production_endpoint)
         self.removed += remove_endpoint(self.target, self.endpoint, package_group=group)
+        if self.training is not None:
+            self.training.destroy()
+            self.removed.append(f"pipeline {self.training_pipeline} and its roles")
         return f"removed {len(self.removed)}: " + ", ".join(self.removed) + f"; {len(self.captured)} captured"
 
     def close(self) -> None:
@@ -609,6 +721,11 @@ class ProjectDemo:
         endpoints."""
         if self.traffic is not None:
             self.traffic.stop()
+
+    def cleanup(self) -> None:
+        """Whatever of the training stack is still applied, then its copy (after a failure too)."""
+        if self.training is not None:
+            self.training.cleanup()
 
     # -- helpers ---------------------------------------------------------------------------------------
     @property

@@ -56,7 +56,7 @@ def prepare(target: AwsTarget, project: Path, values: Mapping[str, Any], workdir
     """Training data, code and definition of ``project``'s pipeline on ``target``; ``values`` are the pipeline
     settings (``launchpad pipeline definition --settings``), whose ``training_data`` prefix receives the CSV
     encrypted with ``training_data_kms_key_arn`` (else ``kms_key_arn``)."""
-    settings = definition.load_settings(project, values)
+    settings = definition.load_settings(project, _settings_only(values))
     csv = workdir / "training-data" / "train.csv"
     write_training_data(project, csv)
     s3 = target.client("s3")
@@ -146,10 +146,12 @@ def follow(
     tuning = (metadata.get(definition.TUNE) or {}).get("TuningJob", {}).get("Arn")
     if tuning:
         name = tuning.rsplit("/", 1)[-1]
-        retraining.tuning = sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+        retraining.tuning = dict(
+            sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+        )
     registered = (metadata.get("Register") or {}).get("RegisterModel", {}).get("Arn")
     if registered:
-        retraining.package = sagemaker.describe_model_package(ModelPackageName=registered)
+        retraining.package = dict(sagemaker.describe_model_package(ModelPackageName=registered))
         quality = (retraining.package.get("ModelMetrics") or {}).get("ModelQuality", {}).get("Statistics", {})
         if quality.get("S3Uri"):
             bucket, _, key = str(quality["S3Uri"]).removeprefix("s3://").partition("/")

@@ -1,5 +1,6 @@
 """The retrain trigger: when a drift or business-KPI alarm of ``modules/model-monitoring`` goes to ALARM,
-start the model project's pipeline, if it is time to and there is something new to learn from.
+start the model project's SageMaker training pipeline (``<project>-training``, launchpad.pipeline), if it is
+time to and there is something new to learn from.
 
 This file is the whole of an AWS Lambda function (``retrain.handler``, Python 3.12 runtime, the standard
 library and boto3 only): ``modules/model-monitoring`` ships it as ``lambda/retrain.zip``, which
@@ -9,12 +10,13 @@ The decision, for an EventBridge ``CloudWatch Alarm State Change`` event:
 
 - **ignored**: the event is not a change to ALARM (OK and INSUFFICIENT_DATA changes reach the function
   only if the rule is widened; they start nothing).
-- **skipped: cooldown**: the pipeline's most recent execution (``ListPipelineExecutions``, whatever started
-  it) started less than ``COOLDOWN_SECONDS`` ago.
+- **skipped: cooldown**: the pipeline's most recent execution (``sagemaker:ListPipelineExecutions``, newest
+  first, whatever started it) started less than ``COOLDOWN_SECONDS`` ago.
 - **skipped: not enough labels**: fewer than ``MIN_NEW_LABELS`` labelled feedback records arrived since that
   execution started (or, for a pipeline that never ran, within ``MAX_LOOKBACK_DAYS``).
-- **started**: ``StartPipelineExecution``, with the event's id as the client request token, so a retried
-  delivery of the same event starts one execution.
+- **started**: ``sagemaker:StartPipelineExecution`` with the pipeline's default parameters (the training
+  data prefix, the released code), the event's id as the client request token (so a retried delivery of the
+  same event starts one execution) and the alarm in the execution's description.
 
 Counting labels cheaply: launchpad.monitor.feedback writes JSON Lines objects, one feedback record a line,
 under ``s3://FEEDBACK_BUCKET/FEEDBACK_PREFIX`` (``feedback/stage=<stage>/endpoint=<endpoint>/``) in Hive
@@ -49,8 +51,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 if TYPE_CHECKING:  # the stubs are a development dependency; the Lambda runtime has boto3 alone
-    from mypy_boto3_codepipeline import CodePipelineClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sagemaker import SageMakerClient
 
 LOG = logging.getLogger("launchpad.retrain")
 LOG.setLevel(logging.INFO)
@@ -74,7 +76,6 @@ class Settings:
     feedback_bucket: str
     feedback_prefix: str
     max_lookback: timedelta
-    role_name: str
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:
@@ -85,7 +86,6 @@ class Settings:
             feedback_bucket=environ["FEEDBACK_BUCKET"],
             feedback_prefix=environ.get("FEEDBACK_PREFIX", ""),
             max_lookback=timedelta(days=int(environ["MAX_LOOKBACK_DAYS"])),
-            role_name=environ["ROLE_NAME"],
         )
 
 
@@ -110,23 +110,19 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def last_execution_start(codepipeline: CodePipelineClient, pipeline: str, role_name: str) -> datetime | None:
-    """When this function last started a retraining: the newest of the pipeline's last 100 executions that
-    ``StartPipelineExecution`` started as the function's role (``triggerDetail`` is the caller's
-    ``assumed-role/<role>/<session>``); None if it never did. A release a person started does not count: the
-    cooldown spaces automatic retrainings, and new labels are counted since the last of them."""
-    summaries = codepipeline.list_pipeline_executions(pipelineName=pipeline, maxResults=100)[
-        "pipelineExecutionSummaries"
-    ]
-    mine = f":assumed-role/{role_name}/"
-    starts = [
-        s["startTime"]
-        for s in summaries
-        if "startTime" in s
-        and (s.get("trigger") or {}).get("triggerType") == "StartPipelineExecution"
-        and mine in (s.get("trigger") or {}).get("triggerDetail", "")
-    ]
-    return max(starts) if starts else None
+def last_execution_start(sagemaker: SageMakerClient, pipeline: str) -> datetime | None:
+    """When the pipeline's newest execution started (a retraining this function or a person started: either
+    way the model was just retrained, and new labels count from then); None if it never ran."""
+    summaries = sagemaker.list_pipeline_executions(
+        PipelineName=pipeline, SortBy="CreationTime", SortOrder="Descending", MaxResults=1
+    )["PipelineExecutionSummaries"]
+    return summaries[0]["StartTime"] if summaries and "StartTime" in summaries[0] else None
+
+
+def request_token(event_id: str) -> str:
+    """StartPipelineExecution's ClientRequestToken (32-128 characters) for an event id: the id itself when it
+    fits (EventBridge's are UUIDs), else its SHA-256."""
+    return event_id if 32 <= len(event_id) <= 128 else hashlib.sha256(event_id.encode()).hexdigest()
 
 
 def count_labelled(read: Callable[[int], bytes]) -> int:
@@ -183,7 +179,7 @@ def count_new_labels(s3: S3Client, settings: Settings, since: datetime, enough: 
 def decide(
     event: Mapping[str, Any],
     settings: Settings,
-    codepipeline: CodePipelineClient,
+    sagemaker: SageMakerClient,
     s3: S3Client,
     now: datetime,
 ) -> Decision:
@@ -194,7 +190,7 @@ def decide(
     if event.get("detail-type") != ALARM_STATE_CHANGE or state != "ALARM":
         return Decision(IGNORED, f"not a change to ALARM (state {state})", alarm, pipeline)
 
-    last = last_execution_start(codepipeline, pipeline, settings.role_name)
+    last = last_execution_start(sagemaker, pipeline)
     if last is not None and now - last < settings.cooldown:
         return Decision(SKIPPED, COOLDOWN, alarm, pipeline, last_execution_start=_iso(last))
 
@@ -213,18 +209,23 @@ def decide(
     if labels < settings.min_new_labels:
         return seen
 
-    request: dict[str, Any] = {"name": pipeline}
+    request: dict[str, Any] = {
+        "PipelineName": pipeline,
+        "PipelineExecutionDescription": f"retraining: alarm {alarm} went to ALARM, {labels} new labels"[
+            :3072
+        ],
+    }
     if event.get("id"):
-        request["clientRequestToken"] = str(event["id"])[:128]
-    started = codepipeline.start_pipeline_execution(**request)
-    return replace(seen, decision=STARTED, reason=None, execution_id=started["pipelineExecutionId"])
+        request["ClientRequestToken"] = request_token(str(event["id"]))
+    started = sagemaker.start_pipeline_execution(**request)
+    return replace(seen, decision=STARTED, reason=None, execution_id=started["PipelineExecutionArn"])
 
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     """The Lambda entry point: decide, log the decision as one JSON line, return it."""
     settings = Settings.from_environment(os.environ)
     decision = decide(
-        event, settings, boto3.client("codepipeline"), boto3.client("s3"), datetime.now(UTC)
+        event, settings, boto3.client("sagemaker"), boto3.client("s3"), datetime.now(UTC)
     ).as_dict()
     LOG.info(json.dumps(decision, sort_keys=True))
     return decision

@@ -74,7 +74,7 @@ module "monitoring" {
   business_kpis        = { HelpfulRate = { minimum = 0.6 } }
 
   retrain = {
-    pipeline_name   = "${var.name}-pipeline"
+    pipeline_name   = "${var.name}-training"
     feedback_s3_uri = "s3://${var.bucket_prefix}-feedback/feedback/stage=prod/endpoint=${var.name}-production/"
     cooldown_hours  = 24
     min_new_labels  = 500
