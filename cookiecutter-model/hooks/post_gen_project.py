@@ -39,6 +39,8 @@ PRUNE: tuple[tuple[bool, tuple[str, ...]], ...] = (
             f"{PACKAGE}/columns.py",
             f"{PACKAGE}/train_job.py",  # the training pipeline's script: tabular projects only
             "pipeline.yaml",
+            "deploy/config/training.yaml",  # the pipeline's settings, and the stack's pipeline
+            "terraform/training.tf",
             "tests/test_tabular.py",
             "tests/test_pipeline.py",
         ),

@@ -90,6 +90,8 @@ TABULAR = (
     "{package}/features.py",
     "{package}/train_job.py",  # the training pipeline's script (SageMaker script mode)
     "pipeline.yaml",  # the training pipeline's declaration (launchpad pipeline)
+    "deploy/config/training.yaml",  # its settings: the platform's values (make pipeline-definition)
+    "terraform/training.tf",  # the pipeline in the dev stack (training_pipeline of envs/dev.tfvars)
     "tests/test_pipeline.py",
     "tests/test_tabular.py",
 )

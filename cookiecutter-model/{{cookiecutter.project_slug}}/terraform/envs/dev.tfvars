@@ -43,3 +43,27 @@ termination_wait_in_seconds          = 0
 maximum_execution_timeout_in_seconds = 1800
 
 autoscaling = { enabled = false }
+{%- if cookiecutter.__llm != 'yes' %}
+
+# The training pipeline {{ project }}-training (training.tf): dev is the stage that trains. Run make pipeline-definition
+# first; the buckets, keys and network are deploy/config/training.yaml's (README.md, "The training pipeline").
+training_pipeline = {
+  s3 = {
+    training_data = "s3://{{ platform }}-{{ account }}-data/{{ project }}/training-data/"
+    code          = "s3://{{ platform }}-{{ account }}-model-artifacts/{{ project }}/pipeline/code/"
+    artifacts     = "s3://{{ platform }}-{{ account }}-model-artifacts/{{ project }}/pipeline/executions/"
+    baselines     = "s3://{{ platform }}-{{ account }}-model-artifacts/{{ project }}/"
+  }
+  kms = {
+    data = [
+      "arn:{{ cookiecutter.__partition }}:kms:{{ region }}:{{ account }}:key/00000000-0000-0000-0000-000000000002", # data: the training data
+      "arn:{{ cookiecutter.__partition }}:kms:{{ region }}:{{ account }}:key/00000000-0000-0000-0000-000000000000", # models: code and baselines
+    ]
+    artifacts = "arn:{{ cookiecutter.__partition }}:kms:{{ region }}:{{ account }}:key/00000000-0000-0000-0000-000000000000"
+  }
+  network = {
+    subnet_ids         = ["subnet-00000000000000001", "subnet-00000000000000002"]
+    security_group_ids = ["sg-00000000000000002"] # the platform's model_security_group_id
+  }
+}
+{%- endif %}
