@@ -71,6 +71,9 @@ class FakeProject:
     def close(self) -> None:
         self.log.append("project closed")
 
+    def cleanup(self) -> None:
+        self.log.append("project cleaned up")
+
 
 def _demo(log: list[str], fail: bool = False) -> Demo:
     return Demo(
@@ -87,7 +90,7 @@ def test_the_steps_run_in_order_and_the_summary_times_each_one() -> None:
     assert titles == ["1 apply", "2 hand the platform's outputs to the model project", "3 ship", "4 destroy"]
     assert log[:2] == ["apply", "ship with ['vpc_id'] in " + log[1].rsplit(" ", 1)[1]]
     assert log[1].rsplit(" ", 1)[1].startswith("launchpad-demo-")  # a temporary folder of its own
-    assert log[2:] == ["destroy", "project closed", "platform closed"]
+    assert log[2:] == ["destroy", "project closed", "project cleaned up", "platform closed"]
     assert summary[0].startswith("demo finished in ")
     assert "    0.25  alarm fired" in summary and "  v1 via endpoint: 0.5" in summary
     assert "  v2: Failed: Source Succeeded 1 s -> Deploy-staging Failed 9 s" in summary
@@ -101,4 +104,4 @@ def test_a_failed_step_still_cleans_up_and_skips_the_rest() -> None:
     with pytest.raises(LaunchpadError, match="deploy refused"):
         _demo(log, fail=True).run(lambda n, title: None, lambda result, s: None)
     assert "destroy" not in log  # the platform's close() destroys what is left instead
-    assert log[-2:] == ["project closed", "platform closed"]
+    assert log[-3:] == ["project closed", "project cleaned up", "platform closed"]

@@ -37,14 +37,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from botocore.exceptions import ClientError
 
 from launchpad import scaffold
 from launchpad.aws import AwsTarget
-from launchpad.demo import training as training_loop
 from launchpad.deploy import status as deploy_status
 from launchpad.deploy.resources import alarm_names
 from launchpad.deploy.seed import TIME_SCALE_TAG
@@ -54,6 +53,9 @@ from launchpad.paths import modules_dir, repo_root
 from launchpad.policy.checkov import find_checkov
 from launchpad.sandbox import build_images, images, serving_images, workloads
 from launchpad.workspace import Workspace
+
+if TYPE_CHECKING:  # numpy and scipy come with it: imported when the demo gets to the retraining
+    from launchpad.demo import training as training_loop
 
 # The package; as "demo-model" it names the model project envs/sandbox.tfvars declares.
 SLUG = "demo_model"
@@ -622,6 +624,8 @@ class ProjectDemo:
         """What the project's build and its dev Terraform do for its training pipeline: the training data,
         the code and the definition (launchpad pipeline publish and definition), then modules/training-
         pipeline applied with the platform's buckets, keys and network."""
+        from launchpad.demo import training as training_loop
+
         values = self._training_settings()
         prepared = training_loop.prepare(self.target, self._project, values, self.workdir / "training")
         buckets, keys = self.outputs["bucket_names"], self.outputs["kms_key_arns"]
@@ -655,6 +659,8 @@ class ProjectDemo:
     def follow_retraining(self) -> str:
         """The execution the retrain function started, followed to its end: the steps' jobs run in the
         private subnets as the job role, the registered version waits for its approval."""
+        from launchpad.demo import training as training_loop
+
         if self.retraining is None:
             raise LaunchpadError("no retraining was started")
         self.retrained = training_loop.follow(self.target, self.retraining, timeout=self.timeout)

@@ -55,8 +55,8 @@ STEP_TYPES = (
 )
 PARAMETER_TYPES = ("String", "Integer", "Float", "Boolean")
 _STEP_REF = re.compile(r"Steps\.([A-Za-z0-9_-]{1,64})(?=[.\[]|$)")
-_PARAMETER_REF = re.compile(r"Parameters\.([A-Za-z0-9_-]{1,64})$")
-_PROPERTY_FILE_REF = re.compile(r"Steps\.([A-Za-z0-9_-]{1,64})\.PropertyFiles\.([A-Za-z0-9_-]{1,128})$")
+_PARAMETER_REF = re.compile(r"Parameters\.([A-Za-z0-9_-]{1,64})\Z")
+_PROPERTY_FILE_REF = re.compile(r"Steps\.([A-Za-z0-9_-]{1,64})\.PropertyFiles\.([A-Za-z0-9_-]{1,128})\Z")
 _INTEGER = re.compile(r"[+-]?\d+")
 _FLOAT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
