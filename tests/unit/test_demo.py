@@ -58,6 +58,7 @@ class FakeProject:
     timeline: list[tuple[float, str]] = field(default_factory=lambda: [(0.25, "alarm fired")])
     removed: list[str] = field(default_factory=lambda: ["demo-model-staging"])
     releases: dict[str, Any] = field(default_factory=lambda: {"v2": FakeRelease()})
+    retrained: Any = None
 
     def steps(self) -> Iterator[Step]:
         def ship() -> str:

@@ -101,6 +101,9 @@ class Demo:
             lines += [f"  {name}: {value}" for name, value in self.project.answers.items()]
             lines.append("rollback timeline (seconds from the v2 source upload):")
             lines += [f"  {at:6.2f}  {what}" for at, what in self.project.timeline]
+            retrained = self.project.retrained
+            if retrained is not None:
+                lines.append(f"retraining ({retrained.execution.rsplit('/', 1)[-1]}): {retrained.summary()}")
         if self.assistant is not None and self.assistant.answer:
             lines.append(f"  assistant: {self.assistant.created}")
             lines.append(f"assistant's answer: {self.assistant.answer['answer']}")
