@@ -15,7 +15,6 @@ from botocore.exceptions import ClientError
 
 from launchpad.aws import AwsTarget
 from launchpad.sandbox import workloads
-from launchpad.sandbox.authz import requests as authz_requests
 from launchpad.sandbox.patches.sagemaker_processing import prebuilt_image
 from tests.sandbox.support import client_error, service_role, unchecked_client
 
@@ -418,10 +417,6 @@ def test_a_bad_request_is_refused_and_nothing_is_stored_a_good_one_is(sandbox_ta
     assert described["FailureReason"].startswith("No training job succeeded after 2 attempts.")
 
 
-@pytest.mark.skipif(
-    ("sagemaker", "CreateHyperParameterTuningJob") not in authz_requests.PASSED_ROLES,
-    reason="the gate's iam:PassRole entry for CreateHyperParameterTuningJob is not there yet",
-)
 def test_the_caller_passes_the_definitions_role(sandbox_target: AwsTarget) -> None:
     """The caller passes the role its training jobs run as: no policy lets it pass another account's."""
     assert sandbox_target.endpoint_url is not None

@@ -360,7 +360,10 @@ PASSED_ROLES: dict[tuple[str, str], tuple[Callable[[Mapping[str, Any]], list[str
     ("sagemaker", "CreateModel"): (lambda p: [p.get("ExecutionRoleArn")], "sagemaker.amazonaws.com"),
     ("sagemaker", "CreateTrainingJob"): (lambda p: [p.get("RoleArn")], "sagemaker.amazonaws.com"),
     ("sagemaker", "CreateHyperParameterTuningJob"): (
-        lambda p: [(p.get("TrainingJobDefinition") or {}).get("RoleArn")],
+        lambda p: [
+            (d or {}).get("RoleArn")
+            for d in [p.get("TrainingJobDefinition"), *(p.get("TrainingJobDefinitions") or [])]
+        ],
         "sagemaker.amazonaws.com",
     ),
     ("sagemaker", "CreateProcessingJob"): (lambda p: [p.get("RoleArn")], "sagemaker.amazonaws.com"),

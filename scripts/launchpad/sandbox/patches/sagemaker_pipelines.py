@@ -105,7 +105,7 @@ from launchpad.pipeline.check import (
     steps_with_places,
 )
 from launchpad.sandbox import authz, lifecycle
-from launchpad.sandbox.authz import acting, principals, requests
+from launchpad.sandbox.authz import acting, principals
 from launchpad.sandbox.authz.principals import Principal
 from launchpad.sandbox.patches import codebuild_builds as builds
 from launchpad.sandbox.patches import sagemaker
@@ -765,29 +765,13 @@ def _job_name(execution: Execution, step: str, limit: int = 63) -> str:
     return f"pipelines-{execution.id}-{step[:room]}-{suffix}"
 
 
-def _as_role(
-    execution: Execution, operation: str, params: Mapping[str, Any], passed: tuple[str, ...] = ()
-) -> None:
-    """Authorize the request as the pipeline's role; ``passed``: roles it hands to SageMaker beyond those the
-    gate's request plan knows of (a tuning job's training definitions)."""
+def _as_role(execution: Execution, operation: str, params: Mapping[str, Any]) -> None:
+    """Authorize the request as the pipeline's role (the gate's request plan: the action, the roles it
+    passes, the keys it grants)."""
     if not authz.enabled() or execution.principal is None:
         return
-    from launchpad.sandbox.authz.gate import decide
-
     made = acting.call("sagemaker", operation, params, execution.region)
     denied = acting.check(execution.principal, made)
-    if denied is None and passed:
-        context = requests.plan(made, execution.principal).checks[0].context
-        for role in passed:
-            needed = requests.Check(
-                "iam:PassRole", role, {**context, "iam:passedtoservice": (SERVICE,)}, dependent_of=made.name
-            )
-            decision = decide(execution.principal, needed)
-            if not decision.allowed:
-                denied = acting.Denied(
-                    needed, decision, acting.message(execution.principal, needed, decision)
-                )
-                break
     if denied is not None:
         raise StepFailed(
             f"ClientError: An error occurred (AccessDeniedException) when calling the {operation} operation: "
@@ -896,9 +880,7 @@ def _tuning(execution: Execution, run: StepRun) -> None:
     tuning = _patch_module("sagemaker_tuning")
     params = resolve(execution, run.step["Arguments"])
     params["HyperParameterTuningJobName"] = _job_name(execution, run.name, 32)
-    definitions = [params.get("TrainingJobDefinition"), *(params.get("TrainingJobDefinitions") or [])]
-    roles = tuple(str(d["RoleArn"]) for d in definitions if isinstance(d, dict) and d.get("RoleArn"))
-    _as_role(execution, "CreateHyperParameterTuningJob", params, passed=roles)
+    _as_role(execution, "CreateHyperParameterTuningJob", params)
     params_tags = _with_scale(execution, params.get("Tags"))
     if params_tags:
         params["Tags"] = params_tags
