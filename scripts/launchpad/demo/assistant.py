@@ -21,6 +21,7 @@ from typing import Any
 from launchpad.assistant import commands, standin
 from launchpad.assistant.client import Assistant, stage_url
 from launchpad.aws import AwsTarget
+from launchpad.deploy.artifacts import split_s3_uri
 from launchpad.errors import LaunchpadError
 from launchpad.paths import modules_dir
 from launchpad.workspace import Workspace
@@ -108,7 +109,7 @@ class AssistantDemo:
         if not reply.ok:
             raise LaunchpadError(f"the feedback was answered {reply.status}: {reply.message}")
         uri = _environment(self.target, self.outputs["function_name"])["FEEDBACK_URI"]
-        bucket = uri.removeprefix("s3://").split("/", 1)[0]
+        bucket, _ = split_s3_uri(uri)
         listed = (
             self.target.client("s3").list_objects_v2(Bucket=bucket, Prefix="feedback/").get("Contents", [])
         )

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from launchpad.aws import AwsTarget
+from launchpad.deploy.artifacts import split_s3_uri
 from launchpad.errors import LaunchpadError
 from launchpad.pipeline import commands, definition
 
@@ -60,7 +61,7 @@ def prepare(target: AwsTarget, project: Path, values: Mapping[str, Any], workdir
     csv = workdir / "training-data" / "train.csv"
     write_training_data(project, csv)
     s3 = target.client("s3")
-    bucket, _, prefix = settings.training_data_uri.removeprefix("s3://").partition("/")
+    bucket, prefix = split_s3_uri(settings.training_data_uri)
     key = f"{prefix}train.csv"
     s3.put_object(
         Bucket=bucket,
@@ -154,7 +155,7 @@ def follow(
         retraining.package = dict(sagemaker.describe_model_package(ModelPackageName=registered))
         quality = (retraining.package.get("ModelMetrics") or {}).get("ModelQuality", {}).get("Statistics", {})
         if quality.get("S3Uri"):
-            bucket, _, key = str(quality["S3Uri"]).removeprefix("s3://").partition("/")
+            bucket, key = split_s3_uri(str(quality["S3Uri"]))
             body = target.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
             retraining.evaluation = json.loads(body)
     return retraining

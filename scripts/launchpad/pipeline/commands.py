@@ -34,6 +34,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from launchpad.aws import AwsTarget
 from launchpad.deploy import cli_support
+from launchpad.deploy.artifacts import split_s3_uri
 from launchpad.deploy.schema_errors import read_yaml
 from launchpad.errors import ConfigError, PipelineError, PipelineFailedError
 from launchpad.pipeline import check as checks
@@ -95,11 +96,6 @@ def check_file(path: Path) -> list[str]:
 
 
 # -- publish -------------------------------------------------------------------------------------------------
-def _split(uri: str) -> tuple[str, str]:
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    return bucket, key
-
-
 def publish(s3: Any, project_dir: Path, values: Mapping[str, Any]) -> list[str]:
     """Upload the project's sourcedir.tar.gz and launchpad's job bundle (SSE-KMS); the URIs written."""
     from launchpad.pipeline import definition, jobs, source
@@ -110,7 +106,7 @@ def publish(s3: Any, project_dir: Path, values: Mapping[str, Any]) -> list[str]:
     uploads += [(settings.bundle_uri + name, body) for name, body in sorted(bundle.items())]
     written = []
     for uri, body in uploads:
-        bucket, key = _split(uri)
+        bucket, key = split_s3_uri(uri)
         try:
             s3.put_object(
                 Bucket=bucket,

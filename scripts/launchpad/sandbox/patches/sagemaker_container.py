@@ -65,6 +65,7 @@ from moto.s3.models import s3_backends
 from moto.sagemaker.exceptions import ValidationError
 
 from launchpad.deploy import timescale
+from launchpad.deploy.artifacts import split_s3_uri
 from launchpad.sandbox import authz
 from launchpad.sandbox.authz.principals import KEYS, Principal
 from launchpad.sandbox.patches import codebuild_builds as builds
@@ -483,14 +484,9 @@ class JobLog:
 
 
 # -- S3, as the role ----------------------------------------------------------------------------------------
-def s3_location(uri: str) -> tuple[str, str]:
-    bucket, _, key = str(uri).removeprefix("s3://").partition("/")
-    return bucket, key
-
-
 def list_keys(job: ContainerJob, principal: Principal, what: str, uri: str) -> list[str]:
     """The objects under an input's S3 URI, listed as the role (``what``: "input data", "channel train")."""
-    bucket, prefix = s3_location(uri)
+    bucket, prefix = split_s3_uri(uri)
     try:
         builds.as_role(principal, "s3", "ListObjectsV2", {"Bucket": bucket, "Prefix": prefix}, job.region)
     except builds.Refused as denied:
@@ -542,7 +538,7 @@ def download(
 ) -> None:
     """The share of instance ``index`` of the objects under ``uri`` into ``target``, as the role; an
     object's local path is its key relative to the prefix (a URI naming one object: its file name)."""
-    bucket, prefix = s3_location(uri)
+    bucket, prefix = split_s3_uri(uri)
     target.mkdir(parents=True, exist_ok=True)
     keys = list_keys(job, principal, what, uri)
     for key in share(keys, distribution, index, len(job.hosts)):
@@ -559,7 +555,7 @@ def put_object(
     job: ContainerJob, principal: Principal, what: str, uri: str, data: bytes, kms_key: str | None
 ) -> None:
     """Store ``data`` at ``uri`` as the role (SSE-KMS with ``kms_key`` when given)."""
-    bucket, key = s3_location(uri)
+    bucket, key = split_s3_uri(uri)
     headers = (
         {"x_amz_server_side_encryption": "aws:kms", "x_amz_server_side_encryption_aws_kms_key_id": kms_key}
         if kms_key

@@ -96,6 +96,7 @@ from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
 from launchpad.deploy import timescale
+from launchpad.deploy.artifacts import split_s3_uri
 from launchpad.pipeline.check import (
     check_definition,
     check_parameters,
@@ -730,7 +731,7 @@ def _json_get(execution: Execution, spec: Mapping[str, Any]) -> Any:
         uri = f"{str(output['S3Output']['S3Uri']).rstrip('/')}/{declared['FilePath']}"
     else:
         uri = str(resolve(execution, spec["S3Uri"]))
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    bucket, key = split_s3_uri(uri)
     principal = execution.principal
     if authz.enabled() and principal is not None:
         denied = acting.check(

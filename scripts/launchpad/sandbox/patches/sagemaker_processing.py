@@ -105,6 +105,7 @@ from moto.sagemaker.models import FakeProcessingJob, SageMakerModelBackend, sage
 from moto.sagemaker.responses import SageMakerResponse
 
 from launchpad import prebuilt_images
+from launchpad.deploy.artifacts import split_s3_uri
 from launchpad.sandbox import lifecycle
 from launchpad.sandbox.authz.principals import Principal
 from launchpad.sandbox.patches import sagemaker_container as container
@@ -381,7 +382,7 @@ def _upload(job: Job, principal: Principal, instance: Instance) -> None:
         if item.get("AppManaged") or not target:
             continue
         name, uri = item["OutputName"], str(target["S3Uri"])
-        bucket, prefix = container.s3_location(uri)
+        bucket, prefix = split_s3_uri(uri)
         folder = container.local(instance, str(target["LocalPath"]))
         files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
         for path in files:

@@ -93,6 +93,7 @@ from moto.sagemaker.models import FakeTrainingJob, SageMakerModelBackend, sagema
 from moto.sagemaker.responses import SageMakerResponse
 
 from launchpad import prebuilt_images
+from launchpad.deploy.artifacts import split_s3_uri
 from launchpad.sandbox import lifecycle
 from launchpad.sandbox.authz.principals import Principal
 from launchpad.sandbox.patches import codebuild_builds as builds
@@ -457,7 +458,7 @@ class TrainingJob(container.ContainerJob):
             )
         if not source.startswith("s3://"):
             raise JobFailed(f"AlgorithmError: {SUBMIT_DIRECTORY} {source} is not an s3:// URI")
-        bucket, key = container.s3_location(source)
+        bucket, key = split_s3_uri(str(source))
         data = container.get_object(self, principal, f"{SUBMIT_DIRECTORY}", bucket, key)
         code = container.local(instance, "/opt/ml/code")
         try:
