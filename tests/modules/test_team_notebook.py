@@ -29,7 +29,6 @@ from typing import Any, ClassVar
 
 import pytest
 import yaml
-from botocore.exceptions import ClientError
 
 from launchpad import combined
 from launchpad.inventory import account_inventory
@@ -38,6 +37,7 @@ from launchpad.sandbox import control, workloads
 from launchpad.sandbox.patches.iam_policy import as_list
 from launchpad.testing import Stack, assert_replan_empty, example_stack
 from tests import shared_plan
+from tests.sandbox.support import outcome, refusal
 
 MODULE = modules_dir() / "team-notebook"
 BASE = yaml.safe_load((Path(__file__).parent / "team-notebook" / "validation_cases.yaml").read_text())[
@@ -336,23 +336,6 @@ def test_the_notebook_and_its_lifecycle_configuration_read_back(stack: Stack) ->
     assert "launchpad-idle-shutdown.py --idle-minutes 60" in on_start
 
 
-def _code(call: Callable[[], Any]) -> str:
-    try:
-        call()
-    except ClientError as error:
-        code = str(error.response["Error"]["Code"])
-        return "AccessDenied" if code.startswith("AccessDenied") else code
-    return "ok"
-
-
-def _message(call: Callable[[], Any]) -> str:
-    try:
-        call()
-    except ClientError as error:
-        return f"{error.response['Error']['Code']}: {error.response['Error'].get('Message', '')}"
-    return "ok"
-
-
 class NotebookCalls:
     """What the team does from the notebook, as its role, one function per action."""
 
@@ -433,7 +416,7 @@ def test_the_role_is_proven_both_ways_and_cannot_approve_a_version(stack: Stack,
     notebook = NotebookCalls(stack, team)
     calls = notebook.calls()
     workloads.clear_usage(target, role_arn)
-    results = {action: _code(call) for action, call in calls.items()}
+    results = {action: outcome(call) for action, call in calls.items()}
     assert {action: result for action, result in results.items() if result != "ok"} == {}
     evidence = workloads.evidence(target, role_arn)
     assert not evidence.denied and not evidence.redundant, evidence.describe()
@@ -442,7 +425,7 @@ def test_the_role_is_proven_both_ways_and_cannot_approve_a_version(stack: Stack,
     approve = lambda: notebook.sagemaker.update_model_package(  # noqa: E731
         ModelPackageArn=team.version, ModelApprovalStatus="Approved"
     )
-    assert _code(approve) == "AccessDenied"
+    assert outcome(approve) == "AccessDenied"
     denied = workloads.usage(target, role_arn)["denied"]
     assert "sagemaker:UpdateModelPackage" in {d["action"] for d in denied}
     approver = stack.client("sagemaker").describe_model_package(ModelPackageName=team.version)
@@ -455,7 +438,7 @@ def test_the_role_is_proven_both_ways_and_cannot_approve_a_version(stack: Stack,
     for entry, (action, _) in evidence.necessary.items():
         workloads.clear_usage(target, role_arn)
         with workloads.without(target, role, entry):
-            refused = _message(calls[action])
+            refused = refusal(calls[action])
         assert "AccessDenied" in refused and action in refused, (entry, refused)
         proven.add(action)
     assert proven == set(calls), sorted(set(calls) - proven)

@@ -25,7 +25,6 @@ from typing import Any
 
 import pytest
 import yaml
-from botocore.exceptions import ClientError
 
 from launchpad import combined, scaffold
 from launchpad.aws import AwsTarget
@@ -40,6 +39,7 @@ from launchpad.sandbox.patches.iam_policy import as_list
 from launchpad.sandbox.patches.sagemaker_processing import prebuilt_image
 from launchpad.testing import Stack, assert_replan_empty, example_stack, update_stack
 from tests import shared_plan
+from tests.sandbox.support import outcome, refusal
 
 # -- the plan --------------------------------------------------------------------------------------------
 BASE = yaml.safe_load((Path(__file__).parent / "training-pipeline" / "validation_cases.yaml").read_text())[
@@ -407,24 +407,6 @@ def _training(stack: Stack, platform: Platform) -> dict[str, Any]:
     return definition
 
 
-def _code(call: Callable[[], Any]) -> str:
-    """``ok``, or the error code of the call."""
-    try:
-        call()
-    except ClientError as error:
-        code = str(error.response["Error"]["Code"])
-        return "AccessDenied" if code.startswith("AccessDenied") else code
-    return "ok"
-
-
-def _denied_message(call: Callable[[], Any]) -> str:
-    try:
-        call()
-    except ClientError as error:
-        return f"{error.response['Error']['Code']}: {error.response['Error'].get('Message', '')}"
-    return "ok"
-
-
 class PipelineCalls:
     """The calls SageMaker Pipelines makes as the pipeline's role, one function per action. Stop* may meet
     a job that has already ended (ValidationException), which is still a call the role was allowed."""
@@ -540,7 +522,7 @@ def _run_all(calls: dict[str, Callable[[], Any]]) -> dict[str, str]:
         if id(call) in seen:
             continue
         seen.add(id(call))
-        done[action] = _code(call)
+        done[action] = outcome(call)
     return done
 
 
@@ -562,7 +544,7 @@ def _prove_both_ways(
         call = calls[action]
         workloads.clear_usage(target, role_arn)
         with workloads.without(target, role, entry):
-            refused = _denied_message(call)
+            refused = refusal(call)
         assert "AccessDenied" in refused and action in refused, (entry, refused)
         assert action in {d["action"] for d in workloads.usage(target, role_arn)["denied"]}, entry
         proven.add(action)
@@ -577,12 +559,13 @@ def test_the_pipeline_role_is_proven_both_ways(stack: Stack, platform: Platform)
     stack.client("sagemaker").create_model_package_group(ModelPackageGroupName="other-project")
     try:
         assert (
-            _code(lambda: other.create_model_package(ModelPackageGroupName="other-project")) == "AccessDenied"
+            outcome(lambda: other.create_model_package(ModelPackageGroupName="other-project"))
+            == "AccessDenied"
         )
     finally:
         stack.client("sagemaker").delete_model_package_group(ModelPackageGroupName="other-project")
     request = _processing_request(stack, "monitor-1")
-    assert _code(lambda: other.create_processing_job(**request)) == "AccessDenied"
+    assert outcome(lambda: other.create_processing_job(**request)) == "AccessDenied"
 
 
 # -- the jobs' role: what SageMaker and the steps' code call as it -------------------------------------------
@@ -667,7 +650,7 @@ def test_the_job_role_is_proven_both_ways(stack: Stack, platform: Platform) -> N
     # Three statements allow s3:GetObject, each on its own prefix: each is proven by its own read.
     reads = {"ReadTrainingData": "training_data", "ReadCode": "code", "ReadBaselines": "baselines"}
     workloads.clear_usage(target, role_arn)
-    results = _run_all(jobs.calls()) | {sid: _code(jobs.read(kind)) for sid, kind in reads.items()}
+    results = _run_all(jobs.calls()) | {sid: outcome(jobs.read(kind)) for sid, kind in reads.items()}
     assert set(results.values()) == {"ok"}, results
     evidence = workloads.evidence(target, role_arn)
     assert evidence.proven, evidence.describe()
@@ -678,12 +661,12 @@ def test_the_job_role_is_proven_both_ways(stack: Stack, platform: Platform) -> N
         call = jobs.read(reads[sid]) if sid in reads else calls[action]
         workloads.clear_usage(target, role_arn)
         with workloads.without(target, role, entry):
-            refused = _denied_message(call)
+            refused = refusal(call)
         assert "AccessDenied" in refused and action in refused, (entry, refused)
     # the artifacts are written, never read back or written unencrypted
     key = _prefix("artifacts") + "exec-2/report/report.json"
-    assert _code(lambda: jobs.s3.get_object(Bucket=BUCKET, Key=key)) == "AccessDenied"
-    assert _code(lambda: jobs.s3.put_object(Bucket=BUCKET, Key=key, Body=b"{}")) == "AccessDenied"
+    assert outcome(lambda: jobs.s3.get_object(Bucket=BUCKET, Key=key)) == "AccessDenied"
+    assert outcome(lambda: jobs.s3.put_object(Bucket=BUCKET, Key=key, Body=b"{}")) == "AccessDenied"
 
 
 # -- a baked project's own pipeline, run ---------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,6 +22,25 @@ def client_error(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
     """The code and message of the AWS error a call raised."""
     error = raised.value.response["Error"]
     return error["Code"], error["Message"]
+
+
+def outcome(call: Callable[[], Any]) -> str:
+    """``ok``, or the error code of the call (every AccessDenied variant as ``AccessDenied``)."""
+    try:
+        call()
+    except ClientError as error:
+        code = str(error.response["Error"]["Code"])
+        return "AccessDenied" if code.startswith("AccessDenied") else code
+    return "ok"
+
+
+def refusal(call: Callable[[], Any]) -> str:
+    """``ok``, or ``<code>: <message>`` of the call's error (what a denial says it lacked)."""
+    try:
+        call()
+    except ClientError as error:
+        return f"{error.response['Error']['Code']}: {error.response['Error'].get('Message', '')}"
+    return "ok"
 
 
 SAGEMAKER_ROLE = "sagemaker"
