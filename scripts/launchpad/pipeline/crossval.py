@@ -46,6 +46,7 @@ LOG = logging.getLogger(__name__)
 ENTRY = "train_job"  # the root module of sourcedir.tar.gz (script mode's sagemaker_program, train_job.py)
 MIN_FOLDS, MAX_FOLDS = 2, 20
 EVALUATION, BIAS = "evaluation.json", "bias.json"
+METRICS = ("auc", "brier_score", "accuracy")  # what evaluation.json's metrics hold: a fold's metrics()
 
 
 class CrossValidationError(ValueError):
@@ -162,11 +163,13 @@ def out_of_fold(
 
 
 def metrics(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, float]:
-    return {
+    """Each of ``METRICS`` for one fold's out-of-fold scores."""
+    measured = {
         "auc": quality.roc_auc(scores, labels),
         "brier_score": quality.brier_score(scores, labels),
         "accuracy": float(np.mean((scores >= threshold) == labels.astype(bool))),
     }
+    return {name: measured[name] for name in METRICS}
 
 
 def summary(per_fold: Sequence[Mapping[str, float]]) -> dict[str, dict[str, Any]]:

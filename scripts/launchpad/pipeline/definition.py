@@ -51,7 +51,7 @@ from launchpad.deploy.schema_errors import (
 )
 from launchpad.errors import ConfigError
 from launchpad.monitor import bias as bias_metrics
-from launchpad.pipeline import jobs
+from launchpad.pipeline import crossval, jobs
 from launchpad.quoting import shown
 
 LOG = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ DEFAULT_METRICS = (
 # metric it scores the out-of-fold predictions by, and bias.<name>: per Clarify metric (pre- and
 # post-training, of the project's facets), the largest deviation from parity over the facets' groups
 # (|value|, |DI - 1| for DI).
-EVALUATION_METRICS = ("accuracy", "auc", "brier_score")
+EVALUATION_METRICS = tuple(sorted(crossval.METRICS))
 BIAS_METRICS = tuple(sorted(bias_metrics.METRICS))
 VOLUME_GB = 30
 PROCESSING_RUNTIME = 3600
