@@ -636,8 +636,8 @@ class ProjectDemo:
             "model_package_group_name": self._platform["model_package_group_name"],
             "s3": {
                 "training_data": values["training_data"],
-                "code": f"{models}/pipeline/code/",
-                "artifacts": f"{models}/pipeline/executions/",
+                "code": prepared.code_prefix,
+                "artifacts": prepared.executions_prefix,
                 "baselines": f"{models}/",
             },
             "kms": {"data": [keys["data"], keys["models"]], "artifacts": keys["models"]},

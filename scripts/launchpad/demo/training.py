@@ -31,12 +31,16 @@ DATA_SEED = 7  # the retraining's data: another draw than the seed the project's
 
 @dataclass(frozen=True)
 class Prepared:
-    """What ``prepare`` made: the pipeline's name, its definition (JSON text) and the uploaded objects."""
+    """What ``prepare`` made: the pipeline's name, its definition (JSON text), the uploaded objects, and the
+    prefixes the definition reads its code from and writes its executions to (modules/training-pipeline's
+    ``s3.code`` and ``s3.artifacts``)."""
 
     pipeline: str
     definition: str
     training_data: str
     uploaded: list[str]
+    code_prefix: str
+    executions_prefix: str
 
 
 def write_training_data(project: Path, path: Path, seed: int = DATA_SEED) -> int:
@@ -72,7 +76,14 @@ def prepare(target: AwsTarget, project: Path, values: Mapping[str, Any], workdir
     )
     uploaded = [f"s3://{bucket}/{key}", *commands.publish(s3, project, _settings_only(values))]
     document = commands.make_definition(project, _settings_only(values))
-    return Prepared(settings.pipeline_name, definition.render(document), settings.training_data_uri, uploaded)
+    return Prepared(
+        settings.pipeline_name,
+        definition.render(document),
+        settings.training_data_uri,
+        uploaded,
+        code_prefix=settings.code_uri,
+        executions_prefix=settings.executions_uri,
+    )
 
 
 def _settings_only(values: Mapping[str, Any]) -> dict[str, Any]:

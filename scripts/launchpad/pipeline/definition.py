@@ -154,13 +154,18 @@ class PipelineSettings:
         return f"s3://{self.artifact_bucket}/{self.prefix}"
 
     @property
+    def code_uri(self) -> str:
+        """The prefix the steps read their code from (publish writes it; the jobs only read it)."""
+        return f"{self.base_uri}/code/"
+
+    @property
     def bundle_uri(self) -> str:
-        return (self.job_bundle_prefix or f"{self.base_uri}/code/launchpad").rstrip("/") + "/"
+        return (self.job_bundle_prefix or f"{self.code_uri}launchpad").rstrip("/") + "/"
 
     @property
     def source_uri(self) -> str:
         """Where ``launchpad pipeline publish`` puts the project's sourcedir.tar.gz (SourceCode's default)."""
-        return f"{self.base_uri}/code/{SOURCEDIR_FILE}"
+        return f"{self.code_uri}{SOURCEDIR_FILE}"
 
     @property
     def training_data_uri(self) -> str:
