@@ -369,6 +369,9 @@ class NotebookCalls:
             "sagemaker:DescribePipelineExecution": lambda: sagemaker.describe_pipeline_execution(
                 PipelineExecutionArn=self.execution
             ),
+            "sagemaker:ListPipelineExecutionSteps": lambda: sagemaker.list_pipeline_execution_steps(
+                PipelineExecutionArn=self.execution
+            ),
             "s3:ListBucket": lambda: self.s3.list_objects_v2(Bucket=DATA_BUCKET, Prefix=f"{PROJECT}/"),
             "s3:GetObject": lambda: self.s3.get_object(Bucket=DATA_BUCKET, Key=DATA_KEY)["Body"].read(),
             "kms:Decrypt": lambda: self.s3.get_object(Bucket=DATA_BUCKET, Key=DATA_KEY)["Body"].read(),
@@ -395,10 +398,9 @@ class NotebookCalls:
         }
 
 
-# Granted for what the sandbox does not run (moto keeps no notebook process: nothing installs the project,
-# makes the notebook's network interface or lists execution steps), so no call of the workload needs them.
+# Granted for what the sandbox does not run (it boots no notebook instance: nothing installs the project or
+# makes the notebook's network interface), so no call of the workload needs them.
 NOT_EXERCISED = {
-    "sagemaker:ListPipelineExecutionSteps",
     "codecommit:GitPull",
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeSecurityGroups",
